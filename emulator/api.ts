@@ -1,0 +1,103 @@
+/**
+ * Public API of the ARM emulator (implemented in emulator/server.ts; started by tests, the demo, `remediator simulate`,
+ * `remediator emulator` and the benchmarks). Shapes of world files: ../shared/CONTRACTS.md §3.
+ */
+
+export interface World {
+  /** Fixes the emulator clock; absent = real time. */
+  now?: string;
+  resources: Array<Record<string, unknown> & { id: string; type: string }>;
+  /** login server → ["repo:tag", …] */
+  images?: Record<string, string[]>;
+  activityLog?: Array<Record<string, unknown>>;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path without query string. */
+  path: string;
+  /** Full path with query string. */
+  url: string;
+  status: number;
+  /** Wall-clock duration in ms. */
+  durationMs: number;
+  /** Monotonic sequence number. */
+  seq: number;
+  /** true for PUT/PATCH/POST/DELETE that changed (or tried to change) state; false for reads and LRO polls. */
+  write: boolean;
+}
+
+export type FaultKind = 'latency' | 'throttle' | 'error' | 'timeout' | 'drop';
+
+export interface FaultRule {
+  /** HTTP method to match (default any). */
+  method?: string;
+  /** Case-insensitive regex source matched against the request path (without query). Default: every path. */
+  path?: string;
+  kind: FaultKind;
+  /** latency: delay in ms before answering normally. timeout: how long to hang before destroying the socket. */
+  ms?: number;
+  /** throttle: Retry-After seconds (default 1). error: status code (default 500). */
+  status?: number;
+  retryAfterSeconds?: number;
+  /** Apply only to the n-th matching call (1-based) or to calls in [fromCall, toCall]. Default: every match. */
+  onCall?: number;
+  fromCall?: number;
+  toCall?: number;
+  /** Apply at most this many times. */
+  times?: number;
+}
+
+export interface EmulatorClock {
+  now(): Date;
+  advance(ms: number): void;
+  set(date: Date): void;
+}
+
+/** An Event Grid event (EventGridSchema) that ARM would have raised for a write. */
+export interface RaisedEvent {
+  id: string;
+  topic: string;
+  subject: string;
+  eventType: string;
+  eventTime: string;
+  dataVersion: string;
+  metadataVersion: string;
+  data: Record<string, unknown>;
+}
+
+export interface EmulatorOptions {
+  world: World;
+  /** 0 / absent = ephemeral port. */
+  port?: number;
+  /** How long a new role assignment takes to take effect, on the emulator clock. Default 5 minutes. */
+  propagationDelayMs?: number;
+  /** Where to write the CA certificate PEM (default: a temp file). */
+  caPath?: string;
+  /** Latency added to every request (ms). */
+  latencyMs?: number;
+}
+
+export interface RunningEmulator {
+  /** e.g. https://127.0.0.1:54321 */
+  endpoint: string;
+  /** PEM of the self-signed certificate the server presents (pass as tlsOptions.ca). */
+  ca: string;
+  caPath: string;
+  port: number;
+  clock: EmulatorClock;
+  /** Every request, in order. */
+  requestLog: RequestLogEntry[];
+  clearRequestLog(): void;
+  /** Fault injection. */
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  setLatency(ms: number): void;
+  /** Events ARM would have raised for writes since the start (or the last drain). */
+  drainEvents(): RaisedEvent[];
+  /** The current state as a world (same format as the input). */
+  snapshot(): World;
+  /** Whether `principalId` can pull `image` (server/repo:tag) now, with the reason when not (the emulator's verdict). */
+  canPull(principalId: string | undefined, image: string): { ok: true } | { ok: false; error: string };
+  stop(): Promise<void>;
+}

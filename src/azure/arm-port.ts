@@ -1,0 +1,166 @@
+/**
+ * The ARM port: everything the remediator reads from or writes to Azure Resource Manager, as plain data.
+ * The functional core depends only on this interface. The adapter over the real @azure/arm-* SDK clients lives in
+ * `src/azure/sdk-arm.ts` (tests run it against the ARM emulator over HTTPS).
+ *
+ * Conventions:
+ * - ids are ARM ids as ARM returns them; compare case-insensitively (see `src/azure/ids.ts`).
+ * - a 404 on a single-resource read resolves to `undefined`; every other ARM error rejects with the SDK's RestError
+ *   (the caller decides whether it is transient).
+ * - role definition ids are full ids (`/subscriptions/…/providers/Microsoft.Authorization/roleDefinitions/{guid}` or
+ *   `/providers/Microsoft.Authorization/roleDefinitions/{guid}`); compare by GUID (`roleGuid()` in ids.ts).
+ */
+
+export interface ContainerAppInfo {
+  id: string;
+  name: string;
+  location?: string;
+  tags: Record<string, string>;
+  identity: {
+    type: string; // None | SystemAssigned | UserAssigned | SystemAssigned,UserAssigned
+    principalId?: string; // system identity's principal
+    userAssignedIdentities: Record<string, { principalId?: string; clientId?: string }>;
+  };
+  registries: Array<{ server: string; identity?: string; username?: string; passwordSecretRef?: string }>;
+  containers: Array<{ name: string; image: string }>;
+  initContainers: Array<{ name: string; image: string }>;
+  latestRevisionName?: string;
+  latestReadyRevisionName?: string;
+  provisioningState?: string;
+  revisionSuffix?: string;
+  createdAt?: string;
+}
+
+export interface RevisionInfo {
+  id: string;
+  name: string;
+  createdTime?: string;
+  provisioningState?: string;
+  runningState?: string;
+  healthState?: string;
+  provisioningError?: string;
+  active?: boolean;
+  containers: Array<{ name: string; image: string }>;
+}
+
+export interface RegistryInfo {
+  id: string;
+  name: string;
+  loginServer: string;
+  tags: Record<string, string>;
+  roleAssignmentMode?: string; // LegacyRegistryPermissions | AbacRepositoryPermissions
+  armTokenAuth?: string; // enabled | disabled (policies.azureADAuthenticationAsArmPolicy.status)
+  publicNetworkAccess?: string; // Enabled | Disabled
+  networkDefaultAction?: string; // Allow | Deny
+  anonymousPullEnabled?: boolean;
+  adminUserEnabled?: boolean;
+}
+
+export interface RoleAssignmentInfo {
+  id: string;
+  name: string;
+  scope: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType?: string;
+  createdOn?: string;
+  condition?: string;
+}
+
+export interface RolePermission {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+export interface RoleDefinitionInfo {
+  id: string;
+  name: string; // GUID
+  roleName: string;
+  roleType?: string; // BuiltInRole | CustomRole
+  description?: string;
+  permissions: RolePermission[];
+  assignableScopes: string[];
+}
+
+export interface DenyAssignmentInfo {
+  id: string;
+  name?: string;
+  scope?: string;
+  permissions: RolePermission[];
+  principals: Array<{ id: string; type?: string }>;
+  excludePrincipals: Array<{ id: string; type?: string }>;
+  doNotApplyToChildScopes?: boolean;
+}
+
+export interface ActivityLogEntryInfo {
+  correlationId?: string;
+  eventTimestamp?: string;
+  operationName?: string;
+  status?: string;
+  subStatus?: string;
+  caller?: string;
+  resourceId?: string;
+  statusCode?: string;
+  /** `properties.statusMessage`, a JSON string in Azure. */
+  statusMessage?: string;
+  claims?: Record<string, string>;
+  authorization?: { action?: string; scope?: string };
+}
+
+export interface UserAssignedIdentityInfo {
+  id: string;
+  name: string;
+  principalId?: string;
+  clientId?: string;
+  tenantId?: string;
+}
+
+export interface CreateRoleAssignmentRequest {
+  scope: string;
+  /** The assignment's GUID name (deterministic, see remediate/ids). */
+  name: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: string; // ServicePrincipal for managed identities
+  description?: string;
+}
+
+export interface CreateRoleAssignmentResult {
+  /** false when ARM answered 409 RoleAssignmentExists (already there under another name) or it existed by that name. */
+  created: boolean;
+  assignment?: RoleAssignmentInfo;
+}
+
+export interface ArmPort {
+  // ── reads ──
+  getContainerApp(appId: string): Promise<ContainerAppInfo | undefined>;
+  getRevision(appId: string, revisionName: string): Promise<RevisionInfo | undefined>;
+  listRevisions(appId: string): Promise<RevisionInfo[]>;
+  /** Every registry in every subscription the remediator can read (the adapter caches the login-server map). */
+  listRegistries(): Promise<RegistryInfo[]>;
+  getRegistry(registryId: string): Promise<RegistryInfo | undefined>;
+  /** Assignments of `principalId` at, above and below `scope` (ARM `$filter=principalId eq '…'`). */
+  listRoleAssignmentsForPrincipal(scope: string, principalId: string): Promise<RoleAssignmentInfo[]>;
+  /** Assignments at or above `scope` (ARM `$filter=atScope()`). */
+  listRoleAssignmentsAtScope(scope: string): Promise<RoleAssignmentInfo[]>;
+  getRoleDefinition(roleDefinitionId: string): Promise<RoleDefinitionInfo | undefined>;
+  /** Role definitions assignable at `scope` (built-in and custom); optional OData filter e.g. `type eq 'BuiltInRole'`. */
+  listRoleDefinitions(scope: string, filter?: string): Promise<RoleDefinitionInfo[]>;
+  /** Deny assignments that apply at `scope` (at or above). */
+  listDenyAssignments(scope: string): Promise<DenyAssignmentInfo[]>;
+  getUserAssignedIdentity(identityId: string): Promise<UserAssignedIdentityInfo | undefined>;
+  /** Activity Log entries with that correlation id in [from, to]. */
+  listActivityLog(subscriptionId: string, correlationId: string, from: Date, to: Date): Promise<ActivityLogEntryInfo[]>;
+
+  // ── writes ──
+  createRoleAssignment(req: CreateRoleAssignmentRequest): Promise<CreateRoleAssignmentResult>;
+  /** PATCH the registry's authentication-as-arm policy to enabled (long-running operation, awaited). */
+  enableArmTokenAuth(registryId: string): Promise<RegistryInfo>;
+  /**
+   * Start a new revision of the app with the same template and the given revision suffix (PATCH of the container app,
+   * awaited as an LRO). Resolves to the new revision's name.
+   */
+  createRevision(appId: string, revisionSuffix: string): Promise<{ revisionName: string }>;
+}

@@ -1,0 +1,207 @@
+/**
+ * App settings → validated, typed, frozen config. `loadConfig(env)` reports every problem at once.
+ * Every setting is documented in README.md ("Configuration") and listed in local.settings.sample.json and in
+ * infra/ (a test holds the three together: `SETTINGS` below is the single list).
+ */
+import { z } from 'zod';
+import { ACTION_TYPES, type ActionType, type RemediatorMode } from './model';
+
+export interface SettingSpec {
+  name: string;
+  default: string;
+  description: string;
+  secret?: boolean;
+}
+
+/** Every app setting the remediator reads, with its safe default ('' = unset). Order = README order. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { name: 'REMEDIATOR_MODE', default: 'dry-run', description: '`dry-run` writes nothing and reports fixes as planned; `auto-fix` applies allowed fixes.' },
+  {
+    name: 'REMEDIATOR_ALLOWED_FIX_TYPES',
+    default: 'assign-role,redeploy-revision',
+    description: 'Comma-separated fix types that may be applied: `assign-role`, `redeploy-revision`, `enable-arm-token-auth` (off by default: it loosens a registry security setting). `none` allows nothing.',
+  },
+  {
+    name: 'REMEDIATOR_ALLOWED_SCOPES',
+    default: '',
+    description: 'Comma-separated ARM scopes (subscriptions, resource groups, registries or apps) where fixes may be written. Empty: everything the remediator identity can read.',
+  },
+  { name: 'REMEDIATOR_FIX_BUDGET_PER_HOUR', default: '20', description: 'Most fixes (writes) per rolling hour across all instances; further fixes are `blocked`.' },
+  { name: 'REMEDIATOR_OPT_OUT_TAG', default: 'remediator:disable', description: 'A tag that, set to `true` on a container app or registry, blocks every fix touching it.' },
+  { name: 'REMEDIATOR_PROPAGATION_WINDOW_MINUTES', default: '10', description: 'A matching role assignment younger than this is treated as still propagating.' },
+  { name: 'REMEDIATOR_HEAL_CHECK_DELAY_SECONDS', default: '60', description: 'Delay before the first check that a redeployed revision runs (queue message visibility delay).' },
+  { name: 'REMEDIATOR_HEAL_CHECK_ATTEMPTS', default: '5', description: 'How many times the heal check looks before reporting `still-failing`.' },
+  { name: 'REMEDIATOR_MAX_PAYLOAD_BYTES', default: '1048576', description: 'HTTP deliveries larger than this are rejected with 413.' },
+  { name: 'REMEDIATOR_STORAGE_CONNECTION', default: '', secret: true, description: 'Table/Queue storage connection string for claims, audit and heal checks. Empty: use `AzureWebJobsStorage`; if that is empty too, an in-memory store (single instance only; logged as a warning).' },
+  { name: 'REMEDIATOR_STORAGE_ACCOUNT_URL', default: '', description: 'Identity-based alternative to a connection string, e.g. `https://acct.table.core.windows.net` (used with the managed identity).' },
+  { name: 'REMEDIATOR_CLAIMS_TABLE', default: 'remediatorclaims', description: 'Table holding one row per claimed unit of work (exactly-once across instances).' },
+  { name: 'REMEDIATOR_AUDIT_TABLE', default: 'remediatoraudit', description: 'Table holding the audit record of every decision; read it with `remediator audit`.' },
+  { name: 'REMEDIATOR_HEAL_QUEUE', default: 'remediator-heal-checks', description: 'Queue carrying delayed heal checks and redeploys after a propagation wait.' },
+  { name: 'TEAMS_WEBHOOK_URL', default: '', secret: true, description: 'Teams Workflows webhook URL (a Key Vault reference in Azure). Empty: no Teams messages.' },
+  { name: 'SLACK_WEBHOOK_URL', default: '', secret: true, description: 'Slack incoming webhook URL (a Key Vault reference in Azure). Empty: no Slack messages.' },
+  { name: 'REMEDIATOR_DIGEST_WINDOW_SECONDS', default: '60', description: 'Events sharing a cause within this window are grouped into one message plus a digest.' },
+  { name: 'ARM_ENDPOINT', default: 'https://management.azure.com', description: 'Azure Resource Manager endpoint (sovereign clouds, or the local emulator).' },
+  { name: 'AZURE_CLIENT_ID', default: '', description: "Client id of the remediator's user-assigned managed identity (read by DefaultAzureCredential)." },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
+];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  mode: RemediatorMode;
+  allowedFixTypes: readonly ActionType[];
+  /** Lower-cased scopes without trailing slash; empty = everything readable. */
+  allowedScopes: readonly string[];
+  fixBudgetPerHour: number;
+  optOutTag: string;
+  propagationWindowMs: number;
+  healCheckDelayMs: number;
+  healCheckAttempts: number;
+  maxPayloadBytes: number;
+  storage:
+    | { kind: 'connection-string'; connectionString: string }
+    | { kind: 'account-url'; accountUrl: string }
+    | { kind: 'memory' };
+  claimsTable: string;
+  auditTable: string;
+  healQueue: string;
+  teamsWebhookUrl?: string;
+  slackWebhookUrl?: string;
+  digestWindowMs: number;
+  armEndpoint: string;
+  azureClientId?: string;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const csv = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+
+const intSetting = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const httpsUrl = z
+  .string()
+  .trim()
+  .refine((s) => s === '' || /^https:\/\/[^\s]+$/i.test(s) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//i.test(s), {
+    // the value is a secret: never echo it
+    message: 'must be an https:// URL (http:// only for loopback test servers)',
+  });
+
+const tableName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid Azure table name (3-63 letters or digits, starting with a letter)');
+
+const queueName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, 'must be a valid Azure queue name (3-63 lower-case letters, digits, single hyphens)');
+
+const scopeList = z
+  .string()
+  .transform(csv)
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^/]+(\/.*)?$/i, 'each scope must be an ARM id starting with /subscriptions/… or /providers/Microsoft.Management/managementGroups/…'),
+    ),
+  )
+  .transform((a) => a.map((s) => s.replace(/\/+$/, '').toLowerCase()));
+
+const fixTypes = z
+  .string()
+  .transform((s) => (s.trim().toLowerCase() === 'none' ? [] : csv(s)))
+  .pipe(z.array(z.enum(ACTION_TYPES as [ActionType, ...ActionType[]])));
+
+const schema = z.object({
+  REMEDIATOR_MODE: z.enum(['dry-run', 'auto-fix']),
+  REMEDIATOR_ALLOWED_FIX_TYPES: fixTypes,
+  REMEDIATOR_ALLOWED_SCOPES: scopeList,
+  REMEDIATOR_FIX_BUDGET_PER_HOUR: intSetting(0, 100000),
+  REMEDIATOR_OPT_OUT_TAG: z.string().trim().min(1, 'must not be empty'),
+  REMEDIATOR_PROPAGATION_WINDOW_MINUTES: intSetting(0, 1440),
+  REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: intSetting(0, 7 * 24 * 3600),
+  REMEDIATOR_HEAL_CHECK_ATTEMPTS: intSetting(1, 100),
+  REMEDIATOR_MAX_PAYLOAD_BYTES: intSetting(1024, 64 * 1024 * 1024),
+  REMEDIATOR_STORAGE_CONNECTION: z.string(),
+  REMEDIATOR_STORAGE_ACCOUNT_URL: z.string().trim().refine((s) => s === '' || /^https?:\/\/\S+$/i.test(s), 'must be an http(s) URL'),
+  REMEDIATOR_CLAIMS_TABLE: tableName,
+  REMEDIATOR_AUDIT_TABLE: tableName,
+  REMEDIATOR_HEAL_QUEUE: queueName,
+  TEAMS_WEBHOOK_URL: httpsUrl,
+  SLACK_WEBHOOK_URL: httpsUrl,
+  REMEDIATOR_DIGEST_WINDOW_SECONDS: intSetting(0, 24 * 3600),
+  ARM_ENDPOINT: z.string().trim().regex(/^https:\/\/\S+$/i, 'must be an https:// URL'),
+  AZURE_CLIENT_ID: z.string().trim(),
+  LOG_LEVEL: z.enum(LOG_LEVELS),
+});
+
+/** Read and validate every setting; throws ConfigError listing all problems at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const input: Record<string, string> = {};
+  for (const s of SETTINGS) {
+    const v = env[s.name];
+    input[s.name] = v === undefined || v.trim() === '' ? s.default : v;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '?');
+      const spec = SETTINGS.find((s) => s.name === name);
+      const shown = spec?.secret ? '(value hidden)' : JSON.stringify(input[name]);
+      return `${name}: ${i.message} (got ${shown})`;
+    });
+    throw new ConfigError(problems);
+  }
+  const v = parsed.data;
+  const webJobs = env['AzureWebJobsStorage']?.trim() ?? '';
+  const storage: Config['storage'] =
+    v.REMEDIATOR_STORAGE_CONNECTION.trim() !== ''
+      ? { kind: 'connection-string', connectionString: v.REMEDIATOR_STORAGE_CONNECTION.trim() }
+      : v.REMEDIATOR_STORAGE_ACCOUNT_URL !== ''
+        ? { kind: 'account-url', accountUrl: v.REMEDIATOR_STORAGE_ACCOUNT_URL }
+        : webJobs !== ''
+          ? { kind: 'connection-string', connectionString: webJobs }
+          : { kind: 'memory' };
+  const config: Config = {
+    mode: v.REMEDIATOR_MODE,
+    allowedFixTypes: Object.freeze([...new Set(v.REMEDIATOR_ALLOWED_FIX_TYPES)]),
+    allowedScopes: Object.freeze(v.REMEDIATOR_ALLOWED_SCOPES),
+    fixBudgetPerHour: v.REMEDIATOR_FIX_BUDGET_PER_HOUR,
+    optOutTag: v.REMEDIATOR_OPT_OUT_TAG,
+    propagationWindowMs: v.REMEDIATOR_PROPAGATION_WINDOW_MINUTES * 60_000,
+    healCheckDelayMs: v.REMEDIATOR_HEAL_CHECK_DELAY_SECONDS * 1000,
+    healCheckAttempts: v.REMEDIATOR_HEAL_CHECK_ATTEMPTS,
+    maxPayloadBytes: v.REMEDIATOR_MAX_PAYLOAD_BYTES,
+    storage,
+    claimsTable: v.REMEDIATOR_CLAIMS_TABLE,
+    auditTable: v.REMEDIATOR_AUDIT_TABLE,
+    healQueue: v.REMEDIATOR_HEAL_QUEUE,
+    digestWindowMs: v.REMEDIATOR_DIGEST_WINDOW_SECONDS * 1000,
+    armEndpoint: v.ARM_ENDPOINT.replace(/\/+$/, ''),
+    logLevel: v.LOG_LEVEL,
+  };
+  if (v.TEAMS_WEBHOOK_URL !== '') config.teamsWebhookUrl = v.TEAMS_WEBHOOK_URL;
+  if (v.SLACK_WEBHOOK_URL !== '') config.slackWebhookUrl = v.SLACK_WEBHOOK_URL;
+  if (v.AZURE_CLIENT_ID !== '') config.azureClientId = v.AZURE_CLIENT_ID;
+  return Object.freeze(config);
+}

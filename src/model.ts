@@ -1,0 +1,198 @@
+/**
+ * The project's shared data model: plain data that flows intake → diagnose → plan → guard → act → notify.
+ * No SDK imports here. Public shapes follow ../shared/CONTRACTS.md (extend, never rename).
+ */
+
+// ───────────────────────────── intake ─────────────────────────────
+
+/** Which door a failure came through. */
+export type FailureSource = 'event-grid' | 'cloud-events' | 'activity-log-alert';
+
+/** One normalised, validated failure, whatever door it came through. */
+export interface FailureEvent {
+  source: FailureSource;
+  /** Event id (Event Grid `id`, CloudEvents `id`, alert `essentials.alertId`). */
+  id: string;
+  /** ISO timestamp of the event. */
+  time: string;
+  /** Event Grid eventType / CloudEvents type / `azureMonitorCommonAlertSchema`. */
+  eventType: string;
+  subject: string;
+  /** The ARM resource the operation targeted (`data.resourceUri`, alert target id). */
+  resourceId: string;
+  /** e.g. `Microsoft.App/containerApps/write`. */
+  operationName: string;
+  /** e.g. `Failed`, `Succeeded`. */
+  status: string;
+  correlationId?: string;
+  subscriptionId?: string;
+  tenantId?: string;
+  resourceGroup?: string;
+  /** Caller identity from the claims (objectidentifier / oid) and its type. */
+  caller?: { principalId?: string; principalType?: string; name?: string; appId?: string };
+  /** `data.authorization` — what ARM authorised (or denied). */
+  authorization?: { action?: string; scope?: string };
+  /** Status details where the door carries them (Activity Log alerts: subStatus, statusCode, statusMessage). */
+  statusDetail?: { subStatus?: string; statusCode?: string; statusMessage?: string };
+  /** The original payload of this one event, untouched. */
+  raw: unknown;
+}
+
+export type IntakeItem =
+  | { status: 'accepted'; event: FailureEvent }
+  | { status: 'ignored'; eventId: string; reason: string }
+  | { status: 'rejected'; eventId?: string; error: string };
+
+// ───────────────────────────── diagnosis ─────────────────────────────
+
+export const DIAGNOSIS_KINDS = [
+  'acr-pull/missing-role',
+  'acr-pull/abac-role-mismatch',
+  'acr-pull/system-identity-on-create',
+  'acr-pull/arm-token-auth-disabled',
+  'acr-pull/role-propagating',
+  'acr-pull/identity-not-attached',
+  'acr-pull/no-registry-identity',
+  'acr-pull/image-not-found',
+  'acr-pull/network-blocked',
+  'acr-pull/registry-not-found',
+  'arm-authz/acr-pull-denied',
+  'arm-authz/missing-role',
+  'arm-authz/wrong-scope',
+  'arm-authz/deny-assignment',
+  'arm-authz/role-propagating',
+  'unknown',
+  'unrelated',
+] as const;
+export type DiagnosisKind = (typeof DIAGNOSIS_KINDS)[number];
+
+/** Role definition GUIDs the remediator cares about. */
+export const ROLE_IDS = {
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  repositoryReader: 'b93aa761-3e63-49ed-ac28-beffa264f7ac',
+  rbacAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+} as const;
+/** The only roles the remediator may ever assign. */
+export const PULL_ROLE_IDS: readonly string[] = [ROLE_IDS.acrPull, ROLE_IDS.repositoryReader];
+
+export type RegistryIdentityRef =
+  | { kind: 'system'; principalId?: string }
+  | { kind: 'user-assigned'; resourceId: string; principalId?: string; clientId?: string };
+
+/**
+ * Structured evidence. Every field optional: which ones are set depends on the kind.
+ * The planner and guardrails act on these; `Diagnosis.evidence` holds the same facts as sentences for people.
+ */
+export interface DiagnosisDetails {
+  appId?: string;
+  appName?: string;
+  revisionName?: string;
+  provisioningError?: string;
+  image?: string;
+  loginServer?: string;
+  repository?: string;
+  tag?: string;
+  registryId?: string;
+  registryTags?: Record<string, string>;
+  roleAssignmentMode?: 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions' | string;
+  armTokenAuth?: 'enabled' | 'disabled' | string;
+  identity?: RegistryIdentityRef;
+  /** The role the fix needs (AcrPull or Repository Reader), full role definition id or GUID. */
+  requiredRoleDefinitionId?: string;
+  /** Role assignments found for the principal that matter, with their scopes. */
+  rolesFound?: Array<{ roleDefinitionId: string; roleName?: string; scope: string; createdOn?: string; assignmentId?: string }>;
+  /** When the newest relevant assignment was created and when it should take effect. */
+  newestAssignmentCreatedOn?: string;
+  effectiveAt?: string;
+  deniedAction?: string;
+  deniedScope?: string;
+  callerPrincipalId?: string;
+  callerPrincipalType?: string;
+  recommendedRole?: { roleDefinitionId: string; roleName: string };
+  wrongScopeAssignment?: { assignmentId: string; scope: string; roleName?: string };
+  denyAssignment?: { id: string; name?: string; scope?: string };
+  networkBlock?: string;
+  rawMessage?: string;
+}
+
+export interface Diagnosis {
+  kind: DiagnosisKind;
+  /** The resource the failure is about (the container app, or the denied scope). */
+  resourceId: string;
+  /** One sentence. */
+  summary: string;
+  /** Facts a person can verify, one per line. */
+  evidence: string[];
+  details: DiagnosisDetails;
+  /** Exact manual steps where nothing is automatic (or in addition to it). */
+  manualSteps?: string[];
+}
+
+// ───────────────────────────── actions ─────────────────────────────
+
+export type ActionType = 'assign-role' | 'enable-arm-token-auth' | 'redeploy-revision';
+export const ACTION_TYPES: readonly ActionType[] = ['assign-role', 'enable-arm-token-auth', 'redeploy-revision'];
+export type ActionStatus = 'applied' | 'planned' | 'blocked' | 'manual' | 'failed';
+
+export interface Action {
+  type: ActionType;
+  status: ActionStatus;
+  scope?: string;
+  principalId?: string;
+  principalType?: string;
+  roleDefinitionId?: string;
+  /** Why (for blocked / manual / failed); what was done for applied. */
+  reason?: string;
+  /** The target the action writes to (container app id for redeploy, registry id for enable-arm-token-auth). */
+  resourceId?: string;
+  /** Deterministic idempotency key of this unit of work. */
+  claimKey?: string;
+}
+
+export type HealStatus = 'healed' | 'still-failing' | 'pending' | 'not-checked';
+export interface HealResult {
+  status: HealStatus;
+  revisionName?: string;
+  /** Time from failure to healthy revision, on the remediator's clock. */
+  healedAfterMs?: number;
+  detail?: string;
+}
+
+// ───────────────────────────── outcomes ─────────────────────────────
+
+export type OutcomeStatus = 'diagnosed' | 'ignored' | 'rejected' | 'duplicate';
+
+/** One entry of `remediator simulate --json` `outcomes[]` (CONTRACTS.md §2), with extensions. */
+export interface Outcome {
+  eventId: string;
+  status: OutcomeStatus;
+  diagnosis?: Diagnosis;
+  actions?: Action[];
+  error?: string;
+  /** Extension: why an event was ignored. */
+  reason?: string;
+  /** Extension: heal verification result. */
+  heal?: HealResult;
+  /** Extension: correlation id for people. */
+  correlationId?: string;
+  mode?: RemediatorMode;
+}
+
+export type RemediatorMode = 'dry-run' | 'auto-fix';
+
+/** Raised by code that wants Event Grid to retry the delivery (transient faults only). */
+export class RemediatorError extends Error {
+  readonly code: string;
+  readonly transient: boolean;
+  constructor(code: string, message: string, options?: { cause?: unknown; transient?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RemediatorError';
+    this.code = code;
+    this.transient = options?.transient ?? false;
+  }
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
