@@ -138,8 +138,11 @@ export interface ArmPort {
   getContainerApp(appId: string): Promise<ContainerAppInfo | undefined>;
   getRevision(appId: string, revisionName: string): Promise<RevisionInfo | undefined>;
   listRevisions(appId: string): Promise<RevisionInfo[]>;
-  /** Every registry in every subscription the remediator can read (the adapter caches the login-server map). */
-  listRegistries(): Promise<RegistryInfo[]>;
+  /**
+   * Every registry in every subscription the remediator can read (the adapter caches the login-server map).
+   * `refresh: true` bypasses the cache (used once when a login server is not in the cached map).
+   */
+  listRegistries(options?: { refresh?: boolean }): Promise<RegistryInfo[]>;
   getRegistry(registryId: string): Promise<RegistryInfo | undefined>;
   /** Assignments of `principalId` at, above and below `scope` (ARM `$filter=principalId eq '…'`). */
   listRoleAssignmentsForPrincipal(scope: string, principalId: string): Promise<RoleAssignmentInfo[]>;

@@ -1,0 +1,451 @@
+/**
+ * The ArmPort over the real Azure SDK clients. Used against Azure (DefaultAzureCredential) and, in tests, the demo and
+ * `remediator simulate`, against the local ARM emulator over HTTPS (`endpoint` + `tlsCa`).
+ *
+ * - 404 on a single-resource read → `undefined`; any other ARM error rejects with the SDK's RestError.
+ * - Cached (bounded, TTL on the injected clock): the registry list (login server → registry) and role definitions.
+ *   Every other read is per event and uncached.
+ * - `requestCount()` counts HTTP requests sent by every client (retries included), for benchmarks.
+ */
+import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import type { ContainerApp, Revision } from '@azure/arm-appcontainers';
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { DenyAssignment, Permission, RoleAssignment, RoleDefinition } from '@azure/arm-authorization';
+import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
+import type { Registry } from '@azure/arm-containerregistry';
+import { MonitorClient } from '@azure/arm-monitor';
+import type { EventData } from '@azure/arm-monitor';
+import { ManagedServiceIdentityClient } from '@azure/arm-msi';
+import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../model';
+import type {
+  ActivityLogEntryInfo,
+  ArmPort,
+  ContainerAppInfo,
+  CreateRoleAssignmentRequest,
+  CreateRoleAssignmentResult,
+  DenyAssignmentInfo,
+  RegistryInfo,
+  RevisionInfo,
+  RoleAssignmentInfo,
+  RoleDefinitionInfo,
+  RolePermission,
+  UserAssignedIdentityInfo,
+} from './arm-port';
+import { builtInRoleDefinitionId, normalizeId, parseResourceId, requireResourceParts, roleGuid } from './ids';
+import { TtlCache } from './ttl-cache';
+
+export interface SdkArmPortOptions {
+  /** ARM endpoint, e.g. https://management.azure.com or the emulator's https://127.0.0.1:PORT. */
+  endpoint: string;
+  credential: TokenCredential;
+  /** PEM of a CA to trust (the emulator's self-signed certificate). */
+  tlsCa?: string;
+  log?: Logger;
+  clock?: Clock;
+  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** TTL of the registry map and role-definition caches (default 10 minutes; 0 disables caching). */
+  cacheTtlMs?: number;
+  /** Bound of each cache (default 500 entries). */
+  cacheMaxEntries?: number;
+  /** Long-running-operation poll interval; default: the SDK's (2 s) against Azure, 0 against a loopback endpoint. */
+  lroPollIntervalMs?: number;
+}
+
+/** The ArmPort plus adapter-only helpers (benchmarks, tests). */
+export interface SdkArmPort extends ArmPort {
+  /** HTTP requests sent so far by all clients (retries and LRO polls included). */
+  requestCount(): number;
+  /** Forget the cached registry map and role definitions. */
+  clearCaches(): void;
+}
+
+/** Any subscription id: scope-based authorization operations never use the client's subscription. */
+const NO_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+const DEFAULT_CACHE_TTL_MS = 10 * 60_000;
+const DEFAULT_CACHE_MAX_ENTRIES = 500;
+
+function statusOf(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'statusCode' in err) {
+    const s = (err as { statusCode?: unknown }).statusCode;
+    return typeof s === 'number' ? s : undefined;
+  }
+  return undefined;
+}
+
+function errorCodeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; details?: unknown; response?: { bodyAsText?: unknown } };
+  if (typeof e.code === 'string' && e.code !== '' && !/^(REQUEST_SEND_ERROR|PARSE_ERROR)$/.test(e.code)) return e.code;
+  const details = e.details as { error?: { code?: unknown } } | undefined;
+  if (typeof details?.error?.code === 'string') return details.error.code;
+  const body = e.response?.bodyAsText;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { error?: { code?: unknown } };
+      if (typeof parsed.error?.code === 'string') return parsed.error.code;
+    } catch {
+      /* not JSON */
+    }
+  }
+  return undefined;
+}
+
+/** Resolve to undefined on 404, rethrow anything else. */
+async function orUndefinedOn404<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+const iso = (d: Date | string | undefined): string | undefined => (d === undefined ? undefined : d instanceof Date ? d.toISOString() : String(d));
+
+/** Copy only defined values (exactOptionalPropertyTypes). */
+function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+// ───────────────────────────── SDK model → port types ─────────────────────────────
+
+export function toContainerAppInfo(app: ContainerApp, fallbackId: string): ContainerAppInfo {
+  const uai: ContainerAppInfo['identity']['userAssignedIdentities'] = {};
+  for (const [k, v] of Object.entries(app.identity?.userAssignedIdentities ?? {})) {
+    uai[k] = defined({ principalId: v.principalId, clientId: v.clientId });
+  }
+  const identity: ContainerAppInfo['identity'] = defined({
+    type: app.identity?.type ?? 'None',
+    principalId: app.identity?.principalId,
+    userAssignedIdentities: uai,
+  });
+  return defined<ContainerAppInfo>({
+    id: app.id ?? fallbackId,
+    name: app.name ?? parseResourceId(fallbackId).name ?? '',
+    location: app.location,
+    tags: { ...(app.tags ?? {}) },
+    identity,
+    registries: (app.configuration?.registries ?? []).map((r) =>
+      defined({ server: r.server ?? '', identity: r.identity, username: r.username, passwordSecretRef: r.passwordSecretRef }),
+    ),
+    containers: (app.template?.containers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
+    initContainers: (app.template?.initContainers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
+    latestRevisionName: app.latestRevisionName,
+    latestReadyRevisionName: app.latestReadyRevisionName,
+    provisioningState: app.provisioningState,
+    revisionSuffix: app.template?.revisionSuffix,
+    createdAt: iso(app.systemData?.createdAt),
+  });
+}
+
+export function toRevisionInfo(rev: Revision, appId: string): RevisionInfo {
+  const name = rev.name ?? '';
+  return defined<RevisionInfo>({
+    id: rev.id ?? `${appId}/revisions/${name}`,
+    name,
+    createdTime: iso(rev.createdTime),
+    provisioningState: rev.provisioningState,
+    runningState: rev.runningState,
+    healthState: rev.healthState,
+    provisioningError: rev.provisioningError,
+    active: rev.active,
+    containers: [...(rev.template?.initContainers ?? []), ...(rev.template?.containers ?? [])].map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
+  });
+}
+
+export function toRegistryInfo(r: Registry): RegistryInfo {
+  return defined<RegistryInfo>({
+    id: r.id ?? '',
+    name: r.name ?? '',
+    loginServer: r.loginServer ?? '',
+    tags: { ...(r.tags ?? {}) },
+    roleAssignmentMode: r.roleAssignmentMode,
+    armTokenAuth: r.policies?.azureADAuthenticationAsArmPolicy?.status,
+    publicNetworkAccess: r.publicNetworkAccess,
+    networkDefaultAction: r.networkRuleSet?.defaultAction,
+    anonymousPullEnabled: r.anonymousPullEnabled,
+    adminUserEnabled: r.adminUserEnabled,
+  });
+}
+
+function toRoleAssignmentInfo(a: RoleAssignment): RoleAssignmentInfo {
+  const id = a.id ?? '';
+  return defined<RoleAssignmentInfo>({
+    id,
+    name: a.name ?? parseResourceId(id).name ?? '',
+    scope: a.scope ?? parseResourceId(id).scope ?? '',
+    roleDefinitionId: a.roleDefinitionId ?? '',
+    principalId: a.principalId ?? '',
+    principalType: a.principalType,
+    createdOn: iso(a.createdOn),
+    condition: a.condition,
+  });
+}
+
+function toPermission(p: Permission): RolePermission {
+  return { actions: [...(p.actions ?? [])], notActions: [...(p.notActions ?? [])], dataActions: [...(p.dataActions ?? [])], notDataActions: [...(p.notDataActions ?? [])] };
+}
+
+function toRoleDefinitionInfo(d: RoleDefinition): RoleDefinitionInfo {
+  return defined<RoleDefinitionInfo>({
+    id: d.id ?? '',
+    name: d.name ?? roleGuid(d.id ?? ''),
+    roleName: d.roleName ?? d.name ?? '',
+    roleType: d.roleType,
+    description: d.description,
+    permissions: (d.permissions ?? []).map(toPermission),
+    assignableScopes: [...(d.assignableScopes ?? [])],
+  });
+}
+
+function toDenyAssignmentInfo(d: DenyAssignment): DenyAssignmentInfo {
+  return defined<DenyAssignmentInfo>({
+    id: d.id ?? '',
+    name: d.denyAssignmentName ?? d.name,
+    scope: d.scope,
+    permissions: (d.permissions ?? []).map(toPermission),
+    principals: (d.principals ?? []).map((p) => defined({ id: p.id ?? '', type: p.type })),
+    excludePrincipals: (d.excludePrincipals ?? []).map((p) => defined({ id: p.id ?? '', type: p.type })),
+    doNotApplyToChildScopes: d.doNotApplyToChildScopes,
+  });
+}
+
+function toActivityLogEntryInfo(e: EventData): ActivityLogEntryInfo {
+  const props = e.properties ?? {};
+  return defined<ActivityLogEntryInfo>({
+    correlationId: e.correlationId,
+    eventTimestamp: iso(e.eventTimestamp),
+    operationName: e.operationName?.value,
+    status: e.status?.value,
+    subStatus: e.subStatus?.value,
+    caller: e.caller,
+    resourceId: e.resourceId,
+    statusCode: props['statusCode'],
+    statusMessage: props['statusMessage'],
+    claims: e.claims ? { ...e.claims } : undefined,
+    authorization: e.authorization ? defined({ action: e.authorization.action, scope: e.authorization.scope }) : undefined,
+  });
+}
+
+// ───────────────────────────── the adapter ─────────────────────────────
+
+export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
+  const endpoint = opts.endpoint.replace(/\/+$/, '');
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log;
+  const ttlMs = opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+  const maxEntries = opts.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
+  const isLoopback = /^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i.test(endpoint);
+  const lroPollIntervalMs = opts.lroPollIntervalMs ?? (isLoopback ? 0 : undefined);
+  const lroOptions = lroPollIntervalMs !== undefined ? { updateIntervalInMs: lroPollIntervalMs } : {};
+
+  let requests = 0;
+  const countingPolicy: PipelinePolicy = {
+    name: 'remediatorRequestCounter',
+    sendRequest: (req, next) => {
+      requests++;
+      return next(req);
+    },
+  };
+  const common = {
+    endpoint,
+    $host: endpoint,
+    credentialScopes: [`${endpoint}/.default`],
+    ...(opts.tlsCa !== undefined ? { tlsOptions: { ca: opts.tlsCa } } : {}),
+    ...(opts.retryOptions ? { retryOptions: { ...opts.retryOptions } } : {}),
+    additionalPolicies: [{ policy: countingPolicy, position: 'perRetry' as const }],
+    userAgentOptions: { userAgentPrefix: 'acr-remediator' },
+  };
+
+  const perSubscription = <T>(make: (sub: string) => T): ((sub: string) => T) => {
+    const clients = new Map<string, T>();
+    return (sub: string) => {
+      const key = sub.toLowerCase();
+      let c = clients.get(key);
+      if (!c) {
+        c = make(sub);
+        clients.set(key, c);
+      }
+      return c;
+    };
+  };
+
+  const appsClient = perSubscription((sub) => new ContainerAppsAPIClient(opts.credential, sub, common));
+  const registryClient = perSubscription((sub) => new ContainerRegistryManagementClient(opts.credential, sub, { ...common, credentials: { scopes: [`${endpoint}/.default`] } }));
+  const msiClient = perSubscription((sub) => new ManagedServiceIdentityClient(opts.credential, sub, common));
+  const monitorClient = perSubscription((sub) => new MonitorClient(opts.credential, sub, common));
+  const authz = new AuthorizationManagementClient(opts.credential, NO_SUBSCRIPTION, common);
+  const subscriptions = new SubscriptionClient(opts.credential, common);
+
+  const registryListCache = new TtlCache<RegistryInfo[]>(clock, ttlMs, 1);
+  const roleDefinitionCache = new TtlCache<RoleDefinitionInfo | undefined>(clock, ttlMs, maxEntries);
+  const roleDefinitionListCache = new TtlCache<RoleDefinitionInfo[]>(clock, ttlMs, Math.max(1, Math.min(maxEntries, 50)));
+
+  async function loadAllRegistries(): Promise<RegistryInfo[]> {
+    const subs = await collect(subscriptions.subscriptions.list());
+    const perSub = await Promise.all(
+      subs
+        .map((s) => s.subscriptionId)
+        .filter((s): s is string => typeof s === 'string' && s !== '')
+        .map(async (sub) => {
+          try {
+            return (await collect(registryClient(sub).registries.list())).map(toRegistryInfo);
+          } catch (err) {
+            // One unreadable subscription must not hide the registries of the others.
+            if (statusOf(err) === 403 || statusOf(err) === 404) {
+              log?.warn({ subscriptionId: sub, status: statusOf(err) }, 'cannot list registries in subscription');
+              return [];
+            }
+            throw err;
+          }
+        }),
+    );
+    const all = perSub.flat();
+    log?.debug({ subscriptions: subs.length, registries: all.length }, 'registry map loaded');
+    return all;
+  }
+
+  const port: SdkArmPort = {
+    requestCount: () => requests,
+    clearCaches(): void {
+      registryListCache.clear();
+      roleDefinitionCache.clear();
+      roleDefinitionListCache.clear();
+    },
+
+    async getContainerApp(appId) {
+      const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
+      const app = await orUndefinedOn404(appsClient(subscriptionId).containerApps.get(resourceGroup, name));
+      return app ? toContainerAppInfo(app, appId) : undefined;
+    },
+
+    async getRevision(appId, revisionName) {
+      const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
+      const rev = await orUndefinedOn404(appsClient(subscriptionId).containerAppsRevisions.getRevision(resourceGroup, name, revisionName));
+      return rev ? toRevisionInfo(rev, appId) : undefined;
+    },
+
+    async listRevisions(appId) {
+      const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
+      const revs = await collect(appsClient(subscriptionId).containerAppsRevisions.listRevisions(resourceGroup, name));
+      return revs.map((r) => toRevisionInfo(r, appId));
+    },
+
+    listRegistries(options?: { refresh?: boolean }) {
+      if (options?.refresh) registryListCache.clear();
+      return registryListCache.getOrLoad('all', loadAllRegistries);
+    },
+
+    async getRegistry(registryId) {
+      const { subscriptionId, resourceGroup, name } = requireResourceParts(registryId, 'registry');
+      const r = await orUndefinedOn404(registryClient(subscriptionId).registries.get(resourceGroup, name));
+      return r ? toRegistryInfo(r) : undefined;
+    },
+
+    async listRoleAssignmentsForPrincipal(scope, principalId) {
+      const list = await collect(authz.roleAssignments.listForScope(scope, { filter: `principalId eq '${principalId}'` }));
+      return list.map(toRoleAssignmentInfo);
+    },
+
+    async listRoleAssignmentsAtScope(scope) {
+      const list = await collect(authz.roleAssignments.listForScope(scope, { filter: 'atScope()' }));
+      return list.map(toRoleAssignmentInfo);
+    },
+
+    getRoleDefinition(roleDefinitionId) {
+      const guid = roleGuid(roleDefinitionId);
+      const fullId = roleDefinitionId.includes('/') ? roleDefinitionId : builtInRoleDefinitionId(guid);
+      return roleDefinitionCache.getOrLoad(guid, async () => {
+        const d = await orUndefinedOn404(authz.roleDefinitions.getById(fullId));
+        return d ? toRoleDefinitionInfo(d) : undefined;
+      });
+    },
+
+    listRoleDefinitions(scope, filter) {
+      const key = `${normalizeId(scope)}|${filter ?? ''}`;
+      return roleDefinitionListCache.getOrLoad(key, async () => {
+        const list = (await collect(authz.roleDefinitions.list(scope, filter !== undefined ? { filter } : {}))).map(toRoleDefinitionInfo);
+        for (const d of list) roleDefinitionCache.set(roleGuid(d.id || d.name), d);
+        return list;
+      });
+    },
+
+    async listDenyAssignments(scope) {
+      const list = await collect(authz.denyAssignments.listForScope(scope, { filter: 'atScope()' }));
+      return list.map(toDenyAssignmentInfo);
+    },
+
+    async getUserAssignedIdentity(identityId) {
+      const { subscriptionId, resourceGroup, name } = requireResourceParts(identityId, 'user-assigned identity');
+      const i = await orUndefinedOn404(msiClient(subscriptionId).userAssignedIdentities.get(resourceGroup, name));
+      if (!i) return undefined;
+      return defined<UserAssignedIdentityInfo>({ id: i.id ?? identityId, name: i.name ?? name, principalId: i.principalId, clientId: i.clientId, tenantId: i.tenantId });
+    },
+
+    async listActivityLog(subscriptionId, correlationId, from, to) {
+      const safe = correlationId.replace(/'/g, "''");
+      const filter = `eventTimestamp ge '${from.toISOString()}' and eventTimestamp le '${to.toISOString()}' and correlationId eq '${safe}'`;
+      const list = await collect(monitorClient(subscriptionId).activityLogs.list(filter));
+      return list.map(toActivityLogEntryInfo);
+    },
+
+    async createRoleAssignment(req: CreateRoleAssignmentRequest): Promise<CreateRoleAssignmentResult> {
+      let status: number | undefined;
+      try {
+        const created = await authz.roleAssignments.create(
+          req.scope,
+          req.name,
+          defined({ roleDefinitionId: req.roleDefinitionId, principalId: req.principalId, principalType: req.principalType, description: req.description }),
+          { onResponse: (raw) => (status = raw.status) },
+        );
+        // ARM answers 201 for a new assignment and 200 when this exact assignment (same name) already existed.
+        return { created: status !== 200, assignment: toRoleAssignmentInfo(created) };
+      } catch (err) {
+        if (statusOf(err) === 409 && errorCodeOf(err) === 'RoleAssignmentExists') {
+          log?.info({ scope: req.scope, roleDefinitionId: req.roleDefinitionId, principalId: req.principalId }, 'role assignment already exists');
+          return { created: false };
+        }
+        throw err;
+      }
+    },
+
+    async enableArmTokenAuth(registryId) {
+      const { subscriptionId, resourceGroup, name } = requireResourceParts(registryId, 'registry');
+      const updated = await registryClient(subscriptionId).registries.update(
+        resourceGroup,
+        name,
+        { policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } } },
+        lroOptions,
+      );
+      registryListCache.clear();
+      return toRegistryInfo(updated);
+    },
+
+    async createRevision(appId, revisionSuffix) {
+      const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
+      const client = appsClient(subscriptionId);
+      const app = await client.containerApps.get(resourceGroup, name);
+      if (!app.template) throw new Error(`container app ${appId} has no template`);
+      await client.containerApps.beginUpdateAndWait(
+        resourceGroup,
+        name,
+        { location: app.location, template: { ...app.template, revisionSuffix } },
+        lroOptions,
+      );
+      return { revisionName: `${app.name ?? name}--${revisionSuffix}` };
+    },
+  };
+  return port;
+}
