@@ -10,7 +10,14 @@ export interface World {
   /** login server → ["repo:tag", …] */
   images?: Record<string, string[]>;
   activityLog?: Array<Record<string, unknown>>;
+  /** (emulator extension) Tenant id used in events and derived subscriptions; default: the first identity's tenantId. */
+  tenantId?: string;
+  /** (emulator extension) LRO style per resource id (case-insensitive) for PATCH/PUT: default "azure-async-operation". */
+  lroStyles?: Record<string, LroStyle>;
 }
+
+/** How the emulator answers a long-running PATCH/PUT: `Azure-AsyncOperation` status polling, or `Location` polling. */
+export type LroStyle = 'azure-async-operation' | 'location';
 
 export interface RequestLogEntry {
   method: string;
@@ -99,5 +106,7 @@ export interface RunningEmulator {
   snapshot(): World;
   /** Whether `principalId` can pull `image` (server/repo:tag) now, with the reason when not (the emulator's verdict). */
   canPull(principalId: string | undefined, image: string): { ok: true } | { ok: false; error: string };
+  /** (extension) Choose the LRO style for writes to one resource id (a request header `x-emulator-lro-style` wins). */
+  setLroStyle(resourceId: string, style: LroStyle): void;
   stop(): Promise<void>;
 }
