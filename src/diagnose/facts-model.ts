@@ -1,0 +1,81 @@
+/**
+ * The facts the rules decide on: plain JSON-able data gathered through the ArmPort (src/diagnose/facts.ts), so the
+ * rules can be tested from JSON fixtures.
+ */
+import type {
+  ContainerAppInfo,
+  DenyAssignmentInfo,
+  RegistryInfo,
+  RevisionInfo,
+  RoleAssignmentInfo,
+  RoleDefinitionInfo,
+} from '../azure/arm-port';
+import type { RegistryIdentityRef } from '../model';
+import type { AuthorizationFailure, ImageReference, PullErrorMatch } from './messages';
+
+export interface AcrPullFacts {
+  flavor: 'acr-pull';
+  /** ISO time of the diagnosis (the injected clock). */
+  now: string;
+  propagationWindowMs: number;
+  appId: string;
+  app: ContainerAppInfo;
+  revision?: RevisionInfo;
+  /** The error text the kind is read from. */
+  message: string;
+  messageSource: 'revision' | 'activity-log';
+  pullError: PullErrorMatch;
+  /** The failing image (named by the error, else the revision's image on the error's registry). */
+  image?: ImageReference;
+  containerName?: string;
+  /** The registry behind the image's login server; absent = no visible registry has that login server. */
+  registry?: RegistryInfo;
+  /** The app's `configuration.registries[]` entry for that login server. */
+  registryEntry?: ContainerAppInfo['registries'][number];
+  /** The identity the entry names, resolved against the app's identities. */
+  identity?: RegistryIdentityRef;
+  /** false when the entry names an identity the app does not have. */
+  identityAttached?: boolean;
+  /** Role assignments of the identity's principal (at, above and below the registry scope). */
+  roleAssignments: RoleAssignmentInfo[];
+  /** Definitions of roles in `roleAssignments` that are not well-known built-ins, keyed by GUID. */
+  roleDefinitions: Record<string, RoleDefinitionInfo>;
+  /** Deny assignments that apply at the registry scope. */
+  denyAssignments: DenyAssignmentInfo[];
+}
+
+export interface ArmAuthzFacts {
+  flavor: 'arm-authz';
+  now: string;
+  propagationWindowMs: number;
+  /** The resource the event is about. */
+  resourceId: string;
+  failure: AuthorizationFailure;
+  /** Where the failure text came from. */
+  messageSource: 'event' | 'activity-log';
+  callerPrincipalId?: string;
+  callerPrincipalType?: string;
+  /** Every role assignment of the caller in the denied scope's subscription (at, above and below) — siblings included. */
+  roleAssignments: RoleAssignmentInfo[];
+  roleDefinitions: Record<string, RoleDefinitionInfo>;
+  denyAssignments: DenyAssignmentInfo[];
+  /** Built-in role definitions, for the least-privilege recommendation. */
+  builtInRoles: RoleDefinitionInfo[];
+  /** Management groups above the denied scope, nearest first, when known. */
+  managementGroupIds: string[];
+  /** For a denied ACR pull: the container app and registry that use the caller's principal, when one does. */
+  pullUse?: { appId: string; registryId?: string; loginServer?: string; identity?: RegistryIdentityRef };
+}
+
+export interface UnclassifiedFacts {
+  flavor: 'unclassified';
+  resourceId: string;
+  /** Why nothing could be classified, as a sentence. */
+  reason: string;
+  rawMessage?: string;
+  evidence: string[];
+  appId?: string;
+  revisionName?: string;
+}
+
+export type Facts = AcrPullFacts | ArmAuthzFacts | UnclassifiedFacts;

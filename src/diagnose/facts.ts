@@ -1,0 +1,337 @@
+/**
+ * Fact gathering: reads ARM through the ArmPort only, in as few sequential round trips as possible.
+ *
+ * Container-app pull failure (warm caches, one registry identity on the app):
+ *   round 1  getContainerApp                                   (+ listRegistries, cached: login server → registry)
+ *   round 2  getRevision(latestRevisionName) ∥ listRoleAssignmentsForPrincipal(registry) ∥ listDenyAssignments(registry)
+ *            (the principal and the registry are known from the app before the revision says which image failed;
+ *            when the app pulls from several registries with different identities the role reads wait for round 3)
+ *   round 3  only when needed: role definitions of unfamiliar roles (cached), the registry map refresh for an
+ *            unknown login server, the Activity Log entry when the revision carries no pull error.
+ * ARM AuthorizationFailed:
+ *   round 1  the caller's role assignments in the subscription ∥ deny assignments at the scope ∥ built-in role
+ *            definitions (cached) (∥ the Activity Log entry first, when the event carries no message)
+ *   round 2  definitions of custom roles the caller holds (cached).
+ */
+import type { Logger } from 'pino';
+import type { ArmPort, ContainerAppInfo, DenyAssignmentInfo, RegistryInfo, RoleAssignmentInfo, RoleDefinitionInfo } from '../azure/arm-port';
+import { isAtOrAbove, parseResourceId, roleGuid, sameId } from '../azure/ids';
+import type { FailureEvent, RegistryIdentityRef } from '../model';
+import type { AcrPullFacts, ArmAuthzFacts, Facts, UnclassifiedFacts } from './facts-model';
+import { matchPullError, parseAuthorizationFailed, parseImageReference, type AuthorizationFailure, type ImageReference, type PullErrorMatch } from './messages';
+import { ACR_PULL_ACTION, KNOWN_ROLE_DEFINITIONS } from './rbac';
+
+export interface FactDeps {
+  arm: ArmPort;
+  now: Date;
+  propagationWindowMs: number;
+  log?: Logger;
+}
+
+/** How far around the event time the Activity Log is searched for the correlation id. */
+export const ACTIVITY_LOG_WINDOW_MS = 60 * 60_000;
+
+const CONTAINER_APP_TYPE = 'microsoft.app/containerapps';
+
+/** The container app an event is about (the app itself, or the app of a revision), else undefined. */
+export function containerAppIdOf(resourceId: string): { appId: string; revisionName?: string } | undefined {
+  const p = parseResourceId(resourceId);
+  const type = (p.type ?? '').toLowerCase();
+  if (type === CONTAINER_APP_TYPE) return { appId: p.id };
+  if (type === `${CONTAINER_APP_TYPE}/revisions` && p.parent && p.name) return { appId: p.parent, revisionName: p.name };
+  return undefined;
+}
+
+function identityFor(app: ContainerAppInfo, entryIdentity: string): { ref: RegistryIdentityRef; attached: boolean } {
+  if (/^system$/i.test(entryIdentity)) {
+    const attached = /systemassigned/i.test(app.identity.type) && !!app.identity.principalId;
+    const ref: RegistryIdentityRef = { kind: 'system' };
+    if (app.identity.principalId) ref.principalId = app.identity.principalId;
+    return { ref, attached };
+  }
+  const key = Object.keys(app.identity.userAssignedIdentities).find((k) => sameId(k, entryIdentity));
+  const ref: RegistryIdentityRef = { kind: 'user-assigned', resourceId: key ?? entryIdentity };
+  const uai = key ? app.identity.userAssignedIdentities[key] : undefined;
+  if (uai?.principalId) ref.principalId = uai.principalId;
+  if (uai?.clientId) ref.clientId = uai.clientId;
+  return { ref, attached: key !== undefined && /userassigned/i.test(app.identity.type) };
+}
+
+function findRegistry(registries: readonly RegistryInfo[], loginServer: string): RegistryInfo | undefined {
+  const ls = loginServer.toLowerCase();
+  return registries.find((r) => r.loginServer.toLowerCase() === ls);
+}
+
+/** Everything needed to read a principal's pull roles at one registry. */
+interface PullReadTarget {
+  registryId: string;
+  principalId: string;
+}
+
+function readsFor(arm: ArmPort, t: PullReadTarget): Promise<[RoleAssignmentInfo[], DenyAssignmentInfo[]]> {
+  return Promise.all([arm.listRoleAssignmentsForPrincipal(t.registryId, t.principalId), arm.listDenyAssignments(t.registryId)]);
+}
+
+/** Definitions (keyed by GUID) of roles the rules do not know, read through the port (the adapter caches them). */
+async function readRoleDefinitions(arm: ArmPort, assignments: readonly RoleAssignmentInfo[], known: ReadonlyArray<RoleDefinitionInfo> = []): Promise<Record<string, RoleDefinitionInfo>> {
+  const knownGuids = new Set([...Object.keys(KNOWN_ROLE_DEFINITIONS), ...known.map((d) => roleGuid(d.id || d.name))]);
+  const out: Record<string, RoleDefinitionInfo> = {};
+  for (const d of known) out[roleGuid(d.id || d.name)] = d;
+  const wanted = [...new Set(assignments.map((a) => a.roleDefinitionId))].filter((id) => !knownGuids.has(roleGuid(id)));
+  const defs = await Promise.all(wanted.map((id) => arm.getRoleDefinition(id)));
+  for (const d of defs) if (d) out[roleGuid(d.id || d.name)] = d;
+  return out;
+}
+
+async function findActivityLogFailure(event: FailureEvent, deps: FactDeps): Promise<{ message?: string; entryFound: boolean; authorization?: { action?: string; scope?: string }; caller?: string }> {
+  const subscriptionId = event.subscriptionId ?? parseResourceId(event.resourceId).subscriptionId;
+  if (!event.correlationId || !subscriptionId) return { entryFound: false };
+  const t = Date.parse(event.time);
+  const at = Number.isFinite(t) ? t : deps.now.getTime();
+  const entries = await deps.arm.listActivityLog(subscriptionId, event.correlationId, new Date(at - ACTIVITY_LOG_WINDOW_MS), new Date(Math.max(at + ACTIVITY_LOG_WINDOW_MS, at)));
+  const failed = entries.filter((e) => sameId(e.correlationId ?? event.correlationId, event.correlationId) && /fail/i.test(e.status ?? 'Failed'));
+  const withMessage = failed.find((e) => e.statusMessage && e.statusMessage.trim() !== '') ?? failed[0];
+  if (!withMessage) return { entryFound: entries.length > 0 };
+  const out: { message?: string; entryFound: boolean; authorization?: { action?: string; scope?: string }; caller?: string } = { entryFound: true };
+  if (withMessage.statusMessage) out.message = withMessage.statusMessage;
+  if (withMessage.authorization) out.authorization = withMessage.authorization;
+  if (withMessage.caller) out.caller = withMessage.caller;
+  return out;
+}
+
+/** Gather the facts for one failure event. */
+export async function gatherFacts(event: FailureEvent, deps: FactDeps): Promise<Facts> {
+  const { arm } = deps;
+  // 1. The door already carries the message (Activity Log alert): an authorization failure needs no app reads.
+  const doorMessage = event.statusDetail?.statusMessage;
+  const doorAuthz = parseAuthorizationFailed(doorMessage);
+  if (doorAuthz) return gatherAuthzFacts(event, doorAuthz, 'event', deps);
+
+  const target = containerAppIdOf(event.resourceId);
+  if (target) return gatherAcrPullFacts(event, target.appId, target.revisionName, deps, doorMessage);
+
+  // 2. Any other resource: the reason is only in the Activity Log.
+  const found = await findActivityLogFailure(event, deps);
+  const authz = parseAuthorizationFailed(found.message);
+  if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
+  return unclassified(event, found.message ?? doorMessage, found.entryFound ? 'The Activity Log entry for this failure carries no message the remediator understands.' : 'No message explains this failure (no Activity Log entry with this correlation id).');
+}
+
+function withEventDefaults(f: AuthorizationFailure, event: FailureEvent, auth?: { action?: string; scope?: string }): AuthorizationFailure {
+  const out = { ...f };
+  if (!out.action) {
+    const a = auth?.action ?? event.authorization?.action;
+    if (a) out.action = a;
+  }
+  if (!out.scope) {
+    const s = auth?.scope ?? event.authorization?.scope;
+    if (s) out.scope = s;
+  }
+  if (!out.callerObjectId && event.caller?.principalId) out.callerObjectId = event.caller.principalId.toLowerCase();
+  return out;
+}
+
+function unclassified(event: FailureEvent, rawMessage: string | undefined, reason: string, extra: Partial<UnclassifiedFacts> = {}): UnclassifiedFacts {
+  const f: UnclassifiedFacts = {
+    flavor: 'unclassified',
+    resourceId: event.resourceId,
+    reason,
+    evidence: [`${event.operationName} on ${event.resourceId} reported ${event.status}${event.correlationId ? ` (correlation id ${event.correlationId})` : ''}.`, ...(extra.evidence ?? [])],
+  };
+  if (rawMessage) f.rawMessage = rawMessage;
+  if (extra.appId) f.appId = extra.appId;
+  if (extra.revisionName) f.revisionName = extra.revisionName;
+  return f;
+}
+
+/** Pick the failing image: the one the error names, else the revision's image on the error's registry/container. */
+function pickFailingImage(pull: PullErrorMatch, containers: ReadonlyArray<{ name: string; image: string }>): { image?: ImageReference; containerName?: string } {
+  const parsed = containers.map((c) => ({ name: c.name, ref: parseImageReference(c.image) }));
+  if (pull.image) {
+    const c = parsed.find((p) => p.ref && p.ref.loginServer === pull.image?.loginServer && p.ref.repository === pull.image?.repository);
+    return { image: pull.image, ...(c ? { containerName: c.name } : pull.containerName ? { containerName: pull.containerName } : {}) };
+  }
+  if (pull.containerName) {
+    const c = parsed.find((p) => p.name === pull.containerName && p.ref);
+    if (c?.ref) return { image: c.ref, containerName: c.name };
+  }
+  if (pull.loginServer) {
+    const c =
+      parsed.find((p) => p.ref && p.ref.loginServer === pull.loginServer && (!pull.repository || p.ref.repository === pull.repository)) ??
+      parsed.find((p) => p.ref && p.ref.loginServer === pull.loginServer);
+    if (c?.ref) return { image: c.ref, containerName: c.name };
+    return {};
+  }
+  const first = parsed.find((p) => p.ref);
+  return first?.ref ? { image: first.ref, containerName: first.name } : {};
+}
+
+export async function gatherAcrPullFacts(event: FailureEvent, appId: string, revisionHint: string | undefined, deps: FactDeps, doorMessage?: string): Promise<Facts> {
+  const { arm, log } = deps;
+  // Round 1: the app (the registry map is cached and usually costs nothing).
+  const registriesP = arm.listRegistries();
+  registriesP.catch(() => undefined);
+  const app = await arm.getContainerApp(appId);
+  if (!app) return unclassified(event, doorMessage, `Container app ${appId} no longer exists, so the failure cannot be examined.`, { appId });
+  const registries = await registriesP;
+
+  // Speculative targets: every (registry, principal) the app's own images would pull with.
+  const appImages = [...app.initContainers, ...app.containers].map((c) => parseImageReference(c.image)).filter((r): r is ImageReference => !!r);
+  const targets = new Map<string, PullReadTarget>();
+  for (const img of appImages) {
+    const reg = findRegistry(registries, img.loginServer);
+    const entry = app.registries.find((r) => r.server.toLowerCase() === img.loginServer);
+    if (!reg || !entry?.identity) continue;
+    const { ref, attached } = identityFor(app, entry.identity);
+    if (attached && ref.principalId) targets.set(`${reg.id.toLowerCase()}|${ref.principalId.toLowerCase()}`, { registryId: reg.id, principalId: ref.principalId });
+  }
+  const speculative = targets.size === 1 ? [...targets.values()][0] : undefined;
+
+  // Round 2: the failing revision ∥ the role and deny assignments of the (single) pull identity.
+  const revisionName = revisionHint ?? app.latestRevisionName;
+  const specReads = speculative ? readsFor(arm, speculative) : undefined;
+  specReads?.catch(() => undefined);
+  const revision = revisionName ? await arm.getRevision(appId, revisionName) : undefined;
+
+  let message = revision?.provisioningError;
+  let messageSource: AcrPullFacts['messageSource'] = 'revision';
+  let pull = matchPullError(message);
+  if (!pull && doorMessage) {
+    pull = matchPullError(doorMessage);
+    if (pull) {
+      message = doorMessage;
+      messageSource = 'activity-log';
+    }
+  }
+  if (!pull) {
+    // Round 3: the revision does not say why: ask the Activity Log.
+    const found = await findActivityLogFailure(event, deps);
+    const authz = parseAuthorizationFailed(found.message);
+    if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
+    pull = matchPullError(found.message);
+    if (pull && found.message) {
+      message = found.message;
+      messageSource = 'activity-log';
+    } else {
+      const raw = revision?.provisioningError ?? found.message ?? doorMessage;
+      return unclassified(
+        event,
+        raw,
+        revision?.provisioningError
+          ? `Revision ${revision.name} of container app ${app.name} failed with an error the remediator does not recognise.`
+          : `Container app ${app.name} reported a failed write, but neither its revision${revisionName ? ` ${revisionName}` : ''} nor the Activity Log explains it.`,
+        { appId: app.id, ...(revision ? { revisionName: revision.name } : {}) },
+      );
+    }
+  }
+  if (!message) message = '';
+
+  const { image, containerName } = pickFailingImage(pull, revision?.containers.length ? revision.containers : [...app.initContainers, ...app.containers]);
+  const loginServer = image?.loginServer ?? pull.loginServer;
+  let registry = loginServer ? findRegistry(registries, loginServer) : undefined;
+  if (!registry && loginServer && pull.kind !== 'image-not-found') {
+    // A registry created since the map was cached: look once more, fresh.
+    registry = findRegistry(await arm.listRegistries({ refresh: true }), loginServer);
+  }
+  const registryEntry = loginServer ? app.registries.find((r) => r.server.toLowerCase() === loginServer) : undefined;
+
+  const facts: AcrPullFacts = {
+    flavor: 'acr-pull',
+    now: deps.now.toISOString(),
+    propagationWindowMs: deps.propagationWindowMs,
+    appId: app.id,
+    app,
+    message,
+    messageSource,
+    pullError: pull,
+    roleAssignments: [],
+    roleDefinitions: {},
+    denyAssignments: [],
+  };
+  if (revision) facts.revision = revision;
+  if (image) facts.image = image;
+  if (containerName) facts.containerName = containerName;
+  if (registry) facts.registry = registry;
+  if (registryEntry) facts.registryEntry = registryEntry;
+
+  if (registryEntry?.identity) {
+    const { ref, attached } = identityFor(app, registryEntry.identity);
+    if (attached && ref.kind === 'user-assigned' && !ref.principalId) {
+      const uai = await arm.getUserAssignedIdentity(ref.resourceId);
+      if (uai?.principalId) ref.principalId = uai.principalId;
+      if (uai?.clientId) ref.clientId = uai.clientId;
+    }
+    facts.identity = ref;
+    facts.identityAttached = attached;
+  }
+
+  const principalId = facts.identity?.principalId;
+  if (registry && principalId && facts.identityAttached && pull.kind !== 'image-not-found') {
+    const useSpec = speculative && sameId(speculative.registryId, registry.id) && speculative.principalId.toLowerCase() === principalId.toLowerCase();
+    const [assignments, denies] = await (useSpec && specReads ? specReads : readsFor(arm, { registryId: registry.id, principalId }));
+    facts.roleAssignments = assignments;
+    facts.denyAssignments = denies;
+    const covering = assignments.filter((a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registry.id));
+    facts.roleDefinitions = await readRoleDefinitions(arm, covering);
+  }
+  log?.debug({ appId: app.id, revision: revision?.name, pull: pull.kind, loginServer, registryId: registry?.id, principalId }, 'acr pull facts gathered');
+  return facts;
+}
+
+export async function gatherAuthzFacts(event: FailureEvent, failure: AuthorizationFailure, source: ArmAuthzFacts['messageSource'], deps: FactDeps): Promise<ArmAuthzFacts> {
+  const { arm } = deps;
+  const f = withEventDefaults(failure, event);
+  const deniedScope = f.scope ?? event.resourceId;
+  const principalId = f.callerObjectId;
+  const sub = parseResourceId(deniedScope).subscriptionId;
+  const readScope = sub ? `/subscriptions/${sub}` : deniedScope;
+  const builtInsP = arm
+    .listRoleDefinitions(readScope, "type eq 'BuiltInRole'")
+    .catch(() => arm.listRoleDefinitions(readScope))
+    .then((all) => all.filter((d) => d.roleType === undefined || /builtin/i.test(d.roleType)));
+  const pullUseP = gatherPullUse(event, f, deps);
+  const [assignments, denies, builtIns, pullUse] = await Promise.all([
+    principalId ? arm.listRoleAssignmentsForPrincipal(readScope, principalId) : Promise.resolve([] as RoleAssignmentInfo[]),
+    arm.listDenyAssignments(deniedScope),
+    builtInsP,
+    pullUseP,
+  ]);
+  const roleDefinitions = await readRoleDefinitions(arm, assignments, builtIns);
+  const facts: ArmAuthzFacts = {
+    flavor: 'arm-authz',
+    now: deps.now.toISOString(),
+    propagationWindowMs: deps.propagationWindowMs,
+    resourceId: event.resourceId,
+    failure: f,
+    messageSource: source,
+    roleAssignments: assignments,
+    roleDefinitions,
+    denyAssignments: denies,
+    builtInRoles: builtIns,
+    managementGroupIds: [],
+  };
+  if (principalId) facts.callerPrincipalId = principalId;
+  const type = event.caller?.principalType;
+  if (type) facts.callerPrincipalType = type;
+  if (pullUse) facts.pullUse = pullUse;
+  return facts;
+}
+
+/** For a denied ACR pull on a container app's behalf: which registry and identity of that app use the caller. */
+async function gatherPullUse(event: FailureEvent, f: AuthorizationFailure, deps: FactDeps): Promise<ArmAuthzFacts['pullUse']> {
+  if ((f.action ?? '').toLowerCase() !== ACR_PULL_ACTION.toLowerCase() || !f.callerObjectId) return undefined;
+  const target = containerAppIdOf(event.resourceId);
+  if (!target) return undefined;
+  const app = await deps.arm.getContainerApp(target.appId);
+  if (!app) return undefined;
+  for (const entry of app.registries) {
+    if (!entry.identity) continue;
+    const { ref } = identityFor(app, entry.identity);
+    if (ref.principalId && ref.principalId.toLowerCase() === f.callerObjectId.toLowerCase()) {
+      const use: NonNullable<ArmAuthzFacts['pullUse']> = { appId: app.id, loginServer: entry.server, identity: ref };
+      if (f.scope && parseResourceId(f.scope).type?.toLowerCase() === 'microsoft.containerregistry/registries') use.registryId = f.scope;
+      return use;
+    }
+  }
+  return undefined;
+}
