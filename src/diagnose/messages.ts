@@ -16,7 +16,7 @@ export interface ImageReference {
   digest?: string;
 }
 
-export type PullErrorKind = 'unauthorized' | 'denied' | 'image-not-found' | 'network-blocked';
+export type PullErrorKind = 'unauthorized' | 'denied' | 'image-not-found' | 'network-blocked' | 'host-not-found';
 
 export interface PullErrorMatch {
   kind: PullErrorKind;
@@ -112,6 +112,9 @@ export function matchPullError(text: string | undefined): PullErrorMatch | undef
   } else if (/public network access (?:is )?disabled|PublicNetworkAccessDisabled/i.test(t)) {
     kind = 'network-blocked';
     tokens.push('public network access disabled');
+  } else if (/no such host|dial tcp[^;]*lookup/i.test(t)) {
+    kind = 'host-not-found';
+    tokens.push('no such host');
   } else if (/\bMANIFEST_UNKNOWN\b|\bmanifest unknown\b/i.test(t)) {
     kind = 'image-not-found';
     tokens.push('MANIFEST_UNKNOWN');

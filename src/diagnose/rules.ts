@@ -123,7 +123,8 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
     // An ABAC condition that names repositories only covers the ones it names.
     if (abac && a.condition && /repositories/i.test(a.condition) && repo && !a.condition.toLowerCase().includes(repo.toLowerCase())) return false;
     const data = grantsAction(def.permissions, ACR_REPOSITORY_READ_DATA_ACTION, true);
-    return abac ? data : data || grantsAction(def.permissions, ACR_PULL_ACTION);
+    // Legacy mode checks the control-plane pull action (AcrPull, AcrPush, Reader's */read, Owner, Contributor…).
+    return abac ? data : grantsAction(def.permissions, ACR_PULL_ACTION);
   };
   const right = covering.filter(grantsPull);
   const propagating = right.filter((a) => isYoungerThanWindow(a.createdOn, f.now, f.propagationWindowMs));
@@ -232,9 +233,10 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
   },
   {
     name: 'network-blocked',
-    when: (f) => f.pullError.kind === 'network-blocked' || /^disabled$/i.test(f.registry?.publicNetworkAccess ?? '') || /^deny$/i.test(f.registry?.networkDefaultAction ?? ''),
+    when: (f) => f.pullError.kind === 'network-blocked' || f.pullError.kind === 'host-not-found' || /^disabled$/i.test(f.registry?.publicNetworkAccess ?? '') || /^deny$/i.test(f.registry?.networkDefaultAction ?? ''),
     build: (f, a) => {
       const reasons: string[] = [];
+      if (f.pullError.kind === 'host-not-found') reasons.push(`the login server ${a.details.loginServer ?? ''} does not resolve from the environment (DNS / private endpoint)`);
       if (f.pullError.kind === 'network-blocked') reasons.push(f.pullError.clientIp ? `the registry refused client IP ${f.pullError.clientIp}` : 'the registry refused the network path');
       if (/^disabled$/i.test(f.registry?.publicNetworkAccess ?? '')) reasons.push('public network access is Disabled');
       if (/^deny$/i.test(f.registry?.networkDefaultAction ?? '')) reasons.push('the firewall default action is Deny');
