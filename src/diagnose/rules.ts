@@ -418,10 +418,13 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
   const action = f.failure.action;
   const deniedScope = f.failure.scope ?? f.resourceId;
   const grants: ArmAuthzAnalysis['grants'] = [];
+  const defs: Record<string, RoleDefinitionInfo> = {};
+  for (const d of f.builtInRoles) defs[roleGuid(d.id || d.name)] = d;
+  Object.assign(defs, f.roleDefinitions);
   if (action && principalId) {
     for (const a of f.roleAssignments) {
       if (!sameId(a.principalId, principalId)) continue;
-      const def = lookupRole(a.roleDefinitionId, f.roleDefinitions);
+      const def = lookupRole(a.roleDefinitionId, defs);
       if (!def || !(grantsAction(def.permissions, action) || grantsAction(def.permissions, action, true))) continue;
       grants.push({
         assignment: a,
@@ -437,11 +440,11 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
   if (principalId) details.callerPrincipalId = principalId;
   if (f.callerPrincipalType) details.callerPrincipalType = f.callerPrincipalType;
   const mine = principalId ? f.roleAssignments.filter((a) => sameId(a.principalId, principalId)) : [];
-  if (mine.length) details.rolesFound = mine.map((a) => roleFound(a, f.roleDefinitions));
+  if (mine.length) details.rolesFound = mine.map((a) => roleFound(a, defs));
   const evidence = [
     `ARM answered ${f.failure.code} (${f.messageSource === 'event' ? 'from the event' : 'from the Activity Log entry'}): principal ${principalId ?? '(unknown)'} may not perform ${action ?? '(unknown action)'} over ${deniedScope}.`,
     mine.length
-      ? `The principal's role assignments in that subscription: ${mine.map((a) => `${roleNameOf(a.roleDefinitionId, f.roleDefinitions)} at ${a.scope}`).join('; ')}.`
+      ? `The principal's role assignments in that subscription: ${mine.map((a) => `${roleNameOf(a.roleDefinitionId, defs)} at ${a.scope}`).join('; ')}.`
       : `The principal holds no role assignment in that subscription or above it.`,
   ];
   const out: ArmAuthzAnalysis = { deniedScope, grants, details, evidence };
