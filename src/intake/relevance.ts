@@ -1,0 +1,78 @@
+/**
+ * What the remediator looks after. Pure: decides relevance from the event alone, never from ARM.
+ *
+ * The infra engineer's tests read HANDLED_EVENT_TYPES and HANDLED_OPERATIONS to check that the Event Grid
+ * subscription filter (includedEventTypes + advanced filter on data.operationName) matches what intake accepts.
+ */
+
+/** Event Grid ARM events that report a failed write or action (Microsoft.Resources.* system topics). */
+export const HANDLED_EVENT_TYPES: readonly string[] = Object.freeze([
+  'Microsoft.Resources.ResourceWriteFailure',
+  'Microsoft.Resources.ResourceActionFailure',
+]);
+
+/**
+ * ARM operation names we look after (compared case-insensitively):
+ * - `Microsoft.App/containerApps/write` — create/update of a container app: a new revision whose image pull fails
+ *   (`UNAUTHORIZED: authentication required`) fails this operation;
+ * - `Microsoft.App/containerApps/revisions/restart/action`, `…/revisions/activate/action` — revision actions that pull
+ *   the image again and fail the same way;
+ * - `Microsoft.ContainerRegistry/registries/pull/read` — the registry data action AcrPull grants; an
+ *   `AuthorizationFailed` on it is `arm-authz/acr-pull-denied`;
+ * - `Microsoft.Authorization/roleAssignments/write` — a role assignment write that failed (e.g. a deployment that
+ *   tried to grant AcrPull without the right to do so).
+ */
+export const HANDLED_OPERATIONS: readonly string[] = Object.freeze([
+  'Microsoft.App/containerApps/write',
+  'Microsoft.App/containerApps/revisions/restart/action',
+  'Microsoft.App/containerApps/revisions/activate/action',
+  'Microsoft.ContainerRegistry/registries/pull/read',
+  'Microsoft.Authorization/roleAssignments/write',
+]);
+
+const EVENT_TYPES_LC = new Set(HANDLED_EVENT_TYPES.map((s) => s.toLowerCase()));
+const OPERATIONS_LC = new Set(HANDLED_OPERATIONS.map((s) => s.toLowerCase()));
+
+export const VALIDATION_EVENT_TYPE = 'Microsoft.EventGrid.SubscriptionValidationEvent';
+
+export function isHandledEventType(eventType: string): boolean {
+  return EVENT_TYPES_LC.has(eventType.toLowerCase());
+}
+
+export function isHandledOperation(operationName: string): boolean {
+  return OPERATIONS_LC.has(operationName.toLowerCase());
+}
+
+export function isFailedStatus(status: string): boolean {
+  return status.toLowerCase() === 'failed';
+}
+
+/** Why an Event Grid ARM event is not ours, or undefined when it is. */
+export function findEventGridIgnoreReason(e: { eventType: string; operationName: string; status: string }): string | undefined {
+  if (!isHandledEventType(e.eventType)) return `event type ${e.eventType} is not a failure the remediator handles`;
+  if (!isFailedStatus(e.status)) return `operation status is ${e.status}, not Failed`;
+  if (!isHandledOperation(e.operationName)) return `operation ${e.operationName} is not one the remediator looks after`;
+  return undefined;
+}
+
+const AUTHZ_TOKENS = /\b(AuthorizationFailed|Forbidden|LinkedAuthorizationFailed)\b|"statusCode"\s*:\s*"?403\b/i;
+
+/** True when an Activity Log entry's status details say "not authorised". */
+export function isAuthorizationFailure(detail: { subStatus?: string; statusCode?: string; statusMessage?: string }): boolean {
+  return [detail.subStatus, detail.statusCode, detail.statusMessage].some((s) => s !== undefined && (AUTHZ_TOKENS.test(s) || s.trim() === '403'));
+}
+
+/** Why an Activity Log alert is not ours, or undefined when it is. */
+export function findAlertIgnoreReason(e: {
+  monitoringService: string;
+  operationName: string;
+  status: string;
+  statusDetail: { subStatus?: string; statusCode?: string; statusMessage?: string };
+}): string | undefined {
+  if (e.monitoringService.toLowerCase() !== 'activity log - administrative') {
+    return `alerts from ${e.monitoringService} are not handled (only Activity Log - Administrative)`;
+  }
+  if (!isFailedStatus(e.status)) return `operation status is ${e.status}, not Failed`;
+  if (isAuthorizationFailure(e.statusDetail) || isHandledOperation(e.operationName)) return undefined;
+  return `failed operation ${e.operationName} is neither an authorization failure nor one the remediator looks after`;
+}
