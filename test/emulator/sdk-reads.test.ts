@@ -2,6 +2,7 @@
  * Conformance: every read the remediator needs, through the real SDK clients against the emulator over HTTPS.
  */
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { fetchJson } from './https-fetch';
 import { APP_ID, REGISTRY_ID, SHARED_SUB, SUB, UAI_PRINCIPAL } from '../worlds/build-worlds';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -104,20 +105,3 @@ describe('emulator reads through the real SDK clients', () => {
     expect((res.body as { value: Array<{ name: string }> }).value.map((g) => g.name)).toEqual(['web-rg']);
   });
 });
-
-export async function fetchJson(t: { endpoint: string; ca: string }, path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; body: unknown; headers: Record<string, string | string[] | undefined> }> {
-  const https = await import('node:https');
-  return new Promise((resolve, reject) => {
-    const req = https.request(`${t.endpoint}${path}`, { method: init.method ?? 'GET', ca: t.ca, headers: { authorization: 'Bearer x', 'content-type': 'application/json', ...init.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers });
-      });
-    });
-    req.on('error', reject);
-    if (init.body !== undefined) req.write(JSON.stringify(init.body));
-    req.end();
-  });
-}
