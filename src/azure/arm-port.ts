@@ -137,6 +137,11 @@ export interface ArmPort {
   // ── reads ──
   getContainerApp(appId: string): Promise<ContainerAppInfo | undefined>;
   getRevision(appId: string, revisionName: string): Promise<RevisionInfo | undefined>;
+  /**
+   * Every container app in every readable subscription (optional: used only to find which app pulls with a principal
+   * that ARM denied `registries/pull/read`; fakes may omit it).
+   */
+  listContainerApps?(): Promise<ContainerAppInfo[]>;
   listRevisions(appId: string): Promise<RevisionInfo[]>;
   /**
    * Every registry in every subscription the remediator can read (the adapter caches the login-server map).

@@ -337,6 +337,12 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       return rev ? toRevisionInfo(rev, appId) : undefined;
     },
 
+    async listContainerApps() {
+      const subs = (await collect(subscriptions.subscriptions.list())).map((s) => s.subscriptionId).filter((s): s is string => !!s);
+      const perSub = await Promise.all(subs.map(async (sub) => (await collect(appsClient(sub).containerApps.listBySubscription())).map((a) => toContainerAppInfo(a, a.id ?? ''))));
+      return perSub.flat();
+    },
+
     async listRevisions(appId) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
       const revs = await collect(appsClient(subscriptionId).containerAppsRevisions.listRevisions(resourceGroup, name));

@@ -320,18 +320,29 @@ export async function gatherAuthzFacts(event: FailureEvent, failure: Authorizati
 /** For a denied ACR pull on a container app's behalf: which registry and identity of that app use the caller. */
 async function gatherPullUse(event: FailureEvent, f: AuthorizationFailure, deps: FactDeps): Promise<ArmAuthzFacts['pullUse']> {
   if ((f.action ?? '').toLowerCase() !== ACR_PULL_ACTION.toLowerCase() || !f.callerObjectId) return undefined;
+  const caller = f.callerObjectId.toLowerCase();
+  const registryId = f.scope && parseResourceId(f.scope).type?.toLowerCase() === 'microsoft.containerregistry/registries' ? f.scope : undefined;
   const target = containerAppIdOf(event.resourceId);
-  if (!target) return undefined;
-  const app = await deps.arm.getContainerApp(target.appId);
-  if (!app) return undefined;
-  for (const entry of app.registries) {
-    if (!entry.identity) continue;
-    const { ref } = identityFor(app, entry.identity);
-    if (ref.principalId && ref.principalId.toLowerCase() === f.callerObjectId.toLowerCase()) {
+  let apps: ContainerAppInfo[];
+  if (target) {
+    const app = await deps.arm.getContainerApp(target.appId);
+    apps = app ? [app] : [];
+  } else if (deps.arm.listContainerApps) {
+    apps = await deps.arm.listContainerApps();
+  } else return undefined;
+  // The registry's login server, to prefer the app entry that pulls from exactly that registry.
+  const registry = registryId ? (await deps.arm.listRegistries()).find((r) => sameId(r.id, registryId)) : undefined;
+  let best: NonNullable<ArmAuthzFacts['pullUse']> | undefined;
+  for (const app of apps) {
+    for (const entry of app.registries) {
+      if (!entry.identity) continue;
+      const { ref, attached } = identityFor(app, entry.identity);
+      if (!attached || ref.principalId?.toLowerCase() !== caller) continue;
       const use: NonNullable<ArmAuthzFacts['pullUse']> = { appId: app.id, loginServer: entry.server, identity: ref };
-      if (f.scope && parseResourceId(f.scope).type?.toLowerCase() === 'microsoft.containerregistry/registries') use.registryId = f.scope;
-      return use;
+      if (registryId) use.registryId = registryId;
+      if (!registry || entry.server.toLowerCase() === registry.loginServer.toLowerCase()) return use;
+      best ??= use;
     }
   }
-  return undefined;
+  return registry ? undefined : best;
 }

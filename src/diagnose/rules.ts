@@ -522,7 +522,9 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
     name: 'acr-pull-denied',
     when: (_f, a) => (a.action ?? '').toLowerCase() === ACR_PULL_ACTION.toLowerCase(),
     build: (f, a) => {
-      const details: DiagnosisDetails = { ...a.details, requiredRoleDefinitionId: ROLE_IDS.acrPull, recommendedRole: { roleDefinitionId: ROLE_IDS.acrPull, roleName: 'AcrPull' } };
+      const sub = parseResourceId(a.deniedScope).subscriptionId;
+      const acrPullId = sub ? subscriptionRoleDefinitionId(sub, ROLE_IDS.acrPull) : ROLE_IDS.acrPull;
+      const details: DiagnosisDetails = { ...a.details, requiredRoleDefinitionId: acrPullId, recommendedRole: { roleDefinitionId: acrPullId, roleName: 'AcrPull' } };
       if (f.pullUse) {
         details.appId = f.pullUse.appId;
         details.appName = nameOf(f.pullUse.appId);

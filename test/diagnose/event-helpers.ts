@@ -37,7 +37,50 @@ export function failureEventFrom(raw: Json): FailureEvent {
   return e;
 }
 
+/** A common-alert-schema Activity Log alert → FailureEvent (resource = first alert target, as intake does). */
+export function failureEventFromAlert(raw: Json): FailureEvent {
+  const data = (raw['data'] ?? {}) as Json;
+  const ess = (data['essentials'] ?? {}) as Json;
+  const c = (data['alertContext'] ?? {}) as Json;
+  const auth = (c['authorization'] ?? {}) as Json;
+  const props = (c['properties'] ?? {}) as Json;
+  const claimsText = str(c['claims']);
+  const claims = (claimsText ? JSON.parse(claimsText) : {}) as Json;
+  const targets = Array.isArray(ess['alertTargetIDs']) ? (ess['alertTargetIDs'] as unknown[]) : [];
+  const resourceId = str(targets[0]) ?? str(auth['scope']) ?? '';
+  const e: FailureEvent = {
+    source: 'activity-log-alert',
+    id: str(ess['alertId']) ?? 'alert',
+    time: str(c['eventTimestamp']) ?? str(ess['firedDateTime']) ?? new Date(0).toISOString(),
+    eventType: 'azureMonitorCommonAlertSchema',
+    subject: resourceId,
+    resourceId,
+    operationName: str(c['operationName']) ?? '',
+    status: str(c['status']) ?? 'Failed',
+    raw,
+  };
+  const cid = str(c['correlationId']);
+  if (cid) e.correlationId = cid;
+  const sub = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1];
+  if (sub) e.subscriptionId = sub;
+  const oid = str(claims['http://schemas.microsoft.com/identity/claims/objectidentifier']) ?? str(c['caller']);
+  if (oid) e.caller = { principalId: oid, ...(str(claims['idtyp']) === 'app' ? { principalType: 'ServicePrincipal' } : {}) };
+  const action = str(auth['action']);
+  const scope = str(auth['scope']);
+  if (action || scope) e.authorization = { ...(action ? { action } : {}), ...(scope ? { scope } : {}) };
+  const statusDetail: NonNullable<FailureEvent['statusDetail']> = {};
+  const subStatus = str(c['subStatus']);
+  if (subStatus) statusDetail.subStatus = subStatus;
+  const code = str(props['statusCode']);
+  if (code) statusDetail.statusCode = code;
+  const msg = str(props['statusMessage']);
+  if (msg) statusDetail.statusMessage = msg;
+  if (Object.keys(statusDetail).length) e.statusDetail = statusDetail;
+  return e;
+}
+
 export function loadEvent(path: string): FailureEvent {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as Json | Json[];
-  return failureEventFrom(Array.isArray(raw) ? (raw[0] as Json) : raw);
+  const first = (Array.isArray(raw) ? raw[0] : raw) as Json;
+  return first['schemaId'] === 'azureMonitorCommonAlertSchema' ? failureEventFromAlert(first) : failureEventFrom(first);
 }
