@@ -20,6 +20,7 @@ export function formatZodError(error: z.ZodError, prefix = ''): string {
 function describeIssue(i: z.core.$ZodIssue): string {
   if (i.code === 'invalid_type') {
     const missing = /received undefined/.test(i.message);
+    if (i.expected === 'nonoptional') return 'required, but it is missing';
     return missing ? `expected ${i.expected}, but it is missing` : `expected ${i.expected}`;
   }
   if (i.code === 'too_small' && i.origin === 'string') return 'must not be empty';

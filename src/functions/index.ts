@@ -1,0 +1,10 @@
+/**
+ * Entry point of the Function app (esbuild bundles this file into dist/main.js): registers every trigger.
+ * Settings are checked once at start-up, every problem logged; invocations then answer with the same error.
+ */
+import { checkConfigAtStartup } from '../runtime';
+import './event-grid-failures';
+import './event-grid-webhook';
+import './activity-log-alert';
+
+checkConfigAtStartup();

@@ -1,0 +1,95 @@
+/**
+ * The real dependencies of the Function app, built lazily once per process from the app settings.
+ *
+ * Built now: config (loadConfig(process.env)), logger (pino JSON to stdout, configured secrets scrubbed), clock,
+ * ARM port (createSdkArmPort over the real SDK clients, DefaultAzureCredential with the user-assigned identity's
+ * client id), state store (createStore: Table Storage or the in-memory fallback).
+ * Not built here yet (the lead extends this file): the heal scheduler and the notifier — pass them as `extend`.
+ *
+ * A configuration error is logged once, with every problem, and every invocation then fails with it: nothing
+ * half-configured runs.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { createSdkArmPort } from './azure/sdk-arm';
+import { ConfigError, loadConfig, type Config } from './config';
+import { describeError } from './errors';
+import { createLogger, type Logger } from './logging';
+import { RemediatorError, systemClock, type Clock } from './model';
+import type { PipelineDeps } from './pipeline';
+import { createStore } from './store';
+
+export type RuntimeBase = Pick<PipelineDeps, 'arm' | 'clock' | 'log' | 'config' | 'store'>;
+
+export interface RuntimeOptions {
+  env?: Record<string, string | undefined>;
+  /** Default: DefaultAzureCredential({ managedIdentityClientId: AZURE_CLIENT_ID }). */
+  credential?: TokenCredential;
+  clock?: Clock;
+  /** Where log lines go (default stdout, which the Functions host collects). */
+  logDestination?: NodeJS.WritableStream;
+  /** Adds what the base does not build yet (scheduler, notifier, ...). */
+  extend?: (base: RuntimeBase) => Promise<Partial<PipelineDeps>>;
+}
+
+/** The secrets in a config (scrubbed verbatim from every log line). */
+export function listConfigSecrets(config: Readonly<Config>): string[] {
+  const out: string[] = [];
+  if (config.teamsWebhookUrl) out.push(config.teamsWebhookUrl);
+  if (config.slackWebhookUrl) out.push(config.slackWebhookUrl);
+  if (config.storage.kind === 'connection-string') out.push(config.storage.connectionString);
+  return out;
+}
+
+/** Build the deps once (no caching). Throws ConfigError with every problem when the settings are invalid. */
+export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<PipelineDeps> {
+  const env = opts.env ?? process.env;
+  const config = loadConfig(env);
+  const log = createLogger({ level: config.logLevel, secrets: listConfigSecrets(config), ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const clock = opts.clock ?? systemClock;
+  const credential = opts.credential ?? (await createDefaultCredential(config.azureClientId));
+  const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
+  const store = await createStore(config, log, { credential, clock });
+  const base: RuntimeBase = { arm, clock, log, config, store };
+  const extra = opts.extend ? await opts.extend(base) : {};
+  const deps = { ...base, ...extra };
+  if (!deps.scheduler) {
+    throw new RemediatorError('runtime-incomplete', 'no heal scheduler is wired into the Function runtime yet (src/runtime.ts)');
+  }
+  return { ...deps, scheduler: deps.scheduler };
+}
+
+async function createDefaultCredential(clientId: string | undefined): Promise<TokenCredential> {
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}
+
+let cached: Promise<PipelineDeps> | undefined;
+let runtimeOptions: RuntimeOptions = {};
+
+/** Set what getRuntimeDeps builds with (before the first invocation; e.g. the lead's `extend`). */
+export function configureRuntime(opts: RuntimeOptions): void {
+  runtimeOptions = opts;
+  cached = undefined;
+}
+
+/** The process-wide deps: built on first use, then shared. A failed build (bad config) is remembered and rethrown. */
+export function getRuntimeDeps(): Promise<PipelineDeps> {
+  cached ??= buildRuntimeDeps(runtimeOptions);
+  return cached;
+}
+
+/**
+ * Validate the settings at start-up and log every problem at once (stderr JSON line via pino). Returns the problems
+ * (empty when valid). The Function app still loads so that every invocation can answer with the error.
+ */
+export function checkConfigAtStartup(env: Record<string, string | undefined> = process.env, log?: Logger): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    const problems = err instanceof ConfigError ? err.problems : [describeError(err).message];
+    const logger = log ?? createLogger({ level: 'error', destination: process.stderr });
+    logger.fatal({ problems }, `acr-remediator configuration is invalid (${problems.length} problem(s)); every invocation will fail until fixed:\n  - ${problems.join('\n  - ')}`);
+    return problems;
+  }
+}
