@@ -115,4 +115,36 @@ describe('diagnose() against the emulator, one world per kind', () => {
     expect(d.evidence.length).toBeGreaterThan(1);
     check(d);
   });
+
+  const variants: Array<[string, DiagnosisKind, (d: Diagnosis) => void]> = [
+    ['rg-scope-token-auth-disabled', 'acr-pull/arm-token-auth-disabled', (d) => {
+      expect(d.details.rolesFound?.[0]).toMatchObject({ roleName: 'AcrPull', scope: `/subscriptions/${SHARED_SUB}/resourceGroups/shared-rg` });
+    }],
+    ['subscription-scope-token-auth-disabled', 'acr-pull/arm-token-auth-disabled', (d) => {
+      expect(d.details.rolesFound?.[0]).toMatchObject({ roleName: 'AcrPull', scope: `/subscriptions/${SHARED_SUB}` });
+    }],
+    ['sidecar-other-registry', 'acr-pull/missing-role', (d) => {
+      expect(d.details.loginServer).toBe('sharedacr.azurecr.io');
+      expect(d.details.registryId).toMatch(/^\/subscriptions\/7c8d9e0f-[^/]+\/resourceGroups\/platform-rg\/.*\/registries\/sharedacr$/);
+      expect(d.details.image).toBe('sharedacr.azurecr.io/otel/collector:0.98');
+      expect(d.details.identity?.principalId).toBe(WEB_PULL_PRINCIPAL);
+      expect(d.details.requiredRoleDefinitionId).toContain('/subscriptions/7c8d9e0f-');
+    }],
+    ['several-registries', 'acr-pull/missing-role', (d) => {
+      expect(d.details.loginServer).toBe('toolsacr.azurecr.io');
+      expect(d.details.repository).toBe('db/migrate');
+      expect(d.details.identity).toMatchObject({ kind: 'user-assigned', principalId: '3b4c5d6e-7f80-4912-a3b4-c5d6e7f80912' });
+      expect(d.summary).toContain('web-tools');
+    }],
+    ['system-identity-old-app', 'acr-pull/missing-role', (d) => {
+      expect(d.details.identity).toEqual({ kind: 'system', principalId: '6d5c4b3a-2918-4776-a5b4-c3d2e1f0a9b8' });
+      expect(d.summary).toMatch(/system-assigned identity/);
+    }],
+  ];
+
+  it.each(variants)('variant %s → %s', async (world, kind, check) => {
+    const { d } = await diagnoseWorld(world, 'test/worlds/diagnose');
+    expect(d.kind).toBe(kind);
+    check(d);
+  });
 });
