@@ -60,7 +60,7 @@ function acrPull(scope: string, name: string, principalId: string, createdOn = O
 function registry(id: string, name: string): Resource {
   const base = JSON.parse(JSON.stringify(find(load().world, '/registries/acmeacr'))) as Mutable;
   const props = obj(base['properties']);
-  return { ...base, id, name, properties: { ...props, loginServer: `${name}.azurecr.io` } } as Resource;
+  return { ...base, id, name, properties: { ...props, loginServer: `${name}.azurecr.io` } } as unknown as Resource;
 }
 
 function setPolicy(world: World, status: string): void {
