@@ -168,7 +168,8 @@ export interface ArmPort {
   enableArmTokenAuth(registryId: string): Promise<RegistryInfo>;
   /**
    * Start a new revision of the app with the same template and the given revision suffix (PATCH of the container app,
-   * awaited as an LRO). Resolves to the new revision's name.
+   * awaited as an LRO). Resolves to the new revision's name. When the revision was created but failed to provision
+   * (the LRO failed), it still resolves, with the revision's `provisioningError`; other failures reject.
    */
-  createRevision(appId: string, revisionSuffix: string): Promise<{ revisionName: string }>;
+  createRevision(appId: string, revisionSuffix: string): Promise<{ revisionName: string; provisioningError?: string }>;
 }

@@ -444,13 +444,18 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       const client = appsClient(subscriptionId);
       const app = await client.containerApps.get(resourceGroup, name);
       if (!app.template) throw new Error(`container app ${appId} has no template`);
-      await client.containerApps.beginUpdateAndWait(
-        resourceGroup,
-        name,
-        { location: app.location, template: { ...app.template, revisionSuffix } },
-        lroOptions,
-      );
-      return { revisionName: `${app.name ?? name}--${revisionSuffix}` };
+      const revisionName = `${app.name ?? name}--${revisionSuffix}`;
+      try {
+        await client.containerApps.beginUpdateAndWait(resourceGroup, name, { location: app.location, template: { ...app.template, revisionSuffix } }, lroOptions);
+        return { revisionName };
+      } catch (err) {
+        // The LRO fails when the new revision fails to provision (e.g. the pull is still refused). The revision exists
+        // then: report it with its error instead of throwing; the caller's heal check decides what that means.
+        const rev = await orUndefinedOn404(client.containerAppsRevisions.getRevision(resourceGroup, name, revisionName)).catch(() => undefined);
+        if (!rev) throw err;
+        log?.warn({ appId, revisionName, provisioningState: rev.provisioningState }, 'new revision created but failed to provision');
+        return rev.provisioningError ? { revisionName, provisioningError: rev.provisioningError } : { revisionName };
+      }
     },
   };
   return port;
