@@ -1,0 +1,212 @@
+/**
+ * Senders: one HTTP attempt per call (`PostFn`), and `createSender` around it with a per-channel rate limit,
+ * 429 `Retry-After`, exponential backoff with jitter for transient failures (5xx, 408, network), and a verdict
+ * the notifier turns into an outbox entry when every attempt failed.
+ */
+import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
+import type { Logger } from 'pino';
+import type { Json } from '../store/port';
+import { redactText } from './redact';
+
+export type Channel = 'teams' | 'slack';
+
+export interface PostResult {
+  ok: boolean;
+  /** HTTP status; absent for network failures. */
+  status?: number;
+  /** From a `Retry-After` header (seconds → ms). */
+  retryAfterMs?: number;
+  /** Redacted error text. */
+  error?: string;
+}
+/** One HTTP attempt. Never throws. */
+export type PostFn = (body: Json) => Promise<PostResult>;
+
+/** Parse `Retry-After` (delta-seconds or an HTTP date) into ms. */
+export function parseRetryAfterMs(value: string | null | undefined, nowMs: number = Date.now()): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+function describeCause(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return `${err.name}: ${err.message}${typeof code === 'string' ? ` (${code})` : cause instanceof Error ? ` (${cause.message})` : ''}`;
+}
+
+/** Teams Workflows webhook: POST the JSON body with fetch. */
+export function createTeamsPost(url: string, opts: { timeoutMs?: number } = {}): PostFn {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  return async (body) => {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'));
+      const text = res.ok ? '' : await res.text().catch(() => '');
+      await (res.ok ? res.arrayBuffer().catch(() => undefined) : undefined);
+      const r: PostResult = { ok: res.ok, status: res.status };
+      if (retryAfterMs !== undefined) r.retryAfterMs = retryAfterMs;
+      if (!res.ok) r.error = redactText(`HTTP ${res.status}${text ? `: ${text.slice(0, 300)}` : ''}`, [url]);
+      return r;
+    } catch (err) {
+      return { ok: false, error: redactText(describeCause(err), [url]) };
+    }
+  };
+}
+
+/** Slack incoming webhook through @slack/webhook (its own retries off: the sender retries, honouring Retry-After). */
+export function createSlackPost(url: string, opts: { timeoutMs?: number } = {}): PostFn {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  return async (body) => {
+    let retryAfter: string | null = null;
+    let status: number | undefined;
+    const capturingFetch = (async (u: string | URL, init?: unknown) => {
+      const res = await fetch(u, init as RequestInit);
+      retryAfter = res.headers.get('retry-after');
+      status = res.status;
+      return res;
+    }) as unknown as FetchFunction;
+    const webhook = new IncomingWebhook(url, { fetch: capturingFetch, timeout: timeoutMs, retryConfig: { retries: 0 } });
+    try {
+      await webhook.send(body as unknown as IncomingWebhookSendArguments);
+      return status === undefined ? { ok: true } : { ok: true, status };
+    } catch (err) {
+      const code = (err as { statusCode?: unknown }).statusCode;
+      const r: PostResult = { ok: false, error: redactText(describeCause(err), [url]) };
+      if (typeof code === 'number') r.status = code;
+      else if (status !== undefined) r.status = status;
+      const retryAfterMs = parseRetryAfterMs(retryAfter);
+      if (retryAfterMs !== undefined) r.retryAfterMs = retryAfterMs;
+      return r;
+    }
+  };
+}
+
+/** Worth trying again: network failures, 408, 429, 5xx. */
+export function isTransientPost(r: PostResult): boolean {
+  if (r.ok) return false;
+  if (r.status === undefined) return true;
+  return r.status === 408 || r.status === 429 || r.status >= 500;
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Spaces requests at least `minIntervalMs` apart (per process), in call order; `pauseFor` holds everyone back
+ * after a 429.
+ */
+export class RateLimiter {
+  private nextAtMs = -Infinity;
+  private chain: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly minIntervalMs: number,
+    private readonly sleep: Sleep,
+    private readonly monotonicNow: () => number,
+  ) {}
+  acquire(): Promise<number> {
+    const turn = this.chain.then(async () => {
+      const now = this.monotonicNow();
+      const waitMs = Math.max(0, this.nextAtMs - now);
+      if (waitMs > 0) await this.sleep(waitMs);
+      this.nextAtMs = Math.max(now + waitMs, this.monotonicNow()) + this.minIntervalMs;
+      return waitMs;
+    });
+    this.chain = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+  pauseFor(ms: number): void {
+    this.nextAtMs = Math.max(this.nextAtMs, this.monotonicNow() + ms);
+  }
+}
+
+export interface SenderOptions {
+  channel: Channel;
+  /** Only for logs: the host, never the URL. */
+  host: string;
+  post: PostFn;
+  limiter: RateLimiter;
+  log: Logger;
+  sleep: Sleep;
+  /** Attempts before giving up (→ outbox). Default 4. */
+  maxAttempts?: number;
+  /** Backoff base; attempt n waits ~ base·2^(n-1), half of it jittered. Default 500 ms. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** A Retry-After longer than this is not waited for in-line: the message goes to the outbox, due then. */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+}
+
+export interface DeliveryResult {
+  delivered: boolean;
+  attempts: number;
+  status?: number;
+  error?: string;
+  /** When the channel asked us to come back (ms from now), if it did. */
+  retryAfterMs?: number;
+  /** Every back-off / Retry-After wait, in order (not the rate limiter's spacing). */
+  waitsMs: number[];
+}
+
+export interface Sender {
+  readonly channel: Channel;
+  readonly host: string;
+  send(body: Json): Promise<DeliveryResult>;
+}
+
+export function createSender(o: SenderOptions): Sender {
+  const maxAttempts = o.maxAttempts ?? 4;
+  const baseDelayMs = o.baseDelayMs ?? 500;
+  const maxDelayMs = o.maxDelayMs ?? 8_000;
+  const maxRetryAfterMs = o.maxRetryAfterMs ?? 30_000;
+  const random = o.random ?? Math.random;
+  const log = o.log.child({ channel: o.channel, host: o.host });
+  return {
+    channel: o.channel,
+    host: o.host,
+    async send(body: Json): Promise<DeliveryResult> {
+      const waitsMs: number[] = [];
+      let last: PostResult = { ok: false, error: 'not attempted' };
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        await o.limiter.acquire();
+        last = await o.post(body);
+        if (last.ok) {
+          log.debug({ attempts: attempt }, 'notification delivered');
+          return { delivered: true, attempts: attempt, ...(last.status !== undefined ? { status: last.status } : {}), waitsMs };
+        }
+        const transient = isTransientPost(last);
+        log.warn({ attempt, status: last.status, error: last.error, retryAfterMs: last.retryAfterMs, transient }, 'notification attempt failed');
+        if (!transient || attempt === maxAttempts) break;
+        let waitMs: number;
+        if (last.retryAfterMs !== undefined) {
+          if (last.retryAfterMs > maxRetryAfterMs) break;
+          waitMs = last.retryAfterMs;
+          o.limiter.pauseFor(waitMs);
+        } else {
+          const capMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+          waitMs = Math.round(capMs / 2 + random() * (capMs / 2));
+        }
+        waitsMs.push(waitMs);
+        await o.sleep(waitMs);
+      }
+      const r: DeliveryResult = { delivered: false, attempts: waitsMs.length + 1, waitsMs };
+      if (last.status !== undefined) r.status = last.status;
+      if (last.error !== undefined) r.error = last.error;
+      if (last.retryAfterMs !== undefined) r.retryAfterMs = last.retryAfterMs;
+      return r;
+    },
+  };
+}
