@@ -53,6 +53,9 @@ export interface FaultRule {
   toCall?: number;
   /** Apply at most this many times. */
   times?: number;
+  /** (extension) error: ARM error code and message of the body (defaults by status, e.g. 403 → AuthorizationFailed). */
+  code?: string;
+  message?: string;
 }
 
 export interface EmulatorClock {

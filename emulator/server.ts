@@ -3,7 +3,7 @@
  * to unmodified (endpoint + credential + tlsOptions.ca). State and semantics live in state.ts; this file is HTTP:
  * auth check, routing, long-running operations, Event Grid events, Activity Log, faults and the request log.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -656,9 +656,19 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     }
     if (fault?.kind === 'error') {
       const status = fault.status ?? 500;
-      const code = status === 503 ? 'ServiceUnavailable' : status === 500 ? 'InternalServerError' : status === 504 ? 'GatewayTimeout' : `Http${status}`;
-      const message = status === 503 ? 'The service is temporarily unavailable. Please try again later.' : 'Encountered internal server error. Diagnostic information: timestamp \'' + state.nowIso() + '\'.';
-      send({ status, body: { error: { code, message } } }, false);
+      const defaults: Record<number, [string, string]> = {
+        500: ['InternalServerError', `Encountered internal server error. Diagnostic information: timestamp '${state.nowIso()}'.`],
+        502: ['BadGateway', 'The gateway did not receive a response from the service.'],
+        503: ['ServiceUnavailable', 'The service is temporarily unavailable. Please try again later.'],
+        504: ['GatewayTimeout', 'The gateway did not receive a response within the specified time period.'],
+        403: [
+          'AuthorizationFailed',
+          `The client '${DEFAULT_CALLER_OBJECT_ID}' with object id '${DEFAULT_CALLER_OBJECT_ID}' does not have authorization to perform action '${guessAction(method, path)}' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+        ],
+        409: ['Conflict', 'The request conflicts with the current state of the resource.'],
+      };
+      const [code, message] = defaults[status] ?? [`Http${status}`, `The request failed with status ${status}.`];
+      send({ status, body: { error: { code: fault.code ?? code, message: fault.message ?? message } } }, false);
       return;
     }
 
@@ -718,6 +728,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   endpoint = `https://127.0.0.1:${port}`;
   const caPath = opts.caPath ?? join(tmpdir(), `arm-emulator-ca-${process.pid}-${port}.pem`);
   writeFileSync(caPath, tls.cert);
+  const ownsCaFile = opts.caPath === undefined;
 
   return {
     endpoint,
@@ -751,9 +762,20 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          if (ownsCaFile) rmSync(caPath, { force: true });
+          resolve();
+        });
       }),
   };
+}
+
+/** The RBAC action ARM would check for a request (for fault messages): `{type}/read|write|delete|{verb}/action`. */
+function guessAction(method: string, path: string): string {
+  const restart = /\/revisions\/[^/]+\/(\w+)$/i.exec(path);
+  if (method === 'POST' && restart) return `Microsoft.App/containerApps/revisions/${restart[1]}/action`;
+  const type = resourceTypeOf(path);
+  return `${type}/${method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : method === 'POST' ? 'action' : 'write'}`;
 }
 
 function resourceTypeOf(id: string): string {

@@ -63,6 +63,20 @@ describe('faults', () => {
     expect(t.requestLog[1]?.durationMs).toBeGreaterThanOrEqual(24);
   });
 
+  test('a 403 fault answers AuthorizationFailed worded like ARM (code and message can be overridden)', async () => {
+    t.addFault({ kind: 'error', status: 403, method: 'PUT', path: 'roleAssignments', times: 1 });
+    t.addFault({ kind: 'error', status: 400, method: 'PUT', path: 'roleAssignments', code: 'PrincipalNotFound', message: 'Principal x does not exist in the directory.' });
+    const def = `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`;
+    const create = (): Promise<unknown> =>
+      t.clientsFor(SHARED_SUB).authorization.roleAssignments.create(REGISTRY_ID, 'efefefef-1111-4222-8333-444444444444', { roleDefinitionId: def, principalId: UAI_PRINCIPAL });
+    await expect(create()).rejects.toMatchObject({
+      statusCode: 403,
+      code: 'AuthorizationFailed',
+      message: expect.stringContaining("does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope"),
+    });
+    await expect(create()).rejects.toMatchObject({ statusCode: 400, code: 'PrincipalNotFound', message: 'Principal x does not exist in the directory.' });
+  });
+
   test('method filter: a fault on PUT leaves GETs alone', async () => {
     t.addFault({ kind: 'error', status: 503, method: 'PUT', times: 1 });
     await t.containerApps.containerApps.get('web-rg', 'web');
