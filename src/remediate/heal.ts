@@ -1,0 +1,158 @@
+/**
+ * The heal task: redeploy a failed revision (after a propagation wait where a role was just created), then check that
+ * the new revision runs, retrying the check up to `healCheckAttempts` times `healCheckDelayMs` apart.
+ *
+ * Waiting never holds a Function invocation: each step is a `HealTask` handed to a `HealScheduler`:
+ * - Azure: a Storage Queue message with `visibilityTimeout` = delay, consumed by src/functions/heal-check.ts;
+ * - emulator / simulate / tests: `ClockedScheduler`, which keeps tasks in memory and runs them on an injected clock.
+ * Both run the SAME `runHealTask`.
+ */
+import type { RevisionInfo } from '../azure/arm-port';
+import type { HealResult } from '../model';
+import { FIX_CLAIM_PARTITION } from './ids';
+import { guardAndWrite, type RemediateDeps } from './write';
+
+export interface HealTask {
+  /** Unique id of this step (stable for one step: a redelivered queue message carries the same id). */
+  id: string;
+  eventId: string;
+  correlationId?: string;
+  appId: string;
+  /** The revision that failed (what the redeploy replaces). */
+  failedRevisionName?: string;
+  /** The deterministic suffix of the new revision. */
+  revisionSuffix: string;
+  /** The claim (partition `fix`) the executor took for this redeploy. */
+  claimKey: string;
+  /** When the failure happened (ISO): `healedAfterMs` counts from here. */
+  failedAt: string;
+  phase: 'redeploy' | 'check';
+  /** The new revision (phase `check`). */
+  newRevisionName?: string;
+  /** Checks done so far (phase `check`). */
+  attempt: number;
+}
+
+export interface HealScheduler {
+  schedule(task: HealTask, delayMs: number): Promise<void>;
+}
+
+/** What a heal step did: its result, and whether it handed a follow-up step to the scheduler. */
+export interface HealStepResult extends HealResult {
+  rescheduled?: boolean;
+}
+
+const RUNNING_STATES = new Set(['running', 'runningatmaxscale']);
+
+export function isRevisionRunning(rev: RevisionInfo): boolean {
+  return RUNNING_STATES.has((rev.runningState ?? '').toLowerCase()) && (rev.provisioningState ?? 'Provisioned').toLowerCase() === 'provisioned';
+}
+
+export function isRevisionFailed(rev: RevisionInfo): boolean {
+  return (rev.provisioningState ?? '').toLowerCase() === 'failed' || (rev.runningState ?? '').toLowerCase() === 'failed';
+}
+
+/** Run one heal step. Throws only transient faults (the queue redelivers the message). */
+export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<HealStepResult> {
+  const log = deps.log.child({ eventId: task.eventId, appId: task.appId, healTask: task.id, phase: task.phase });
+  if (task.phase === 'redeploy') {
+    // A redelivered message after the write: the claim records the revision, go straight to checking.
+    const claim = await deps.store.get(FIX_CLAIM_PARTITION, task.claimKey);
+    const doneRevision = claim?.value['state'] === 'done' && typeof claim.value['revisionName'] === 'string' ? claim.value['revisionName'] : undefined;
+    let revisionName = doneRevision;
+    if (revisionName === undefined) {
+      const out = await guardAndWrite(
+        { type: 'redeploy-revision', status: 'planned', scope: task.appId, resourceId: task.appId, claimKey: task.claimKey, reason: `create revision ${task.revisionSuffix}` },
+        { eventId: task.eventId, appId: task.appId, claimHeld: true },
+        deps,
+        async () => {
+          const r = await deps.arm.createRevision(task.appId, task.revisionSuffix);
+          return { reason: `created revision ${r.revisionName}`, claimValue: { revisionName: r.revisionName } };
+        },
+      );
+      if (out.status !== 'applied') {
+        log.warn({ status: out.status, reason: out.reason }, 'redeploy not done');
+        return { status: 'still-failing', ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}), detail: `redeploy ${out.status}: ${out.reason ?? ''}` };
+      }
+      revisionName = typeof out.claimValue?.['revisionName'] === 'string' ? out.claimValue['revisionName'] : undefined;
+    }
+    if (revisionName === undefined) return { status: 'still-failing', detail: 'the new revision name is not known' };
+    await deps.scheduler.schedule({ ...task, id: `${task.id}:check1`, phase: 'check', newRevisionName: revisionName, attempt: 0 }, deps.config.healCheckDelayMs);
+    log.info({ revisionName }, 'redeployed; heal check scheduled');
+    return { status: 'pending', revisionName, detail: `new revision ${revisionName} created; checking in ${Math.round(deps.config.healCheckDelayMs / 1000)} s`, rescheduled: true };
+  }
+
+  const revisionName = task.newRevisionName as string;
+  const attempt = task.attempt + 1;
+  const rev = await deps.arm.getRevision(task.appId, revisionName);
+  if (rev && isRevisionRunning(rev)) {
+    const healedAfterMs = Math.max(0, deps.clock.now().getTime() - Date.parse(task.failedAt));
+    log.info({ revisionName, healedAfterMs }, 'healed: the new revision runs');
+    await deps.store.update(FIX_CLAIM_PARTITION, task.claimKey, { state: 'done', revisionName, heal: 'healed' }).catch(() => undefined);
+    return { status: 'healed', revisionName, healedAfterMs, detail: `revision ${revisionName} is ${rev.runningState}` };
+  }
+  if (rev && isRevisionFailed(rev)) {
+    log.warn({ revisionName, provisioningError: rev.provisioningError }, 'the new revision failed too');
+    return { status: 'still-failing', revisionName, detail: rev.provisioningError ?? `revision ${revisionName} is ${rev.provisioningState ?? ''}/${rev.runningState ?? ''}` };
+  }
+  const state = rev ? `${rev.provisioningState ?? '?'}/${rev.runningState ?? '?'}` : 'not found';
+  if (attempt < deps.config.healCheckAttempts) {
+    await deps.scheduler.schedule({ ...task, id: `${task.id.replace(/:check\d+$/, '')}:check${attempt + 1}`, attempt }, deps.config.healCheckDelayMs);
+    return { status: 'pending', revisionName, detail: `revision ${revisionName} is ${state} (check ${attempt} of ${deps.config.healCheckAttempts})`, rescheduled: true };
+  }
+  return { status: 'still-failing', revisionName, detail: `revision ${revisionName} is still ${state} after ${attempt} checks` };
+}
+
+export interface ClockedRun {
+  task: HealTask;
+  result: HealStepResult;
+  /** When the step ran, on the injected clock. */
+  at: string;
+}
+
+/**
+ * In-memory scheduler on an injected clock (the emulator's): `runDue(advance, deps)` advances the clock to each task's
+ * due time, in due order, and runs it with `runHealTask` — including the follow-up steps tasks schedule.
+ */
+export class ClockedScheduler implements HealScheduler {
+  private readonly queue: Array<{ task: HealTask; dueMs: number; seq: number }> = [];
+  private seq = 0;
+
+  constructor(private readonly clock: { now(): Date }) {}
+
+  async schedule(task: HealTask, delayMs: number): Promise<void> {
+    this.queue.push({ task: structuredClone(task), dueMs: this.clock.now().getTime() + Math.max(0, delayMs), seq: this.seq++ });
+  }
+
+  /** Tasks waiting, in due order. */
+  pending(): Array<{ task: HealTask; dueAt: string }> {
+    return [...this.queue].sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq).map((q) => ({ task: q.task, dueAt: new Date(q.dueMs).toISOString() }));
+  }
+
+  /**
+   * Run every task (and every follow-up) in due order, advancing the clock with `advance(ms)` first.
+   * Results are in run order; the last result for an event is its final heal result.
+   * `deps.scheduler` should be this scheduler (follow-ups land here). A step that throws ends that chain as
+   * `still-failing` with the error (the queue would have redelivered it).
+   */
+  async runDue(advance: (ms: number) => void, deps: RemediateDeps, opts: { maxSteps?: number; until?: Date } = {}): Promise<ClockedRun[]> {
+    const runs: ClockedRun[] = [];
+    const maxSteps = opts.maxSteps ?? 1000;
+    while (this.queue.length > 0 && runs.length < maxSteps) {
+      this.queue.sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq);
+      const next = this.queue[0] as { task: HealTask; dueMs: number };
+      if (opts.until && next.dueMs > opts.until.getTime()) break;
+      this.queue.shift();
+      const wait = next.dueMs - this.clock.now().getTime();
+      if (wait > 0) advance(wait);
+      let result: HealStepResult;
+      try {
+        result = await runHealTask(next.task, { ...deps, scheduler: this });
+      } catch (err) {
+        result = { status: 'still-failing', detail: `heal step failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      runs.push({ task: next.task, result, at: this.clock.now().toISOString() });
+    }
+    return runs;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Planning: a Diagnosis → the fixes it calls for (CONTRACTS.md §1). Pure: no SDK, no clock, no I/O.
+ * Statuses here are only `planned` (the executor decides, after the guardrails) or `manual` (never automatic).
+ */
+import type { Config } from '../config';
+import { ROLE_IDS, type Action, type Diagnosis, type DiagnosisDetails } from '../model';
+import { claimKeyForArmTokenAuth, claimKeyForAssignRole, claimKeyForRedeploy } from './ids';
+
+const ROLE_NAMES: Record<string, string> = {
+  [ROLE_IDS.acrPull]: 'AcrPull',
+  [ROLE_IDS.repositoryReader]: 'Container Registry Repository Reader',
+};
+
+const guidOf = (roleDefinitionId: string): string => (roleDefinitionId.split('/').pop() ?? '').toLowerCase();
+
+/** The pull role a registry honours: Repository Reader in ABAC mode, AcrPull otherwise. */
+export function selectPullRole(d: DiagnosisDetails): string {
+  if (d.roleAssignmentMode === 'AbacRepositoryPermissions') return ROLE_IDS.repositoryReader;
+  if (d.roleAssignmentMode === 'LegacyRegistryPermissions') return ROLE_IDS.acrPull;
+  return d.requiredRoleDefinitionId ? guidOf(d.requiredRoleDefinitionId) : ROLE_IDS.acrPull;
+}
+
+export function describeRole(roleDefinitionId: string, fallback?: string): string {
+  return ROLE_NAMES[guidOf(roleDefinitionId)] ?? fallback ?? guidOf(roleDefinitionId);
+}
+
+function manual(type: Action['type'], reason: string, extra: Partial<Action> = {}): Action {
+  return { type, status: 'manual', reason, ...extra };
+}
+
+function assignPullRole(d: Diagnosis, principalId: string | undefined, note?: string): Action {
+  const x = d.details;
+  const role = selectPullRole(x);
+  if (!x.registryId) return manual('assign-role', 'the registry behind the image is not known: assign the pull role by hand', { roleDefinitionId: role, ...(principalId ? { principalId } : {}) });
+  if (!principalId) return manual('assign-role', `the principal of the app's registry identity is not known: assign ${describeRole(role)} on the registry by hand`, { roleDefinitionId: role, scope: x.registryId });
+  return {
+    type: 'assign-role',
+    status: 'planned',
+    scope: x.registryId,
+    principalId,
+    principalType: 'ServicePrincipal',
+    roleDefinitionId: role,
+    resourceId: x.registryId,
+    claimKey: claimKeyForAssignRole(x.registryId, role, principalId),
+    reason: `assign ${describeRole(role)} to principal ${principalId} at the registry scope${note ? ` (${note})` : ''}`,
+  };
+}
+
+function redeploy(d: Diagnosis, why: string): Action {
+  const x = d.details;
+  if (!x.appId) return manual('redeploy-revision', 'the container app is not known: create a new revision by hand once the cause is fixed');
+  return {
+    type: 'redeploy-revision',
+    status: 'planned',
+    scope: x.appId,
+    resourceId: x.appId,
+    claimKey: claimKeyForRedeploy(x.appId, x.revisionName),
+    reason: `create a new revision of ${x.appName ?? x.appId}${x.revisionName ? ` to replace ${x.revisionName}` : ''} ${why}`,
+  };
+}
+
+export function planActions(diagnosis: Diagnosis, config: Pick<Config, 'allowedFixTypes'>): Action[] {
+  void config; // the plan is the same whatever is allowed: the guardrails decide (and say why) what may be applied
+  const d = diagnosis;
+  const x = d.details;
+  switch (d.kind) {
+    case 'acr-pull/missing-role':
+    case 'acr-pull/abac-role-mismatch':
+      return [assignPullRole(d, x.identity?.principalId), redeploy(d, 'after the role takes effect')];
+    case 'acr-pull/system-identity-on-create':
+      return [assignPullRole(d, x.identity?.principalId, 'the system identity; prefer a user-assigned identity granted before the app is created'), redeploy(d, 'after the role takes effect')];
+    case 'acr-pull/arm-token-auth-disabled': {
+      const enable: Action = x.registryId
+        ? {
+            type: 'enable-arm-token-auth',
+            status: 'planned',
+            scope: x.registryId,
+            resourceId: x.registryId,
+            claimKey: claimKeyForArmTokenAuth(x.registryId),
+            reason: 'enable the registry policy authentication-as-arm (azureADAuthenticationAsArmPolicy)',
+          }
+        : manual('enable-arm-token-auth', 'the registry is not known: run `az acr config authentication-as-arm update --status enabled` on it');
+      return [enable, redeploy(d, 'after the policy is enabled')];
+    }
+    case 'acr-pull/role-propagating':
+      return [redeploy(d, `once the role has taken effect${x.effectiveAt ? ` (${x.effectiveAt})` : ''}`)];
+    case 'arm-authz/acr-pull-denied': {
+      const registryId = x.registryId ?? x.deniedScope;
+      const assign = assignPullRole({ ...d, details: registryId ? { ...x, registryId } : x }, x.callerPrincipalId, 'only because a container app uses this principal for the registry');
+      return x.appId && x.revisionName ? [assign, redeploy(d, 'after the role takes effect')] : [assign];
+    }
+    case 'arm-authz/missing-role':
+    case 'arm-authz/wrong-scope': {
+      const role = x.recommendedRole;
+      const wrong = d.kind === 'arm-authz/wrong-scope' && x.wrongScopeAssignment ? `; the existing assignment ${x.wrongScopeAssignment.assignmentId} sits at ${x.wrongScopeAssignment.scope}, which does not cover it` : '';
+      const a: Action = {
+        type: 'assign-role',
+        status: 'manual',
+        ...(x.deniedScope ? { scope: x.deniedScope } : {}),
+        ...(x.callerPrincipalId ? { principalId: x.callerPrincipalId } : {}),
+        ...(x.callerPrincipalType ? { principalType: x.callerPrincipalType } : {}),
+        ...(role ? { roleDefinitionId: role.roleDefinitionId } : {}),
+        reason: role
+          ? `assign ${role.roleName} (least privilege for ${x.deniedAction ?? 'the denied action'}) at exactly ${x.deniedScope ?? 'the denied scope'}${wrong}; the remediator only ever grants pull roles`
+          : `no built-in role found that grants ${x.deniedAction ?? 'the action'}: create or pick one and assign it at ${x.deniedScope ?? 'the denied scope'}${wrong}`,
+      };
+      return [a];
+    }
+    case 'acr-pull/identity-not-attached':
+    case 'acr-pull/no-registry-identity':
+    case 'acr-pull/image-not-found':
+    case 'acr-pull/network-blocked':
+    case 'acr-pull/registry-not-found':
+    case 'arm-authz/deny-assignment':
+    case 'arm-authz/role-propagating':
+    case 'unknown':
+    case 'unrelated':
+      return [];
+    default: {
+      const never: never = d.kind;
+      throw new Error(`unplanned diagnosis kind ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The one path every fix takes before it touches ARM: re-read the facts, check the guardrails, claim the unit of
+ * work, take a unit of the hourly budget (and re-check), write, record. Used by the executor and the heal task alike.
+ */
+import type { Logger } from 'pino';
+import type { ArmPort, ContainerAppInfo, RegistryInfo } from '../azure/arm-port';
+import type { Config } from '../config';
+import { isTransientError } from '../errors';
+import { RemediatorError, type Action, type Clock } from '../model';
+import type { Json, StateStore } from '../store/port';
+import { checkGuardrail, type GuardDecision, type GuardFacts } from './guardrails';
+import type { HealScheduler } from './heal';
+import { BUDGET_PARTITION, FIX_CLAIM_PARTITION, createBudgetHourKey } from './ids';
+
+export interface RemediateDeps {
+  arm: ArmPort;
+  store: StateStore;
+  scheduler: HealScheduler;
+  clock: Clock;
+  config: Readonly<Config>;
+  log: Logger;
+}
+
+export interface WriteContext {
+  eventId: string;
+  correlationId?: string;
+  /** The diagnosed container app (re-read for the guardrails; never trusted as is). */
+  appId?: string;
+  /** The caller already owns the claim (the heal task owns the redeploy claim taken by the executor). */
+  claimHeld?: boolean;
+  /** false: guard and claim only, no budget unit (scheduling a redeploy; the heal task pays when it writes). */
+  consumeBudget?: boolean;
+}
+
+export interface WriteDone {
+  reason: string;
+  /** Recorded in the claim (e.g. the new revision's name). */
+  claimValue?: Record<string, Json>;
+}
+
+export type WriteOutcome = Action & { claimValue?: Record<string, Json> };
+
+async function readOrUndefined<T>(p: Promise<T | undefined>): Promise<T | undefined> {
+  return p;
+}
+
+/** Re-read from ARM what the guardrails need for this action. */
+export async function gatherGuardFacts(action: Action, appId: string | undefined, arm: ArmPort): Promise<GuardFacts> {
+  const appTarget = action.type === 'redeploy-revision' ? (action.resourceId ?? appId) : appId;
+  const registryTarget = action.type === 'assign-role' ? action.scope : action.type === 'enable-arm-token-auth' ? (action.resourceId ?? action.scope) : undefined;
+  const [app, registry] = await Promise.all([
+    appTarget ? readOrUndefined<ContainerAppInfo>(arm.getContainerApp(appTarget)) : Promise.resolve(undefined),
+    registryTarget ? readOrUndefined<RegistryInfo>(arm.getRegistry(registryTarget)) : Promise.resolve(undefined),
+  ]);
+  return { ...(app ? { app } : {}), ...(registry ? { registry } : {}), apps: app ? [app] : [] };
+}
+
+export async function recordAudit(deps: Pick<RemediateDeps, 'store' | 'clock' | 'config' | 'log'>, ctx: WriteContext, stage: string, action: Action, detail: Record<string, Json> = {}): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  try {
+    await deps.store.appendAudit({
+      id: `${at}-${ctx.eventId}-${stage}-${action.type}-${Math.random().toString(36).slice(2, 8)}`,
+      at,
+      eventId: ctx.eventId,
+      ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+      ...(action.resourceId ?? action.scope ? { resourceId: (action.resourceId ?? action.scope) as string } : {}),
+      mode: deps.config.mode,
+      stage,
+      status: action.status,
+      detail: { action: JSON.parse(JSON.stringify(action)) as Json, ...detail },
+    });
+  } catch (err) {
+    deps.log.error({ err: err instanceof Error ? err.message : String(err), eventId: ctx.eventId }, 'audit record could not be written');
+    if (isTransientError(err)) throw err;
+  }
+}
+
+function stopped(action: Action, d: Exclude<GuardDecision, { allowed: true }>): Action {
+  return { ...action, status: d.status, reason: d.reason };
+}
+
+/**
+ * Guard → claim → budget → write → record, for one action. Resolves the action with its final status.
+ * Throws a transient RemediatorError (after releasing the claim and the budget unit) when the write failed in a way
+ * worth retrying; a permanent failure resolves as `failed`.
+ */
+export async function guardAndWrite(action: Action, ctx: WriteContext, deps: RemediateDeps, write: () => Promise<WriteDone>): Promise<WriteOutcome> {
+  const log = deps.log.child({ action: action.type, claimKey: action.claimKey });
+  const facts = await gatherGuardFacts(action, ctx.appId, deps.arm);
+  const seen = {
+    app: facts.app ? ({ id: facts.app.id, tags: facts.app.tags } as unknown as Json) : null,
+    registry: facts.registry ? ({ id: facts.registry.id, tags: facts.registry.tags, roleAssignmentMode: facts.registry.roleAssignmentMode ?? null, armTokenAuth: facts.registry.armTokenAuth ?? null } as unknown as Json) : null,
+  };
+  const hourKey = createBudgetHourKey(deps.clock.now());
+  const used = await deps.store.readCounter(BUDGET_PARTITION, hourKey);
+  const first = checkGuardrail(action, facts, deps.config, { usedThisHour: used });
+  if (!first.allowed) {
+    const out = stopped(action, first);
+    log.info({ status: out.status, reason: out.reason }, 'fix not written');
+    await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: used });
+    return out;
+  }
+  const claimKey = action.claimKey ?? `${action.type}|${action.resourceId ?? action.scope ?? ''}`;
+  if (!ctx.claimHeld) {
+    const won = await deps.store.claim(FIX_CLAIM_PARTITION, claimKey, { eventId: ctx.eventId, state: 'claimed', at: deps.clock.now().toISOString() });
+    if (!won) {
+      const owner = await deps.store.get(FIX_CLAIM_PARTITION, claimKey);
+      const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another delivery';
+      const state = owner?.value['state'];
+      const out: Action =
+        state === 'failed'
+          ? { ...action, status: 'failed', reason: `an earlier attempt by event ${ownerEvent} failed (claim ${claimKey}): ${String(owner?.value['reason'] ?? '')}` }
+          : { ...action, status: 'applied', reason: `already ${state === 'done' ? 'applied' : 'being applied'} by another delivery (event ${ownerEvent}, claim ${claimKey})` };
+      log.info({ ownerEvent, state }, 'unit of work claimed by another delivery');
+      await recordAudit(deps, ctx, 'action', out, { seen, claim: 'lost' });
+      return out;
+    }
+  }
+  const releaseClaim = async (): Promise<void> => {
+    if (!ctx.claimHeld) await deps.store.release(FIX_CLAIM_PARTITION, claimKey).catch(() => undefined);
+  };
+  const consume = ctx.consumeBudget !== false;
+  if (consume) {
+    const n = await deps.store.increment(BUDGET_PARTITION, hourKey);
+    const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 });
+    if (!second.allowed) {
+      await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
+      await releaseClaim();
+      const out = stopped(action, second);
+      await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: n - 1 });
+      return out;
+    }
+  }
+  try {
+    const done = await write();
+    await deps.store.update(FIX_CLAIM_PARTITION, claimKey, { eventId: ctx.eventId, state: 'done', at: deps.clock.now().toISOString(), ...(done.claimValue ?? {}) });
+    const out: WriteOutcome = { ...action, status: 'applied', reason: done.reason, ...(done.claimValue ? { claimValue: done.claimValue } : {}) };
+    log.info({ reason: done.reason }, 'fix applied');
+    await recordAudit(deps, ctx, 'action', { ...action, status: 'applied', reason: done.reason }, { seen });
+    return out;
+  } catch (err) {
+    if (consume) await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
+    const message = err instanceof Error ? err.message : String(err);
+    if (isTransientError(err)) {
+      await releaseClaim();
+      log.warn({ err: message }, 'transient failure writing a fix; claim released for the retry');
+      await recordAudit(deps, ctx, 'action', { ...action, status: 'failed', reason: `transient: ${message}` }, { seen, retry: true }).catch(() => undefined);
+      throw new RemediatorError('fix-write-transient', `${action.type} failed transiently: ${message}`, { cause: err, transient: true });
+    }
+    await deps.store.update(FIX_CLAIM_PARTITION, claimKey, { eventId: ctx.eventId, state: 'failed', reason: message, at: deps.clock.now().toISOString() }).catch(() => undefined);
+    const out: Action = { ...action, status: 'failed', reason: message };
+    log.error({ err: message }, 'fix failed');
+    await recordAudit(deps, ctx, 'action', out, { seen });
+    return out;
+  }
+}
