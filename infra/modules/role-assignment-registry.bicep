@@ -1,0 +1,29 @@
+// One role assignment on a single container registry (deterministic name: registry + principal + role).
+targetScope = 'resourceGroup'
+
+param registryName string
+param principalId string
+param roleDefinitionGuid string
+param description string
+@description('ABAC condition; empty for none.')
+param condition string = ''
+param conditionVersion string = ''
+
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
+  name: registryName
+}
+
+resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registry.id, principalId, roleDefinitionGuid)
+  scope: registry
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionGuid)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: description
+    condition: empty(condition) ? null : condition
+    conditionVersion: empty(condition) ? null : conditionVersion
+  }
+}
+
+output roleAssignmentId string = assignment.id
