@@ -36,7 +36,7 @@ const eventGridEnvelope = z.object({
   dataVersion: z.string().optional(),
   metadataVersion: z.string().optional(),
   topic: z.string().optional(),
-  data: z.unknown(),
+  data: z.unknown().optional(),
 });
 
 const cloudEventEnvelope = z.object({
@@ -46,7 +46,7 @@ const cloudEventEnvelope = z.object({
   source: text,
   subject: z.string().optional(),
   time: text,
-  data: z.unknown(),
+  data: z.unknown().optional(),
 });
 
 const resourceEventData = z.object({
