@@ -1,6 +1,7 @@
 /**
  * The ArmPort adapter over the real @azure/arm-* SDK clients, against the ARM emulator over HTTPS.
  */
+import { readFileSync } from 'node:fs';
 import { createSdkArmPort, type SdkArmPort } from '../../src/azure/sdk-arm';
 import { ROLE_IDS } from '../../src/model';
 import { startTestEmulator, staticCredential, type TestEmulator } from '../helpers/emulator';
@@ -104,8 +105,8 @@ describe('createSdkArmPort', () => {
       const denies = await port.listDenyAssignments(APP);
       expect(denies).toHaveLength(1);
       expect(denies[0]?.permissions[0]?.actions).toContain('*/write');
-      const world = await import('../worlds/arm-authz-deny-assignment.json');
-      const cid = (world.activityLog[0] as { correlationId: string }).correlationId;
+      const world = JSON.parse(readFileSync('test/worlds/arm-authz-deny-assignment.json', 'utf8')) as { activityLog: Array<{ correlationId: string }> };
+      const cid = world.activityLog[0]?.correlationId as string;
       const entries = await port.listActivityLog(SUB, cid, new Date('2026-11-21T09:00:00Z'), new Date('2026-11-21T10:00:00Z'));
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ correlationId: cid, status: 'Failed', statusCode: 'Forbidden' });
