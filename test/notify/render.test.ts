@@ -1,0 +1,233 @@
+/**
+ * Summaries and renderers: every diagnosis kind, both modes, both channels. Teams cards are parsed and validated by
+ * the `adaptivecards` library itself; Slack messages are checked against Block Kit limits.
+ */
+import type { KnownBlock } from '@slack/types';
+import { buildDigest, buildGroupKey, buildHealFollowUp, buildPortalUrl, buildSummary, formatDurationMs, renderSlack, renderTeams, SLACK_LIMITS, TEAMS_MAX_BYTES, type NotificationMessage, type TeamsMessage } from '../../src/notify';
+import { makeEvent, makeOutcome, NOTIFIED_KINDS, PRINCIPAL, REGISTRY_ID, TENANT, appIdOf } from './fixtures';
+
+// The UMD build runs in Node (the package's `main` is ESM-only source that Node cannot load here).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
+
+const NOW = new Date('2026-11-21T10:00:05Z');
+
+function validateTeams(message: TeamsMessage): { problems: string[]; roundTrip: Record<string, unknown> } {
+  expect(message.type).toBe('message');
+  expect(message.attachments).toHaveLength(1);
+  const att = message.attachments[0]!;
+  expect(att.contentType).toBe('application/vnd.microsoft.card.adaptive');
+  const card = new AC.AdaptiveCard();
+  const ctx = new AC.SerializationContext();
+  card.parse(att.content, ctx);
+  const problems: string[] = [];
+  for (let i = 0; i < ctx.eventCount; i++) problems.push(`parse: ${ctx.getEventAt(i).message}`);
+  for (const e of card.validateProperties().validationEvents) problems.push(`validate: ${e.message}`);
+  return { problems, roundTrip: card.toJSON() as Record<string, unknown> };
+}
+
+function textsOfBlocks(blocks: KnownBlock[]): Array<{ where: string; text: string }> {
+  const out: Array<{ where: string; text: string }> = [];
+  for (const b of blocks) {
+    if (b.type === 'header') out.push({ where: 'header', text: b.text.text });
+    if (b.type === 'section') {
+      if (b.text) out.push({ where: 'section', text: b.text.text });
+      for (const f of b.fields ?? []) out.push({ where: 'field', text: f.text });
+    }
+    if (b.type === 'context') for (const e of b.elements) if ('text' in e && typeof e.text === 'string') out.push({ where: 'context', text: e.text });
+    if (b.type === 'actions') for (const e of b.elements) if (e.type === 'button') out.push({ where: 'button', text: e.text.text });
+  }
+  return out;
+}
+
+function checkSlackLimits(m: ReturnType<typeof renderSlack>): void {
+  expect(m.blocks.length).toBeGreaterThan(0);
+  expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+  expect(m.text.length).toBeGreaterThan(0);
+  expect(m.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fallbackText);
+  for (const t of textsOfBlocks(m.blocks)) {
+    const max = t.where === 'header' ? SLACK_LIMITS.headerText : t.where === 'field' ? SLACK_LIMITS.fieldText : t.where === 'button' ? SLACK_LIMITS.buttonText : SLACK_LIMITS.sectionText;
+    expect({ where: t.where, length: t.text.length <= max }).toEqual({ where: t.where, length: true });
+  }
+  for (const b of m.blocks) if (b.type === 'section' && b.fields) expect(b.fields.length).toBeLessThanOrEqual(SLACK_LIMITS.fields);
+}
+
+describe('the adaptivecards validator used here can fail', () => {
+  it('reports an unknown element and an invalid property value', () => {
+    const bad = { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Bogus' }, { type: 'Image' }], actions: [] } }] } as unknown as TeamsMessage;
+    expect(validateTeams(bad).problems.length).toBeGreaterThan(0);
+  });
+});
+
+describe.each(['dry-run', 'auto-fix'] as const)('every diagnosis kind renders valid messages (%s)', (mode) => {
+  it.each(NOTIFIED_KINDS.map((k) => [k]))('%s', (kind) => {
+    const outcome = makeOutcome(kind, { mode });
+    const event = makeEvent(outcome.eventId);
+    const summary = buildSummary(outcome, event, { mode, now: NOW });
+
+    // The summary says what failed, why, with evidence, links and the mode.
+    expect(summary.kind).toBe(kind);
+    expect(summary.why).toBe(outcome.diagnosis!.summary);
+    expect(summary.evidence).toEqual(outcome.diagnosis!.evidence);
+    expect(summary.mode).toBe(mode);
+    expect(summary.correlationId).toBe(outcome.correlationId);
+    expect(summary.links.length).toBeGreaterThan(0);
+    for (const l of summary.links) expect(l.url.startsWith(`https://portal.azure.com/#@${TENANT}/resource/subscriptions/`)).toBe(true);
+    expect(summary.actions).toHaveLength(outcome.actions!.length);
+
+    // Teams: a valid Adaptive Card 1.5 with a coloured container, a FactSet and "Open in portal".
+    const teams = renderTeams(summary);
+    const { problems, roundTrip } = validateTeams(teams);
+    expect(problems).toEqual([]);
+    const card = teams.attachments[0]!.content;
+    expect(card.version).toBe('1.5');
+    expect(Buffer.byteLength(JSON.stringify(teams))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    expect(card.body[0]).toMatchObject({ type: 'Container', style: summary.status });
+    expect(card.body.some((e) => e.type === 'FactSet')).toBe(true);
+    expect(card.actions[0]).toMatchObject({ type: 'Action.OpenUrl', title: 'Open in portal', url: summary.links[0]!.url });
+    // Nothing was dropped by the parser.
+    expect((roundTrip['body'] as unknown[]).length).toBe(card.body.length);
+    const json = JSON.stringify(card);
+    expect(json).toContain(outcome.diagnosis!.summary);
+    for (const step of outcome.diagnosis!.manualSteps ?? []) expect(json).toContain(JSON.stringify(step).slice(1, -1));
+
+    // Slack: within limits, with header, fields, context and a portal button.
+    const slack = renderSlack(summary);
+    checkSlackLimits(slack);
+    expect(slack.blocks[0]!.type).toBe('header');
+    expect(slack.blocks.some((b) => b.type === 'section' && !!b.fields?.length)).toBe(true);
+    expect(slack.blocks.some((b) => b.type === 'context')).toBe(true);
+    const actions = slack.blocks.find((b) => b.type === 'actions');
+    expect(actions && actions.type === 'actions' && actions.elements[0]).toMatchObject({ type: 'button', url: summary.links[0]!.url });
+    expect(slack.text).toContain(summary.title.slice(0, 20));
+  });
+});
+
+describe('status colour, wording and modes', () => {
+  it('auto-fix with applied fixes is good; dry-run is warning and says nothing was changed; manual kinds need attention', () => {
+    const applied = buildSummary(makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' }), undefined, { mode: 'auto-fix', now: NOW });
+    expect(applied.status).toBe('good');
+    expect(applied.actionsHeading).toBe('What was done');
+    expect(applied.actions[0]!.text).toMatch(/^Done: assign AcrPull to principal 7a6b5c4d/);
+
+    const dry = buildSummary(makeOutcome('acr-pull/missing-role', { mode: 'dry-run' }), undefined, { mode: 'dry-run', now: NOW });
+    expect(dry.status).toBe('warning');
+    expect(dry.actionsHeading).toMatch(/dry-run/);
+    expect(dry.actions[0]!.text).toMatch(/^Would do: assign AcrPull/);
+
+    const abac = buildSummary(makeOutcome('acr-pull/abac-role-mismatch', { mode: 'auto-fix' }), undefined, { mode: 'auto-fix', now: NOW });
+    expect(abac.actions[0]!.text).toContain('Container Registry Repository Reader');
+
+    for (const k of ['acr-pull/image-not-found', 'arm-authz/deny-assignment', 'arm-authz/missing-role', 'unknown'] as const) {
+      expect(buildSummary(makeOutcome(k), undefined, { mode: 'auto-fix', now: NOW }).status).toBe('attention');
+    }
+    const failed = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' });
+    failed.actions![0]!.status = 'failed';
+    expect(buildSummary(failed, undefined, { mode: 'auto-fix', now: NOW }).status).toBe('attention');
+  });
+
+  it('says what failed for pulls and for ARM denials', () => {
+    const pull = buildSummary(makeOutcome('acr-pull/missing-role'), makeEvent('e'), { mode: 'dry-run', now: NOW });
+    expect(pull.headline).toBe('Revision web--v7 of web could not pull contosoacr.azurecr.io/web:1.4.2.');
+    expect(pull.rawDetail).toContain('UNAUTHORIZED');
+    const denied = buildSummary(makeOutcome('arm-authz/missing-role'), makeEvent('e'), { mode: 'dry-run', now: NOW });
+    expect(denied.headline).toBe('Deployer was denied Microsoft.KeyVault/vaults/write on kv1.');
+  });
+
+  it('builds portal links with and without a tenant', () => {
+    expect(buildPortalUrl(REGISTRY_ID, TENANT)).toBe(`https://portal.azure.com/#@${TENANT}/resource${REGISTRY_ID}`);
+    expect(buildPortalUrl(REGISTRY_ID)).toBe(`https://portal.azure.com/#resource${REGISTRY_ID}`);
+  });
+
+  it('formats durations', () => {
+    expect(formatDurationMs(130_000)).toBe('2m 10s');
+    expect(formatDurationMs(45_000)).toBe('45s');
+    expect(formatDurationMs(3_900_000)).toBe('1h 5m');
+    expect(formatDurationMs(120_000)).toBe('2m');
+  });
+});
+
+describe('size limits', () => {
+  it('truncates a 100 KB provisioningError gracefully in both channels', () => {
+    const outcome = makeOutcome('acr-pull/missing-role');
+    const huge = `UNAUTHORIZED: authentication required ${'x'.repeat(100 * 1024)} END-MARKER`;
+    outcome.diagnosis!.details.provisioningError = huge;
+    outcome.diagnosis!.evidence = Array.from({ length: 60 }, (_, i) => `evidence line ${i}: ${'y'.repeat(2000)}`);
+    const summary = buildSummary(outcome, undefined, { mode: 'dry-run', now: NOW });
+    expect(summary.rawDetail).toBe(huge);
+
+    const teams = renderTeams(summary);
+    const size = Buffer.byteLength(JSON.stringify(teams));
+    expect(size).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    expect(validateTeams(teams).problems).toEqual([]);
+    const raw = teams.attachments[0]!.content.body.find((e) => e['fontType'] === 'Monospace');
+    expect(raw?.['text']).toMatch(/^UNAUTHORIZED: authentication required x+…$/);
+    expect(JSON.stringify(teams)).not.toContain('END-MARKER');
+    // The important parts survive the shrinking.
+    expect(JSON.stringify(teams)).toContain(summary.why);
+    expect(teams.attachments[0]!.content.actions[0]).toMatchObject({ title: 'Open in portal' });
+
+    const slack = renderSlack(summary);
+    checkSlackLimits(slack);
+    const all = JSON.stringify(slack);
+    expect(all).toContain('…');
+    expect(all).not.toContain('END-MARKER');
+  });
+
+  it('escapes Slack mrkdwn specials without cutting an entity in half', () => {
+    const outcome = makeOutcome('unknown');
+    outcome.diagnosis!.details.rawMessage = '<script>&'.repeat(2000);
+    const slack = renderSlack(buildSummary(outcome, undefined, { mode: 'dry-run', now: NOW }));
+    checkSlackLimits(slack);
+    const raw = textsOfBlocks(slack.blocks).find((t) => t.text.startsWith('*Error as reported*'));
+    expect(raw?.text).toContain('&lt;script&gt;&amp;');
+    expect(raw?.text).not.toMatch(/<script>/);
+    expect(raw?.text).not.toMatch(/&[a-z]{0,3}…/);
+  });
+});
+
+describe('heal follow-ups and digests', () => {
+  const outcome = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' });
+
+  it('reports "healed in 2m 10s" and what still fails', () => {
+    const healed = buildHealFollowUp(outcome, { status: 'healed', revisionName: 'web--v8', healedAfterMs: 130_000 }, makeEvent('e'), { mode: 'auto-fix', now: NOW });
+    expect(healed.status).toBe('good');
+    expect(healed.text).toContain('healed in 2m 10s');
+    const failing = buildHealFollowUp(outcome, { status: 'still-failing', revisionName: 'web--v8', detail: 'runningState Failed: MANIFEST_UNKNOWN' }, undefined, { mode: 'auto-fix', now: NOW });
+    expect(failing.status).toBe('attention');
+    expect(failing.text).toContain('MANIFEST_UNKNOWN');
+    for (const m of [healed, failing] as NotificationMessage[]) {
+      expect(validateTeams(renderTeams(m)).problems).toEqual([]);
+      checkSlackLimits(renderSlack(m));
+    }
+  });
+
+  it('says "14 more revisions of 3 apps failed for the same reason"', () => {
+    const first = buildSummary(outcome, undefined, { mode: 'auto-fix', now: NOW });
+    const digest = buildDigest({ key: 'k', first, count: 14, apps: ['web', 'api', 'jobs'], revisions: 14, window: { start: '2026-11-21T10:00:00.000Z', end: '2026-11-21T10:01:00.000Z' } });
+    expect(digest.text).toBe('14 more revisions of 3 apps failed for the same reason.');
+    expect(digest.why).toBe(first.why);
+    const teams = renderTeams(digest);
+    expect(validateTeams(teams).problems).toEqual([]);
+    expect(JSON.stringify(teams)).toContain('14 more revisions of 3 apps failed for the same reason.');
+    const slack = renderSlack(digest);
+    checkSlackLimits(slack);
+    expect(JSON.stringify(slack.blocks)).toContain('14 more revisions of 3 apps failed for the same reason.');
+  });
+});
+
+describe('group keys', () => {
+  it('groups pulls by kind + identity principal + registry, denials by kind + caller + scope', () => {
+    const a = buildGroupKey(makeOutcome('acr-pull/missing-role', { app: 'web' }), undefined);
+    const b = buildGroupKey(makeOutcome('acr-pull/missing-role', { app: 'api' }), undefined);
+    const c = buildGroupKey(makeOutcome('acr-pull/missing-role', { app: 'api', registryId: `${REGISTRY_ID}2` }), undefined);
+    expect(a).toBe(b);
+    expect(a).toContain(PRINCIPAL);
+    expect(c).not.toBe(a);
+    expect(buildGroupKey(makeOutcome('acr-pull/abac-role-mismatch'), undefined)).not.toBe(a);
+    const d1 = makeOutcome('arm-authz/missing-role');
+    const d2 = makeOutcome('arm-authz/missing-role');
+    d2.diagnosis!.details.deniedScope = appIdOf('other');
+    expect(buildGroupKey(d1, undefined)).not.toBe(buildGroupKey(d2, undefined));
+  });
+});
