@@ -214,13 +214,22 @@ export async function gatherAcrPullFacts(event: FailureEvent, appId: string, rev
       messageSource = 'activity-log';
     } else {
       const raw = revision?.provisioningError ?? found.message ?? doorMessage;
+      const healthy = revision && !revision.provisioningError && !/fail/i.test(`${revision.provisioningState ?? ''} ${revision.runningState ?? ''}`);
+      const evidence = [
+        revision
+          ? `Latest revision ${revision.name}: provisioningState ${revision.provisioningState ?? '?'}, runningState ${revision.runningState ?? '?'}${revision.provisioningError ? `, provisioningError: ${revision.provisioningError}` : ', no provisioningError'}.`
+          : `Container app ${app.name} has no latest revision to read.`,
+        found.entryFound ? `The Activity Log entry for correlation id ${event.correlationId ?? '?'} carries ${found.message ? 'a message the remediator does not recognise' : 'no status message'}.` : `No Activity Log entry was found for correlation id ${event.correlationId ?? '(none)'}.`,
+      ];
       return unclassified(
         event,
         raw,
         revision?.provisioningError
           ? `Revision ${revision.name} of container app ${app.name} failed with an error the remediator does not recognise.`
-          : `Container app ${app.name} reported a failed write, but neither its revision${revisionName ? ` ${revisionName}` : ''} nor the Activity Log explains it.`,
-        { appId: app.id, ...(revision ? { revisionName: revision.name } : {}) },
+          : healthy
+            ? `Container app ${app.name} reported a failed write, but its latest revision ${revision.name} is healthy now and the Activity Log does not say why the write failed.`
+            : `Container app ${app.name} reported a failed write, but neither its revision${revisionName ? ` ${revisionName}` : ''} nor the Activity Log explains it.`,
+        { appId: app.id, ...(revision ? { revisionName: revision.name } : {}), evidence },
       );
     }
   }

@@ -6,7 +6,8 @@ import { createSdkArmPort } from '../../src/azure/sdk-arm';
 import { diagnose } from '../../src/diagnose';
 import { ROLE_IDS, type Diagnosis, type DiagnosisKind } from '../../src/model';
 import { startTestEmulator, staticCredential } from '../helpers/emulator';
-import { loadEvent } from './event-helpers';
+import { readFileSync } from 'node:fs';
+import { failureEventFrom, loadEvent } from './event-helpers';
 
 const SUB = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
 const SHARED_SUB = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
@@ -146,5 +147,22 @@ describe('diagnose() against the emulator, one world per kind', () => {
     const { d } = await diagnoseWorld(world, 'test/worlds/diagnose');
     expect(d.kind).toBe(kind);
     check(d);
+  });
+
+  it('Event Grid door (no message in the event): the reason is read from the Activity Log by correlation id', async () => {
+    const t = await startTestEmulator('test/worlds/arm-authz-missing-role.json');
+    try {
+      const arm = createSdkArmPort({ endpoint: t.endpoint, credential: staticCredential, tlsCa: t.ca, clock: t.clock, retryOptions: { maxRetries: 0 } });
+      const raw = JSON.parse(readFileSync('test/worlds/seed-story.event.json', 'utf8')) as { data: Record<string, unknown> };
+      const world = JSON.parse(readFileSync('test/worlds/arm-authz-missing-role.json', 'utf8')) as { activityLog: Array<{ correlationId: string }> };
+      const event = failureEventFrom({ ...raw, eventTime: '2026-11-21T09:59:10Z', data: { ...raw.data, correlationId: world.activityLog[0]?.correlationId } });
+      const d = await diagnose(event, { arm, clock: t.clock, config: { propagationWindowMs: 5 * 60_000 } });
+      expect(d.kind).toBe('arm-authz/missing-role');
+      expect(d.details.callerPrincipalId).toBe(DEPLOY_SP);
+      expect(d.evidence[0]).toContain('Activity Log');
+      expect(t.requestLog.some((r) => /eventtypes\/management\/values/i.test(r.path))).toBe(true);
+    } finally {
+      await t.stop();
+    }
   });
 });
