@@ -86,6 +86,15 @@ export interface EmulatorOptions {
   caPath?: string;
   /** Latency added to every request (ms). */
   latencyMs?: number;
+  /**
+   * (extension) Check the CALLER's own RBAC on writes, as ARM does: PUT/PATCH/DELETE/POST need an effective role
+   * granting the action at the target (deny assignments and simple RoleDefinitionId GuidEquals conditions honoured),
+   * else 403 AuthorizationFailed (+ a Failed Activity Log entry). The caller is the token's `oid` when the bearer token
+   * is a JWT, otherwise `callerPrincipalId`. Reads are not checked. Default false.
+   */
+  enforceRbac?: boolean;
+  /** (extension) Principal id of callers whose token is not a JWT (default: DEFAULT_CALLER_OBJECT_ID). */
+  callerPrincipalId?: string;
 }
 
 export interface RunningEmulator {

@@ -1,5 +1,5 @@
 /**
- * `remediator emulator --world WORLD.json [--port N] [--propagation-delay-ms N] [--ca-path FILE]`: serve a world over
+ * `remediator emulator --world WORLD.json [--port N] [--propagation-delay-ms N] [--ca-path FILE] [--enforce-rbac]`: serve a world over
  * HTTPS until SIGINT/SIGTERM. Prints one JSON line `{"endpoint","caPath","port"}` on stdout once listening.
  */
 import { parseArgs } from 'node:util';
@@ -14,11 +14,11 @@ export interface EmulatorCommandIo {
 }
 
 export async function runEmulatorCommand(argv: string[], io: EmulatorCommandIo = defaultIo()): Promise<number> {
-  let values: { world?: string; port?: string; 'propagation-delay-ms'?: string; 'ca-path'?: string };
+  let values: { world?: string; port?: string; 'propagation-delay-ms'?: string; 'ca-path'?: string; 'enforce-rbac'?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { world: { type: 'string' }, port: { type: 'string' }, 'propagation-delay-ms': { type: 'string' }, 'ca-path': { type: 'string' } },
+      options: { world: { type: 'string' }, port: { type: 'string' }, 'propagation-delay-ms': { type: 'string' }, 'ca-path': { type: 'string' }, 'enforce-rbac': { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -52,6 +52,7 @@ export async function runEmulatorCommand(argv: string[], io: EmulatorCommandIo =
     port,
     ...(delay !== undefined ? { propagationDelayMs: delay } : {}),
     ...(values['ca-path'] ? { caPath: values['ca-path'] } : {}),
+    ...(values['enforce-rbac'] ? { enforceRbac: true } : {}),
   });
   io.stdout(JSON.stringify({ endpoint: emulator.endpoint, caPath: emulator.caPath, port: emulator.port }));
   await (io.untilStopped ?? waitForSignal());

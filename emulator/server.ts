@@ -101,13 +101,39 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       iss: `https://sts.windows.net/${tenantId}/`,
       appid: 'a1b2c3d4-0000-4000-8000-00000000e001',
       idtyp: 'app',
-      'http://schemas.microsoft.com/identity/claims/objectidentifier': DEFAULT_CALLER_OBJECT_ID,
+      'http://schemas.microsoft.com/identity/claims/objectidentifier': defaultCaller,
       'http://schemas.microsoft.com/identity/claims/tenantid': tenantId,
     };
   }
 
+  const defaultCaller = opts.callerPrincipalId ?? DEFAULT_CALLER_OBJECT_ID;
+
   function callerOid(ctx: Ctx): string {
-    return ctx.claims['http://schemas.microsoft.com/identity/claims/objectidentifier'] ?? ctx.claims['oid'] ?? DEFAULT_CALLER_OBJECT_ID;
+    return ctx.claims['http://schemas.microsoft.com/identity/claims/objectidentifier'] ?? ctx.claims['oid'] ?? defaultCaller;
+  }
+
+  /** With enforceRbac: 403 AuthorizationFailed (and a Failed Activity Log entry) unless the caller may do this write. */
+  function checkCaller(ctx: Ctx): void {
+    if (!opts.enforceRbac || ctx.method === 'GET' || ctx.method === 'HEAD') return;
+    const action = guessAction(ctx.method, ctx.path);
+    let roleGuid: string | undefined;
+    if (/\/providers\/microsoft\.authorization\/roleassignments\/[^/]+$/i.test(ctx.path)) {
+      roleGuid =
+        ctx.method === 'DELETE'
+          ? lastSegment(str(obj(state.get(ctx.path)?.properties)['roleDefinitionId']) ?? '')
+          : lastSegment(str(obj(ctx.body['properties'])['roleDefinitionId']) ?? '');
+    }
+    const oid = callerOid(ctx);
+    const decision = state.callerDecision(oid, action, ctx.path, roleGuid);
+    if (decision.ok) return;
+    ctx.write = true;
+    const message =
+      decision.reason === 'deny'
+        ? `The client '${oid}' with object id '${oid}' has permission to perform action '${action}' on scope '${ctx.path}'; however, the access is denied because of the deny assignment with name '${str(obj(decision.denyAssignment?.properties)['denyAssignmentName']) ?? decision.denyAssignment?.name ?? ''}' and Id '${decision.denyAssignment?.name ?? ''}' at scope '${str(obj(decision.denyAssignment?.properties)['scope']) ?? ''}'.`
+        : `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope '${ctx.path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`;
+    const code = 'AuthorizationFailed';
+    recordActivity(ctx, ctx.path, action, false, { code, message }, 'Forbidden');
+    throw new HttpError(403, code, message);
   }
 
   // ---- events and activity log ---------------------------------------------------------------------------------
@@ -146,6 +172,23 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       metadataVersion: '1',
       data,
     });
+    recordActivity(ctx, resourceUri, operationName, ok, error, 'BadRequest', n, evidence);
+  }
+
+  function recordActivity(
+    ctx: Ctx,
+    resourceUri: string,
+    operationName: string,
+    ok: boolean,
+    error: { code: string; message: string } | undefined,
+    failureStatus: string,
+    counter = state.nextCounter(),
+    evidence?: Record<string, unknown>,
+  ): void {
+    const n = counter;
+    const now = state.nowIso();
+    const sub = subscriptionOf(resourceUri) ?? state.subscriptionIds()[0] ?? '00000000-0000-0000-0000-000000000000';
+    const oid = callerOid(ctx);
     state.activityLog.push({
       authorization: { action: operationName, scope: resourceUri, ...(evidence ? { evidence } : {}) },
       caller: oid,
@@ -165,10 +208,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       operationId: deterministicGuid('operation', String(n)),
       operationName: { value: operationName, localizedValue: operationName },
       properties: ok
-        ? { statusCode: kind === 'Write' ? 'OK' : 'OK' }
-        : { statusCode: 'BadRequest', statusMessage: JSON.stringify({ error: error ?? { code: 'Failed', message: 'The operation failed.' } }) },
+        ? { statusCode: 'OK' }
+        : { statusCode: failureStatus, statusMessage: JSON.stringify({ error: error ?? { code: 'Failed', message: 'The operation failed.' } }) },
       status: { value: ok ? 'Succeeded' : 'Failed', localizedValue: ok ? 'Succeeded' : 'Failed' },
-      subStatus: { value: ok ? 'OK' : 'BadRequest', localizedValue: ok ? 'OK (HTTP Status Code: 200)' : 'Bad Request (HTTP Status Code: 400)' },
+      subStatus: { value: ok ? 'OK' : failureStatus, localizedValue: ok ? 'OK (HTTP Status Code: 200)' : failureStatus === 'Forbidden' ? 'Forbidden (HTTP Status Code: 403)' : 'Bad Request (HTTP Status Code: 400)' },
       eventTimestamp: now,
       submissionTimestamp: now,
       subscriptionId: sub,
@@ -452,6 +495,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   }
 
   function route(ctx: Ctx): Reply {
+    checkCaller(ctx);
     const path = ctx.path;
     const segs = path.split('/').filter(Boolean);
     const lower = segs.map((s) => s.toLowerCase());
@@ -663,7 +707,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
         504: ['GatewayTimeout', 'The gateway did not receive a response within the specified time period.'],
         403: [
           'AuthorizationFailed',
-          `The client '${DEFAULT_CALLER_OBJECT_ID}' with object id '${DEFAULT_CALLER_OBJECT_ID}' does not have authorization to perform action '${guessAction(method, path)}' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+          `The client '${defaultCaller}' with object id '${defaultCaller}' does not have authorization to perform action '${guessAction(method, path)}' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
         ],
         409: ['Conflict', 'The request conflicts with the current state of the resource.'],
       };

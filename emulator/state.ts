@@ -373,6 +373,19 @@ export class EmulatorState {
     });
   }
 
+  /**
+   * Can `principalId` perform a control-plane `action` at `scope` as a caller? Like isAuthorized, plus the ABAC
+   * condition shape used to delegate role assignment writes: `@Request[…:RoleDefinitionId] … GuidEquals {a, b}` (and
+   * `@Resource[…]` for deletes) — the assignment only counts when `conditionRoleGuid` is in that list.
+   */
+  callerDecision(principalId: string, action: string, scope: string, conditionRoleGuid?: string): { ok: true } | { ok: false; reason: 'deny' | 'propagating' | 'none'; denyAssignment?: Resource } {
+    const deny = this.denyingAssignment(principalId, action, scope, false);
+    if (deny) return { ok: false, reason: 'deny', denyAssignment: deny };
+    const granting = this.grantingAssignments(principalId, action, scope, false).filter((ra) => conditionAllows(str(obj(ra.properties)['condition']), action, conditionRoleGuid));
+    if (granting.some((ra) => this.isEffective(ra))) return { ok: true };
+    return { ok: false, reason: granting.length > 0 ? 'propagating' : 'none' };
+  }
+
   /** Can the principal perform the action at scope now (effective allow, no deny)? */
   isAuthorized(principalId: string, action: string, scope: string, data = false): boolean {
     if (this.denyingAssignment(principalId, action, scope, data)) return false;
@@ -631,6 +644,19 @@ export class NotFoundError extends Error {
   constructor(readonly id: string) {
     super(`not found: ${id}`);
   }
+}
+
+/** Evaluate the delegation condition shape from DOMAIN.md (RoleDefinitionId GuidEquals lists); other conditions allow. */
+export function conditionAllows(condition: string | undefined, action: string, roleGuid: string | undefined): boolean {
+  if (!condition || !/roleassignments\/(write|delete)$/i.test(action)) return true;
+  const kind = /delete$/i.test(action) ? 'delete' : 'write';
+  // find the clause guarding this action: ActionMatches{'…/roleAssignments/<kind>'})) OR (@…[…RoleDefinitionId] … GuidEquals {…})
+  const re = new RegExp(`ActionMatches\\{'Microsoft\\.Authorization/roleAssignments/${kind}'\\}\\)\\)\\s*OR\\s*\\(@(?:Request|Resource)\\[Microsoft\\.Authorization/roleAssignments:RoleDefinitionId\\]\\s*ForAnyOfAnyValues:GuidEquals\\s*\\{([^}]*)\\}`, 'i');
+  const m = re.exec(condition);
+  if (!m) return true;
+  if (!roleGuid) return false;
+  const allowed = (m[1] ?? '').split(',').map((g) => g.trim().toLowerCase());
+  return allowed.includes(roleGuid.toLowerCase());
 }
 
 export function asArray(v: unknown): unknown[] {
