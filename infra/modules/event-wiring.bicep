@@ -91,7 +91,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (enableAc
     webhookReceivers: [
       {
         name: 'remediator-activity-log-alert'
-        serviceUri: 'https://${functionApp.properties.defaultHostName}/api/${eventFilter.alertFunctionRoute}?code=${listKeys('${functionApp.id}/functions/${eventFilter.alertFunctionName}', '2024-04-01').default}'
+        serviceUri: 'https://${functionApp.properties.defaultHostName}/${eventFilter.httpRoutePrefix}/${eventFilter.alertFunctionRoute}?code=${listKeys('${functionApp.id}/functions/${eventFilter.alertFunctionName}', '2024-04-01').default}'
         useCommonAlertSchema: alertFacts.useCommonAlertSchema
         useAadAuth: false
       }
