@@ -42,6 +42,11 @@ export interface AcrPullFacts {
   roleDefinitions: Record<string, RoleDefinitionInfo>;
   /** Deny assignments that apply at the registry scope. */
   denyAssignments: DenyAssignmentInfo[];
+  /**
+   * Management groups above the registry, when known. ARM returns management-group assignments for the principal
+   * filter only when they sit above the queried scope, so facts.ts lists the ones it saw.
+   */
+  managementGroupIds?: string[];
 }
 
 export interface ArmAuthzFacts {
@@ -61,7 +66,7 @@ export interface ArmAuthzFacts {
   denyAssignments: DenyAssignmentInfo[];
   /** Built-in role definitions, for the least-privilege recommendation. */
   builtInRoles: RoleDefinitionInfo[];
-  /** Management groups above the denied scope, nearest first, when known. */
+  /** Management groups above the denied scope, when known (those of the caller's assignments: ARM only returns them when above). */
   managementGroupIds: string[];
   /** For a denied ACR pull: the container app and registry that use the caller's principal, when one does. */
   pullUse?: { appId: string; registryId?: string; loginServer?: string; identity?: RegistryIdentityRef };

@@ -62,6 +62,18 @@ function findRegistry(registries: readonly RegistryInfo[], loginServer: string):
   return registries.find((r) => r.loginServer.toLowerCase() === ls);
 }
 
+/**
+ * Management groups named by assignment scopes. The principal-filtered list answers assignments at, above and below
+ * the queried scope; a management group is never below a subscription, so every one returned is above it.
+ */
+function managementGroupsOf(assignments: readonly RoleAssignmentInfo[]): string[] {
+  const out: string[] = [];
+  for (const a of assignments) {
+    if (/^\/providers\/microsoft\.management\/managementgroups\/[^/]+\/?$/i.test(a.scope) && !out.some((m) => sameId(m, a.scope))) out.push(a.scope);
+  }
+  return out;
+}
+
 /** Everything needed to read a principal's pull roles at one registry. */
 interface PullReadTarget {
   registryId: string;
@@ -280,7 +292,9 @@ export async function gatherAcrPullFacts(event: FailureEvent, appId: string, rev
     const [assignments, denies] = await (useSpec && specReads ? specReads : readsFor(arm, { registryId: registry.id, principalId }));
     facts.roleAssignments = assignments;
     facts.denyAssignments = denies;
-    const covering = assignments.filter((a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registry.id));
+    const mgs = managementGroupsOf(assignments);
+    if (mgs.length) facts.managementGroupIds = mgs;
+    const covering = assignments.filter((a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registry.id, mgs));
     facts.roleDefinitions = await readRoleDefinitions(arm, covering);
   }
   log?.debug({ appId: app.id, revision: revision?.name, pull: pull.kind, loginServer, registryId: registry?.id, principalId }, 'acr pull facts gathered');
@@ -317,7 +331,7 @@ export async function gatherAuthzFacts(event: FailureEvent, failure: Authorizati
     roleDefinitions,
     denyAssignments: denies,
     builtInRoles: builtIns,
-    managementGroupIds: [],
+    managementGroupIds: managementGroupsOf(assignments),
   };
   if (principalId) facts.callerPrincipalId = principalId;
   const type = event.caller?.principalType;

@@ -112,7 +112,7 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   const principalId = f.identity?.principalId;
   const repo = f.image?.repository ?? f.pullError.repository;
   const covering =
-    registryId && principalId ? f.roleAssignments.filter((a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registryId)) : [];
+    registryId && principalId ? f.roleAssignments.filter((a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registryId, f.managementGroupIds ?? [])) : [];
   const unreadableRoles: string[] = [];
   const grantsPull = (a: RoleAssignmentInfo): boolean => {
     const def = lookupRole(a.roleDefinitionId, f.roleDefinitions);
@@ -132,7 +132,7 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   const acrPullHeld = covering.filter((a) => roleGuid(a.roleDefinitionId) === ROLE_IDS.acrPull);
   const deny =
     registryId && principalId
-      ? f.denyAssignments.find((d) => denyApplies(d, principalId, ACR_PULL_ACTION, registryId) || denyApplies(d, principalId, ACR_REPOSITORY_READ_DATA_ACTION, registryId))
+      ? f.denyAssignments.find((d) => denyApplies(d, principalId, ACR_PULL_ACTION, registryId, f.managementGroupIds ?? []) || denyApplies(d, principalId, ACR_REPOSITORY_READ_DATA_ACTION, registryId, f.managementGroupIds ?? []))
       : undefined;
   const requiredRoleGuid = abac ? ROLE_IDS.repositoryReader : ROLE_IDS.acrPull;
   const requiredRoleName = abac ? 'Container Registry Repository Reader' : 'AcrPull';
