@@ -785,6 +785,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       requestLog.length = 0;
     },
     addFault: (rule) => {
+      if (rule.path !== undefined) new RegExp(rule.path, 'i'); // fail fast on an invalid pattern
       faults.push({ rule, matched: 0, applied: 0 });
     },
     clearFaults: () => {
