@@ -1,10 +1,11 @@
 /**
  * The real dependencies of the Function app, built lazily once per process from the app settings.
  *
- * Built now: config (loadConfig(process.env)), logger (pino JSON to stdout, configured secrets scrubbed), clock,
+ * Built: config (loadConfig(process.env)), logger (pino JSON to stdout, configured secrets scrubbed), clock,
  * ARM port (createSdkArmPort over the real SDK clients, DefaultAzureCredential with the user-assigned identity's
- * client id), state store (createStore: Table Storage or the in-memory fallback).
- * Not built here yet (the lead extends this file): the heal scheduler and the notifier — pass them as `extend`.
+ * client id), state store (createStore: Table Storage or the in-memory fallback), heal scheduler
+ * (createHealScheduler: the storage queue), notifier (createNotifier, only when a webhook URL is configured).
+ * `extend` may add or replace any of them.
  *
  * A configuration error is logged once, with every problem, and every invocation then fails with it: nothing
  * half-configured runs.
@@ -14,8 +15,10 @@ import { createSdkArmPort } from './azure/sdk-arm';
 import { ConfigError, loadConfig, type Config } from './config';
 import { describeError } from './errors';
 import { createLogger, type Logger } from './logging';
-import { RemediatorError, systemClock, type Clock } from './model';
+import { systemClock, type Clock } from './model';
 import type { PipelineDeps } from './pipeline';
+import { createNotifier } from './notify';
+import { createHealScheduler } from './remediate';
 import { createStore } from './store';
 
 export type RuntimeBase = Pick<PipelineDeps, 'arm' | 'clock' | 'log' | 'config' | 'store'>;
@@ -50,12 +53,21 @@ export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<Pipel
   const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
   const store = await createStore(config, log, { credential, clock });
   const base: RuntimeBase = { arm, clock, log, config, store };
+  const scheduler = await createHealScheduler(config, log, { credential });
+  const notifier =
+    config.teamsWebhookUrl || config.slackWebhookUrl
+      ? createNotifier({
+          ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
+          ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
+          store,
+          clock,
+          log,
+          mode: config.mode,
+          digestWindowMs: config.digestWindowMs,
+        })
+      : undefined;
   const extra = opts.extend ? await opts.extend(base) : {};
-  const deps = { ...base, ...extra };
-  if (!deps.scheduler) {
-    throw new RemediatorError('runtime-incomplete', 'no heal scheduler is wired into the Function runtime yet (src/runtime.ts)');
-  }
-  return { ...deps, scheduler: deps.scheduler };
+  return { ...base, scheduler, ...(notifier ? { notifier } : {}), ...extra };
 }
 
 async function createDefaultCredential(clientId: string | undefined): Promise<TokenCredential> {
