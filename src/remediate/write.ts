@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { ArmPort, ContainerAppInfo, RegistryInfo } from '../azure/arm-port';
+import { parseResourceId } from '../azure/ids';
 import type { Config } from '../config';
 import { isTransientError } from '../errors';
 import { RemediatorError, type Action, type Clock } from '../model';
@@ -40,6 +41,10 @@ export interface WriteDone {
 
 export type WriteOutcome = Action & { claimValue?: Record<string, Json> };
 
+function sameType(id: string, type: string): boolean {
+  return (parseResourceId(id).type ?? '').toLowerCase() === type.toLowerCase();
+}
+
 async function readOrUndefined<T>(p: Promise<T | undefined>): Promise<T | undefined> {
   return p;
 }
@@ -47,7 +52,9 @@ async function readOrUndefined<T>(p: Promise<T | undefined>): Promise<T | undefi
 /** Re-read from ARM what the guardrails need for this action. */
 export async function gatherGuardFacts(action: Action, appId: string | undefined, arm: ArmPort): Promise<GuardFacts> {
   const appTarget = action.type === 'redeploy-revision' ? (action.resourceId ?? appId) : appId;
-  const registryTarget = action.type === 'assign-role' ? action.scope : action.type === 'enable-arm-token-auth' ? (action.resourceId ?? action.scope) : undefined;
+  const rawRegistry = action.type === 'redeploy-revision' ? undefined : (action.resourceId ?? action.scope);
+  // Only ever read a registry id as a registry (a scope such as a resource group is simply "no registry").
+  const registryTarget = rawRegistry && sameType(rawRegistry, 'Microsoft.ContainerRegistry/registries') ? rawRegistry : undefined;
   const [app, registry] = await Promise.all([
     appTarget ? readOrUndefined<ContainerAppInfo>(arm.getContainerApp(appTarget)) : Promise.resolve(undefined),
     registryTarget ? readOrUndefined<RegistryInfo>(arm.getRegistry(registryTarget)) : Promise.resolve(undefined),
@@ -110,7 +117,7 @@ export async function guardAndWrite(action: Action, ctx: WriteContext, deps: Rem
       const out: Action =
         state === 'failed'
           ? { ...action, status: 'failed', reason: `an earlier attempt by event ${ownerEvent} failed (claim ${claimKey}): ${String(owner?.value['reason'] ?? '')}` }
-          : { ...action, status: 'applied', reason: `already ${state === 'done' ? 'applied' : 'being applied'} by another delivery (event ${ownerEvent}, claim ${claimKey})` };
+          : { ...action, status: 'applied', reason: `already ${state === 'done' ? 'applied' : state === 'scheduled' ? 'scheduled' : 'being applied'} by another delivery (event ${ownerEvent}, claim ${claimKey})` };
       log.info({ ownerEvent, state }, 'unit of work claimed by another delivery');
       await recordAudit(deps, ctx, 'action', out, { seen, claim: 'lost' });
       return out;
