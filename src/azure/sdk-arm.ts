@@ -429,10 +429,14 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
 
     async enableArmTokenAuth(registryId) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(registryId, 'registry');
-      const updated = await registryClient(subscriptionId).registries.update(
+      // As `az acr config authentication-as-arm update` does: read the registry, send back ALL its policies with this one
+      // changed (so a PATCH never resets the other policies).
+      const client = registryClient(subscriptionId);
+      const current = await client.registries.get(resourceGroup, name);
+      const updated = await client.registries.update(
         resourceGroup,
         name,
-        { policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } } },
+        { policies: { ...(current.policies ?? {}), azureADAuthenticationAsArmPolicy: { status: 'enabled' } } },
         lroOptions,
       );
       registryListCache.clear();

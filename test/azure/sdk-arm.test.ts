@@ -135,6 +135,10 @@ describe('createSdkArmPort', () => {
       expect(updated.armTokenAuth).toBe('enabled');
       expect((await port.getRegistry(REG))?.armTokenAuth).toBe('enabled');
       expect(emu.requestLog.filter((r) => r.write).map((r) => r.method)).toEqual(['PATCH']);
+      // the other policies are kept
+      const raw = emu.snapshot().resources.find((r) => r.id.toLowerCase() === REG.toLowerCase()) as unknown as { properties: { policies: Record<string, { status?: string }> } };
+      expect(raw.properties.policies['exportPolicy']?.status).toBe('enabled');
+      expect(raw.properties.policies['retentionPolicy']).toBeDefined();
     }));
 
   it('starts a new revision with the same template and the given suffix', () =>
