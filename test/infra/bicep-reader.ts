@@ -268,6 +268,11 @@ export function readBlocks(text: string): BicepBlock[] {
   return blocks;
 }
 
+/** The top-level `key: value` entries of a block body (name, location, properties, …). */
+export function readBlockEntries(block: BicepBlock): Map<string, string> {
+  return readObjectEntriesAt(block.body, 0);
+}
+
 /** Entries of the nested object `key: { … }` at the top level of a block body (e.g. `params`, `properties`). */
 export function readBlockObject(block: BicepBlock, key: string): Map<string, string> | undefined {
   const entries = readObjectEntriesAt(block.body, 0);
