@@ -95,6 +95,8 @@ export interface EmulatorOptions {
   enforceRbac?: boolean;
   /** (extension) Principal id of callers whose token is not a JWT (default: DEFAULT_CALLER_OBJECT_ID). */
   callerPrincipalId?: string;
+  /** (extension) Split list answers into pages of this size linked by `nextLink` (default: one page). */
+  pageSize?: number;
 }
 
 export interface RunningEmulator {

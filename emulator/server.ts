@@ -89,6 +89,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   let events: RaisedEvent[] = [];
   let faults: Array<{ rule: FaultRule; matched: number; applied: number }> = [];
   let latencyMs = opts.latencyMs ?? 0;
+  const pageSize = opts.pageSize;
+  let currentCtx: Ctx | undefined;
   let seq = 0;
   let endpoint = '';
   const sockets = new Set<Socket>();
@@ -282,8 +284,16 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
 
   // ---- handlers ------------------------------------------------------------------------------------------------
 
+  /** A list answer; with `pageSize`, pages linked by `nextLink` (…&$skiptoken=N) as ARM does. */
   function listBody(value: unknown[]): Reply {
-    return { status: 200, body: { value } };
+    const ctx = currentCtx;
+    if (!pageSize || !ctx || value.length <= pageSize) return { status: 200, body: { value } };
+    const skip = Math.max(0, Number(ctx.query.get('$skiptoken') ?? 0) || 0);
+    const page = value.slice(skip, skip + pageSize);
+    if (skip + pageSize >= value.length) return { status: 200, body: { value: page } };
+    const next = new URLSearchParams(ctx.query);
+    next.set('$skiptoken', String(skip + pageSize));
+    return { status: 200, body: { value: page, nextLink: `${endpoint}${ctx.path}?${next.toString()}` } };
   }
 
   function handleRoleAssignments(ctx: Ctx, scope: string, name: string | undefined): Reply {
@@ -495,6 +505,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   }
 
   function route(ctx: Ctx): Reply {
+    currentCtx = ctx;
     checkCaller(ctx);
     const path = ctx.path;
     const segs = path.split('/').filter(Boolean);

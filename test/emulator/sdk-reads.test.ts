@@ -105,3 +105,17 @@ describe('emulator reads through the real SDK clients', () => {
     expect((res.body as { value: Array<{ name: string }> }).value.map((g) => g.name)).toEqual(['web-rg']);
   });
 });
+
+test('with pageSize, lists are paged with nextLink and the SDK iterators follow it', async () => {
+  const t = await startTestEmulator('test/worlds/arm-token-auth-disabled.json', { pageSize: 2 });
+  try {
+    const defs = await collect(t.authorization.roleDefinitions.list(`/subscriptions/${SUB}`, { filter: "type eq 'BuiltInRole'" }));
+    expect(defs.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(defs.map((d) => d.name)).size).toBe(defs.length);
+    const pages = t.requestLog.filter((r) => r.path.endsWith('/roleDefinitions'));
+    expect(pages).toHaveLength(Math.ceil(defs.length / 2));
+    expect(pages[1]?.url).toContain('%24skiptoken=2');
+  } finally {
+    await t.stop();
+  }
+});
