@@ -207,15 +207,21 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       }
       return { status: 'sent', groupKey, deliveries: await deliverAll(first, idBase) };
     }
-    await store.increment(NOTIFY_PARTITIONS.count, storyKey);
-    if (first.revisionName) {
-      if (await store.claim(NOTIFY_PARTITIONS.revision, `${storyKey}|${first.appName ?? ''}|${first.revisionName}`, {})) await store.increment(NOTIFY_PARTITIONS.revisions, storyKey);
-    }
-    if (first.appName) {
-      if (await store.claim(NOTIFY_PARTITIONS.app, `${storyKey}|${first.appName}`, {})) {
-        const n = await store.increment(NOTIFY_PARTITIONS.apps, storyKey);
-        if (n <= MAX_DIGEST_APP_NAMES) await store.claim(NOTIFY_PARTITIONS.appName, `${storyKey}#${n}`, { app: first.appName });
+    try {
+      await store.increment(NOTIFY_PARTITIONS.count, storyKey);
+      if (first.revisionName) {
+        if (await store.claim(NOTIFY_PARTITIONS.revision, `${storyKey}|${first.appName ?? ''}|${first.revisionName}`, {})) await store.increment(NOTIFY_PARTITIONS.revisions, storyKey);
       }
+      if (first.appName) {
+        if (await store.claim(NOTIFY_PARTITIONS.app, `${storyKey}|${first.appName}`, {})) {
+          const n = await store.increment(NOTIFY_PARTITIONS.apps, storyKey);
+          if (n <= MAX_DIGEST_APP_NAMES) await store.claim(NOTIFY_PARTITIONS.appName, `${storyKey}#${n}`, { app: first.appName });
+        }
+      }
+    } catch (err) {
+      // The group's message is out already; a lost count only makes the digest undercount.
+      log.warn({ groupKey, err: redactText(err instanceof Error ? err.message : String(err), secrets) }, 'could not count an event into its digest');
+      return { status: 'grouped', groupKey, reason: 'digest count failed', deliveries: [] };
     }
     log.debug({ groupKey }, 'notification grouped into the digest');
     return { status: 'grouped', groupKey, deliveries: [] };

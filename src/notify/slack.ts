@@ -75,7 +75,7 @@ function contextBlock(parts: Array<string | undefined>): ContextBlock {
   const elements = parts
     .filter((p): p is string => !!p)
     .slice(0, SLACK_LIMITS.contextElements)
-    .map((p) => mrkdwn(mrkdwnWithin(p, SLACK_LIMITS.sectionText)));
+    .map((p) => mrkdwn(mrkdwnWithin(p, SLACK_LIMITS.fieldText)));
   return { type: 'context', elements };
 }
 
@@ -108,7 +108,7 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
   let fallback: string;
   switch (m.type) {
     case 'summary': {
-      blocks.push({ type: 'section', text: mrkdwn(mrkdwnWithin(m.headline, 500).replace(/^/, '*').concat('*\n') + mrkdwnWithin(m.why, SLACK_LIMITS.sectionText - 510)) });
+      blocks.push({ type: 'section', text: mrkdwn(`*${mrkdwnWithin(m.headline, 500)}*\n${mrkdwnWithin(m.why, SLACK_LIMITS.sectionText - 510)}`) });
       pushIf(blocks, factsSection(m.facts));
       if (m.evidence.length) blocks.push(divider, listSection('Evidence', limitItems(m.evidence, 20).map((e) => `• ${e}`)));
       if (m.actions.length) blocks.push(listSection(m.actionsHeading, m.actions.map((a) => `${ACTION_EMOJI[a.status]} ${a.text}`)));
