@@ -1,6 +1,8 @@
 /**
  * loadConfig: defaults, every problem reported at once, secrets never echoed.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, SETTINGS } from '../src/config';
 
 const problemsOf = (env: Record<string, string>): string[] => {
@@ -100,5 +102,22 @@ describe('loadConfig', () => {
   it('marks every webhook URL and connection string setting as secret', () => {
     const secret = SETTINGS.filter((s) => s.secret).map((s) => s.name);
     expect(secret).toEqual(expect.arrayContaining(['TEAMS_WEBHOOK_URL', 'SLACK_WEBHOOK_URL', 'REMEDIATOR_STORAGE_CONNECTION']));
+  });
+});
+
+describe('local.settings.sample.json and host.json', () => {
+  const read = (p: string): Record<string, unknown> => JSON.parse(readFileSync(join(__dirname, '..', p), 'utf8')) as Record<string, unknown>;
+
+  it('lists every setting with its default, plus the Functions host settings', () => {
+    const values = read('local.settings.sample.json')['Values'] as Record<string, string>;
+    for (const s of SETTINGS) expect({ name: s.name, value: values[s.name] }).toEqual({ name: s.name, value: s.default });
+    expect(values['FUNCTIONS_WORKER_RUNTIME']).toBe('node');
+    expect(values['AzureWebJobsStorage']).toBe('UseDevelopmentStorage=true');
+    const known = new Set([...SETTINGS.map((s) => s.name), 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage']);
+    expect(Object.keys(values).filter((k) => !known.has(k))).toEqual([]);
+  });
+
+  it('host.json: version 2.0 and the v4 extension bundle', () => {
+    expect(read('host.json')).toMatchObject({ version: '2.0', extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' } });
   });
 });
