@@ -69,7 +69,16 @@ export interface ArmAuthzFacts {
   /** Management groups above the denied scope, when known (those of the caller's assignments: ARM only returns them when above). */
   managementGroupIds: string[];
   /** For a denied ACR pull: the container app and registry that use the caller's principal, when one does. */
-  pullUse?: { appId: string; registryId?: string; loginServer?: string; identity?: RegistryIdentityRef };
+  pullUse?: {
+    appId: string;
+    registryId?: string;
+    loginServer?: string;
+    identity?: RegistryIdentityRef;
+    /** The registry's role assignment mode (decides AcrPull vs Repository Reader). */
+    roleAssignmentMode?: string;
+    /** The app's latest revision when it is not its latest ready one (i.e. it is failing). */
+    failingRevisionName?: string;
+  };
 }
 
 export interface UnclassifiedFacts {

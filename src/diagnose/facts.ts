@@ -363,6 +363,8 @@ async function gatherPullUse(event: FailureEvent, f: AuthorizationFailure, deps:
       if (!attached || ref.principalId?.toLowerCase() !== caller) continue;
       const use: NonNullable<ArmAuthzFacts['pullUse']> = { appId: app.id, loginServer: entry.server, identity: ref };
       if (registryId) use.registryId = registryId;
+      if (registry?.roleAssignmentMode) use.roleAssignmentMode = registry.roleAssignmentMode;
+      if (app.latestRevisionName && app.latestRevisionName !== app.latestReadyRevisionName) use.failingRevisionName = app.latestRevisionName;
       if (!registry || entry.server.toLowerCase() === registry.loginServer.toLowerCase()) return use;
       best ??= use;
     }

@@ -523,25 +523,30 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
     when: (_f, a) => (a.action ?? '').toLowerCase() === ACR_PULL_ACTION.toLowerCase(),
     build: (f, a) => {
       const sub = parseResourceId(a.deniedScope).subscriptionId;
-      const acrPullId = sub ? subscriptionRoleDefinitionId(sub, ROLE_IDS.acrPull) : ROLE_IDS.acrPull;
-      const details: DiagnosisDetails = { ...a.details, requiredRoleDefinitionId: acrPullId, recommendedRole: { roleDefinitionId: acrPullId, roleName: 'AcrPull' } };
+      const abac = /abac/i.test(f.pullUse?.roleAssignmentMode ?? '');
+      const guid = abac ? ROLE_IDS.repositoryReader : ROLE_IDS.acrPull;
+      const roleName = abac ? 'Container Registry Repository Reader' : 'AcrPull';
+      const roleId = sub ? subscriptionRoleDefinitionId(sub, guid) : guid;
+      const details: DiagnosisDetails = { ...a.details, requiredRoleDefinitionId: roleId, recommendedRole: { roleDefinitionId: roleId, roleName } };
       if (f.pullUse) {
         details.appId = f.pullUse.appId;
         details.appName = nameOf(f.pullUse.appId);
         if (f.pullUse.registryId) details.registryId = f.pullUse.registryId;
         if (f.pullUse.loginServer) details.loginServer = f.pullUse.loginServer;
         if (f.pullUse.identity) details.identity = f.pullUse.identity;
+        if (f.pullUse.roleAssignmentMode) details.roleAssignmentMode = f.pullUse.roleAssignmentMode;
+        if (f.pullUse.failingRevisionName) details.revisionName = f.pullUse.failingRevisionName;
       }
       return finish(
         'arm-authz/acr-pull-denied',
         a.deniedScope,
-        `Principal ${a.principalId} may not pull from ${nameOf(a.deniedScope)}: it holds no AcrPull at or above the registry.`,
+        `Principal ${a.principalId} may not pull from ${nameOf(a.deniedScope)}: it holds no ${roleName} at or above the registry.`,
         [
           ...a.evidence,
           f.pullUse ? `Container app ${nameOf(f.pullUse.appId)} uses this principal for ${f.pullUse.loginServer ?? 'the registry'}.` : 'No container app was found that uses this principal for this registry.',
         ],
         details,
-        [azAssign(a.principalId, 'ServicePrincipal', 'AcrPull', a.deniedScope)],
+        [azAssign(a.principalId, 'ServicePrincipal', roleName, a.deniedScope)],
       );
     },
   },

@@ -107,6 +107,8 @@ describe('diagnose() against the emulator, one world per kind', () => {
       expect(d.details.callerPrincipalId).toBe(WEB_PULL_PRINCIPAL);
       expect(d.details.appId?.toLowerCase()).toBe(APP.toLowerCase());
       expect(d.details.registryId?.toLowerCase()).toBe(SHARED_REG.toLowerCase());
+      expect(d.details.identity?.principalId).toBe(WEB_PULL_PRINCIPAL);
+      expect(d.details.requiredRoleDefinitionId).toMatch(new RegExp(`${ROLE_IDS.acrPull}$`));
     }],
   ];
 
