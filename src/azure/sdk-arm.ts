@@ -51,6 +51,8 @@ export interface SdkArmPortOptions {
   cacheTtlMs?: number;
   /** Bound of each cache (default 500 entries). */
   cacheMaxEntries?: number;
+  /** A forced registry-map refresh (`listRegistries({refresh:true})`) is ignored when the map is younger than this (default 60 s). */
+  minRefreshIntervalMs?: number;
   /** Long-running-operation poll interval; default: the SDK's (2 s) against Azure, 0 against a loopback endpoint. */
   lroPollIntervalMs?: number;
 }
@@ -293,7 +295,11 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
   const roleDefinitionCache = new TtlCache<RoleDefinitionInfo | undefined>(clock, ttlMs, maxEntries);
   const roleDefinitionListCache = new TtlCache<RoleDefinitionInfo[]>(clock, ttlMs, Math.max(1, Math.min(maxEntries, 50)));
 
+  const minRefreshIntervalMs = opts.minRefreshIntervalMs ?? 60_000;
+  let registriesLoadedAtMs = Number.NEGATIVE_INFINITY;
+
   async function loadAllRegistries(): Promise<RegistryInfo[]> {
+    registriesLoadedAtMs = clock.now().getTime();
     const subs = await collect(subscriptions.subscriptions.list());
     const perSub = await Promise.all(
       subs
@@ -350,7 +356,8 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
     },
 
     listRegistries(options?: { refresh?: boolean }) {
-      if (options?.refresh) registryListCache.clear();
+      // Bounded: an unknown login server must not turn every event into a full subscription scan.
+      if (options?.refresh && clock.now().getTime() - registriesLoadedAtMs >= minRefreshIntervalMs) registryListCache.clear();
       return registryListCache.getOrLoad('all', loadAllRegistries);
     },
 
