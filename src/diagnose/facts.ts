@@ -7,7 +7,8 @@
  *            (the principal and the registry are known from the app before the revision says which image failed;
  *            when the app pulls from several registries with different identities the role reads wait for round 3)
  *   round 3  only when needed: role definitions of unfamiliar roles (cached), the registry map refresh for an
- *            unknown login server, the Activity Log entry when the revision carries no pull error.
+ *            unknown login server (at most once a minute), the Activity Log entry when the revision carries no pull
+ *            error or is much older than the failed write (the write itself may have been refused).
  * ARM AuthorizationFailed:
  *   round 1  the caller's role assignments in the subscription ∥ deny assignments at the scope ∥ built-in role
  *            definitions (cached) (∥ the Activity Log entry first, when the event carries no message)
@@ -26,6 +27,15 @@ export interface FactDeps {
   now: Date;
   propagationWindowMs: number;
   log?: Logger;
+}
+
+/** A failing revision created this long before the failed write is not necessarily what the write failed on. */
+export const STALE_REVISION_MS = 15 * 60_000;
+
+function isStaleForEvent(revisionCreated: string | undefined, eventTime: string): boolean {
+  const r = revisionCreated ? Date.parse(revisionCreated) : NaN;
+  const e = Date.parse(eventTime);
+  return Number.isFinite(r) && Number.isFinite(e) && e - r > STALE_REVISION_MS;
 }
 
 /** How far around the event time the Activity Log is searched for the correlation id. */
@@ -214,6 +224,13 @@ export async function gatherAcrPullFacts(event: FailureEvent, appId: string, rev
       message = doorMessage;
       messageSource = 'activity-log';
     }
+  }
+  if (pull && revision && isStaleForEvent(revision.createdTime, event.time)) {
+    // The failing revision is much older than the failed write: the write itself may have been refused (and created
+    // no revision). Let the Activity Log speak first; keep the revision's pull error otherwise.
+    const found = await findActivityLogFailure(event, deps);
+    const authz = parseAuthorizationFailed(found.message);
+    if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
   }
   if (!pull) {
     // Round 3: the revision does not say why: ask the Activity Log.

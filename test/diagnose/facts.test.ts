@@ -151,6 +151,16 @@ describe('fact gathering', () => {
     expect(r.calls).toContain('listActivityLog');
   });
 
+  it('an old failing revision does not hide a refused write: the Activity Log speaks first', async () => {
+    const msg = `{"error":{"code":"AuthorizationFailed","message":"The client 'x' with object id '${CALLER}' does not have authorization to perform action 'Microsoft.App/containerApps/write' over scope '${APP}' or the scope is invalid."}}`;
+    const data = { app: app(), revisions: [revision(pullError('acmeacr.azurecr.io', 'api:latest'))], registries: [registry(REG, 'acmeacr')], activityLog: [{ correlationId: 'c0ffee00-1234-4abc-8def-0123456789ab', status: 'Failed', statusMessage: msg }] };
+    const late = await run(data, { time: '2026-11-21T11:30:00Z' });
+    expect(late.d.kind).toBe('arm-authz/missing-role');
+    const fresh = await run(data); // the revision was created seconds before the event: it is the failure
+    expect(fresh.d.kind).toBe('acr-pull/missing-role');
+    expect(fresh.calls).not.toContain('listActivityLog');
+  });
+
   it('the pull error can come from the Activity Log when the revision has none', async () => {
     const r = await run({
       app: app(),
