@@ -9,7 +9,16 @@ import { RemediatorError } from './model';
 import { redactSecrets } from './logging';
 
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'EPIPE', 'ESOCKETTIMEDOUT', 'ECONNABORTED', 'REQUEST_SEND_ERROR']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+  'ECONNABORTED',
+  'REQUEST_SEND_ERROR',
+]);
 const MAX_CAUSE_DEPTH = 5;
 
 type Bag = Record<string, unknown>;

@@ -16,7 +16,8 @@ const R = '[REDACTED]';
 const WEBHOOK_URL =
   /\bhttps?:\/\/((?:[a-z0-9-]+\.)*(?:logic\.azure\.com|webhook\.office\.com|hooks\.slack\.com|api\.powerplatform\.com|powerautomate\.com|flow\.microsoft\.com))(?::\d+)?(?:[/?#][^\s"'<>\\`]*)?/gi;
 const BEARER = /\b(Bearer|Basic|SharedKey|SharedAccessSignature)(\s+)[A-Za-z0-9\-._~+/:=%&]+/g;
-const AUTH_HEADER = /\b((?:proxy-)?authorization|x-functions-key|ocp-apim-subscription-key|api-key)(\\?["']?\s*[:=]\s*\\?["']?)(?!\[REDACTED)(?!Bearer\s|Basic\s)[^\s"'\\,;{}[\]]+/gi;
+const AUTH_HEADER =
+  /\b((?:proxy-)?authorization|x-functions-key|ocp-apim-subscription-key|api-key)(\\?["']?\s*[:=]\s*\\?["']?)(?!\[REDACTED)(?!Bearer\s|Basic\s)[^\s"'\\,;{}[\]]+/gi;
 const CONN_KEY = /\b(AccountKey|SharedAccessKey|SharedAccessSignature|Password|ClientSecret)=[^;\s"'\\]+/gi;
 const QUERY_SECRET = /([?&](?:sig|code|access_token|client_secret|token|api-key|x-functions-key)=)[^&#\s"'\\]+/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
@@ -29,12 +30,13 @@ export function redactSecrets(text: string): string {
     .replace(JWT, R)
     .replace(BEARER, (_m, scheme: string, sp: string) => `${scheme}${sp}${R}`)
     .replace(AUTH_HEADER, (_m, name: string, sep: string) => `${name}${sep}${R}`)
-    .replace(CONN_KEY, (_m, ...g: unknown[]) => `${String(g[0] ?? '')}=${R}`)
+    .replace(CONN_KEY, (_m, name: string) => `${name}=${R}`)
     .replace(QUERY_SECRET, (_m, prefix: string) => `${prefix}${R}`);
 }
 
 /** Keys whose string values are always secrets, whatever they look like. */
-const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-functions-key|password|secret|client_?secret|access_?token|refresh_?token|token|connection_?string|account_?key|sig|.*webhook_?url|teams_?webhook_?url|slack_?webhook_?url|remediator_storage_connection|azurewebjobsstorage)$/i;
+const SECRET_KEY =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-functions-key|password|secret|client_?secret|access_?token|refresh_?token|token|connection_?string|account_?key|sig|.*webhook_?url|teams_?webhook_?url|slack_?webhook_?url|remediator_storage_connection|azurewebjobsstorage)$/i;
 const MAX_DEPTH = 8;
 
 function scrubValue(value: unknown, extra: readonly string[], depth: number, seen: WeakSet<object>): unknown {
@@ -95,7 +97,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       streamWrite: (line) => scrubString(line, lineSecrets),
     },
   };
-  return opts.destination ? pino(options, opts.destination as DestinationStream) : pino(options);
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
 /** One child logger per event, bound to what people search logs by. */

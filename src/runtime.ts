@@ -47,7 +47,11 @@ export function listConfigSecrets(config: Readonly<Config>): string[] {
 export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<PipelineDeps> {
   const env = opts.env ?? process.env;
   const config = loadConfig(env);
-  const log = createLogger({ level: config.logLevel, secrets: listConfigSecrets(config), ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const log = createLogger({
+    level: config.logLevel,
+    secrets: listConfigSecrets(config),
+    ...(opts.logDestination ? { destination: opts.logDestination } : {}),
+  });
   const clock = opts.clock ?? systemClock;
   const credential = opts.credential ?? (await createDefaultCredential(config.azureClientId));
   const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
@@ -101,7 +105,10 @@ export function checkConfigAtStartup(env: Record<string, string | undefined> = p
   } catch (err) {
     const problems = err instanceof ConfigError ? err.problems : [describeError(err).message];
     const logger = log ?? createLogger({ level: 'error', destination: process.stderr });
-    logger.fatal({ problems }, `acr-remediator configuration is invalid (${problems.length} problem(s)); every invocation will fail until fixed:\n  - ${problems.join('\n  - ')}`);
+    logger.fatal(
+      { problems },
+      `acr-remediator configuration is invalid (${problems.length} problem(s)); every invocation will fail until fixed:\n  - ${problems.join('\n  - ')}`,
+    );
     return problems;
   }
 }

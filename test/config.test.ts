@@ -73,7 +73,15 @@ describe('loadConfig', () => {
       REMEDIATOR_HEAL_QUEUE: 'Bad_Queue',
     });
     const named = (name: string): boolean => problems.some((p) => p.startsWith(`${name}:`));
-    for (const name of ['REMEDIATOR_MODE', 'REMEDIATOR_FIX_BUDGET_PER_HOUR', 'REMEDIATOR_PROPAGATION_WINDOW_MINUTES', 'REMEDIATOR_ALLOWED_SCOPES', 'ARM_ENDPOINT', 'LOG_LEVEL', 'REMEDIATOR_HEAL_QUEUE']) {
+    for (const name of [
+      'REMEDIATOR_MODE',
+      'REMEDIATOR_FIX_BUDGET_PER_HOUR',
+      'REMEDIATOR_PROPAGATION_WINDOW_MINUTES',
+      'REMEDIATOR_ALLOWED_SCOPES',
+      'ARM_ENDPOINT',
+      'LOG_LEVEL',
+      'REMEDIATOR_HEAL_QUEUE',
+    ]) {
       expect({ name, found: named(name) }).toEqual({ name, found: true });
     }
     expect(problems.length).toBeGreaterThanOrEqual(7);
@@ -101,16 +109,20 @@ describe('loadConfig', () => {
 
   it('marks every webhook URL and connection string setting as secret', () => {
     const secret = SETTINGS.filter((s) => s.secret).map((s) => s.name);
-    expect(secret).toEqual(expect.arrayContaining(['TEAMS_WEBHOOK_URL', 'SLACK_WEBHOOK_URL', 'REMEDIATOR_STORAGE_CONNECTION']));
+    expect(secret).toEqual(
+      expect.arrayContaining(['TEAMS_WEBHOOK_URL', 'SLACK_WEBHOOK_URL', 'REMEDIATOR_STORAGE_CONNECTION']),
+    );
   });
 });
 
 describe('local.settings.sample.json and host.json', () => {
-  const read = (p: string): Record<string, unknown> => JSON.parse(readFileSync(join(__dirname, '..', p), 'utf8')) as Record<string, unknown>;
+  const read = (p: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(join(__dirname, '..', p), 'utf8')) as Record<string, unknown>;
 
   it('lists every setting with its default, plus the Functions host settings', () => {
     const values = read('local.settings.sample.json')['Values'] as Record<string, string>;
-    for (const s of SETTINGS) expect({ name: s.name, value: values[s.name] }).toEqual({ name: s.name, value: s.default });
+    for (const s of SETTINGS)
+      expect({ name: s.name, value: values[s.name] }).toEqual({ name: s.name, value: s.default });
     expect(values['FUNCTIONS_WORKER_RUNTIME']).toBe('node');
     expect(values['AzureWebJobsStorage']).toBe('UseDevelopmentStorage=true');
     const known = new Set([...SETTINGS.map((s) => s.name), 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage']);
@@ -118,6 +130,9 @@ describe('local.settings.sample.json and host.json', () => {
   });
 
   it('host.json: version 2.0 and the v4 extension bundle', () => {
-    expect(read('host.json')).toMatchObject({ version: '2.0', extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' } });
+    expect(read('host.json')).toMatchObject({
+      version: '2.0',
+      extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' },
+    });
   });
 });

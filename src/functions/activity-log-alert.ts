@@ -4,7 +4,9 @@ import { parseAlert } from '../intake';
 import { getRuntimeDeps } from '../runtime';
 import { answerItems, readJsonBody, resolveDeps, type GetDeps } from './http-door';
 
-export function makeAlertHandler(getDeps: GetDeps): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+export function makeAlertHandler(
+  getDeps: GetDeps,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     const resolved = await resolveDeps(getDeps, context);
     if ('response' in resolved) return resolved.response;

@@ -11,7 +11,9 @@ import { redactSecrets } from '../logging';
 import { processItems, type PipelineDeps } from '../pipeline';
 import { getRuntimeDeps } from '../runtime';
 
-export function makeEventGridHandler(getDeps: () => Promise<PipelineDeps>): (event: unknown, context: InvocationContext) => Promise<void> {
+export function makeEventGridHandler(
+  getDeps: () => Promise<PipelineDeps>,
+): (event: unknown, context: InvocationContext) => Promise<void> {
   return async (event, context) => {
     let deps: PipelineDeps;
     try {
@@ -28,12 +30,15 @@ export function makeEventGridHandler(getDeps: () => Promise<PipelineDeps>): (eve
       return;
     }
     for (const item of parsed) {
-      if (item.status === 'rejected') context.warn(`rejected${item.eventId ? ` ${item.eventId}` : ''}: ${redactSecrets(item.error)}`);
+      if (item.status === 'rejected')
+        context.warn(`rejected${item.eventId ? ` ${item.eventId}` : ''}: ${redactSecrets(item.error)}`);
       if (item.status === 'ignored') context.log(`ignored ${item.eventId}: ${item.reason}`);
     }
     try {
       const outcomes = await processItems(parsed, deps);
-      context.log(`processed: ${outcomes.map((o) => `${o.eventId}=${o.status}${o.diagnosis ? `(${o.diagnosis.kind})` : ''}`).join(', ')}`);
+      context.log(
+        `processed: ${outcomes.map((o) => `${o.eventId}=${o.status}${o.diagnosis ? `(${o.diagnosis.kind})` : ''}`).join(', ')}`,
+      );
     } catch (err) {
       const decision = toRetryOrAcknowledge(err);
       if (decision.action === 'retry') {

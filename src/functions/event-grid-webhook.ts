@@ -10,7 +10,9 @@ import { answerItems, json, readJsonBody, resolveDeps, type GetDeps } from './ht
 /** Origins Event Grid sends abuse-protection requests from (public and sovereign clouds). */
 const EVENT_GRID_ORIGIN = /^eventgrid\.azure\.(net|us|cn)$/i;
 
-export function makeWebhookHandler(getDeps: GetDeps): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+export function makeWebhookHandler(
+  getDeps: GetDeps,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     if (request.method.toUpperCase() === 'OPTIONS') return answerAbuseProtection(request, context);
     const resolved = await resolveDeps(getDeps, context);
@@ -41,7 +43,10 @@ function answerAbuseProtection(request: HttpRequest, context: InvocationContext)
     return json(403, { error: `origin ${origin} is not allowed` });
   }
   context.log(`answered the CloudEvents abuse-protection handshake for ${origin}`);
-  return { status: 200, headers: { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*', Allow: 'POST, OPTIONS' } };
+  return {
+    status: 200,
+    headers: { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*', Allow: 'POST, OPTIONS' },
+  };
 }
 
 app.http('eventGridWebhook', {

@@ -38,7 +38,10 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
 });
 
 /** Deps, or the 500 answer every invocation gets while the configuration is invalid. */
-export async function resolveDeps(getDeps: GetDeps, context: InvocationContext): Promise<{ deps: PipelineDeps } | { response: HttpResponseInit }> {
+export async function resolveDeps(
+  getDeps: GetDeps,
+  context: InvocationContext,
+): Promise<{ deps: PipelineDeps } | { response: HttpResponseInit }> {
   try {
     return { deps: await getDeps() };
   } catch (err) {
@@ -53,7 +56,11 @@ export async function resolveDeps(getDeps: GetDeps, context: InvocationContext):
 }
 
 /** Read the body under the size limit: JSON, or the 413/400 answer. */
-export async function readJsonBody(request: HttpRequest, maxBytes: number, context: InvocationContext): Promise<{ body: unknown } | { response: HttpResponseInit; item: IntakeItem }> {
+export async function readJsonBody(
+  request: HttpRequest,
+  maxBytes: number,
+  context: InvocationContext,
+): Promise<{ body: unknown } | { response: HttpResponseInit; item: IntakeItem }> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     const error = `payload too large: ${declared} bytes, the limit is ${maxBytes} bytes`;
@@ -72,9 +79,14 @@ export async function readJsonBody(request: HttpRequest, maxBytes: number, conte
  * Run the pipeline over a delivery's items and answer: 200 with per-event results when anything was usable,
  * 400 when every event was rejected, 500 only for transient faults (the sender retries).
  */
-export async function answerItems(items: IntakeItem[], deps: PipelineDeps, context: InvocationContext): Promise<HttpResponseInit> {
+export async function answerItems(
+  items: IntakeItem[],
+  deps: PipelineDeps,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   for (const item of items) {
-    if (item.status === 'rejected') context.warn(`rejected${item.eventId ? ` ${item.eventId}` : ''}: ${redactSecrets(item.error)}`);
+    if (item.status === 'rejected')
+      context.warn(`rejected${item.eventId ? ` ${item.eventId}` : ''}: ${redactSecrets(item.error)}`);
   }
   let outcomes: Outcome[];
   try {
@@ -88,10 +100,16 @@ export async function answerItems(items: IntakeItem[], deps: PipelineDeps, conte
     }
     deps.log.error({ err: decision.description }, 'delivery could not be processed; acknowledged');
     context.error(`delivery failed and is acknowledged (not retryable): ${decision.description.message}`);
-    return json(200, { error: 'processing failed (not retryable); delivery acknowledged', detail: decision.description.message, results: [] });
+    return json(200, {
+      error: 'processing failed (not retryable); delivery acknowledged',
+      detail: decision.description.message,
+      results: [],
+    });
   }
   const results = outcomes.map(summariseOutcome);
-  context.log(`processed ${results.length} event(s): ${results.map((r) => `${r.eventId}=${r.status}${r.kind ? `(${r.kind})` : ''}`).join(', ')}`);
+  context.log(
+    `processed ${results.length} event(s): ${results.map((r) => `${r.eventId}=${r.status}${r.kind ? `(${r.kind})` : ''}`).join(', ')}`,
+  );
   const allRejected = results.length > 0 && results.every((r) => r.status === 'rejected');
   if (allRejected) {
     const first = results[0]?.error ?? 'malformed input';

@@ -4,13 +4,29 @@
  */
 import { z } from 'zod';
 import type { FailureEvent, IntakeItem } from '../model';
-import { formatZodError, isPlainObject, readCaller, readClaims, readIdParts, readTenantFromClaims, rejectItem, setDefined, text } from './common';
+import {
+  formatZodError,
+  isPlainObject,
+  readCaller,
+  readClaims,
+  readIdParts,
+  readTenantFromClaims,
+  rejectItem,
+  setDefined,
+  text,
+} from './common';
 import { findAlertIgnoreReason } from './relevance';
 
 export const COMMON_ALERT_SCHEMA_ID = 'azureMonitorCommonAlertSchema';
 
 /** `{ "value": "Failed", "localizedValue": "Failed" }` (Activity Log REST) or a plain string (alert context). */
-const localisable = z.union([z.string(), z.object({ value: z.string() }).loose().transform((o) => o.value)]);
+const localisable = z.union([
+  z.string(),
+  z
+    .object({ value: z.string() })
+    .loose()
+    .transform((o) => o.value),
+]);
 
 const essentials = z
   .object({
@@ -56,14 +72,25 @@ export function parseAlert(body: unknown): IntakeItem[] {
 }
 
 function parseOneAlert(body: unknown): IntakeItem {
-  if (!isPlainObject(body)) return rejectItem(`expected an alert object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
+  if (!isPlainObject(body))
+    return rejectItem(
+      `expected an alert object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`,
+    );
   const env = alertEnvelope.safeParse(body);
   if (!env.success) return rejectItem(`common alert schema: ${formatZodError(env.error)}`, alertIdOf(body));
   const { schemaId, data } = env.data;
-  if (schemaId !== COMMON_ALERT_SCHEMA_ID) return rejectItem(`unknown schema: schemaId ${JSON.stringify(schemaId)}, expected ${COMMON_ALERT_SCHEMA_ID}`, data.essentials.alertId);
+  if (schemaId !== COMMON_ALERT_SCHEMA_ID)
+    return rejectItem(
+      `unknown schema: schemaId ${JSON.stringify(schemaId)}, expected ${COMMON_ALERT_SCHEMA_ID}`,
+      data.essentials.alertId,
+    );
   const ess = data.essentials;
   if (ess.monitoringService.toLowerCase() !== 'activity log - administrative') {
-    return { status: 'ignored', eventId: ess.alertId, reason: `alerts from ${ess.monitoringService} are not handled (only Activity Log - Administrative)` };
+    return {
+      status: 'ignored',
+      eventId: ess.alertId,
+      reason: `alerts from ${ess.monitoringService} are not handled (only Activity Log - Administrative)`,
+    };
   }
   const ctx = activityLogContext.safeParse(data.alertContext);
   if (!ctx.success) return rejectItem(formatZodError(ctx.error, 'data.alertContext'), ess.alertId);
@@ -79,14 +106,24 @@ function parseOneAlert(body: unknown): IntakeItem {
   setDefined(statusDetail, 'statusCode', stringOf(c.properties?.['statusCode']));
   setDefined(statusDetail, 'statusMessage', stringOf(c.properties?.['statusMessage']));
 
-  const reason = findAlertIgnoreReason({ monitoringService: ess.monitoringService, operationName: c.operationName, status: c.status, statusDetail });
+  const reason = findAlertIgnoreReason({
+    monitoringService: ess.monitoringService,
+    operationName: c.operationName,
+    status: c.status,
+    statusDetail,
+  });
   if (reason) return { status: 'ignored', eventId, reason };
 
   const scope = c.authorization?.scope?.trim() || undefined;
   const resourceId = ess.alertTargetIDs?.find((t) => t.trim() !== '') ?? scope;
-  if (resourceId === undefined) return rejectItem('data.essentials.alertTargetIDs: expected at least one id (or data.alertContext.authorization.scope)', eventId);
+  if (resourceId === undefined)
+    return rejectItem(
+      'data.essentials.alertTargetIDs: expected at least one id (or data.alertContext.authorization.scope)',
+      eventId,
+    );
   const time = c.eventTimestamp ?? ess.firedDateTime;
-  if (time === undefined) return rejectItem('data.alertContext.eventTimestamp: expected string, but it is missing', eventId);
+  if (time === undefined)
+    return rejectItem('data.alertContext.eventTimestamp: expected string, but it is missing', eventId);
 
   const idParts = readIdParts(resourceId);
   const event: FailureEvent = {

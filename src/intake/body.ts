@@ -6,13 +6,22 @@ export type BodyResult = { ok: true; value: unknown } | { ok: false; tooLarge: b
 export function parseBody(text: string, maxBytes: number): BodyResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
-    return { ok: false, tooLarge: true, item: { status: 'rejected', error: `payload too large: ${bytes} bytes, the limit is ${maxBytes} bytes` } };
+    return {
+      ok: false,
+      tooLarge: true,
+      item: { status: 'rejected', error: `payload too large: ${bytes} bytes, the limit is ${maxBytes} bytes` },
+    };
   }
-  if (text.trim() === '') return { ok: false, tooLarge: false, item: { status: 'rejected', error: 'empty body: expected JSON' } };
+  if (text.trim() === '')
+    return { ok: false, tooLarge: false, item: { status: 'rejected', error: 'empty body: expected JSON' } };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    return { ok: false, tooLarge: false, item: { status: 'rejected', error: `malformed or truncated JSON (${bytes} bytes): ${detail}` } };
+    return {
+      ok: false,
+      tooLarge: false,
+      item: { status: 'rejected', error: `malformed or truncated JSON (${bytes} bytes): ${detail}` },
+    };
   }
 }

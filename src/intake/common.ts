@@ -43,7 +43,8 @@ export function readClaims(value: unknown): { claims: Record<string, unknown> } 
   if (typeof value === 'string') {
     try {
       const parsed: unknown = JSON.parse(value);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return { claims: parsed as Record<string, unknown> };
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        return { claims: parsed as Record<string, unknown> };
       return { error: 'expected a JSON object in a string' };
     } catch {
       return { error: 'expected a JSON object in a string, got malformed JSON' };
@@ -57,7 +58,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim
 
 const OID = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
 const TID = 'http://schemas.microsoft.com/identity/claims/tenantid';
-const NAME_CLAIMS = ['name', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', 'upn', 'unique_name'];
+const NAME_CLAIMS = [
+  'name',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn',
+  'upn',
+  'unique_name',
+];
 
 /** `idtyp` / evidence principal type → ARM principalType. */
 function normalisePrincipalType(evidenceType: string | undefined, idtyp: string | undefined): string | undefined {

@@ -62,7 +62,10 @@ const resourceEventData = z.object({
     .object({
       scope: z.string().optional(),
       action: z.string().optional(),
-      evidence: z.object({ principalType: z.string().optional(), principalId: z.string().optional() }).loose().optional(),
+      evidence: z
+        .object({ principalType: z.string().optional(), principalId: z.string().optional() })
+        .loose()
+        .optional(),
     })
     .loose()
     .optional(),
@@ -108,7 +111,10 @@ function findHandshake(events: unknown[]): HandshakeResult | undefined {
 export function parseOneEvent(raw: unknown, index?: number): IntakeItem {
   const where = index === undefined ? '' : `event[${index}]`;
   const at = (msg: string): string => (where ? `${where}: ${msg}` : msg);
-  if (!isPlainObject(raw)) return rejectItem(at(`expected an event object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`));
+  if (!isPlainObject(raw))
+    return rejectItem(
+      at(`expected an event object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`),
+    );
   const rawId = typeof raw['id'] === 'string' ? raw['id'] : undefined;
 
   const envelope = readEnvelope(raw);
@@ -120,9 +126,14 @@ export function parseOneEvent(raw: unknown, index?: number): IntakeItem {
   }
   // Not one of ours: acknowledged without looking at `data` (other topics carry other shapes).
   if (!isHandledEventType(env.eventType)) {
-    return { status: 'ignored', eventId: env.id, reason: `event type ${env.eventType} is not a failure the remediator handles` };
+    return {
+      status: 'ignored',
+      eventId: env.id,
+      reason: `event type ${env.eventType} is not a failure the remediator handles`,
+    };
   }
-  if (env.data === undefined || env.data === null) return rejectItem(at('data: expected object, but it is missing'), env.id);
+  if (env.data === undefined || env.data === null)
+    return rejectItem(at('data: expected object, but it is missing'), env.id);
   const parsed = resourceEventData.safeParse(env.data);
   if (!parsed.success) return rejectItem(at(formatZodError(parsed.error, 'data')), env.id);
   const d = parsed.data;
@@ -131,7 +142,11 @@ export function parseOneEvent(raw: unknown, index?: number): IntakeItem {
   if ('error' in claimsResult) return rejectItem(at(`data.claims: ${claimsResult.error}`), env.id);
   const claims = claimsResult.claims;
 
-  const reason = findEventGridIgnoreReason({ eventType: env.eventType, operationName: d.operationName, status: d.status });
+  const reason = findEventGridIgnoreReason({
+    eventType: env.eventType,
+    operationName: d.operationName,
+    status: d.status,
+  });
   if (reason) return { status: 'ignored', eventId: env.id, reason };
 
   const idParts = readIdParts(d.resourceUri);
@@ -170,13 +185,31 @@ function readEnvelope(raw: Record<string, unknown>): { envelope: Envelope } | { 
     const ce = cloudEventEnvelope.safeParse(raw);
     if (!ce.success) return { error: `CloudEvents envelope: ${formatZodError(ce.error)}` };
     const v = ce.data;
-    return { envelope: { source: 'cloud-events', id: v.id, eventType: v.type, subject: v.subject ?? '', time: v.time, data: v.data } };
+    return {
+      envelope: {
+        source: 'cloud-events',
+        id: v.id,
+        eventType: v.type,
+        subject: v.subject ?? '',
+        time: v.time,
+        data: v.data,
+      },
+    };
   }
   if ('eventType' in raw) {
     const eg = eventGridEnvelope.safeParse(raw);
     if (!eg.success) return { error: `Event Grid envelope: ${formatZodError(eg.error)}` };
     const v = eg.data;
-    return { envelope: { source: 'event-grid', id: v.id, eventType: v.eventType, subject: v.subject, time: v.eventTime, data: v.data } };
+    return {
+      envelope: {
+        source: 'event-grid',
+        id: v.id,
+        eventType: v.eventType,
+        subject: v.subject,
+        time: v.eventTime,
+        data: v.data,
+      },
+    };
   }
   return { error: 'unknown schema: neither an Event Grid event (eventType) nor a CloudEvents 1.0 event (specversion)' };
 }

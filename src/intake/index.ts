@@ -18,6 +18,13 @@ export * from './relevance';
 export function parseIncoming(doc: unknown): IntakeItem[] {
   if (isAlertDocument(doc)) return parseAlert(doc);
   const result = parseEventGridDelivery(doc);
-  if (isHandshake(result)) return [{ status: 'ignored', eventId: 'subscription-validation', reason: 'Event Grid subscription validation handshake (answered by the webhook door)' }];
+  if (isHandshake(result))
+    return [
+      {
+        status: 'ignored',
+        eventId: 'subscription-validation',
+        reason: 'Event Grid subscription validation handshake (answered by the webhook door)',
+      },
+    ];
   return result;
 }

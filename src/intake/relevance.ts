@@ -48,7 +48,11 @@ export function isFailedStatus(status: string): boolean {
 }
 
 /** Why an Event Grid ARM event is not ours, or undefined when it is. */
-export function findEventGridIgnoreReason(e: { eventType: string; operationName: string; status: string }): string | undefined {
+export function findEventGridIgnoreReason(e: {
+  eventType: string;
+  operationName: string;
+  status: string;
+}): string | undefined {
   if (!isHandledEventType(e.eventType)) return `event type ${e.eventType} is not a failure the remediator handles`;
   if (!isFailedStatus(e.status)) return `operation status is ${e.status}, not Failed`;
   if (!isHandledOperation(e.operationName)) return `operation ${e.operationName} is not one the remediator looks after`;
@@ -58,8 +62,14 @@ export function findEventGridIgnoreReason(e: { eventType: string; operationName:
 const AUTHZ_TOKENS = /\b(AuthorizationFailed|Forbidden|LinkedAuthorizationFailed)\b|"statusCode"\s*:\s*"?403\b/i;
 
 /** True when an Activity Log entry's status details say "not authorised". */
-export function isAuthorizationFailure(detail: { subStatus?: string; statusCode?: string; statusMessage?: string }): boolean {
-  return [detail.subStatus, detail.statusCode, detail.statusMessage].some((s) => s !== undefined && (AUTHZ_TOKENS.test(s) || s.trim() === '403'));
+export function isAuthorizationFailure(detail: {
+  subStatus?: string;
+  statusCode?: string;
+  statusMessage?: string;
+}): boolean {
+  return [detail.subStatus, detail.statusCode, detail.statusMessage].some(
+    (s) => s !== undefined && (AUTHZ_TOKENS.test(s) || s.trim() === '403'),
+  );
 }
 
 /** Why an Activity Log alert is not ours, or undefined when it is. */

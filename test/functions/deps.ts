@@ -46,7 +46,9 @@ export interface TestDeps {
   logLines: () => string;
 }
 
-export function createTestDeps(opts: { arm?: ArmBehaviour; env?: Record<string, string>; armPort?: ArmPort } = {}): TestDeps {
+export function createTestDeps(
+  opts: { arm?: ArmBehaviour; env?: Record<string, string>; armPort?: ArmPort } = {},
+): TestDeps {
   const chunks: string[] = [];
   const log = createLogger({ level: 'debug', destination: { write: (s: string) => void chunks.push(s) } });
   const clock = { now: () => new Date('2026-11-21T10:00:00Z') };

@@ -11,7 +11,9 @@ const restError = (statusCode: number | undefined, code?: string, headers: Recor
   const request = createPipelineRequest({ url: 'https://management.azure.com/subscriptions/s?api-version=2022-12-01' });
   return new RestError(`ARM said ${statusCode ?? 'nothing'}`, {
     ...(code ? { code } : {}),
-    ...(statusCode !== undefined ? { statusCode, response: { request, status: statusCode, headers: createHttpHeaders(headers) } } : {}),
+    ...(statusCode !== undefined
+      ? { statusCode, response: { request, status: statusCode, headers: createHttpHeaders(headers) } }
+      : {}),
     request,
   });
 };
@@ -24,7 +26,16 @@ describe('isTransientError', () => {
     expect(isTransientError(restError(status))).toBe(false);
   });
 
-  it.each(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'EPIPE', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'])('network code %s is transient', (code) => {
+  it.each([
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'ECONNREFUSED',
+    'EAI_AGAIN',
+    'EPIPE',
+    'ESOCKETTIMEDOUT',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+  ])('network code %s is transient', (code) => {
     expect(isTransientError(Object.assign(new Error('socket'), { code }))).toBe(true);
   });
 
@@ -48,7 +59,7 @@ describe('isTransientError', () => {
   it('a real AbortSignal timeout is transient', async () => {
     const err = await new Promise((_, reject) => {
       const s = AbortSignal.timeout(1);
-      s.addEventListener('abort', () => reject(s.reason));
+      s.addEventListener('abort', () => reject(s.reason as Error));
     }).catch((e: unknown) => e);
     expect(isTransientError(err)).toBe(true);
   });
@@ -58,7 +69,14 @@ describe('isTransientError', () => {
     expect(isTransientError(new RemediatorError('bad', 'permanent', { cause: restError(503) }))).toBe(false);
   });
 
-  it.each([[new Error('bug')], [new TypeError('x is undefined')], ['a string'], [undefined], [null], [{ statusCode: '503' }]])('%p is not transient', (err) => {
+  it.each([
+    [new Error('bug')],
+    [new TypeError('x is undefined')],
+    ['a string'],
+    [undefined],
+    [null],
+    [{ statusCode: '503' }],
+  ])('%p is not transient', (err) => {
     expect(isTransientError(err)).toBe(false);
   });
 });
@@ -74,12 +92,23 @@ describe('toRetryOrAcknowledge / rethrowIfTransient', () => {
 
 describe('describeError', () => {
   it("keeps ARM's correlation request id, code and status", () => {
-    const d = describeError(restError(403, 'AuthorizationFailed', { 'x-ms-correlation-request-id': 'corr-123', 'x-ms-request-id': 'req-9' }));
-    expect(d).toMatchObject({ name: 'RestError', code: 'AuthorizationFailed', statusCode: 403, correlationRequestId: 'corr-123', requestId: 'req-9', transient: false });
+    const d = describeError(
+      restError(403, 'AuthorizationFailed', { 'x-ms-correlation-request-id': 'corr-123', 'x-ms-request-id': 'req-9' }),
+    );
+    expect(d).toMatchObject({
+      name: 'RestError',
+      code: 'AuthorizationFailed',
+      statusCode: 403,
+      correlationRequestId: 'corr-123',
+      requestId: 'req-9',
+      transient: false,
+    });
   });
 
   it('scrubs secrets out of messages and describes causes', () => {
-    const err = new Error('POST https://hooks.slack.com/services/T1/B2/SecretHook failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) });
+    const err = new Error('POST https://hooks.slack.com/services/T1/B2/SecretHook failed', {
+      cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }),
+    });
     const d = describeError(err);
     expect(d.message).not.toContain('SecretHook');
     expect(d.cause).toMatchObject({ code: 'ECONNRESET', transient: true });

@@ -46,7 +46,16 @@ describe('intake fixture corpus', () => {
   });
 });
 
-function checkItem(item: IntakeItem, want: { status: string; eventId?: string; event?: Record<string, unknown>; reasonIncludes?: string | string[]; errorIncludes?: string | string[] }): void {
+function checkItem(
+  item: IntakeItem,
+  want: {
+    status: string;
+    eventId?: string;
+    event?: Record<string, unknown>;
+    reasonIncludes?: string | string[];
+    errorIncludes?: string | string[];
+  },
+): void {
   switch (item.status) {
     case 'accepted':
       if (want.eventId) expect(item.event.id).toBe(want.eventId);

@@ -15,12 +15,16 @@ import {
 import type { IntakeItem } from '../../src/model';
 
 const seed = JSON.parse(readFileSync('/work/shared/examples/seed-story/event.json', 'utf8')) as Record<string, unknown>;
-const fixture = (p: string): unknown => JSON.parse(readFileSync(`${__dirname}/../fixtures/events/${p}.json`, 'utf8')) as unknown;
+const fixture = (p: string): unknown =>
+  JSON.parse(readFileSync(`${__dirname}/../fixtures/events/${p}.json`, 'utf8')) as unknown;
 const clone = <T>(v: T): T => structuredClone(v);
 
 describe('relevance constants (read by the infra tests for the Event Grid filter)', () => {
   it('names the two failure event types and the operations we look after', () => {
-    expect(HANDLED_EVENT_TYPES).toEqual(['Microsoft.Resources.ResourceWriteFailure', 'Microsoft.Resources.ResourceActionFailure']);
+    expect(HANDLED_EVENT_TYPES).toEqual([
+      'Microsoft.Resources.ResourceWriteFailure',
+      'Microsoft.Resources.ResourceActionFailure',
+    ]);
     expect(HANDLED_OPERATIONS).toEqual(
       expect.arrayContaining([
         'Microsoft.App/containerApps/write',
@@ -45,7 +49,10 @@ describe('relevance constants (read by the infra tests for the Event Grid filter
     [{ statusCode: 'Forbidden' }, true],
     [{ statusMessage: '{"error":{"code":"AuthorizationFailed","message":"…"}}' }, true],
     [{ statusMessage: '{"error":{"code":"LinkedAuthorizationFailed"}}' }, true],
-    [{ subStatus: 'Conflict', statusCode: 'Conflict', statusMessage: '{"error":{"code":"OperationNotAllowed"}}' }, false],
+    [
+      { subStatus: 'Conflict', statusCode: 'Conflict', statusMessage: '{"error":{"code":"OperationNotAllowed"}}' },
+      false,
+    ],
     [{}, false],
   ])('isAuthorizationFailure(%j) = %s', (detail, want) => {
     expect(isAuthorizationFailure(detail)).toBe(want);
@@ -72,31 +79,45 @@ describe('parseEventGridDelivery', () => {
     delete e.data.claims['http://schemas.microsoft.com/identity/claims/objectidentifier'];
     e.data.claims['oid'] = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
     const [item] = parseEventGridDelivery(e) as IntakeItem[];
-    expect(item).toMatchObject({ status: 'accepted', event: { caller: { principalId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', principalType: 'ServicePrincipal' } } });
+    expect(item).toMatchObject({
+      status: 'accepted',
+      event: { caller: { principalId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', principalType: 'ServicePrincipal' } },
+    });
   });
 
   it('answers the handshake when a validation event is in the delivery', () => {
     expect(parseEventGridDelivery(fixture('eventgrid/subscription-validation'))).toEqual({
       kind: 'validation',
       validationCode: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6',
-      validationUrl: expect.stringContaining('https://') as unknown as string,
+      validationUrl: expect.stringContaining('https://'),
     });
   });
 
   it('one bad event never loses the good ones (any mix, any order)', () => {
     const good = clone(seed);
-    const bads: unknown[] = [null, 42, 'x', [], {}, { ...clone(seed), data: { ...(seed['data'] as object), resourceUri: 1 } }, { specversion: '1.0' }];
+    const bads: unknown[] = [
+      null,
+      42,
+      'x',
+      [],
+      {},
+      { ...clone(seed), data: { ...(seed['data'] as object), resourceUri: 1 } },
+      { specversion: '1.0' },
+    ];
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constant('good' as const), fc.constantFrom(...bads)), { minLength: 1, maxLength: 12 }), (mix) => {
-        const batch = mix.map((m, i) => (m === 'good' ? { ...good, id: `good-${i}` } : m));
-        const items = parseEventGridDelivery(batch) as IntakeItem[];
-        expect(items).toHaveLength(batch.length);
-        mix.forEach((m, i) => {
-          const item = items[i]!;
-          if (m === 'good') expect(item).toMatchObject({ status: 'accepted', event: { id: `good-${i}` } });
-          else expect(item.status).toBe('rejected');
-        });
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.constant('good' as const), fc.constantFrom(...bads)), { minLength: 1, maxLength: 12 }),
+        (mix) => {
+          const batch = mix.map((m, i) => (m === 'good' ? { ...good, id: `good-${i}` } : m));
+          const items = parseEventGridDelivery(batch) as IntakeItem[];
+          expect(items).toHaveLength(batch.length);
+          mix.forEach((m, i) => {
+            const item = items[i]!;
+            if (m === 'good') expect(item).toMatchObject({ status: 'accepted', event: { id: `good-${i}` } });
+            else expect(item.status).toBe('rejected');
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -116,8 +137,13 @@ describe('parseIncoming (CLI / replay / simulate: any one document)', () => {
   it('routes alerts, Event Grid events and handshakes', () => {
     expect(parseIncoming(fixture('alert/authorization-failed-acr-pull'))[0]?.status).toBe('accepted');
     expect(parseIncoming(seed)[0]?.status).toBe('accepted');
-    expect(parseIncoming(fixture('cloudevents/batch-action-failure-and-success')).map((i) => i.status)).toEqual(['accepted', 'ignored']);
-    expect(parseIncoming(fixture('eventgrid/subscription-validation'))).toEqual([expect.objectContaining({ status: 'ignored' })]);
+    expect(parseIncoming(fixture('cloudevents/batch-action-failure-and-success')).map((i) => i.status)).toEqual([
+      'accepted',
+      'ignored',
+    ]);
+    expect(parseIncoming(fixture('eventgrid/subscription-validation'))).toEqual([
+      expect.objectContaining({ status: 'ignored' }),
+    ]);
   });
 });
 
@@ -132,7 +158,11 @@ describe('parseBody (size guard)', () => {
     if (!r.ok) expect(r.item.error).toMatch(/payload too large: \d+ bytes, the limit is 100 bytes/);
   });
   it('says so for truncated JSON and for an empty body', () => {
-    expect(parseBody('[{"id":"x",', 100)).toMatchObject({ ok: false, tooLarge: false, item: { status: 'rejected', error: expect.stringContaining('malformed or truncated JSON') as unknown as string } });
+    expect(parseBody('[{"id":"x",', 100)).toMatchObject({
+      ok: false,
+      tooLarge: false,
+      item: { status: 'rejected', error: expect.stringContaining('malformed or truncated JSON') },
+    });
     expect(parseBody('  ', 100)).toMatchObject({ ok: false, item: { error: 'empty body: expected JSON' } });
   });
 });
