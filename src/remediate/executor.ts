@@ -102,6 +102,7 @@ export async function executeActions(input: ExecuteInput, deps: RemediateDeps): 
           failedAt: event.time,
           phase: 'redeploy',
           attempt: 0,
+          diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
         };
         // Guard + claim now (no budget unit: the write happens in the heal step, which re-guards and pays).
         const scheduled = await guardAndWrite({ ...action, claimKey }, { ...ctx, appId, consumeBudget: false }, deps, async () =>

@@ -31,6 +31,8 @@ export interface HealTask {
   newRevisionName?: string;
   /** Checks done so far (phase `check`). */
   attempt: number;
+  /** What was diagnosed (for the follow-up message). */
+  diagnosis?: { kind: string; resourceId: string; summary: string };
 }
 
 export interface HealScheduler {
