@@ -6,5 +6,6 @@ import { checkConfigAtStartup } from '../runtime';
 import './event-grid-failures';
 import './event-grid-webhook';
 import './activity-log-alert';
+import './outbox-timer';
 
 checkConfigAtStartup();
