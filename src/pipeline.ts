@@ -1,44 +1,174 @@
 /**
- * The pipeline: accepted FailureEvents → diagnose → plan → guard → act → notify, one Outcome per intake item.
- * (Being built: for now accepted events end as `unknown` diagnoses. The orchestrator owner replaces this body.)
+ * The pipeline: intake items → diagnose → plan → guard → act → notify, one Outcome per item.
+ *
+ * Exactly-once, in two layers (both claims in the shared StateStore, an insert that fails on conflict):
+ * - the *story*: one diagnosed failure (kind + resource + failed revision, or caller + action + scope for ARM
+ *   authorization failures) is handled once, however many events or deliveries report it; the rest are `duplicate`;
+ * - the *fix*: each unit of work (assignment, policy change, redeploy) is claimed by the executor, so two stories that
+ *   need the same role assignment write it once.
+ *
+ * Throws only for transient faults (src/errors.ts `isTransientError`), after releasing its claims so the retried
+ * delivery can do the work. Everything else ends in an Outcome.
  */
 import type { Logger } from 'pino';
 import type { ArmPort } from './azure/arm-port';
 import type { Config } from './config';
-import type { Clock, IntakeItem, Outcome } from './model';
+import { diagnose } from './diagnose';
+import { describeError, isTransientError } from './errors';
+import { childForEvent } from './logging';
+import type { Action, Clock, Diagnosis, FailureEvent, IntakeItem, Outcome } from './model';
+import type { Notifier } from './notify';
+import { executeActions, planActions } from './remediate';
+import type { HealScheduler } from './remediate';
+import type { AuditRecord, Json, StateStore } from './store/port';
 
 export interface PipelineDeps {
   arm: ArmPort;
   clock: Clock;
   log: Logger;
   config: Readonly<Config>;
+  store: StateStore;
+  scheduler: HealScheduler;
+  /** Absent: nobody is told (no webhook configured). */
+  notifier?: Notifier;
+  /** How many events of one delivery are worked on at once (default 4). */
+  concurrency?: number;
 }
 
-/** Process one delivery's intake items. Throws only for transient faults (see src/errors.ts `isTransientError`). */
+const STORY_PARTITION = 'story';
+const EVENT_PARTITION = 'event';
+
+/** Process one delivery's intake items. Resolves one Outcome per item, in order. */
 export async function processItems(items: readonly IntakeItem[], deps: PipelineDeps): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  for (const item of items) {
-    switch (item.status) {
-      case 'ignored':
-        outcomes.push({ eventId: item.eventId, status: 'ignored', reason: item.reason });
-        break;
-      case 'rejected':
-        outcomes.push({ eventId: item.eventId ?? '(unknown)', status: 'rejected', error: item.error });
-        break;
-      case 'accepted':
-        deps.log.warn({ eventId: item.event.id }, 'pipeline not wired yet');
-        outcomes.push({
-          eventId: item.event.id,
-          status: 'diagnosed',
-          diagnosis: { kind: 'unknown', resourceId: item.event.resourceId, summary: 'pipeline not wired yet', evidence: [], details: {} },
-          actions: [],
-        });
-        break;
-      default: {
-        const never: never = item;
-        throw new Error(`unexpected intake item ${JSON.stringify(never)}`);
-      }
+  const outcomes: Outcome[] = new Array<Outcome>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      outcomes[i] = await processItem(items[i] as IntakeItem, deps);
+    }
+  };
+  const n = Math.max(1, Math.min(deps.concurrency ?? 4, items.length));
+  // Run all workers to the end even if one throws, so no event is half-done; then rethrow the first transient fault.
+  const settled = await Promise.allSettled(Array.from({ length: n }, worker));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes;
+}
+
+export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise<Outcome> {
+  switch (item.status) {
+    case 'ignored':
+      deps.log.debug({ eventId: item.eventId, reason: item.reason }, 'event ignored');
+      return { eventId: item.eventId, status: 'ignored', reason: item.reason };
+    case 'rejected': {
+      const eventId = item.eventId ?? '(unknown)';
+      deps.log.warn({ eventId, error: item.error }, 'event rejected');
+      await audit(deps, { eventId, stage: 'intake', status: 'rejected', detail: { error: item.error } });
+      return { eventId, status: 'rejected', error: item.error };
+    }
+    case 'accepted':
+      return processEvent(item.event, deps);
+    default: {
+      const never: never = item;
+      throw new Error(`unexpected intake item ${JSON.stringify(never)}`);
     }
   }
-  return outcomes;
+}
+
+async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Outcome> {
+  const log = childForEvent(deps.log, event);
+  const base = { eventId: event.id, mode: deps.config.mode, ...(event.correlationId ? { correlationId: event.correlationId } : {}) };
+
+  // 1. The same event delivered again (at-least-once delivery).
+  if (!(await deps.store.claim(EVENT_PARTITION, event.id, { at: deps.clock.now().toISOString() }))) {
+    log.info('duplicate delivery of an event already handled');
+    return { ...base, status: 'duplicate', reason: `event ${event.id} was already handled` };
+  }
+
+  let storyKey: string | undefined;
+  try {
+    // 2. Diagnose (reads ARM).
+    const diagnosis = await diagnose(event, { arm: deps.arm, clock: deps.clock, config: deps.config, log });
+    log.info({ kind: diagnosis.kind }, diagnosis.summary);
+
+    // 3. One story per failure, however many events report it.
+    storyKey = storyKeyOf(diagnosis, event, deps.clock);
+    const first = await deps.store.claim(STORY_PARTITION, storyKey, { eventId: event.id, kind: diagnosis.kind, at: deps.clock.now().toISOString() });
+    if (!first) {
+      const owner = await deps.store.get(STORY_PARTITION, storyKey);
+      const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another event';
+      log.info({ storyKey }, 'same failure already handled by another event');
+      await audit(deps, { eventId: event.id, resourceId: diagnosis.resourceId, stage: 'diagnosed', status: 'duplicate', kind: diagnosis.kind, detail: { storyKey, handledBy: ownerEvent } });
+      return { ...base, status: 'duplicate', reason: `same failure (${diagnosis.kind}) is handled by event ${ownerEvent}` };
+    }
+
+    // 4. Plan, guard and act.
+    const planned = planActions(diagnosis, deps.config);
+    const { actions, heal } = planned.length
+      ? await executeActions({ event, diagnosis, actions: planned }, { arm: deps.arm, store: deps.store, scheduler: deps.scheduler, clock: deps.clock, config: deps.config, log })
+      : { actions: [] as Action[], heal: undefined };
+
+    const outcome: Outcome = { ...base, status: 'diagnosed', diagnosis, actions, ...(heal ? { heal } : {}) };
+    await audit(deps, {
+      eventId: event.id,
+      resourceId: diagnosis.resourceId,
+      stage: 'diagnosed',
+      status: 'diagnosed',
+      kind: diagnosis.kind,
+      detail: { summary: diagnosis.summary, evidence: diagnosis.evidence, actions: actions.map((a) => ({ ...a })) as unknown as Json },
+    });
+
+    // 5. Tell the team (never fails the event: undeliverable messages go to the outbox).
+    if (deps.notifier && diagnosis.kind !== 'unrelated') {
+      try {
+        await deps.notifier.notify(outcome, event);
+      } catch (err) {
+        log.error({ err: describeError(err) }, 'notification failed');
+      }
+    }
+    return outcome;
+  } catch (err) {
+    if (isTransientError(err)) {
+      // Give the retried delivery a clean slate.
+      await deps.store.release(EVENT_PARTITION, event.id).catch(() => undefined);
+      if (storyKey) await deps.store.release(STORY_PARTITION, storyKey).catch(() => undefined);
+      log.warn({ err: describeError(err) }, 'transient fault: the delivery will be retried');
+      throw err;
+    }
+    log.error({ err: describeError(err) }, 'event could not be processed');
+    const message = err instanceof Error ? err.message : String(err);
+    const diagnosis: Diagnosis = {
+      kind: 'unknown',
+      resourceId: event.resourceId,
+      summary: `The remediator could not finish looking at this failure: ${message}`,
+      evidence: [`Processing error: ${message}`],
+      details: { rawMessage: message },
+    };
+    await audit(deps, { eventId: event.id, resourceId: event.resourceId, stage: 'diagnosed', status: 'error', kind: 'unknown', detail: { error: message } });
+    return { ...base, status: 'diagnosed', diagnosis, actions: [] };
+  }
+}
+
+/** The identity of one failure, whatever event reports it. */
+export function storyKeyOf(d: Diagnosis, event: FailureEvent, clock: Clock): string {
+  const x = d.details;
+  if (d.kind.startsWith('arm-authz/')) {
+    // The same denial can recur days later: one story per caller+action+scope per hour.
+    const hour = clock.now().toISOString().slice(0, 13);
+    return [d.kind, x.callerPrincipalId ?? event.caller?.principalId ?? '', x.deniedAction ?? '', x.deniedScope ?? '', hour].join('|').toLowerCase();
+  }
+  return [d.kind, x.appId ?? d.resourceId, x.revisionName ?? event.correlationId ?? event.id].join('|').toLowerCase();
+}
+
+async function audit(deps: PipelineDeps, r: Omit<AuditRecord, 'id' | 'at' | 'mode'>): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  const rec: AuditRecord = { id: `${at}-${r.eventId}-${r.stage}`, at, mode: deps.config.mode, ...r };
+  try {
+    await deps.store.appendAudit(rec);
+  } catch (err) {
+    // Audit loss is logged loudly; a transient store fault retries the delivery.
+    deps.log.error({ err: describeError(err), eventId: r.eventId }, 'audit record could not be written');
+    if (isTransientError(err)) throw err;
+  }
 }

@@ -1,0 +1,244 @@
+/**
+ * `remediator diagnose`: offline triage of an error message, an event file or a deployment's error JSON — what it
+ * means and what to check — without any ARM access. With `--live`, the operator's Azure login
+ * (DefaultAzureCredential) reads the real state, read-only, and the full diagnosis runs.
+ */
+import { parseArgs } from 'node:util';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { ArmPort } from '../azure/arm-port';
+import { createSdkArmPort } from '../azure/sdk-arm';
+import { ConfigError, loadConfig } from '../config';
+import { diagnose, extractArmError, matchPullError, parseAuthorizationFailed } from '../diagnose';
+import { KIND_EXPLANATIONS } from '../explain';
+import { parseIncoming } from '../intake';
+import { createLogger } from '../logging';
+import type { Diagnosis, DiagnosisKind, FailureEvent } from '../model';
+import { readJsonFile } from './files';
+import { type CliIo, painter, UsageError, writeLine } from './io';
+
+export const DIAGNOSE_USAGE = 'usage: remediator diagnose (--message "…" | --event FILE | --deployment-error FILE) [--live [--app APP_ID]] [--json]';
+
+/** Offline verdict on an error text: the kind it most likely is, and why. `candidates` when the text alone cannot decide. */
+export interface Triage {
+  /** The kind when the text decides it alone (e.g. MANIFEST_UNKNOWN), else undefined. */
+  kind?: DiagnosisKind;
+  /** Kinds the text is consistent with, most likely first, when only ARM state can decide between them. */
+  candidates: DiagnosisKind[];
+  meaning: string;
+  facts: string[];
+  checks: string[];
+}
+
+const PULL_AUTH_CANDIDATES: DiagnosisKind[] = [
+  'acr-pull/missing-role',
+  'acr-pull/abac-role-mismatch',
+  'acr-pull/role-propagating',
+  'acr-pull/system-identity-on-create',
+  'acr-pull/identity-not-attached',
+  'acr-pull/no-registry-identity',
+  'acr-pull/arm-token-auth-disabled',
+];
+
+/** Pure: what an error text says on its own. */
+export function triageMessage(text: string): Triage {
+  const armError = extractArmError(text);
+  const authz = parseAuthorizationFailed(text);
+  if (authz) {
+    const pull = /registries\/pull\/read/i.test(authz.action ?? '');
+    const kind: DiagnosisKind | undefined = pull ? 'arm-authz/acr-pull-denied' : undefined;
+    const facts = [
+      authz.callerObjectId ? `caller object id: ${authz.callerObjectId}` : '',
+      authz.action ? `denied action: ${authz.action}` : '',
+      authz.scope ? `scope: ${authz.scope}` : '',
+    ].filter(Boolean);
+    const candidates: DiagnosisKind[] = pull ? ['arm-authz/acr-pull-denied'] : ['arm-authz/missing-role', 'arm-authz/wrong-scope', 'arm-authz/deny-assignment', 'arm-authz/role-propagating'];
+    return {
+      ...(kind ? { kind } : {}),
+      candidates,
+      meaning: 'ARM refused the call: the caller holds no effective role granting that action at that scope.',
+      facts,
+      checks: candidates.flatMap((k) => KIND_EXPLANATIONS[k].checks),
+    };
+  }
+  const pull = matchPullError(text);
+  if (pull) {
+    const facts = [
+      pull.image ? `image: ${pull.image.image}` : '',
+      pull.loginServer ?? pull.image?.loginServer ? `registry login server: ${pull.loginServer ?? pull.image?.loginServer ?? ''}` : '',
+      pull.repository ? `repository: ${pull.repository}` : '',
+      pull.missingTag ? `missing tag: ${pull.missingTag}` : '',
+      pull.containerName ? `container: ${pull.containerName}` : '',
+      pull.clientIp ? `client IP: ${pull.clientIp}` : '',
+      `matched tokens: ${pull.tokens.join(', ')}`,
+    ].filter(Boolean);
+    switch (pull.kind) {
+      case 'image-not-found':
+        return { kind: 'acr-pull/image-not-found', candidates: ['acr-pull/image-not-found'], meaning: KIND_EXPLANATIONS['acr-pull/image-not-found'].meaning, facts, checks: KIND_EXPLANATIONS['acr-pull/image-not-found'].checks };
+      case 'network-blocked':
+        return { kind: 'acr-pull/network-blocked', candidates: ['acr-pull/network-blocked'], meaning: KIND_EXPLANATIONS['acr-pull/network-blocked'].meaning, facts, checks: KIND_EXPLANATIONS['acr-pull/network-blocked'].checks };
+      case 'host-not-found':
+        return { kind: 'acr-pull/registry-not-found', candidates: ['acr-pull/registry-not-found'], meaning: KIND_EXPLANATIONS['acr-pull/registry-not-found'].meaning, facts, checks: KIND_EXPLANATIONS['acr-pull/registry-not-found'].checks };
+      case 'unauthorized':
+      case 'denied':
+        return {
+          candidates: PULL_AUTH_CANDIDATES,
+          meaning:
+            'The registry refused the pull: the identity the app pulls with has no effective pull permission. The text alone cannot say which cause; ' +
+            'the checks below (or --live) decide between them.',
+          facts,
+          checks: PULL_AUTH_CANDIDATES.flatMap((k) => KIND_EXPLANATIONS[k].checks.slice(0, 1)),
+        };
+      default: {
+        const never: never = pull.kind;
+        throw new Error(`unexpected pull error kind ${String(never)}`);
+      }
+    }
+  }
+  return {
+    kind: 'unknown',
+    candidates: ['unknown'],
+    meaning: armError?.code
+      ? `An ARM error (${armError.code}) that is neither an image pull failure nor an authorization failure.`
+      : 'Not an image pull or authorization failure the remediator recognises.',
+    facts: armError ? [`code: ${armError.code ?? '(none)'}`, `message: ${armError.message.slice(0, 500)}`] : [],
+    checks: KIND_EXPLANATIONS.unknown.checks,
+  };
+}
+
+/** The error text inside a deployment error JSON (`az deployment … show` error, or an ARM error body). */
+export function textOfDeploymentError(doc: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 8 || v === null || v === undefined) return;
+    if (typeof v === 'string') {
+      parts.push(v);
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    if (typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const key of ['code', 'message', 'statusMessage', 'provisioningError']) if (typeof o[key] === 'string') parts.push(`${key === 'code' ? '' : ''}${o[key] as string}`);
+      for (const key of ['error', 'details', 'properties', 'statusMessage']) if (typeof o[key] === 'object') walk(o[key], depth + 1);
+    }
+  };
+  walk(doc, 0);
+  return parts.join('\n');
+}
+
+export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      message: { type: 'string' },
+      event: { type: 'string' },
+      'deployment-error': { type: 'string' },
+      live: { type: 'boolean', default: false },
+      app: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const given = [values.message, values.event, values['deployment-error']].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new UsageError(`give exactly one of --message, --event, --deployment-error\n${DIAGNOSE_USAGE}`);
+  if (values.message !== undefined && values.message.trim() === '') throw new UsageError('--message is empty');
+
+  let events: FailureEvent[] = [];
+  let text: string | undefined = values.message;
+  if (values.event) {
+    const items = parseIncoming(readJsonFile(values.event, 'event', io.cwd));
+    const rejected = items.filter((i) => i.status === 'rejected');
+    if (items.length === rejected.length) throw new UsageError(`event file ${values.event} holds no usable event: ${rejected.map((r) => r.error).join('; ')}`);
+    events = items.flatMap((i) => (i.status === 'accepted' ? [i.event] : []));
+    if (events.length === 0) {
+      const reasons = items.flatMap((i) => (i.status === 'ignored' ? [i.reason] : []));
+      return finish(io, values.json, { triage: { kind: 'unrelated', candidates: ['unrelated'], meaning: KIND_EXPLANATIONS.unrelated.meaning, facts: reasons, checks: [] } });
+    }
+    text = events.map((e) => [e.statusDetail?.statusMessage, e.statusDetail?.subStatus].filter(Boolean).join('\n')).join('\n');
+  }
+  if (values['deployment-error']) text = textOfDeploymentError(readJsonFile(values['deployment-error'], 'deployment error', io.cwd));
+
+  if (!values.live) {
+    if (events.length > 0 && (text ?? '').trim() === '') {
+      // An Event Grid event carries no error text (DOMAIN.md): only live state can say why.
+      return finish(io, values.json, {
+        triage: {
+          candidates: [...PULL_AUTH_CANDIDATES, 'acr-pull/image-not-found', 'acr-pull/network-blocked', 'acr-pull/registry-not-found'],
+          meaning: `A failed ${events[0]?.operationName ?? 'operation'} on ${events[0]?.resourceId ?? '?'}. Event Grid events carry no error text: run with --live to read the revision's provisioning error and the roles.`,
+          facts: events.map((e) => `${e.operationName} ${e.status} on ${e.resourceId} (correlation ${e.correlationId ?? '?'})`),
+          checks: ['az containerapp revision list -n APP -g RG --query "[].{name:name,state:properties.provisioningState,error:properties.provisioningError}"'],
+        },
+      });
+    }
+    return finish(io, values.json, { triage: triageMessage(text ?? '') });
+  }
+
+  // --live: read-only ARM access with the operator's login.
+  let config;
+  try {
+    config = loadConfig({ ...io.env, REMEDIATOR_MODE: 'dry-run' });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  const log = createLogger({ level: 'warn', destination: io.stderr });
+  const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential: new DefaultAzureCredential(), log, clock: { now: () => new Date() } });
+  if (events.length === 0) {
+    if (!values.app) throw new UsageError('--live with --message or --deployment-error needs --app APP_ID (the container app the error is about)');
+    events = [syntheticEvent(values.app, text ?? '')];
+  }
+  const diagnoses: Diagnosis[] = [];
+  for (const e of events) diagnoses.push(await diagnose(e, { arm: readOnly(arm), clock: { now: () => new Date() }, config, log }));
+  return finish(io, values.json, { diagnoses });
+}
+
+/** The diagnosis never writes; this makes that a property of the port handed to it, not a promise. */
+function readOnly(arm: ArmPort): ArmPort {
+  const refuse = (): never => {
+    throw new Error('remediator diagnose --live is read-only');
+  };
+  return { ...arm, createRoleAssignment: refuse, enableArmTokenAuth: refuse, createRevision: refuse } as ArmPort;
+}
+
+function syntheticEvent(appId: string, message: string): FailureEvent {
+  return {
+    source: 'event-grid',
+    id: `cli-${Date.now()}`,
+    time: new Date().toISOString(),
+    eventType: 'Microsoft.Resources.ResourceWriteFailure',
+    subject: appId,
+    resourceId: appId,
+    operationName: 'Microsoft.App/containerApps/write',
+    status: 'Failed',
+    ...(message ? { statusDetail: { statusMessage: message } } : {}),
+    raw: { cli: true },
+  };
+}
+
+function finish(io: CliIo, json: boolean | undefined, result: { triage?: Triage; diagnoses?: Diagnosis[] }): number {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  const p = painter(io.stdout, io.env);
+  if (result.triage) {
+    const t = result.triage;
+    writeLine(io.stdout, t.kind ? `${p.bold('kind:')} ${p.cyan(t.kind)}` : `${p.bold('could be:')} ${t.candidates.map((c) => p.cyan(c)).join(', ')}`);
+    writeLine(io.stdout, `${p.bold('means:')} ${t.meaning}`);
+    for (const f of t.facts) writeLine(io.stdout, `  • ${f}`);
+    if (t.kind) writeLine(io.stdout, `${p.bold('remediation:')} ${KIND_EXPLANATIONS[t.kind].remediation}`);
+    if (t.checks.length) {
+      writeLine(io.stdout, p.bold('check:'));
+      for (const c of t.checks) writeLine(io.stdout, `  $ ${c}`);
+    }
+  }
+  for (const d of result.diagnoses ?? []) {
+    writeLine(io.stdout, `${p.bold('kind:')} ${p.cyan(d.kind)} — ${d.summary}`);
+    for (const e of d.evidence) writeLine(io.stdout, `  • ${e}`);
+    for (const s of d.manualSteps ?? []) writeLine(io.stdout, `  ${p.yellow('manual:')} ${s}`);
+    writeLine(io.stdout, `${p.bold('remediation:')} ${KIND_EXPLANATIONS[d.kind].remediation}`);
+  }
+  return 0;
+}

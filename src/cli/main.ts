@@ -1,0 +1,71 @@
+/**
+ * `remediator <command>`: simulate | diagnose | replay | emulator | audit | demo.
+ * Exit codes: 0 the command worked (whatever it diagnosed); 1 it failed at run time; 2 unusable input or usage.
+ */
+import { type CliIo, processIo, UsageError, writeLine } from './io';
+
+export const USAGE = `remediator — self-healing Azure deployments
+
+usage: remediator <command> [options]
+
+commands:
+  demo        bundled scenarios through the whole pipeline (dry-run, then auto-fix) against the local ARM emulator
+  simulate    --world WORLD.json --event EVENT.json [--mode dry-run|auto-fix] [--world-out OUT.json] [--json]
+  diagnose    --message "…" | --event FILE | --deployment-error FILE  [--live [--app APP_ID]] [--json]
+  replay      --file EVENTS.json [--mode auto-fix] [--json]       (real Azure, dry-run unless --mode auto-fix)
+  emulator    --world WORLD.json [--port N]                       (serve a world over HTTPS until stopped)
+  audit       [--since ISO|1h] [--resource ID] [--event ID] [--limit N] [--json]
+
+Run 'remediator <command> --help' for a command's options.`;
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+// Commands load lazily (require, not import(): this package compiles to CommonJS) so `diagnose --message` does not
+// pay for the emulator, Azurite and the SDK clients.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => Command> = {
+  simulate: () => (require('./simulate') as typeof import('./simulate')).runSimulate,
+  diagnose: () => (require('./diagnose') as typeof import('./diagnose')).runDiagnose,
+  replay: () => (require('./replay') as typeof import('./replay')).runReplay,
+  demo: () => (require('./demo') as typeof import('./demo')).runDemo,
+  audit: () => (require('./audit') as typeof import('./audit')).runAuditCommand,
+  emulator: () => {
+    const { runEmulatorCommand } = require('../../emulator/cli') as typeof import('../../emulator/cli');
+    return (argv: string[]) => runEmulatorCommand(argv);
+  },
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    writeLine(name === undefined ? io.stderr : io.stdout, USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    writeLine(io.stderr, `remediator: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const command = load();
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      writeLine(io.stderr, `remediator ${name}: ${(err as Error).message}`);
+      return 2;
+    }
+    writeLine(io.stderr, `remediator ${name}: failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+export async function main(): Promise<void> {
+  const code = await runCli(process.argv.slice(2));
+  process.exitCode = code;
+}

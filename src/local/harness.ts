@@ -1,0 +1,148 @@
+/**
+ * The local harness: the whole remediator wired against the ARM emulator (HTTPS on loopback, real SDK clients) and
+ * Azurite (Table + Queue in-process), on the emulator's clock. Used by `remediator simulate`, the demo, the benchmarks
+ * and end-to-end tests. Nothing here is a stand-in for the pipeline: it is the same code the Functions run, with
+ * other adapters.
+ */
+import type { Logger } from 'pino';
+import { startEmulator } from '../../emulator';
+import type { RunningEmulator, World } from '../../emulator/api';
+import type { ArmPort } from '../azure/arm-port';
+import { createSdkArmPort } from '../azure/sdk-arm';
+import { staticTokenCredential } from './static-credential';
+import { loadConfig, type Config } from '../config';
+import { parseIncoming } from '../intake';
+import { createLogger } from '../logging';
+import type { HealResult, IntakeItem, Outcome, RemediatorMode } from '../model';
+import { createNotifier, type Notifier } from '../notify';
+import { processItems, type PipelineDeps } from '../pipeline';
+import { ClockedScheduler } from '../remediate';
+import { createStore } from '../store';
+import type { StateStore } from '../store/port';
+import { startAzurite, type RunningAzurite as LocalStorage } from './azurite';
+
+export interface HarnessOptions {
+  world: World;
+  mode?: RemediatorMode;
+  /** Extra settings (same names as the app settings); process.env is NOT read unless passed here. */
+  env?: Record<string, string | undefined>;
+  log?: Logger;
+  /** Use Azurite (default true); false = the in-memory store. */
+  azurite?: boolean;
+  /** Share an already running Azurite (several harnesses, one store). */
+  storage?: LocalStorage;
+  /** Emulator propagation delay for new role assignments (default: the emulator's). */
+  propagationDelayMs?: number;
+  /** Retries for the SDK clients (defaults are fast for loopback). */
+  retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  concurrency?: number;
+}
+
+export interface Harness {
+  emulator: RunningEmulator;
+  arm: ArmPort;
+  store: StateStore;
+  scheduler: ClockedScheduler;
+  notifier: Notifier | undefined;
+  config: Readonly<Config>;
+  deps: PipelineDeps;
+  log: Logger;
+  /** Parse a delivery exactly as the doors do and run it through the pipeline. */
+  deliver(payload: unknown): Promise<Outcome[]>;
+  /** Run every scheduled heal task (advancing the emulator clock), attach heal results, flush digests and outbox. */
+  settle(outcomes: Outcome[]): Promise<Outcome[]>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const log = opts.log ?? createLogger({ level: 'silent' });
+  const emulator = await startEmulator({ world: opts.world, ...(opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {}) });
+  let storage: LocalStorage | undefined;
+  let ownsStorage = false;
+  try {
+    if (opts.storage) storage = opts.storage;
+    else if (opts.azurite !== false) {
+      storage = await startAzurite();
+      ownsStorage = true;
+    }
+    const env: Record<string, string | undefined> = {
+      ...opts.env,
+      REMEDIATOR_MODE: opts.mode ?? opts.env?.['REMEDIATOR_MODE'] ?? 'dry-run',
+      ARM_ENDPOINT: emulator.endpoint,
+      REMEDIATOR_STORAGE_CONNECTION: storage?.connectionString ?? '',
+    };
+    const config = loadConfig(env);
+    const clock = emulator.clock;
+    const arm = createSdkArmPort({
+      endpoint: emulator.endpoint,
+      credential: staticTokenCredential(),
+      tlsCa: emulator.ca,
+      log,
+      clock,
+      retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200, ...opts.retry },
+    });
+    const store = await createStore(config, log);
+    const scheduler = new ClockedScheduler(clock);
+    const notifier =
+      config.teamsWebhookUrl || config.slackWebhookUrl
+        ? createNotifier({
+            ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
+            ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
+            store,
+            clock,
+            log,
+            mode: config.mode,
+            digestWindowMs: config.digestWindowMs,
+          })
+        : undefined;
+    const deps: PipelineDeps = { arm, clock, log, config, store, scheduler, ...(notifier ? { notifier } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) };
+
+    const harness: Harness = {
+      emulator,
+      arm,
+      store,
+      scheduler,
+      notifier,
+      config,
+      deps,
+      log,
+      async deliver(payload: unknown): Promise<Outcome[]> {
+        const items: IntakeItem[] = parseIncoming(payload);
+        return processItems(items, deps);
+      },
+      async settle(outcomes: Outcome[]): Promise<Outcome[]> {
+        const results = await scheduler.runDue((ms: number) => emulator.clock.advance(ms), healDeps(deps));
+        const byEvent = new Map<string, HealResult>();
+        for (const r of results) byEvent.set(r.task.eventId, r.result);
+        const settled = outcomes.map((o) => {
+          const heal = byEvent.get(o.eventId);
+          return heal ? { ...o, heal } : o;
+        });
+        if (notifier) {
+          for (const o of settled) {
+            const heal = byEvent.get(o.eventId);
+            if (heal) await notifier.notifyHeal(o, heal).catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
+          }
+          // Digests are due at the end of their window: the run is over, so close every window now.
+          emulator.clock.advance(config.digestWindowMs);
+          await notifier.flushDigests();
+          await notifier.flushOutbox();
+        }
+        return settled;
+      },
+      async stop(): Promise<void> {
+        await emulator.stop();
+        if (ownsStorage && storage) await storage.stop();
+      },
+    };
+    return harness;
+  } catch (err) {
+    await emulator.stop().catch(() => undefined);
+    if (ownsStorage && storage) await storage.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+function healDeps(deps: PipelineDeps) {
+  return { arm: deps.arm, store: deps.store, scheduler: deps.scheduler, clock: deps.clock, config: deps.config, log: deps.log };
+}
