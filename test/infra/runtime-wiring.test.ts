@@ -1,0 +1,76 @@
+/**
+ * The deployed app can reach what the template creates, the way the code looks for it:
+ * - the heal-check queue: the queue scheduler derives the queue URL from REMEDIATOR_STORAGE_ACCOUNT_URL, and the
+ *   storage-queue trigger (if registered) uses a connection the template configures;
+ * - role assignments the remediator creates carry a description marker that the rollback steps in infra/README.md
+ *   use, and that the template's own assignments do not carry (so the cleanup never removes the remediator's rights).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SETTINGS, loadConfig } from '../../src/config';
+import { toQueueServiceUrl } from '../../src/remediate/queue-scheduler';
+import { INFRA_DIR, REPO_ROOT, readJson, readObjectVar, readText } from './bicep-reader';
+
+const appText = readText(join(INFRA_DIR, 'modules', 'app.bicep'));
+const mainText = readText(join(INFRA_DIR, 'main.bicep'));
+const platformSettings = readObjectVar(appText, 'platformAppSettings');
+
+const functionsDir = join(REPO_ROOT, 'src', 'functions');
+const functionSources = existsSync(functionsDir)
+  ? readdirSync(functionsDir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readText(join(functionsDir, f)))
+      .join('\n')
+  : '';
+// the options object of app.storageQueue('…', { queueName, connection, handler }) (up to the handler)
+const queueTrigger = /app\.storageQueue\(\s*'[^']+'\s*,\s*\{([\s\S]*?)handler\s*:/.exec(functionSources);
+
+describe('heal-check queue', () => {
+  it('the queue scheduler finds the queue at the account the template points REMEDIATOR_STORAGE_ACCOUNT_URL to', () => {
+    // the template's value, with the public cloud's storage suffix
+    const expr = readObjectVar(mainText, 'remediatorAppSettings').get('REMEDIATOR_STORAGE_ACCOUNT_URL')!;
+    const url = expr
+      .replace(/^'|'$/g, '')
+      .replace('${storageAccountName}', 'stabc123')
+      .replace('${environment().suffixes.storage}', 'core.windows.net');
+    expect(url).toBe('https://stabc123.table.core.windows.net');
+    const config = loadConfig({ REMEDIATOR_STORAGE_ACCOUNT_URL: url });
+    expect(config.storage).toEqual({ kind: 'account-url', accountUrl: url });
+    // the queue created in the same account
+    expect(toQueueServiceUrl(url)).toBe('https://stabc123.queue.core.windows.net');
+    expect(appText).toMatch(/resource healQueue 'Microsoft\.Storage\/storageAccounts\/queueServices\/queues@[\d-]+' = \{\s*parent: queueService\s*name: healQueueName/);
+  });
+
+  (queueTrigger ? it : it.skip)('the storage-queue trigger uses the heal queue setting and a connection the template configures', () => {
+    const options = queueTrigger![1]!;
+    // the queue name comes from the REMEDIATOR_HEAL_QUEUE app setting: a %binding expression% or process.env with
+    // the SETTINGS default as fallback
+    const healQueueDefault = SETTINGS.find((s) => s.name === 'REMEDIATOR_HEAL_QUEUE')!.default;
+    const byExpression = /queueName:\s*'%REMEDIATOR_HEAL_QUEUE%'/.test(options);
+    const byEnv = new RegExp(`queueName:\\s*process\\.env\\[?['.]?REMEDIATOR_HEAL_QUEUE'?\\]?[^,]*\\|\\|\\s*'${healQueueDefault}'`).test(options);
+    expect({ options, ok: byExpression || byEnv }).toEqual({ options, ok: true });
+    const connection = /connection:\s*'([^']+)'/.exec(options)?.[1] ?? 'AzureWebJobsStorage';
+    // identity-based connection: <prefix>__accountName (or __queueServiceUri) + credential + clientId
+    const prefix = `${connection}__`;
+    const keys = [...platformSettings.keys()].filter((k) => k.startsWith(prefix));
+    expect(keys.some((k) => k === `${prefix}accountName` || k === `${prefix}queueServiceUri`)).toBe(true);
+    expect(keys).toEqual(expect.arrayContaining([`${prefix}credential`, `${prefix}clientId`]));
+  });
+});
+
+describe('role assignment description marker', () => {
+  const executorPath = join(REPO_ROOT, 'src', 'remediate', 'executor.ts');
+  const marker = 'acr-remediator: ';
+
+  (existsSync(executorPath) ? it : it.skip)('the executor marks the assignments it creates, as infra/README.md documents', () => {
+    expect(readText(executorPath)).toMatch(/description:\s*`acr-remediator: /);
+    const readme = readText(join(INFRA_DIR, 'README.md'));
+    expect(readme).toContain(`starts_with(description, '${marker}')`);
+  });
+
+  it("the template's own assignments do not carry the remediator's marker", () => {
+    const rbac = readJson<{ assignmentDescription: string }>(join(INFRA_DIR, 'rbac.json'));
+    expect(rbac.assignmentDescription.startsWith(marker)).toBe(false);
+    expect(rbac.assignmentDescription).toMatch(/^acr-remediator/); // still recognisable
+  });
+});
