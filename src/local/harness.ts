@@ -29,6 +29,8 @@ export interface HarnessOptions {
   log?: Logger;
   /** Use Azurite (default true); false = the in-memory store. */
   azurite?: boolean;
+  /** Share an already running emulator (several instances, one ARM); it is not stopped by stop(). */
+  emulator?: RunningEmulator;
   /** Share an already running Azurite (several harnesses, one store). */
   storage?: LocalStorage;
   /** Emulator propagation delay for new role assignments (default: the emulator's). */
@@ -56,7 +58,9 @@ export interface Harness {
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const log = opts.log ?? createLogger({ level: 'silent' });
-  const emulator = await startEmulator({ world: opts.world, ...(opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {}) });
+  const ownsEmulator = opts.emulator === undefined;
+  const emulator =
+    opts.emulator ?? (await startEmulator({ world: opts.world, ...(opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {}) }));
   let storage: LocalStorage | undefined;
   let ownsStorage = false;
   try {
@@ -131,13 +135,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         return settled;
       },
       async stop(): Promise<void> {
-        await emulator.stop();
+        if (ownsEmulator) await emulator.stop();
         if (ownsStorage && storage) await storage.stop();
       },
     };
     return harness;
   } catch (err) {
-    await emulator.stop().catch(() => undefined);
+    if (ownsEmulator) await emulator.stop().catch(() => undefined);
     if (ownsStorage && storage) await storage.stop().catch(() => undefined);
     throw err;
   }
