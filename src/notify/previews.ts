@@ -114,7 +114,18 @@ h1{font-size:20px;margin:0 0 16px} h2{font-size:15px;margin:24px 0 8px;color:#44
 pre{background:#f8f8f8;border:1px solid #ddd;border-radius:4px;padding:8px;white-space:pre-wrap;font-size:12px;overflow-wrap:anywhere}
 code{background:#f8f8f8;border:1px solid #ddd;border-radius:3px;padding:0 3px;font-size:12px;color:#e01e5a}
 .missing{color:#999;font-style:italic}
+.emo{display:inline-flex;align-items:center;justify-content:center;width:1.15em;height:1.15em;border-radius:4px;color:#fff;font-size:.8em;font-weight:700;vertical-align:.05em;margin-right:.1em}
 `;
+
+const EMOJI_BADGES: Record<string, [string, string]> = {
+  '✅': ['✔', '#2e7d32'],
+  '⚠️': ['!', '#d48806'],
+  '🚨': ['!', '#c50f1f'],
+  '📝': ['✎', '#0f6cbd'],
+  '⛔': ['⊘', '#d48806'],
+  '🧑‍🔧': ['☛', '#616161'],
+  '❌': ['✖', '#c50f1f'],
+};
 
 const BOOT = `
 (function(){
@@ -139,6 +150,29 @@ const BOOT = `
     var el = card.render();
     if (el) host.appendChild(el); else host.textContent = "(card did not render)";
   });
+  // Without an emoji font (headless browsers, servers) emoji show as boxes: draw the few we use as badges.
+  // A colour emoji font draws coloured pixels; a missing glyph box is monochrome.
+  var hasEmojiFont = (function(){
+    try {
+      var c = document.createElement("canvas"); c.width = c.height = 32;
+      var g = c.getContext("2d"); g.textBaseline = "top"; g.font = "28px sans-serif"; g.fillText("\u2705", 0, 0);
+      var d = g.getImageData(0, 0, 32, 32).data;
+      for (var i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (Math.abs(d[i] - d[i + 1]) > 30 || Math.abs(d[i + 1] - d[i + 2]) > 30)) return true;
+      return false;
+    } catch (e) { return false; }
+  })();
+  if (!hasEmojiFont || /[?&]badges/.test(location.search)) {
+    var map = EMOJI_BADGES;
+    var re = new RegExp(Object.keys(map).join("|"), "g"); // the keys hold no regex metacharacters
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    var nodes = []; while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function(n){
+      if (!re.test(n.nodeValue)) return; re.lastIndex = 0;
+      var span = document.createElement("span");
+      span.innerHTML = n.nodeValue.replace(/&/g,"&amp;").replace(/</g,"&lt;").replace(re, function(m){ var b = map[m]; return '<span class="emo" style="background:' + b[1] + '">' + b[0] + '</span>'; });
+      n.parentNode.replaceChild(span, n);
+    });
+  }
 })();
 `;
 
@@ -157,7 +191,7 @@ export async function writePreviews(messages: ReadonlyArray<PreviewMessage>, dir
 <style>${CSS}</style></head><body><h1>acr-remediator · notification previews (${messages.length})</h1>
 ${sections.join('\n')}
 <script>${script.replace(/<\/script/gi, '<\\/script')}</script>
-<script>${BOOT}</script></body></html>`;
+<script>${BOOT.replace('EMOJI_BADGES', JSON.stringify(EMOJI_BADGES))}</script></body></html>`;
   const path = join(dir, PREVIEW_FILE);
   await writeFile(path, html, 'utf8');
   return path;

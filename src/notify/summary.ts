@@ -433,7 +433,8 @@ export function buildDigest(group: DigestGroup): Digest {
   return {
     type: 'digest',
     key: group.key,
-    status: first.status,
+    // More failures are never "good" news: only the first one's fix is known here.
+    status: isHeal ? first.status : first.status === 'attention' ? 'attention' : 'warning',
     title: `${isHeal ? 'Heal digest' : 'Digest'} · ${first.title}`,
     text: `${text}.`,
     why: first.type === 'summary' ? first.why : first.text,

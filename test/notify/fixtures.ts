@@ -125,6 +125,14 @@ export function makeOutcome(kind: DiagnosisKind, opts: { mode?: RemediatorMode; 
   } else {
     details = { rawMessage: 'InternalServerError: something odd happened while provisioning' };
   }
+  const denial = kind.startsWith('arm-authz/') && kind !== 'arm-authz/acr-pull-denied';
+  const summary = denial
+    ? `Test diagnosis for ${kind}: Deployer (${CALLER}) may not write key vault kv1 in web-rg.`
+    : `Test diagnosis for ${kind}: the identity ${PRINCIPAL} cannot pull from contosoacr.azurecr.io.`;
+  const evidence = denial
+    ? [`AuthorizationFailed for Microsoft.KeyVault/vaults/write at ${RG}/providers/Microsoft.KeyVault/vaults/kv1.`, `${CALLER} holds Reader on resource group web-rg.`, details.denyAssignment ? `Deny assignment "${details.denyAssignment.name}" covers ${details.denyAssignment.scope} for all principals.` : 'No role granting Microsoft.KeyVault/vaults/write covers that scope.']
+    : [`Revision ${revision} provisioningError says UNAUTHORIZED: authentication required.`, `Registry contosoacr is in ${details.roleAssignmentMode ?? 'Legacy'} mode.`, `No AcrPull assignment for ${PRINCIPAL} at the registry or above.`];
+  if (kind === 'arm-authz/deny-assignment') manualSteps = [`Ask the owner of "${details.denyAssignment?.name ?? 'the deny assignment'}" to exclude ${CALLER}, or deploy kv1 outside ${RG}.`];
   const outcome: Outcome = {
     eventId,
     status: 'diagnosed',
@@ -133,8 +141,8 @@ export function makeOutcome(kind: DiagnosisKind, opts: { mode?: RemediatorMode; 
     diagnosis: {
       kind,
       resourceId,
-      summary: `Test diagnosis for ${kind}: the identity ${PRINCIPAL} cannot pull from contosoacr.azurecr.io.`,
-      evidence: [`Revision ${revision} provisioningError says UNAUTHORIZED: authentication required.`, `Registry contosoacr is in ${details.roleAssignmentMode ?? 'Legacy'} mode.`, `No AcrPull assignment for ${PRINCIPAL} at the registry or above.`],
+      summary,
+      evidence,
       details,
       ...(manualSteps ? { manualSteps } : {}),
     },

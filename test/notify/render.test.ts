@@ -207,6 +207,8 @@ describe('heal follow-ups and digests', () => {
     const digest = buildDigest({ key: 'k', first, count: 14, apps: ['web', 'api', 'jobs'], revisions: 14, window: { start: '2026-11-21T10:00:00.000Z', end: '2026-11-21T10:01:00.000Z' } });
     expect(digest.text).toBe('14 more revisions of 3 apps failed for the same reason.');
     expect(digest.why).toBe(first.why);
+    expect(first.status).toBe('good');
+    expect(digest.status).toBe('warning');
     const teams = renderTeams(digest);
     expect(validateTeams(teams).problems).toEqual([]);
     expect(JSON.stringify(teams)).toContain('14 more revisions of 3 apps failed for the same reason.');
