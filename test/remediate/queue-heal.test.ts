@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 it('a delayed heal task is invisible until its time; the queue message round-trips as a HealTask', async () => {
-  const config = { storage: { kind: 'connection-string' as const, connectionString: azurite.connectionString }, healQueue: 'heal-delayed', azureClientId: undefined };
+  const config = { storage: { kind: 'connection-string' as const, connectionString: azurite.connectionString }, healQueue: 'heal-delayed' };
   const scheduler = await createHealScheduler(config, { warn: () => undefined });
   const task: HealTask = { id: 'h1', eventId: 'e1', appId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/web', revisionSuffix: 'heal-1', claimKey: 'k', failedAt: '2026-11-21T10:00:00Z', phase: 'redeploy', attempt: 0 };
   await scheduler.schedule(task, 600_000);
