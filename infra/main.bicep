@@ -242,7 +242,8 @@ var effectiveReadScopes = empty(readScopes) ? [subscription().id] : readScopes
 var effectiveRegistryScopes = empty(registryScopes) ? [subscription().id] : registryScopes
 var effectiveContainerAppScopes = empty(containerAppScopes) ? [subscription().id] : containerAppScopes
 
-// Custom roles are defined once, in this subscription, assignable where they are assigned (their subscriptions).
+// Custom roles are defined once, in this subscription, assignable in this subscription and in the subscriptions of
+// the scopes they are assigned at (assignable scopes cannot be single resources). Being assignable grants nothing.
 var redeployerRoleGuid = guid(subscription().id, environmentName, 'acr-remediator-container-app-redeployer')
 var armTokenAuthRoleGuid = guid(subscription().id, environmentName, 'acr-remediator-registry-arm-token-auth')
 
@@ -260,7 +261,7 @@ resource containerAppRedeployerRole 'Microsoft.Authorization/roleDefinitions@202
         notDataActions: []
       }
     ]
-    assignableScopes: union(map(effectiveContainerAppScopes, s => '/subscriptions/${split(s, '/')[2]}'), [])
+    assignableScopes: union([subscription().id], map(effectiveContainerAppScopes, s => '/subscriptions/${split(s, '/')[2]}'))
   }
 }
 
@@ -278,7 +279,7 @@ resource registryArmTokenAuthRole 'Microsoft.Authorization/roleDefinitions@2022-
         notDataActions: []
       }
     ]
-    assignableScopes: union(map(effectiveRegistryScopes, s => '/subscriptions/${split(s, '/')[2]}'), [])
+    assignableScopes: union([subscription().id], map(effectiveRegistryScopes, s => '/subscriptions/${split(s, '/')[2]}'))
   }
 }
 
