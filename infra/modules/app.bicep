@@ -330,7 +330,7 @@ resource secretsUserOnSlackSecret 'Microsoft.Authorization/roleAssignments@2022-
 
 // ───────────────────────────── Event Grid: system topic for this subscription's ARM events ─────────────────────────────
 
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: systemTopicName
   location: 'global'
   tags: tags

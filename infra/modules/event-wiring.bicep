@@ -31,14 +31,14 @@ resource eventGridIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@202
   name: eventGridIdentityName
 }
 
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
 }
 
 // Event Grid delivers to an AzureFunction endpoint with the function's system key, which it fetches through ARM:
 // managed-identity delivery (deliveryWithResourceIdentity) is only offered for Service Bus, Event Hubs and Storage
 // destinations, so the identity is used where it applies: dead-lettering (deadLetterWithResourceIdentity).
-resource failureSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+resource failureSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: systemTopic
   name: 'remediator-arm-failures'
   properties: {

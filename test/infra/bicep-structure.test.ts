@@ -96,3 +96,23 @@ describe('infra Bicep structure', () => {
     }
   });
 });
+
+describe('infra/README.md', () => {
+  const readme = readText(join(INFRA_DIR, 'README.md'));
+
+  it('documents every parameter of main.bicep', () => {
+    const undocumented = [...readParams(readText(mainBicep)).keys()].filter((name) => !readme.includes(`\`${name}\``));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('documents deployment, mode switching, the auth-as-arm opt-in and rollback', () => {
+    expect(readme).toMatch(/azd up/);
+    expect(readme).toMatch(/az deployment sub create/);
+    expect(readme).toMatch(/az functionapp config appsettings set .*REMEDIATOR_MODE=auto-fix/);
+    expect(readme).toMatch(/az functionapp config appsettings set .*REMEDIATOR_MODE=dry-run/);
+    expect(readme).toMatch(/enableArmTokenAuthFix=true/);
+    expect(readme).toMatch(/## Rolling back/);
+    expect(readme).toMatch(/az group delete/);
+    expect(readme).toMatch(/event-subscription delete/);
+  });
+});
