@@ -8,15 +8,11 @@
  * account of REMEDIATOR_STORAGE_CONNECTION / AzureWebJobsStorage: keep them the same account.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { DefaultAzureCredential } from '@azure/identity';
-import { createSdkArmPort } from '../azure/sdk-arm';
-import { loadConfig } from '../config';
 import { isTransientError } from '../errors';
-import { createLogger } from '../logging';
-import { systemClock, type Diagnosis, type HealResult, type Outcome } from '../model';
-import { createNotifier, type Notifier } from '../notify';
-import { createHealScheduler, decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from '../remediate';
-import { createStore } from '../store';
+import type { Diagnosis, HealResult, Outcome } from '../model';
+import type { Notifier } from '../notify';
+import { decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from '../remediate';
+import { getRuntimeDeps } from '../runtime';
 
 export interface HealCheckDeps extends RemediateDeps {
   notifier?: Notifier;
@@ -66,43 +62,11 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
   }
 }
 
-let depsPromise: Promise<HealCheckDeps> | undefined;
-
-/** Build the runtime deps once per process (Function instance). */
-export function buildHealCheckDeps(env: Record<string, string | undefined> = process.env): Promise<HealCheckDeps> {
-  depsPromise ??= (async () => {
-    const config = loadConfig(env);
-    const log = createLogger({ level: config.logLevel, secrets: [config.teamsWebhookUrl, config.slackWebhookUrl, config.storage.kind === 'connection-string' ? config.storage.connectionString : undefined] });
-    const credential = new DefaultAzureCredential(config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {});
-    const clock = systemClock;
-    const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
-    const store = await createStore(config, log, { credential });
-    const scheduler = await createHealScheduler(config, log, { credential });
-    const notifier =
-      config.teamsWebhookUrl || config.slackWebhookUrl
-        ? createNotifier({
-            ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
-            ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
-            store,
-            clock,
-            log,
-            mode: config.mode,
-            digestWindowMs: config.digestWindowMs,
-          })
-        : undefined;
-    return { arm, store, scheduler, clock, config, log, ...(notifier ? { notifier } : {}) };
-  })().catch((err: unknown) => {
-    depsPromise = undefined;
-    throw err;
-  });
-  return depsPromise;
-}
-
 app.storageQueue('healCheck', {
   queueName: process.env['REMEDIATOR_HEAL_QUEUE']?.trim() || 'remediator-heal-checks',
   connection: 'AzureWebJobsStorage',
   handler: async (message: unknown, context: InvocationContext): Promise<void> => {
-    const deps = await buildHealCheckDeps();
+    const deps = await getRuntimeDeps(); // the same process-wide deps as the other triggers
     const heal = await handleHealCheck(message, deps);
     context.log(`heal-check: ${heal?.status ?? 'dropped'}${heal?.revisionName ? ` (${heal.revisionName})` : ''}`);
   },
