@@ -135,7 +135,8 @@ export function toContainerAppInfo(app: ContainerApp, fallbackId: string): Conta
   });
   return defined<ContainerAppInfo>({
     id: app.id ?? fallbackId,
-    name: app.name ?? parseResourceId(fallbackId).name ?? '',
+    // ARM's name is the id's last segment; a body `name` that disagrees (hand-written worlds do) must not win.
+    name: parseResourceId(app.id ?? fallbackId).name ?? app.name ?? '',
     location: app.location,
     tags: { ...(app.tags ?? {}) },
     identity,
@@ -455,7 +456,7 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       const client = appsClient(subscriptionId);
       const app = await client.containerApps.get(resourceGroup, name);
       if (!app.template) throw new Error(`container app ${appId} has no template`);
-      const revisionName = `${app.name ?? name}--${revisionSuffix}`;
+      const revisionName = `${name}--${revisionSuffix}`; // the id's name: a body name that disagrees must not win
       try {
         await client.containerApps.beginUpdateAndWait(resourceGroup, name, { location: app.location, template: { ...app.template, revisionSuffix } }, lroOptions);
         return { revisionName };

@@ -508,13 +508,18 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
     when: (_f, a) => a.grants.some((g) => !g.covering),
     build: (f, a) => {
       const g = a.grants.find((x) => !x.covering) as ArmAuthzAnalysis['grants'][number];
+      // Recommend the least-privilege built-in role that grants the action (the misplaced one may be broader).
+      const least = a.action ? pickLeastPrivilegeRole(f.builtInRoles, a.action) : undefined;
+      const recommendedRole = least
+        ? { roleDefinitionId: least.id || least.name, roleName: least.roleName }
+        : { roleDefinitionId: g.assignment.roleDefinitionId, roleName: g.roleName };
       return finish(
         'arm-authz/wrong-scope',
         a.deniedScope,
         `Principal ${a.principalId} holds ${g.roleName} at ${g.assignment.scope}, which does not cover ${a.deniedScope}.`,
         [...a.evidence, `Assignment ${g.assignment.id} grants ${a.action} but at ${g.assignment.scope}, a scope that does not contain ${a.deniedScope}.`],
-        { ...a.details, wrongScopeAssignment: { assignmentId: g.assignment.id, scope: g.assignment.scope, roleName: g.roleName } },
-        [azAssign(a.principalId, f.callerPrincipalType, g.roleName, a.deniedScope), `Remove ${g.assignment.id} if it was meant for ${a.deniedScope}.`],
+        { ...a.details, recommendedRole, wrongScopeAssignment: { assignmentId: g.assignment.id, scope: g.assignment.scope, roleName: g.roleName } },
+        [azAssign(a.principalId, f.callerPrincipalType, recommendedRole.roleName, a.deniedScope), `Remove ${g.assignment.id} if it was meant for ${a.deniedScope}.`],
       );
     },
   },
