@@ -23,15 +23,21 @@ import { createStore } from './store';
 
 export type RuntimeBase = Pick<PipelineDeps, 'arm' | 'clock' | 'log' | 'config' | 'store'>;
 
+export type RuntimeExtension = { [K in keyof PipelineDeps]?: PipelineDeps[K] | undefined };
+
 export interface RuntimeOptions {
   env?: Record<string, string | undefined>;
   /** Default: DefaultAzureCredential({ managedIdentityClientId: AZURE_CLIENT_ID }). */
   credential?: TokenCredential;
   clock?: Clock;
+  /** PEM of an extra CA to trust for ARM (the local emulator's self-signed certificate). */
+  tlsCa?: string;
+  /** SDK retry options for ARM (tests use short delays). */
+  armRetryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
   /** Where log lines go (default stdout, which the Functions host collects). */
   logDestination?: NodeJS.WritableStream;
-  /** Adds what the base does not build yet (scheduler, notifier, ...). */
-  extend?: (base: RuntimeBase) => Promise<Partial<PipelineDeps>>;
+  /** Adds or replaces parts (scheduler, notifier, ...); `notifier: undefined` switches notifications off. */
+  extend?: (base: RuntimeBase) => Promise<RuntimeExtension>;
 }
 
 /** The secrets in a config (scrubbed verbatim from every log line). */
@@ -54,7 +60,14 @@ export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<Pipel
   });
   const clock = opts.clock ?? systemClock;
   const credential = opts.credential ?? (await createDefaultCredential(config.azureClientId));
-  const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
+  const arm = createSdkArmPort({
+    endpoint: config.armEndpoint,
+    credential,
+    log,
+    clock,
+    ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
+    ...(opts.armRetryOptions ? { retryOptions: opts.armRetryOptions } : {}),
+  });
   const store = await createStore(config, log, { credential, clock });
   const base: RuntimeBase = { arm, clock, log, config, store };
   const scheduler = await createHealScheduler(config, log, { credential });
@@ -70,8 +83,19 @@ export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<Pipel
           digestWindowMs: config.digestWindowMs,
         })
       : undefined;
-  const extra = opts.extend ? await opts.extend(base) : {};
-  return { ...base, scheduler, ...(notifier ? { notifier } : {}), ...extra };
+  const extra: RuntimeExtension = opts.extend ? await opts.extend(base) : {};
+  const finalNotifier = 'notifier' in extra ? extra.notifier : notifier;
+  const deps: PipelineDeps = {
+    arm: extra.arm ?? arm,
+    clock: extra.clock ?? clock,
+    log: extra.log ?? log,
+    config: extra.config ?? config,
+    store: extra.store ?? store,
+    scheduler: extra.scheduler ?? scheduler,
+  };
+  if (finalNotifier) deps.notifier = finalNotifier;
+  if (extra.concurrency !== undefined) deps.concurrency = extra.concurrency;
+  return deps;
 }
 
 async function createDefaultCredential(clientId: string | undefined): Promise<TokenCredential> {
