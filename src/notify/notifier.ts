@@ -86,11 +86,18 @@ export interface FlushResult {
 export interface Notifier {
   notify(outcome: Outcome, event?: FailureEvent): Promise<NotifyResult>;
   notifyHeal(outcome: Outcome, heal: HealResult, event?: FailureEvent): Promise<NotifyResult>;
-  /** Send the digests whose window has closed. */
-  flushDigests(): Promise<FlushResult>;
-  /** Retry the outbox items that are due. */
-  flushOutbox(): Promise<FlushResult>;
+  /** Send the digests whose window has closed (`closeAll`: every pending digest, e.g. at the end of a simulate run). */
+  flushDigests(opts?: FlushOptions): Promise<FlushResult>;
+  /** Retry the outbox items that are due (`closeAll`: every item, due or not — a last chance at the end of a run). */
+  flushOutbox(opts?: FlushOptions): Promise<FlushResult>;
 }
+
+export interface FlushOptions {
+  closeAll?: boolean;
+}
+
+/** Far enough in the future to include every pending item. */
+const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 
 export const NOTIFY_PARTITIONS = {
   group: 'notify-group',
@@ -261,9 +268,9 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       return coalesce(`heal|${heal.status}|${buildGroupKey(outcome, event)}`, followUp, `heal|${outcome.eventId}`);
     },
 
-    async flushDigests() {
+    async flushDigests(flush = {}) {
       const result: FlushResult = { delivered: 0, retried: 0, dropped: 0, skipped: 0 };
-      const due = (await store.listOutbox(opts.clock.now(), 500)).filter((i) => isDigestMarker(i.body));
+      const due = (await store.listOutbox(flush.closeAll ? FAR_FUTURE : opts.clock.now(), 500)).filter((i) => isDigestMarker(i.body));
       for (const item of due) {
         const marker = item.body as unknown as DigestMarker;
         const count = await store.readCounter(NOTIFY_PARTITIONS.count, marker.storyKey);
@@ -305,9 +312,9 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       return result;
     },
 
-    async flushOutbox() {
+    async flushOutbox(flush = {}) {
       const result: FlushResult = { delivered: 0, retried: 0, dropped: 0, skipped: 0 };
-      const due = (await store.listOutbox(opts.clock.now(), 200)).filter((i) => !isDigestMarker(i.body));
+      const due = (await store.listOutbox(flush.closeAll ? FAR_FUTURE : opts.clock.now(), 200)).filter((i) => !isDigestMarker(i.body));
       for (const item of due) {
         const sender = senders.get(item.channel);
         if (!sender) {
@@ -331,4 +338,14 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       return result;
     },
   };
+}
+
+/** `flushOutbox(deps)`: retry due outbox items with a notifier built from `deps` (e.g. from a timer or a CLI). */
+export function flushOutbox(deps: NotifierOptions, opts: FlushOptions = {}): Promise<FlushResult> {
+  return createNotifier(deps).flushOutbox(opts);
+}
+
+/** `flushDigests(deps)`: send the digests whose window has closed. */
+export function flushDigests(deps: NotifierOptions, opts: FlushOptions = {}): Promise<FlushResult> {
+  return createNotifier(deps).flushDigests(opts);
 }

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify';
+import { createNotifier, flushOutbox, type Notifier, type NotifierOptions } from '../../src/notify';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { StateStore } from '../../src/store/port';
 import { createFakeTime, createManualClock, makeEvent, makeOutcome, startSink, type Sink } from './fixtures';
@@ -31,7 +31,7 @@ interface Setup {
   clock: ReturnType<typeof createManualClock>;
   time: ReturnType<typeof createFakeTime>;
   lines: string[];
-  make(extra?: Partial<NotifierOptions>): Notifier;
+  make: ((extra?: Partial<NotifierOptions>) => Notifier) & { opts: NotifierOptions };
 }
 
 async function setup(): Promise<Setup> {
@@ -40,27 +40,20 @@ async function setup(): Promise<Setup> {
   const clock = createManualClock();
   const store = createMemoryStore({ clock });
   const { log, lines } = captureLogger();
-  return {
-    sink,
+  const opts: NotifierOptions = {
+    teamsWebhookUrl: `${sink.url}/teams/${SECRET}`,
+    slackWebhookUrl: `${sink.url}/slack/${SLACK_SECRET}`,
     store,
     clock,
-    time,
-    lines,
-    make: (extra = {}) =>
-      createNotifier({
-        teamsWebhookUrl: `${sink.url}/teams/${SECRET}`,
-        slackWebhookUrl: `${sink.url}/slack/${SLACK_SECRET}`,
-        store,
-        clock,
-        log,
-        mode: 'auto-fix',
-        digestWindowMs: 60_000,
-        sleep: time.sleep,
-        monotonicNow: time.now,
-        random: () => 0.5,
-        ...extra,
-      }),
+    log,
+    mode: 'auto-fix',
+    digestWindowMs: 60_000,
+    sleep: time.sleep,
+    monotonicNow: time.now,
+    random: () => 0.5,
   };
+  const make = Object.assign((extra: Partial<NotifierOptions> = {}) => createNotifier({ ...opts, ...extra }), { opts });
+  return { sink, store, clock, time, lines, make };
 }
 
 const isTeams = (p: string): boolean => p.startsWith('/teams/');
@@ -216,6 +209,20 @@ describe('createNotifier', () => {
     expect(s.sink.received).toHaveLength(1);
     expect(JSON.stringify(s.sink.received[0]!.body)).toContain(outcome.diagnosis!.summary);
     expect((await s.store.listOutbox(new Date(s.clock.now().getTime() + 86_400_000))).filter((i) => !JSON.stringify(i.body).includes('digest-marker'))).toHaveLength(0);
+  });
+
+  it('at the end of a run, closeAll flushes digests of open windows and outbox items not yet due (flushOutbox(deps) too)', async () => {
+    s.sink.script('/teams/', [{ status: 500 }]);
+    const deps = { maxAttempts: 1, slackWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>;
+    const n = s.make(deps);
+    await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'a', app: 'web' }));
+    await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'b', app: 'api' }));
+    expect(s.sink.received).toHaveLength(0);
+    expect(await n.flushDigests()).toMatchObject({ delivered: 0 });
+    expect(await n.flushDigests({ closeAll: true })).toMatchObject({ delivered: 1 });
+    expect(await flushOutbox({ ...s.make.opts, ...deps } as NotifierOptions)).toMatchObject({ delivered: 0 });
+    expect(await flushOutbox({ ...s.make.opts, ...deps } as NotifierOptions, { closeAll: true })).toMatchObject({ delivered: 1 });
+    expect(s.sink.received.map((q) => JSON.stringify(q.body).includes('1 more revision of 1 app'))).toEqual([true, false]);
   });
 
   it('a message that keeps failing is retried with growing delays, then recorded as dropped in the audit log', async () => {
