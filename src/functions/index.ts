@@ -7,5 +7,6 @@ import './event-grid-failures';
 import './event-grid-webhook';
 import './activity-log-alert';
 import './outbox-timer';
+import './heal-check';
 
 checkConfigAtStartup();
