@@ -1,0 +1,222 @@
+/**
+ * The `remediator` command's contracts (CONTRACTS.md §2 for simulate): exit codes, --json shapes, bad input.
+ * Commands run in-process through runCli with captured streams; one test runs the real bin in a child process.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/main';
+import type { CliIo } from '../../src/cli/io';
+import { ROLE_IDS, type Outcome } from '../../src/model';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SEED_WORLD = resolve(ROOT, '..', 'shared', 'examples', 'seed-story', 'world.json');
+const SEED_EVENT = resolve(ROOT, '..', 'shared', 'examples', 'seed-story', 'event.json');
+const LOCAL_SEED_WORLD = join(ROOT, 'test/worlds/seed-story.json');
+const LOCAL_SEED_EVENT = join(ROOT, 'test/worlds/seed-story.event.json');
+
+async function run(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c: Buffer) => (stdout += c.toString()));
+  err.on('data', (c: Buffer) => (stderr += c.toString()));
+  const io: CliIo = { stdout: out, stderr: err, env: { NO_COLOR: '1', ...env }, cwd: ROOT };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'remediator-cli-'));
+
+describe('remediator simulate', () => {
+  // The shared seed story when ../shared is beside the checkout (as in CI), else the repository's copy.
+  const worldPath = existsSync(SEED_WORLD) ? SEED_WORLD : LOCAL_SEED_WORLD;
+  const eventPath = existsSync(SEED_EVENT) ? SEED_EVENT : LOCAL_SEED_EVENT;
+
+  it('dry-run on the seed story: one diagnosed outcome, acr-pull/missing-role, fixes planned, world unchanged', async () => {
+    const worldOut = join(tmp, 'dry.json');
+    const r = await run(['simulate', '--world', worldPath, '--event', eventPath, '--json', '--world-out', worldOut]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { outcomes: Outcome[] };
+    expect(Object.keys(doc)).toEqual(['outcomes']);
+    expect(doc.outcomes).toHaveLength(1);
+    const o = doc.outcomes[0] as Outcome;
+    expect(o.status).toBe('diagnosed');
+    expect(o.diagnosis?.kind).toBe('acr-pull/missing-role');
+    expect(typeof o.diagnosis?.summary).toBe('string');
+    expect(o.diagnosis?.evidence.length).toBeGreaterThan(0);
+    expect(o.actions?.map((a) => [a.type, a.status])).toEqual([
+      ['assign-role', 'planned'],
+      ['redeploy-revision', 'planned'],
+    ]);
+    const assign = o.actions?.[0];
+    expect(assign?.principalId).toBe('7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d');
+    expect(assign?.roleDefinitionId).toContain(ROLE_IDS.acrPull);
+    expect(assign?.scope?.toLowerCase()).toMatch(/\/registries\/acmeacr$/);
+    // dry-run wrote nothing: the world after the run has no role assignment and no new revision
+    const after = JSON.parse(readFileSync(worldOut, 'utf8')) as { resources: Array<{ type: string }> };
+    expect(after.resources.filter((x) => x.type === 'Microsoft.Authorization/roleAssignments')).toHaveLength(0);
+    const before = JSON.parse(readFileSync(worldPath, 'utf8')) as { resources: Array<{ type: string }> };
+    const revs = (w: { resources: Array<{ type: string }> }) => w.resources.filter((x) => x.type === 'Microsoft.App/containerApps/revisions').length;
+    expect(revs(after)).toBe(revs(before));
+  });
+
+  it('auto-fix on the seed story: AcrPull applied at the registry, redeploy applied, healed; the world shows both', async () => {
+    const worldOut = join(tmp, 'fixed.json');
+    const r = await run(['simulate', '--world', worldPath, '--event', eventPath, '--mode', 'auto-fix', '--json', '--world-out', worldOut]);
+    expect(r.code).toBe(0);
+    const o = (JSON.parse(r.stdout) as { outcomes: Outcome[] }).outcomes[0] as Outcome;
+    expect(o.actions?.map((a) => [a.type, a.status])).toEqual([
+      ['assign-role', 'applied'],
+      ['redeploy-revision', 'applied'],
+    ]);
+    expect(o.heal?.status).toBe('healed');
+    const after = JSON.parse(readFileSync(worldOut, 'utf8')) as {
+      resources: Array<{ id: string; type: string; properties?: Record<string, unknown> }>;
+    };
+    const assignments = after.resources.filter((x) => x.type === 'Microsoft.Authorization/roleAssignments');
+    expect(assignments).toHaveLength(1);
+    expect(String(assignments[0]?.properties?.['roleDefinitionId'])).toContain(ROLE_IDS.acrPull);
+    expect(String(assignments[0]?.properties?.['principalId'])).toBe('7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d');
+    expect(assignments[0]?.id.toLowerCase()).toContain('/registries/acmeacr/providers/microsoft.authorization/roleassignments/');
+    const healed = after.resources.find((x) => x.type === 'Microsoft.App/containerApps/revisions' && o.heal?.revisionName && x.id.endsWith(`/${o.heal.revisionName}`));
+    expect(healed?.properties?.['runningState']).toBe('Running');
+  });
+
+  it('a malformed event in the file is an honest `rejected` outcome with an error, exit 0', async () => {
+    const ev = join(tmp, 'bad-event.json');
+    writeFileSync(ev, JSON.stringify([{ id: 'x1', eventType: 'Microsoft.Resources.ResourceWriteFailure', subject: '/subscriptions/s', eventTime: 'now', dataVersion: '2' }]));
+    const r = await run(['simulate', '--world', worldPath, '--event', ev, '--json']);
+    expect(r.code).toBe(0);
+    const o = (JSON.parse(r.stdout) as { outcomes: Outcome[] }).outcomes[0] as Outcome;
+    expect(o.status).toBe('rejected');
+    expect(o.error).toMatch(/data/);
+    expect(o.diagnosis).toBeUndefined();
+  });
+
+  it('a success event is ignored, without a diagnosis', async () => {
+    const ev = JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown> & { data: Record<string, unknown> };
+    const success = { ...ev, id: 'ok-1', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { ...ev.data, status: 'Succeeded' } };
+    const p = join(tmp, 'success.json');
+    writeFileSync(p, JSON.stringify(success));
+    const r = await run(['simulate', '--world', worldPath, '--event', p, '--json']);
+    const o = (JSON.parse(r.stdout) as { outcomes: Outcome[] }).outcomes[0] as Outcome;
+    expect(o.status).toBe('ignored');
+    expect(o.diagnosis).toBeUndefined();
+  });
+
+  it.each([
+    [['simulate', '--event', 'x.json'], /--world is required/],
+    [['simulate', '--world', 'x.json'], /--event is required/],
+    [['simulate', '--world', 'nope.json', '--event', 'nope.json'], /world file nope.json cannot be used/],
+    [['simulate', '--world', 'LOCAL_WORLD', '--event', 'nope.json'], /cannot read event file nope.json: no such file/],
+    [['simulate', '--world', 'LOCAL_WORLD', '--event', 'LOCAL_EVENT', '--mode', 'yolo'], /--mode must be dry-run or auto-fix/],
+    [['simulate', '--world', 'LOCAL_WORLD', '--event', 'LOCAL_EVENT', '--bogus'], /Unknown option '--bogus'/],
+  ])('unusable input %j → exit 2 with a clear message on stderr', async (argv, message) => {
+    const args = argv.map((a) => (a === 'LOCAL_WORLD' ? LOCAL_SEED_WORLD : a === 'LOCAL_EVENT' ? LOCAL_SEED_EVENT : a));
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a world file that is JSON but not a world → exit 2 naming the problem', async () => {
+    const p = join(tmp, 'not-a-world.json');
+    writeFileSync(p, JSON.stringify({ resources: [{ name: 'no id' }] }));
+    const r = await run(['simulate', '--world', p, '--event', LOCAL_SEED_EVENT]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot be used: .*id/);
+  });
+
+  it('an event file that is not JSON → exit 2', async () => {
+    const p = join(tmp, 'truncated.json');
+    writeFileSync(p, '{"id": "abc", "eventType": ');
+    const r = await run(['simulate', '--world', LOCAL_SEED_WORLD, '--event', p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not valid JSON/);
+  });
+});
+
+describe('remediator diagnose (offline)', () => {
+  it('MANIFEST_UNKNOWN decides image-not-found on its own', async () => {
+    const msg =
+      "Failed to provision revision for container app 'web'. Field 'template.containers.api.image' is invalid with details: 'Invalid value: \"acmeacr.azurecr.io/api:2.0.0\": GET https:: MANIFEST_UNKNOWN: manifest tagged by \"2.0.0\" is not found; map[Tag:2.0.0]';..";
+    const r = await run(['diagnose', '--message', msg, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { triage: { kind: string; facts: string[] } };
+    expect(doc.triage.kind).toBe('acr-pull/image-not-found');
+    expect(doc.triage.facts.join('\n')).toContain('acmeacr.azurecr.io/api:2.0.0');
+  });
+
+  it('UNAUTHORIZED cannot be decided offline: it lists the candidate causes and the checks', async () => {
+    const r = await run(['diagnose', '--message', 'GET https:?scope=repository%3Aapi%3Apull&service=acmeacr.azurecr.io: UNAUTHORIZED: authentication required']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/could be: .*acr-pull\/missing-role/);
+    expect(r.stdout).toMatch(/az role assignment list/);
+    expect(r.stdout).toMatch(/acmeacr\.azurecr\.io/);
+  });
+
+  it('AuthorizationFailed: caller, action and scope are extracted', async () => {
+    const msg =
+      "The client 'deployer@contoso.com' with object id '9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b' does not have authorization to perform action 'Microsoft.App/containerApps/write' over scope '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/web-rg/providers/Microsoft.App/containerApps/web' or the scope is invalid.";
+    const r = await run(['diagnose', '--message', JSON.stringify({ error: { code: 'AuthorizationFailed', message: msg } }), '--json']);
+    const doc = JSON.parse(r.stdout) as { triage: { candidates: string[]; facts: string[] } };
+    expect(doc.triage.candidates).toContain('arm-authz/missing-role');
+    expect(doc.triage.facts).toEqual(
+      expect.arrayContaining(['caller object id: 9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b', 'denied action: Microsoft.App/containerApps/write']),
+    );
+  });
+
+  it('an event file with no error text says that only --live can decide', async () => {
+    const r = await run(['diagnose', '--event', LOCAL_SEED_EVENT]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--live/);
+  });
+
+  it.each([[['diagnose']], [['diagnose', '--message', 'a', '--event', 'b.json']], [['diagnose', '--message', '  ']]])('bad input %j → exit 2', async (argv) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr.length).toBeGreaterThan(0);
+  });
+});
+
+describe('remediator demo', () => {
+  it('runs a bundled scenario in dry-run then auto-fix, posts to the webhook sink and writes the preview page', async () => {
+    const out = join(tmp, 'demo');
+    const r = await run(['demo', '--only', 'seed-story', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { runs: Array<{ scenario: string; mode: string; outcomes: Outcome[] }>; previews: string; messages: number };
+    expect(doc.runs.map((x) => x.mode)).toEqual(['dry-run', 'auto-fix']);
+    expect(doc.runs[0]?.outcomes[0]?.actions?.every((a) => a.status === 'planned')).toBe(true);
+    expect(doc.runs[1]?.outcomes[0]?.heal?.status).toBe('healed');
+    expect(doc.messages).toBeGreaterThanOrEqual(2);
+    expect(readFileSync(doc.previews, 'utf8')).toContain('acr-pull/missing-role');
+  });
+});
+
+describe('remediator (dispatch) and the bin', () => {
+  it('unknown command → 2 with usage; --help → 0', async () => {
+    const bad = await run(['frobnicate']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/simulate/);
+  });
+
+  it('replay refuses an unreadable file before touching Azure', async () => {
+    const r = await run(['replay', '--file', join(tmp, 'missing.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read/);
+  });
+
+  it('the installed bin runs (child process)', () => {
+    const out = execFileSync(process.execPath, [join(ROOT, 'bin/remediator.js'), 'diagnose', '--message', 'NAME_UNKNOWN: repository name not known to registry', '--json'], {
+      encoding: 'utf8',
+    });
+    expect((JSON.parse(out) as { triage: { kind: string } }).triage.kind).toBe('acr-pull/image-not-found');
+  });
+});
