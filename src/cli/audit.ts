@@ -26,7 +26,9 @@ const USAGE = 'usage: remediator audit [--since ISO|1h|30m|2d] [--resource ID] [
 export function parseSince(value: string, now: Date): Date {
   const rel = /^(\d+)\s*(s|m|h|d)$/i.exec(value.trim());
   if (rel) {
-    const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(rel[2] as string).toLowerCase() as 's' | 'm' | 'h' | 'd'];
+    const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      (rel[2] as string).toLowerCase() as 's' | 'm' | 'h' | 'd'
+    ];
     return new Date(now.getTime() - Number(rel[1]) * unitMs);
   }
   const t = Date.parse(value);
@@ -38,7 +40,9 @@ function summarise(r: AuditRecord): string {
   const a = r.detail['action'];
   if (a && typeof a === 'object' && !Array.isArray(a)) {
     const act = a as Record<string, unknown>;
-    return `${String(act['type'] ?? '')}: ${String(act['reason'] ?? '')}`;
+    const str = (v: unknown): string =>
+      typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+    return `${str(act['type'])}: ${str(act['reason'])}`;
   }
   const d = r.detail['summary'] ?? r.detail['detail'] ?? r.detail['error'] ?? r.detail['reason'];
   return typeof d === 'string' ? d : JSON.stringify(r.detail);
@@ -47,19 +51,46 @@ function summarise(r: AuditRecord): string {
 const shortId = (id: string | undefined): string => (id ? (id.split('/').filter(Boolean).pop() ?? id) : '');
 
 export function renderAuditTable(records: readonly AuditRecord[]): string {
-  const rows = records.map((r) => [r.at.replace(/\.\d+Z$/, 'Z'), r.mode, r.stage, r.status, r.kind ?? '', r.eventId, shortId(r.resourceId), summarise(r).replace(/\s+/g, ' ').slice(0, 120)]);
+  const rows = records.map((r) => [
+    r.at.replace(/\.\d+Z$/, 'Z'),
+    r.mode,
+    r.stage,
+    r.status,
+    r.kind ?? '',
+    r.eventId,
+    shortId(r.resourceId),
+    summarise(r).replace(/\s+/g, ' ').slice(0, 120),
+  ]);
   const head = ['TIME', 'MODE', 'STAGE', 'STATUS', 'KIND', 'EVENT', 'RESOURCE', 'WHAT'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 
 export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOptions = {}): Promise<number> {
-  let values: { since?: string | undefined; resource?: string | undefined; event?: string | undefined; limit?: string | undefined; json?: boolean | undefined; help?: boolean | undefined };
+  let values: {
+    since?: string | undefined;
+    resource?: string | undefined;
+    event?: string | undefined;
+    limit?: string | undefined;
+    json?: boolean | undefined;
+    help?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { since: { type: 'string' }, resource: { type: 'string' }, event: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        since: { type: 'string' },
+        resource: { type: 'string' },
+        event: { type: 'string' },
+        limit: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -96,7 +127,9 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
       return 2;
     }
     if (config.storage.kind === 'memory') {
-      io.stderr.write('no audit store configured: set REMEDIATOR_STORAGE_CONNECTION (or REMEDIATOR_STORAGE_ACCOUNT_URL, or AzureWebJobsStorage)\n');
+      io.stderr.write(
+        'no audit store configured: set REMEDIATOR_STORAGE_CONNECTION (or REMEDIATOR_STORAGE_ACCOUNT_URL, or AzureWebJobsStorage)\n',
+      );
       return 2;
     }
     store = await createStore(config, { warn: () => undefined });
@@ -105,7 +138,9 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
   try {
     records = await store.listAudit(query);
   } catch (err) {
-    io.stderr.write(`could not read the audit store: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
+    io.stderr.write(
+      `could not read the audit store: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`,
+    );
     return 1;
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ records })}\n`);

@@ -21,9 +21,21 @@ export interface HealCheckDeps extends RemediateDeps {
 /** The outcome a heal follow-up message refers to (the task carries what was diagnosed). */
 export function toHealOutcome(task: HealTask, mode: Outcome['mode']): Outcome {
   const diagnosis: Diagnosis | undefined = task.diagnosis
-    ? { kind: task.diagnosis.kind as Diagnosis['kind'], resourceId: task.diagnosis.resourceId, summary: task.diagnosis.summary, evidence: [], details: { appId: task.appId, ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}) } }
+    ? {
+        kind: task.diagnosis.kind as Diagnosis['kind'],
+        resourceId: task.diagnosis.resourceId,
+        summary: task.diagnosis.summary,
+        evidence: [],
+        details: { appId: task.appId, ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}) },
+      }
     : undefined;
-  return { eventId: task.eventId, status: 'diagnosed', ...(mode ? { mode } : {}), ...(task.correlationId ? { correlationId: task.correlationId } : {}), ...(diagnosis ? { diagnosis } : {}) };
+  return {
+    eventId: task.eventId,
+    status: 'diagnosed',
+    ...(mode ? { mode } : {}),
+    ...(task.correlationId ? { correlationId: task.correlationId } : {}),
+    ...(diagnosis ? { diagnosis } : {}),
+  };
 }
 
 /** Handle one queue message. Resolves the step's result; throws only transient faults. */
@@ -32,7 +44,10 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
   try {
     task = decodeHealMessage(message);
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'heal-check message is not a heal task: dropped');
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err) },
+      'heal-check message is not a heal task: dropped',
+    );
     return undefined;
   }
   try {
@@ -48,16 +63,33 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
         mode: deps.config.mode,
         stage: 'heal',
         status: heal.status,
-        detail: { phase: task.phase, attempt: task.attempt, ...(heal.revisionName ? { revisionName: heal.revisionName } : {}), ...(heal.detail ? { detail: heal.detail } : {}) },
+        detail: {
+          phase: task.phase,
+          attempt: task.attempt,
+          ...(heal.revisionName ? { revisionName: heal.revisionName } : {}),
+          ...(heal.detail ? { detail: heal.detail } : {}),
+        },
       })
-      .catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'heal audit record could not be written'));
+      .catch((err: unknown) =>
+        deps.log.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'heal audit record could not be written',
+        ),
+      );
     if (deps.notifier && (heal.status === 'healed' || heal.status === 'still-failing')) {
-      await deps.notifier.notifyHeal(toHealOutcome(task, deps.config.mode), heal).catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'heal follow-up failed'));
+      await deps.notifier
+        .notifyHeal(toHealOutcome(task, deps.config.mode), heal)
+        .catch((err: unknown) =>
+          deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'heal follow-up failed'),
+        );
     }
     return heal;
   } catch (err) {
     if (isTransientError(err)) throw err;
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), eventId: task.eventId }, 'heal step failed permanently');
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), eventId: task.eventId },
+      'heal step failed permanently',
+    );
     return { status: 'still-failing', detail: err instanceof Error ? err.message : String(err) };
   }
 }

@@ -21,7 +21,12 @@ export interface ExecuteInput {
 const strip = ({ claimValue: _c, ...a }: Action & { claimValue?: unknown }): Action => a;
 
 /** How long to wait before redeploying, given what was just done. */
-export function computeRedeployDelayMs(diagnosis: Diagnosis, done: readonly Action[], nowMs: number, propagationWindowMs: number): number {
+export function computeRedeployDelayMs(
+  diagnosis: Diagnosis,
+  done: readonly Action[],
+  nowMs: number,
+  propagationWindowMs: number,
+): number {
   if (done.some((a) => a.type === 'assign-role' && a.status === 'applied')) return propagationWindowMs;
   if (diagnosis.kind === 'acr-pull/role-propagating' && diagnosis.details.effectiveAt) {
     return Math.max(0, Date.parse(diagnosis.details.effectiveAt) - nowMs);
@@ -29,10 +34,17 @@ export function computeRedeployDelayMs(diagnosis: Diagnosis, done: readonly Acti
   return 0;
 }
 
-export async function executeActions(input: ExecuteInput, deps: RemediateDeps): Promise<{ actions: Action[]; heal?: HealResult }> {
+export async function executeActions(
+  input: ExecuteInput,
+  deps: RemediateDeps,
+): Promise<{ actions: Action[]; heal?: HealResult }> {
   const { event, diagnosis } = input;
   const x = diagnosis.details;
-  const ctx: WriteContext = { eventId: event.id, ...(event.correlationId ? { correlationId: event.correlationId } : {}), ...(x.appId ? { appId: x.appId } : {}) };
+  const ctx: WriteContext = {
+    eventId: event.id,
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+    ...(x.appId ? { appId: x.appId } : {}),
+  };
   const done: Action[] = [];
   let heal: HealResult | undefined;
 
@@ -53,7 +65,9 @@ export async function executeActions(input: ExecuteInput, deps: RemediateDeps): 
           const r = await deps.arm.createRoleAssignment({
             scope,
             name,
-            roleDefinitionId: sub ? subscriptionRoleDefinitionId(sub, roleId) : `/providers/Microsoft.Authorization/roleDefinitions/${roleGuid(roleId)}`,
+            roleDefinitionId: sub
+              ? subscriptionRoleDefinitionId(sub, roleId)
+              : `/providers/Microsoft.Authorization/roleDefinitions/${roleGuid(roleId)}`,
             principalId,
             principalType: 'ServicePrincipal',
             description: `acr-remediator: ${diagnosis.kind} (event ${event.id})`,
@@ -72,7 +86,8 @@ export async function executeActions(input: ExecuteInput, deps: RemediateDeps): 
         const registryId = (action.resourceId ?? action.scope) as string;
         const out = await guardAndWrite(action, ctx, deps, async () => {
           const current = await deps.arm.getRegistry(registryId);
-          if (current?.armTokenAuth?.toLowerCase() === 'enabled') return { reason: 'authentication-as-arm was already enabled: nothing to write' };
+          if (current?.armTokenAuth?.toLowerCase() === 'enabled')
+            return { reason: 'authentication-as-arm was already enabled: nothing to write' };
           const r = await deps.arm.enableArmTokenAuth(registryId);
           return { reason: `enabled authentication-as-arm on registry ${r.name} (now ${r.armTokenAuth ?? 'unknown'})` };
         });
@@ -81,9 +96,15 @@ export async function executeActions(input: ExecuteInput, deps: RemediateDeps): 
       }
       case 'redeploy-revision': {
         const appId = (action.resourceId ?? x.appId) as string;
-        const notFixed = done.filter((a) => a.type !== 'redeploy-revision' && (a.status === 'blocked' || a.status === 'failed'));
+        const notFixed = done.filter(
+          (a) => a.type !== 'redeploy-revision' && (a.status === 'blocked' || a.status === 'failed'),
+        );
         if (notFixed.length > 0) {
-          const out: Action = { ...action, status: 'blocked', reason: `not redeployed: the cause is not fixed (${notFixed.map((a) => `${a.type} ${a.status}`).join(', ')})` };
+          const out: Action = {
+            ...action,
+            status: 'blocked',
+            reason: `not redeployed: the cause is not fixed (${notFixed.map((a) => `${a.type} ${a.status}`).join(', ')})`,
+          };
           done.push(out);
           await recordAudit(deps, ctx, 'action', out);
           break;
@@ -105,10 +126,20 @@ export async function executeActions(input: ExecuteInput, deps: RemediateDeps): 
           diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
         };
         // Guard + claim now (no budget unit: the write happens in the heal step, which re-guards and pays).
-        const scheduled = await guardAndWrite({ ...action, claimKey }, { ...ctx, appId, consumeBudget: false }, deps, async () =>
-          delayMs > 0
-            ? { reason: `scheduled: a new revision (suffix ${task.revisionSuffix}) will be created in ${Math.round(delayMs / 1000)} s, once the role has taken effect; then its health is checked`, claimValue: { state: 'scheduled' } }
-            : { reason: `creating a new revision (suffix ${task.revisionSuffix})`, claimValue: { state: 'scheduled' } },
+        const scheduled = await guardAndWrite(
+          { ...action, claimKey },
+          { ...ctx, appId, consumeBudget: false },
+          deps,
+          async () =>
+            delayMs > 0
+              ? {
+                  reason: `scheduled: a new revision (suffix ${task.revisionSuffix}) will be created in ${Math.round(delayMs / 1000)} s, once the role has taken effect; then its health is checked`,
+                  claimValue: { state: 'scheduled' },
+                }
+              : {
+                  reason: `creating a new revision (suffix ${task.revisionSuffix})`,
+                  claimValue: { state: 'scheduled' },
+                },
         );
         if (scheduled.status !== 'applied' || scheduled.reason?.startsWith('already')) {
           done.push(strip(scheduled));
@@ -122,8 +153,15 @@ export async function executeActions(input: ExecuteInput, deps: RemediateDeps): 
         }
         const step = await runHealTask(task, deps);
         if (step.status === 'pending' && step.revisionName) {
-          done.push({ ...strip(scheduled), reason: `created revision ${step.revisionName}; its health check is scheduled` });
-          heal = { status: 'pending', revisionName: step.revisionName, ...(step.detail ? { detail: step.detail } : {}) };
+          done.push({
+            ...strip(scheduled),
+            reason: `created revision ${step.revisionName}; its health check is scheduled`,
+          });
+          heal = {
+            status: 'pending',
+            revisionName: step.revisionName,
+            ...(step.detail ? { detail: step.detail } : {}),
+          };
         } else {
           // Not written (e.g. the budget ran out in between): let a later delivery try again.
           await deps.store.release(FIX_CLAIM_PARTITION, claimKey).catch(() => undefined);

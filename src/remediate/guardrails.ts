@@ -59,8 +59,17 @@ export function findRegistryPrincipal(app: ContainerAppInfo, loginServer: string
 }
 
 /** Apps (in scope) whose registry entry for this registry names an identity with this principal. */
-export function findAppsUsingPrincipal(apps: readonly ContainerAppInfo[], registry: RegistryInfo, principalId: string, allowedScopes: readonly string[]): ContainerAppInfo[] {
-  return apps.filter((a) => isInAllowedScopes(a.id, allowedScopes) && findRegistryPrincipal(a, registry.loginServer)?.toLowerCase() === principalId.toLowerCase());
+export function findAppsUsingPrincipal(
+  apps: readonly ContainerAppInfo[],
+  registry: RegistryInfo,
+  principalId: string,
+  allowedScopes: readonly string[],
+): ContainerAppInfo[] {
+  return apps.filter(
+    (a) =>
+      isInAllowedScopes(a.id, allowedScopes) &&
+      findRegistryPrincipal(a, registry.loginServer)?.toLowerCase() === principalId.toLowerCase(),
+  );
 }
 
 function targetOf(action: Action, facts: GuardFacts): { id: string; what: string } | undefined {
@@ -77,51 +86,82 @@ function targetOf(action: Action, facts: GuardFacts): { id: string; what: string
   }
 }
 
-export function checkGuardrail(action: Action, facts: GuardFacts, config: GuardConfig, budget: BudgetState): GuardDecision {
+export function checkGuardrail(
+  action: Action,
+  facts: GuardFacts,
+  config: GuardConfig,
+  budget: BudgetState,
+): GuardDecision {
   // Never automatic.
   if (action.status === 'manual') return { allowed: false, status: 'manual', reason: action.reason ?? 'manual step' };
   if (action.type === 'assign-role') {
     const role = action.roleDefinitionId;
     if (!role || !PULL_ROLE_IDS.includes(roleGuid(role))) {
-      return { allowed: false, status: 'manual', reason: `the remediator only ever assigns AcrPull or Container Registry Repository Reader; ${role ? describeRole(role) : 'this role'} must be assigned by a person` };
+      return {
+        allowed: false,
+        status: 'manual',
+        reason: `the remediator only ever assigns AcrPull or Container Registry Repository Reader; ${role ? describeRole(role) : 'this role'} must be assigned by a person`,
+      };
     }
   }
   // Allowed fix types (enable-arm-token-auth is off unless the operator opted in).
   if (!config.allowedFixTypes.includes(action.type)) {
-    return blocked(`fix type ${action.type} is not allowed (REMEDIATOR_ALLOWED_FIX_TYPES=${config.allowedFixTypes.join(',') || 'none'})`);
+    return blocked(
+      `fix type ${action.type} is not allowed (REMEDIATOR_ALLOWED_FIX_TYPES=${config.allowedFixTypes.join(',') || 'none'})`,
+    );
   }
   // The target, as ARM has it now.
   const target = targetOf(action, facts);
-  if (!target) return blocked(action.type === 'redeploy-revision' ? 'the container app could not be read from ARM' : 'the registry could not be read from ARM');
+  if (!target)
+    return blocked(
+      action.type === 'redeploy-revision'
+        ? 'the container app could not be read from ARM'
+        : 'the registry could not be read from ARM',
+    );
   if (!isInAllowedScopes(target.id, config.allowedScopes)) {
     return blocked(`${target.what} is outside the allowed scopes (REMEDIATOR_ALLOWED_SCOPES)`);
   }
   // Opt-out tag on the app or the registry.
-  if (facts.registry && hasOptOutTag(facts.registry.tags, config.optOutTag)) return blocked(`registry ${facts.registry.name} carries the opt-out tag ${config.optOutTag}=true`);
-  if (facts.app && hasOptOutTag(facts.app.tags, config.optOutTag)) return blocked(`container app ${facts.app.name} carries the opt-out tag ${config.optOutTag}=true`);
+  if (facts.registry && hasOptOutTag(facts.registry.tags, config.optOutTag))
+    return blocked(`registry ${facts.registry.name} carries the opt-out tag ${config.optOutTag}=true`);
+  if (facts.app && hasOptOutTag(facts.app.tags, config.optOutTag))
+    return blocked(`container app ${facts.app.name} carries the opt-out tag ${config.optOutTag}=true`);
 
   if (action.type === 'assign-role') {
     const registry = facts.registry as RegistryInfo;
     // Only at that registry's exact scope.
     if (!action.scope || normalizeId(action.scope) !== normalizeId(registry.id)) {
-      return blocked(`a pull role is only ever assigned at the registry's own scope (${registry.id}), not at ${action.scope ?? '(no scope)'}`);
+      return blocked(
+        `a pull role is only ever assigned at the registry's own scope (${registry.id}), not at ${action.scope ?? '(no scope)'}`,
+      );
     }
-    if (registry.roleAssignmentMode === 'AbacRepositoryPermissions' && roleGuid(action.roleDefinitionId as string) === ROLE_IDS.acrPull) {
-      return blocked(`registry ${registry.name} is in ABAC mode, where AcrPull is not honoured: Container Registry Repository Reader is needed`);
+    if (
+      registry.roleAssignmentMode === 'AbacRepositoryPermissions' &&
+      roleGuid(action.roleDefinitionId as string) === ROLE_IDS.acrPull
+    ) {
+      return blocked(
+        `registry ${registry.name} is in ABAC mode, where AcrPull is not honoured: Container Registry Repository Reader is needed`,
+      );
     }
     // Only to a principal a container app in scope has configured for that registry.
     if (!action.principalId) return blocked('no principal to assign the role to');
     const users = findAppsUsingPrincipal(facts.apps, registry, action.principalId, config.allowedScopes);
     if (users.length === 0) {
-      return blocked(`no container app in scope uses principal ${action.principalId} for ${registry.loginServer} (re-read from ARM)`);
+      return blocked(
+        `no container app in scope uses principal ${action.principalId} for ${registry.loginServer} (re-read from ARM)`,
+      );
     }
     const optedOut = users.filter((a) => hasOptOutTag(a.tags, config.optOutTag));
-    if (optedOut.length === users.length) return blocked(`container app ${optedOut[0]?.name ?? ''} carries the opt-out tag ${config.optOutTag}=true`);
+    if (optedOut.length === users.length)
+      return blocked(`container app ${optedOut[0]?.name ?? ''} carries the opt-out tag ${config.optOutTag}=true`);
   }
 
   if (budget.usedThisHour >= config.fixBudgetPerHour) {
-    return blocked(`fix budget exhausted: ${budget.usedThisHour} of ${config.fixBudgetPerHour} fixes this hour (REMEDIATOR_FIX_BUDGET_PER_HOUR)`);
+    return blocked(
+      `fix budget exhausted: ${budget.usedThisHour} of ${config.fixBudgetPerHour} fixes this hour (REMEDIATOR_FIX_BUDGET_PER_HOUR)`,
+    );
   }
-  if (config.mode === 'dry-run') return { allowed: false, status: 'planned', reason: `dry-run: would ${action.reason ?? action.type}` };
+  if (config.mode === 'dry-run')
+    return { allowed: false, status: 'planned', reason: `dry-run: would ${action.reason ?? action.type}` };
   return { allowed: true };
 }

@@ -47,11 +47,16 @@ export interface HealStepResult extends HealResult {
 const RUNNING_STATES = new Set(['running', 'runningatmaxscale']);
 
 export function isRevisionRunning(rev: RevisionInfo): boolean {
-  return RUNNING_STATES.has((rev.runningState ?? '').toLowerCase()) && (rev.provisioningState ?? 'Provisioned').toLowerCase() === 'provisioned';
+  return (
+    RUNNING_STATES.has((rev.runningState ?? '').toLowerCase()) &&
+    (rev.provisioningState ?? 'Provisioned').toLowerCase() === 'provisioned'
+  );
 }
 
 export function isRevisionFailed(rev: RevisionInfo): boolean {
-  return (rev.provisioningState ?? '').toLowerCase() === 'failed' || (rev.runningState ?? '').toLowerCase() === 'failed';
+  return (
+    (rev.provisioningState ?? '').toLowerCase() === 'failed' || (rev.runningState ?? '').toLowerCase() === 'failed'
+  );
 }
 
 /** Run one heal step. Throws only transient faults (the queue redelivers the message). */
@@ -60,11 +65,21 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
   if (task.phase === 'redeploy') {
     // A redelivered message after the write: the claim records the revision, go straight to checking.
     const claim = await deps.store.get(FIX_CLAIM_PARTITION, task.claimKey);
-    const doneRevision = claim?.value['state'] === 'done' && typeof claim.value['revisionName'] === 'string' ? claim.value['revisionName'] : undefined;
+    const doneRevision =
+      claim?.value['state'] === 'done' && typeof claim.value['revisionName'] === 'string'
+        ? claim.value['revisionName']
+        : undefined;
     let revisionName = doneRevision;
     if (revisionName === undefined) {
       const out = await guardAndWrite(
-        { type: 'redeploy-revision', status: 'planned', scope: task.appId, resourceId: task.appId, claimKey: task.claimKey, reason: `create revision ${task.revisionSuffix}` },
+        {
+          type: 'redeploy-revision',
+          status: 'planned',
+          scope: task.appId,
+          resourceId: task.appId,
+          claimKey: task.claimKey,
+          reason: `create revision ${task.revisionSuffix}`,
+        },
         { eventId: task.eventId, appId: task.appId, claimHeld: true },
         deps,
         async () => {
@@ -74,14 +89,26 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
       );
       if (out.status !== 'applied') {
         log.warn({ status: out.status, reason: out.reason }, 'redeploy not done');
-        return { status: 'still-failing', ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}), detail: `redeploy ${out.status}: ${out.reason ?? ''}` };
+        return {
+          status: 'still-failing',
+          ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}),
+          detail: `redeploy ${out.status}: ${out.reason ?? ''}`,
+        };
       }
       revisionName = typeof out.claimValue?.['revisionName'] === 'string' ? out.claimValue['revisionName'] : undefined;
     }
     if (revisionName === undefined) return { status: 'still-failing', detail: 'the new revision name is not known' };
-    await deps.scheduler.schedule({ ...task, id: `${task.id}:check1`, phase: 'check', newRevisionName: revisionName, attempt: 0 }, deps.config.healCheckDelayMs);
+    await deps.scheduler.schedule(
+      { ...task, id: `${task.id}:check1`, phase: 'check', newRevisionName: revisionName, attempt: 0 },
+      deps.config.healCheckDelayMs,
+    );
     log.info({ revisionName }, 'redeployed; heal check scheduled');
-    return { status: 'pending', revisionName, detail: `new revision ${revisionName} created; checking in ${Math.round(deps.config.healCheckDelayMs / 1000)} s`, rescheduled: true };
+    return {
+      status: 'pending',
+      revisionName,
+      detail: `new revision ${revisionName} created; checking in ${Math.round(deps.config.healCheckDelayMs / 1000)} s`,
+      rescheduled: true,
+    };
   }
 
   const revisionName = task.newRevisionName as string;
@@ -90,19 +117,38 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
   if (rev && isRevisionRunning(rev)) {
     const healedAfterMs = Math.max(0, deps.clock.now().getTime() - Date.parse(task.failedAt));
     log.info({ revisionName, healedAfterMs }, 'healed: the new revision runs');
-    await deps.store.update(FIX_CLAIM_PARTITION, task.claimKey, { state: 'done', revisionName, heal: 'healed' }).catch(() => undefined);
+    await deps.store
+      .update(FIX_CLAIM_PARTITION, task.claimKey, { state: 'done', revisionName, heal: 'healed' })
+      .catch(() => undefined);
     return { status: 'healed', revisionName, healedAfterMs, detail: `revision ${revisionName} is ${rev.runningState}` };
   }
   if (rev && isRevisionFailed(rev)) {
     log.warn({ revisionName, provisioningError: rev.provisioningError }, 'the new revision failed too');
-    return { status: 'still-failing', revisionName, detail: rev.provisioningError ?? `revision ${revisionName} is ${rev.provisioningState ?? ''}/${rev.runningState ?? ''}` };
+    return {
+      status: 'still-failing',
+      revisionName,
+      detail:
+        rev.provisioningError ?? `revision ${revisionName} is ${rev.provisioningState ?? ''}/${rev.runningState ?? ''}`,
+    };
   }
   const state = rev ? `${rev.provisioningState ?? '?'}/${rev.runningState ?? '?'}` : 'not found';
   if (attempt < deps.config.healCheckAttempts) {
-    await deps.scheduler.schedule({ ...task, id: `${task.id.replace(/:check\d+$/, '')}:check${attempt + 1}`, attempt }, deps.config.healCheckDelayMs);
-    return { status: 'pending', revisionName, detail: `revision ${revisionName} is ${state} (check ${attempt} of ${deps.config.healCheckAttempts})`, rescheduled: true };
+    await deps.scheduler.schedule(
+      { ...task, id: `${task.id.replace(/:check\d+$/, '')}:check${attempt + 1}`, attempt },
+      deps.config.healCheckDelayMs,
+    );
+    return {
+      status: 'pending',
+      revisionName,
+      detail: `revision ${revisionName} is ${state} (check ${attempt} of ${deps.config.healCheckAttempts})`,
+      rescheduled: true,
+    };
   }
-  return { status: 'still-failing', revisionName, detail: `revision ${revisionName} is still ${state} after ${attempt} checks` };
+  return {
+    status: 'still-failing',
+    revisionName,
+    detail: `revision ${revisionName} is still ${state} after ${attempt} checks`,
+  };
 }
 
 export interface ClockedRun {
@@ -123,12 +169,18 @@ export class ClockedScheduler implements HealScheduler {
   constructor(private readonly clock: { now(): Date }) {}
 
   async schedule(task: HealTask, delayMs: number): Promise<void> {
-    this.queue.push({ task: structuredClone(task), dueMs: this.clock.now().getTime() + Math.max(0, delayMs), seq: this.seq++ });
+    this.queue.push({
+      task: structuredClone(task),
+      dueMs: this.clock.now().getTime() + Math.max(0, delayMs),
+      seq: this.seq++,
+    });
   }
 
   /** Tasks waiting, in due order. */
   pending(): Array<{ task: HealTask; dueAt: string }> {
-    return [...this.queue].sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq).map((q) => ({ task: q.task, dueAt: new Date(q.dueMs).toISOString() }));
+    return [...this.queue]
+      .sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq)
+      .map((q) => ({ task: q.task, dueAt: new Date(q.dueMs).toISOString() }));
   }
 
   /**
@@ -137,7 +189,11 @@ export class ClockedScheduler implements HealScheduler {
    * `deps.scheduler` should be this scheduler (follow-ups land here). A step that throws ends that chain as
    * `still-failing` with the error (the queue would have redelivered it).
    */
-  async runDue(advance: (ms: number) => void, deps: RemediateDeps, opts: { maxSteps?: number; until?: Date } = {}): Promise<ClockedRun[]> {
+  async runDue(
+    advance: (ms: number) => void,
+    deps: RemediateDeps,
+    opts: { maxSteps?: number; until?: Date } = {},
+  ): Promise<ClockedRun[]> {
     const runs: ClockedRun[] = [];
     const maxSteps = opts.maxSteps ?? 1000;
     while (this.queue.length > 0 && runs.length < maxSteps) {
@@ -151,7 +207,10 @@ export class ClockedScheduler implements HealScheduler {
       try {
         result = await runHealTask(next.task, { ...deps, scheduler: this });
       } catch (err) {
-        result = { status: 'still-failing', detail: `heal step failed: ${err instanceof Error ? err.message : String(err)}` };
+        result = {
+          status: 'still-failing',
+          detail: `heal step failed: ${err instanceof Error ? err.message : String(err)}`,
+        };
       }
       runs.push({ task: next.task, result, at: this.clock.now().toISOString() });
     }

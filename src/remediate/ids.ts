@@ -43,7 +43,9 @@ export function createRoleAssignmentName(scope: string, roleDefinitionId: string
  * must stay within the revision name limit, so the suffix is kept short.
  */
 export function createRevisionSuffix(appId: string, failedRevisionName: string | undefined): string {
-  const h = createHash('sha256').update(`${normalizeId(appId)}|${(failedRevisionName ?? '').toLowerCase()}`, 'utf8').digest('hex');
+  const h = createHash('sha256')
+    .update(`${normalizeId(appId)}|${(failedRevisionName ?? '').toLowerCase()}`, 'utf8')
+    .digest('hex');
   return `heal-${h.slice(0, 10)}`;
 }
 

@@ -1,6 +1,12 @@
 /** Remediation: plan (pure), guardrails (pure), executor, heal task and its schedulers, deterministic ids. */
 export { planActions, selectPullRole, describeRole } from './plan';
-export { checkGuardrail, isInAllowedScopes, hasOptOutTag, findRegistryPrincipal, findAppsUsingPrincipal } from './guardrails';
+export {
+  checkGuardrail,
+  isInAllowedScopes,
+  hasOptOutTag,
+  findRegistryPrincipal,
+  findAppsUsingPrincipal,
+} from './guardrails';
 export type { GuardFacts, BudgetState, GuardDecision, GuardConfig } from './guardrails';
 export { executeActions, computeRedeployDelayMs } from './executor';
 export type { ExecuteInput } from './executor';

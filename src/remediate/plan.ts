@@ -31,8 +31,17 @@ function manual(type: Action['type'], reason: string, extra: Partial<Action> = {
 function assignPullRole(d: Diagnosis, principalId: string | undefined, note?: string): Action {
   const x = d.details;
   const role = selectPullRole(x);
-  if (!x.registryId) return manual('assign-role', 'the registry behind the image is not known: assign the pull role by hand', { roleDefinitionId: role, ...(principalId ? { principalId } : {}) });
-  if (!principalId) return manual('assign-role', `the principal of the app's registry identity is not known: assign ${describeRole(role)} on the registry by hand`, { roleDefinitionId: role, scope: x.registryId });
+  if (!x.registryId)
+    return manual('assign-role', 'the registry behind the image is not known: assign the pull role by hand', {
+      roleDefinitionId: role,
+      ...(principalId ? { principalId } : {}),
+    });
+  if (!principalId)
+    return manual(
+      'assign-role',
+      `the principal of the app's registry identity is not known: assign ${describeRole(role)} on the registry by hand`,
+      { roleDefinitionId: role, scope: x.registryId },
+    );
   return {
     type: 'assign-role',
     status: 'planned',
@@ -48,7 +57,11 @@ function assignPullRole(d: Diagnosis, principalId: string | undefined, note?: st
 
 function redeploy(d: Diagnosis, why: string): Action {
   const x = d.details;
-  if (!x.appId) return manual('redeploy-revision', 'the container app is not known: create a new revision by hand once the cause is fixed');
+  if (!x.appId)
+    return manual(
+      'redeploy-revision',
+      'the container app is not known: create a new revision by hand once the cause is fixed',
+    );
   return {
     type: 'redeploy-revision',
     status: 'planned',
@@ -68,7 +81,14 @@ export function planActions(diagnosis: Diagnosis, config: Pick<Config, 'allowedF
     case 'acr-pull/abac-role-mismatch':
       return [assignPullRole(d, x.identity?.principalId), redeploy(d, 'after the role takes effect')];
     case 'acr-pull/system-identity-on-create':
-      return [assignPullRole(d, x.identity?.principalId, 'the system identity; prefer a user-assigned identity granted before the app is created'), redeploy(d, 'after the role takes effect')];
+      return [
+        assignPullRole(
+          d,
+          x.identity?.principalId,
+          'the system identity; prefer a user-assigned identity granted before the app is created',
+        ),
+        redeploy(d, 'after the role takes effect'),
+      ];
     case 'acr-pull/arm-token-auth-disabled': {
       const enable: Action = x.registryId
         ? {
@@ -79,20 +99,30 @@ export function planActions(diagnosis: Diagnosis, config: Pick<Config, 'allowedF
             claimKey: claimKeyForArmTokenAuth(x.registryId),
             reason: 'enable the registry policy authentication-as-arm (azureADAuthenticationAsArmPolicy)',
           }
-        : manual('enable-arm-token-auth', 'the registry is not known: run `az acr config authentication-as-arm update --status enabled` on it');
+        : manual(
+            'enable-arm-token-auth',
+            'the registry is not known: run `az acr config authentication-as-arm update --status enabled` on it',
+          );
       return [enable, redeploy(d, 'after the policy is enabled')];
     }
     case 'acr-pull/role-propagating':
       return [redeploy(d, `once the role has taken effect${x.effectiveAt ? ` (${x.effectiveAt})` : ''}`)];
     case 'arm-authz/acr-pull-denied': {
       const registryId = x.registryId ?? x.deniedScope;
-      const assign = assignPullRole({ ...d, details: registryId ? { ...x, registryId } : x }, x.callerPrincipalId, 'only because a container app uses this principal for the registry');
+      const assign = assignPullRole(
+        { ...d, details: registryId ? { ...x, registryId } : x },
+        x.callerPrincipalId,
+        'only because a container app uses this principal for the registry',
+      );
       return x.appId && x.revisionName ? [assign, redeploy(d, 'after the role takes effect')] : [assign];
     }
     case 'arm-authz/missing-role':
     case 'arm-authz/wrong-scope': {
       const role = x.recommendedRole;
-      const wrong = d.kind === 'arm-authz/wrong-scope' && x.wrongScopeAssignment ? `; the existing assignment ${x.wrongScopeAssignment.assignmentId} sits at ${x.wrongScopeAssignment.scope}, which does not cover it` : '';
+      const wrong =
+        d.kind === 'arm-authz/wrong-scope' && x.wrongScopeAssignment
+          ? `; the existing assignment ${x.wrongScopeAssignment.assignmentId} sits at ${x.wrongScopeAssignment.scope}, which does not cover it`
+          : '';
       const a: Action = {
         type: 'assign-role',
         status: 'manual',

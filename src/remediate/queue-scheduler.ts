@@ -44,7 +44,15 @@ export function decodeHealMessage(message: unknown): HealTask {
     v = JSON.parse(s.startsWith('{') ? s : Buffer.from(s, 'base64').toString('utf8'));
   }
   const t = v as Partial<HealTask> | null;
-  if (!t || typeof t !== 'object' || typeof t.id !== 'string' || typeof t.appId !== 'string' || typeof t.claimKey !== 'string' || typeof t.revisionSuffix !== 'string' || (t.phase !== 'redeploy' && t.phase !== 'check')) {
+  if (
+    !t ||
+    typeof t !== 'object' ||
+    typeof t.id !== 'string' ||
+    typeof t.appId !== 'string' ||
+    typeof t.claimKey !== 'string' ||
+    typeof t.revisionSuffix !== 'string' ||
+    (t.phase !== 'redeploy' && t.phase !== 'check')
+  ) {
     throw new TypeError('not a heal task message');
   }
   return t as HealTask;
@@ -66,14 +74,24 @@ export async function createHealScheduler(
       return new QueueHealScheduler(new QueueClient(config.storage.connectionString, config.healQueue));
     case 'account-url': {
       const { DefaultAzureCredential } = await import('@azure/identity');
-      const credential = opts.credential ?? new DefaultAzureCredential(config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {});
-      return new QueueHealScheduler(new QueueClient(`${toQueueServiceUrl(config.storage.accountUrl)}/${config.healQueue}`, credential));
+      const credential =
+        opts.credential ??
+        new DefaultAzureCredential(config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {});
+      return new QueueHealScheduler(
+        new QueueClient(`${toQueueServiceUrl(config.storage.accountUrl)}/${config.healQueue}`, credential),
+      );
     }
     case 'memory':
-      log.warn({ queue: config.healQueue }, 'no storage configured: redeploys after a wait and heal checks cannot be scheduled and are skipped');
+      log.warn(
+        { queue: config.healQueue },
+        'no storage configured: redeploys after a wait and heal checks cannot be scheduled and are skipped',
+      );
       return {
         async schedule(task: HealTask, delayMs: number): Promise<void> {
-          log.warn({ eventId: task.eventId, appId: task.appId, phase: task.phase, delayMs }, 'heal step NOT scheduled (no storage queue configured)');
+          log.warn(
+            { eventId: task.eventId, appId: task.appId, phase: task.phase, delayMs },
+            'heal step NOT scheduled (no storage queue configured)',
+          );
         },
       };
     default: {

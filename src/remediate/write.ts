@@ -54,7 +54,8 @@ export async function gatherGuardFacts(action: Action, appId: string | undefined
   const appTarget = action.type === 'redeploy-revision' ? (action.resourceId ?? appId) : appId;
   const rawRegistry = action.type === 'redeploy-revision' ? undefined : (action.resourceId ?? action.scope);
   // Only ever read a registry id as a registry (a scope such as a resource group is simply "no registry").
-  const registryTarget = rawRegistry && sameType(rawRegistry, 'Microsoft.ContainerRegistry/registries') ? rawRegistry : undefined;
+  const registryTarget =
+    rawRegistry && sameType(rawRegistry, 'Microsoft.ContainerRegistry/registries') ? rawRegistry : undefined;
   const [app, registry] = await Promise.all([
     appTarget ? readOrUndefined<ContainerAppInfo>(arm.getContainerApp(appTarget)) : Promise.resolve(undefined),
     registryTarget ? readOrUndefined<RegistryInfo>(arm.getRegistry(registryTarget)) : Promise.resolve(undefined),
@@ -62,7 +63,13 @@ export async function gatherGuardFacts(action: Action, appId: string | undefined
   return { ...(app ? { app } : {}), ...(registry ? { registry } : {}), apps: app ? [app] : [] };
 }
 
-export async function recordAudit(deps: Pick<RemediateDeps, 'store' | 'clock' | 'config' | 'log'>, ctx: WriteContext, stage: string, action: Action, detail: Record<string, Json> = {}): Promise<void> {
+export async function recordAudit(
+  deps: Pick<RemediateDeps, 'store' | 'clock' | 'config' | 'log'>,
+  ctx: WriteContext,
+  stage: string,
+  action: Action,
+  detail: Record<string, Json> = {},
+): Promise<void> {
   const at = deps.clock.now().toISOString();
   try {
     await deps.store.appendAudit({
@@ -70,14 +77,17 @@ export async function recordAudit(deps: Pick<RemediateDeps, 'store' | 'clock' | 
       at,
       eventId: ctx.eventId,
       ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-      ...(action.resourceId ?? action.scope ? { resourceId: (action.resourceId ?? action.scope) as string } : {}),
+      ...((action.resourceId ?? action.scope) ? { resourceId: (action.resourceId ?? action.scope) as string } : {}),
       mode: deps.config.mode,
       stage,
       status: action.status,
       detail: { action: JSON.parse(JSON.stringify(action)) as Json, ...detail },
     });
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), eventId: ctx.eventId }, 'audit record could not be written');
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), eventId: ctx.eventId },
+      'audit record could not be written',
+    );
     if (isTransientError(err)) throw err;
   }
 }
@@ -91,12 +101,24 @@ function stopped(action: Action, d: Exclude<GuardDecision, { allowed: true }>): 
  * Throws a transient RemediatorError (after releasing the claim and the budget unit) when the write failed in a way
  * worth retrying; a permanent failure resolves as `failed`.
  */
-export async function guardAndWrite(action: Action, ctx: WriteContext, deps: RemediateDeps, write: () => Promise<WriteDone>): Promise<WriteOutcome> {
+export async function guardAndWrite(
+  action: Action,
+  ctx: WriteContext,
+  deps: RemediateDeps,
+  write: () => Promise<WriteDone>,
+): Promise<WriteOutcome> {
   const log = deps.log.child({ action: action.type, claimKey: action.claimKey });
   const facts = await gatherGuardFacts(action, ctx.appId, deps.arm);
   const seen = {
     app: facts.app ? ({ id: facts.app.id, tags: facts.app.tags } as unknown as Json) : null,
-    registry: facts.registry ? ({ id: facts.registry.id, tags: facts.registry.tags, roleAssignmentMode: facts.registry.roleAssignmentMode ?? null, armTokenAuth: facts.registry.armTokenAuth ?? null } as unknown as Json) : null,
+    registry: facts.registry
+      ? ({
+          id: facts.registry.id,
+          tags: facts.registry.tags,
+          roleAssignmentMode: facts.registry.roleAssignmentMode ?? null,
+          armTokenAuth: facts.registry.armTokenAuth ?? null,
+        } as unknown as Json)
+      : null,
   };
   const hourKey = createBudgetHourKey(deps.clock.now());
   const used = await deps.store.readCounter(BUDGET_PARTITION, hourKey);
@@ -109,15 +131,27 @@ export async function guardAndWrite(action: Action, ctx: WriteContext, deps: Rem
   }
   const claimKey = action.claimKey ?? `${action.type}|${action.resourceId ?? action.scope ?? ''}`;
   if (!ctx.claimHeld) {
-    const won = await deps.store.claim(FIX_CLAIM_PARTITION, claimKey, { eventId: ctx.eventId, state: 'claimed', at: deps.clock.now().toISOString() });
+    const won = await deps.store.claim(FIX_CLAIM_PARTITION, claimKey, {
+      eventId: ctx.eventId,
+      state: 'claimed',
+      at: deps.clock.now().toISOString(),
+    });
     if (!won) {
       const owner = await deps.store.get(FIX_CLAIM_PARTITION, claimKey);
       const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another delivery';
       const state = owner?.value['state'];
       const out: Action =
         state === 'failed'
-          ? { ...action, status: 'failed', reason: `an earlier attempt by event ${ownerEvent} failed (claim ${claimKey}): ${String(owner?.value['reason'] ?? '')}` }
-          : { ...action, status: 'applied', reason: `already ${state === 'done' ? 'applied' : state === 'scheduled' ? 'scheduled' : 'being applied'} by another delivery (event ${ownerEvent}, claim ${claimKey})` };
+          ? {
+              ...action,
+              status: 'failed',
+              reason: `an earlier attempt by event ${ownerEvent} failed (claim ${claimKey}): ${typeof owner?.value['reason'] === 'string' ? owner.value['reason'] : ''}`,
+            }
+          : {
+              ...action,
+              status: 'applied',
+              reason: `already ${state === 'done' ? 'applied' : state === 'scheduled' ? 'scheduled' : 'being applied'} by another delivery (event ${ownerEvent}, claim ${claimKey})`,
+            };
       log.info({ ownerEvent, state }, 'unit of work claimed by another delivery');
       await recordAudit(deps, ctx, 'action', out, { seen, claim: 'lost' });
       return out;
@@ -140,8 +174,18 @@ export async function guardAndWrite(action: Action, ctx: WriteContext, deps: Rem
   }
   try {
     const done = await write();
-    await deps.store.update(FIX_CLAIM_PARTITION, claimKey, { eventId: ctx.eventId, state: 'done', at: deps.clock.now().toISOString(), ...(done.claimValue ?? {}) });
-    const out: WriteOutcome = { ...action, status: 'applied', reason: done.reason, ...(done.claimValue ? { claimValue: done.claimValue } : {}) };
+    await deps.store.update(FIX_CLAIM_PARTITION, claimKey, {
+      eventId: ctx.eventId,
+      state: 'done',
+      at: deps.clock.now().toISOString(),
+      ...(done.claimValue ?? {}),
+    });
+    const out: WriteOutcome = {
+      ...action,
+      status: 'applied',
+      reason: done.reason,
+      ...(done.claimValue ? { claimValue: done.claimValue } : {}),
+    };
     log.info({ reason: done.reason }, 'fix applied');
     await recordAudit(deps, ctx, 'action', { ...action, status: 'applied', reason: done.reason }, { seen });
     return out;
@@ -151,10 +195,26 @@ export async function guardAndWrite(action: Action, ctx: WriteContext, deps: Rem
     if (isTransientError(err)) {
       await releaseClaim();
       log.warn({ err: message }, 'transient failure writing a fix; claim released for the retry');
-      await recordAudit(deps, ctx, 'action', { ...action, status: 'failed', reason: `transient: ${message}` }, { seen, retry: true }).catch(() => undefined);
-      throw new RemediatorError('fix-write-transient', `${action.type} failed transiently: ${message}`, { cause: err, transient: true });
+      await recordAudit(
+        deps,
+        ctx,
+        'action',
+        { ...action, status: 'failed', reason: `transient: ${message}` },
+        { seen, retry: true },
+      ).catch(() => undefined);
+      throw new RemediatorError('fix-write-transient', `${action.type} failed transiently: ${message}`, {
+        cause: err,
+        transient: true,
+      });
     }
-    await deps.store.update(FIX_CLAIM_PARTITION, claimKey, { eventId: ctx.eventId, state: 'failed', reason: message, at: deps.clock.now().toISOString() }).catch(() => undefined);
+    await deps.store
+      .update(FIX_CLAIM_PARTITION, claimKey, {
+        eventId: ctx.eventId,
+        state: 'failed',
+        reason: message,
+        at: deps.clock.now().toISOString(),
+      })
+      .catch(() => undefined);
     const out: Action = { ...action, status: 'failed', reason: message };
     log.error({ err: message }, 'fix failed');
     await recordAudit(deps, ctx, 'action', out, { seen });

@@ -26,13 +26,22 @@ export class MemoryStore implements StateStore {
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? { now: () => new Date() };
-    opts.log?.warn({ store: 'memory' }, 'using the in-memory state store: claims, budget and audit are NOT shared between instances (single instance only)');
+    opts.log?.warn(
+      { store: 'memory' },
+      'using the in-memory state store: claims, budget and audit are NOT shared between instances (single instance only)',
+    );
   }
 
   async claim(partition: string, key: string, value: Record<string, Json>): Promise<boolean> {
     const id = k(partition, key);
     if (this.records.has(id)) return false;
-    this.records.set(id, { partition, key, value: clone(value), createdAt: this.clock.now().toISOString(), etag: String(++this.etagSeq) });
+    this.records.set(id, {
+      partition,
+      key,
+      value: clone(value),
+      createdAt: this.clock.now().toISOString(),
+      etag: String(++this.etagSeq),
+    });
     return true;
   }
 
@@ -67,7 +76,12 @@ export class MemoryStore implements StateStore {
     this.audit.push(clone(record));
   }
 
-  async listAudit(query?: { since?: Date; limit?: number; resourceId?: string; eventId?: string }): Promise<AuditRecord[]> {
+  async listAudit(query?: {
+    since?: Date;
+    limit?: number;
+    resourceId?: string;
+    eventId?: string;
+  }): Promise<AuditRecord[]> {
     return selectAudit(this.audit, query).map(clone);
   }
 
@@ -76,7 +90,9 @@ export class MemoryStore implements StateStore {
   }
 
   async listOutbox(dueBefore: Date, limit?: number): Promise<OutboxItem[]> {
-    const due = [...this.outbox.values()].filter((i) => Date.parse(i.dueAt) <= dueBefore.getTime()).sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+    const due = [...this.outbox.values()]
+      .filter((i) => Date.parse(i.dueAt) <= dueBefore.getTime())
+      .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
     return (limit === undefined ? due : due.slice(0, limit)).map(clone);
   }
 

@@ -12,9 +12,7 @@ import { getErrorStatus } from '../errors';
 import type { AuditRecord, ClaimRecord, Json, OutboxItem, StateStore } from './port';
 import { auditDayOf, decodeTableKey, encodeTableKey, selectAudit } from './keys';
 
-export type TableStoreConnection =
-  | { connectionString: string }
-  | { accountUrl: string; credential: TokenCredential };
+export type TableStoreConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
 
 export interface TableStoreOptions {
   connection: TableStoreConnection;
@@ -40,14 +38,24 @@ function tableEndpointOf(connectionString: string): string {
   return m?.[1]?.trim() ?? '';
 }
 
-function makeClient(conn: TableStoreConnection, table: string, retryOptions: TableStoreOptions['retryOptions']): { client: TableClient; endpointKey: string } {
+function makeClient(
+  conn: TableStoreConnection,
+  table: string,
+  retryOptions: TableStoreOptions['retryOptions'],
+): { client: TableClient; endpointKey: string } {
   const base: TableServiceClientOptions = retryOptions ? { retryOptions } : {};
   if ('connectionString' in conn) {
     const endpoint = tableEndpointOf(conn.connectionString);
-    const client = TableClient.fromConnectionString(conn.connectionString, table, { ...base, allowInsecureConnection: isLoopbackHttp(endpoint) });
+    const client = TableClient.fromConnectionString(conn.connectionString, table, {
+      ...base,
+      allowInsecureConnection: isLoopbackHttp(endpoint),
+    });
     return { client, endpointKey: `${endpoint || 'cs'}|${table}` };
   }
-  const client = new TableClient(conn.accountUrl, table, conn.credential, { ...base, allowInsecureConnection: isLoopbackHttp(conn.accountUrl) });
+  const client = new TableClient(conn.accountUrl, table, conn.credential, {
+    ...base,
+    allowInsecureConnection: isLoopbackHttp(conn.accountUrl),
+  });
   return { client, endpointKey: `${conn.accountUrl}|${table}` };
 }
 
@@ -136,7 +144,11 @@ export class TableStore implements StateStore {
   async update(partition: string, key: string, value: Record<string, Json>): Promise<void> {
     await this.init();
     // Merge with If-Match '*': fails with 404 when the record does not exist (no silent resurrection of a released claim).
-    await this.claims.updateEntity({ partitionKey: encodeTableKey(partition), rowKey: encodeTableKey(key), value: JSON.stringify(value) }, 'Merge', { etag: '*' });
+    await this.claims.updateEntity(
+      { partitionKey: encodeTableKey(partition), rowKey: encodeTableKey(key), value: JSON.stringify(value) },
+      'Merge',
+      { etag: '*' },
+    );
   }
 
   async release(partition: string, key: string): Promise<void> {
@@ -165,7 +177,9 @@ export class TableStore implements StateStore {
           return by;
         }
         const next = Number(current['count'] ?? 0) + by;
-        await this.claims.updateEntity({ partitionKey: pk, rowKey: rk, count: next }, 'Replace', { etag: current.etag ?? '*' });
+        await this.claims.updateEntity({ partitionKey: pk, rowKey: rk, count: next }, 'Replace', {
+          etag: current.etag ?? '*',
+        });
         return next;
       } catch (err) {
         const s = getErrorStatus(err);
@@ -174,13 +188,18 @@ export class TableStore implements StateStore {
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5 * Math.min(attempt, 10))));
       }
     }
-    throw new Error(`counter ${partition}/${key}: gave up after ${this.maxCounterAttempts} concurrent update conflicts`);
+    throw new Error(
+      `counter ${partition}/${key}: gave up after ${this.maxCounterAttempts} concurrent update conflicts`,
+    );
   }
 
   async readCounter(partition: string, key: string): Promise<number> {
     await this.init();
     try {
-      const e = await this.claims.getEntity<Record<string, unknown>>(encodeTableKey(`${COUNTER_PREFIX}${partition}`), encodeTableKey(key));
+      const e = await this.claims.getEntity<Record<string, unknown>>(
+        encodeTableKey(`${COUNTER_PREFIX}${partition}`),
+        encodeTableKey(key),
+      );
       return Number(e['count'] ?? 0);
     } catch (err) {
       if (getErrorStatus(err) === 404) return 0;
@@ -213,13 +232,17 @@ export class TableStore implements StateStore {
     }
   }
 
-  async listAudit(query: { since?: Date; limit?: number; resourceId?: string; eventId?: string } = {}): Promise<AuditRecord[]> {
+  async listAudit(
+    query: { since?: Date; limit?: number; resourceId?: string; eventId?: string } = {},
+  ): Promise<AuditRecord[]> {
     await this.init();
     const filters: string[] = [];
     if (query.since) filters.push(odata`PartitionKey ge ${auditDayOf(query.since.toISOString())}`);
     if (query.eventId !== undefined) filters.push(odata`eventId eq ${query.eventId}`);
     const records: AuditRecord[] = [];
-    const iter = this.audit.listEntities<Record<string, unknown>>(filters.length ? { queryOptions: { filter: filters.join(' and ') } } : {});
+    const iter = this.audit.listEntities<Record<string, unknown>>(
+      filters.length ? { queryOptions: { filter: filters.join(' and ') } } : {},
+    );
     for await (const e of iter) {
       const r = parseJson<AuditRecord | undefined>(e['record'], undefined);
       if (r !== undefined) records.push(r);
@@ -230,7 +253,12 @@ export class TableStore implements StateStore {
   async putOutbox(item: OutboxItem): Promise<void> {
     await this.init();
     await this.claims.upsertEntity(
-      { partitionKey: OUTBOX_PARTITION, rowKey: encodeTableKey(item.id), dueAt: item.dueAt, item: JSON.stringify(item) },
+      {
+        partitionKey: OUTBOX_PARTITION,
+        rowKey: encodeTableKey(item.id),
+        dueAt: item.dueAt,
+        item: JSON.stringify(item),
+      },
       'Replace',
     );
   }
@@ -238,7 +266,9 @@ export class TableStore implements StateStore {
   async listOutbox(dueBefore: Date, limit?: number): Promise<OutboxItem[]> {
     await this.init();
     const items: OutboxItem[] = [];
-    const iter = this.claims.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${OUTBOX_PARTITION}` } });
+    const iter = this.claims.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${OUTBOX_PARTITION}` },
+    });
     for await (const e of iter) {
       const it = parseJson<OutboxItem | undefined>(e['item'], undefined);
       if (it !== undefined && Date.parse(it.dueAt) <= dueBefore.getTime()) items.push(it);

@@ -32,9 +32,17 @@ const rec = (i: number, over: Partial<AuditRecord> = {}): AuditRecord => ({
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  const store = await createStore(loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString }), { warn: () => undefined });
+  const store = await createStore(loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString }), {
+    warn: () => undefined,
+  });
   for (const i of [1, 2, 3]) await store.appendAudit(rec(i));
-  await store.appendAudit(rec(4, { resourceId: '/subscriptions/s1/resourceGroups/other/providers/Microsoft.App/containerApps/api', status: 'blocked', detail: { action: { type: 'redeploy-revision', reason: 'budget exhausted' } } }));
+  await store.appendAudit(
+    rec(4, {
+      resourceId: '/subscriptions/s1/resourceGroups/other/providers/Microsoft.App/containerApps/api',
+      status: 'blocked',
+      detail: { action: { type: 'redeploy-revision', reason: 'budget exhausted' } },
+    }),
+  );
 });
 afterAll(async () => {
   await azurite?.stop();
@@ -54,15 +62,29 @@ describe('remediator audit', () => {
 
   it('filters by --resource, --event, --since, --limit; --json is one document', async () => {
     const c = capture();
-    expect(await runAuditCommand(['--resource', app.toUpperCase(), '--limit', '2', '--json'], { stdout: c.out, stderr: c.err, env: env() })).toBe(0);
+    expect(
+      await runAuditCommand(['--resource', app.toUpperCase(), '--limit', '2', '--json'], {
+        stdout: c.out,
+        stderr: c.err,
+        env: env(),
+      }),
+    ).toBe(0);
     const doc = JSON.parse(c.text()) as { records: AuditRecord[] };
     expect(doc.records.map((r) => r.eventId)).toEqual(['e2', 'e3']);
     const d = capture();
     await runAuditCommand(['--event', 'e1', '--json'], { stdout: d.out, stderr: d.err, env: env() });
     expect((JSON.parse(d.text()) as { records: AuditRecord[] }).records.map((r) => r.eventId)).toEqual(['e1']);
     const s = capture();
-    await runAuditCommand(['--since', '3m', '--json'], { stdout: s.out, stderr: s.err, env: env() }, { now: () => new Date('2026-11-21T10:05:00Z') });
-    expect((JSON.parse(s.text()) as { records: AuditRecord[] }).records.map((r) => r.eventId)).toEqual(['e2', 'e3', 'e4']);
+    await runAuditCommand(
+      ['--since', '3m', '--json'],
+      { stdout: s.out, stderr: s.err, env: env() },
+      { now: () => new Date('2026-11-21T10:05:00Z') },
+    );
+    expect((JSON.parse(s.text()) as { records: AuditRecord[] }).records.map((r) => r.eventId)).toEqual([
+      'e2',
+      'e3',
+      'e4',
+    ]);
   });
 
   it('usage errors and a missing store exit 2 with a message', async () => {

@@ -28,7 +28,9 @@ function forkChild(config: object): Promise<{ go(): void; done: Promise<ChildRes
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<ChildResult>((res, rej) => {
-      child.on('exit', (code) => (result ? res(result) : rej(new Error(`child exited ${code}: ${stderr.slice(-2000)}`))));
+      child.on('exit', (code) =>
+        result ? res(result) : rej(new Error(`child exited ${code}: ${stderr.slice(-2000)}`)),
+      );
     });
     child.on('message', (m) => {
       if (m === 'ready') ready({ go: () => child.send('go'), done });
@@ -42,14 +44,24 @@ function forkChild(config: object): Promise<{ go(): void; done: Promise<ChildRes
 let emu: TestEmulator;
 let azurite: RunningAzurite;
 beforeAll(async () => {
-  [emu, azurite] = await Promise.all([startTestEmulator(readWorld('missing-role'), { propagationDelayMs: 0 }), startAzurite()]);
+  [emu, azurite] = await Promise.all([
+    startTestEmulator(readWorld('missing-role'), { propagationDelayMs: 0 }),
+    startAzurite(),
+  ]);
 });
 afterAll(async () => {
   await Promise.allSettled([emu?.stop(), azurite?.stop()]);
 });
 
 it('3 processes x 6 concurrent deliveries of one failure → one role assignment, one redeploy', async () => {
-  const base = { endpoint: emu.endpoint, caPath: emu.caPath, connectionString: azurite.connectionString, eventPath: resolve(WORLDS, 'missing-role.event.json'), now: emu.clock.now().toISOString(), deliveries: 6 };
+  const base = {
+    endpoint: emu.endpoint,
+    caPath: emu.caPath,
+    connectionString: azurite.connectionString,
+    eventPath: resolve(WORLDS, 'missing-role.event.json'),
+    now: emu.clock.now().toISOString(),
+    deliveries: 6,
+  };
   const ready = await Promise.all([0, 1, 2].map((instance) => forkChild({ ...base, instance })));
   expect(emu.requestLog.filter((r) => r.write)).toEqual([]); // everyone has diagnosed; nobody has written yet
   for (const c of ready) c.go();
@@ -57,7 +69,9 @@ it('3 processes x 6 concurrent deliveries of one failure → one role assignment
   for (const c of children) expect(c.error).toBeUndefined();
   const writes = emu.requestLog.filter((r) => r.write);
   const roleWrites = writes.filter((w) => w.method === 'PUT' && /roleAssignments\//i.test(w.path));
-  const appWrites = writes.filter((w) => (w.method === 'PATCH' || w.method === 'PUT') && /containerApps\/[^/]+$/i.test(w.path));
+  const appWrites = writes.filter(
+    (w) => (w.method === 'PATCH' || w.method === 'PUT') && /containerApps\/[^/]+$/i.test(w.path),
+  );
   expect(roleWrites).toHaveLength(1);
   expect(appWrites).toHaveLength(1);
   expect(writes).toHaveLength(2);
@@ -66,9 +80,15 @@ it('3 processes x 6 concurrent deliveries of one failure → one role assignment
   // every delivery ended in a clear status; exactly one of them wrote the assignment
   const assigned = all.flatMap((r) => r.actions).filter((a) => a.type === 'assign-role');
   expect(assigned.filter((a) => /^assigned AcrPull/.test(a.reason))).toHaveLength(1);
-  expect(all.flatMap((r) => r.actions).every((a) => ['applied', 'planned', 'blocked', 'manual'].includes(a.status))).toBe(true);
+  expect(
+    all.flatMap((r) => r.actions).every((a) => ['applied', 'planned', 'blocked', 'manual'].includes(a.status)),
+  ).toBe(true);
   // the app runs afterwards
   const apps = await emu.containerApps.containerApps.get('web-rg', 'web');
-  const latest = await emu.containerApps.containerAppsRevisions.getRevision('web-rg', 'web', apps.latestRevisionName as string);
+  const latest = await emu.containerApps.containerAppsRevisions.getRevision(
+    'web-rg',
+    'web',
+    apps.latestRevisionName as string,
+  );
   expect(latest.runningState).toBe('Running');
 });

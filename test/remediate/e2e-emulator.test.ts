@@ -9,8 +9,10 @@ import { readWorld, startE2E, type E2E } from './e2e-helpers';
 jest.setTimeout(20_000);
 
 const ALL_FIXES = { REMEDIATOR_ALLOWED_FIX_TYPES: 'assign-role,redeploy-revision,enable-arm-token-auth' };
-const isRoleAssignmentPut = (w: { method: string; path: string }) => w.method === 'PUT' && /\/providers\/Microsoft\.Authorization\/roleAssignments\//i.test(w.path);
-const isAppWrite = (w: { method: string; path: string }) => (w.method === 'PATCH' || w.method === 'PUT') && /\/providers\/Microsoft\.App\/containerApps\/[^/]+$/i.test(w.path);
+const isRoleAssignmentPut = (w: { method: string; path: string }) =>
+  w.method === 'PUT' && /\/providers\/Microsoft\.Authorization\/roleAssignments\//i.test(w.path);
+const isAppWrite = (w: { method: string; path: string }) =>
+  (w.method === 'PATCH' || w.method === 'PUT') && /\/providers\/Microsoft\.App\/containerApps\/[^/]+$/i.test(w.path);
 
 let t: E2E | undefined;
 afterEach(async () => {
@@ -81,38 +83,71 @@ describe('each fixable kind heals end to end in auto-fix', () => {
     t = await startE2E('arm-authz-acr-pull-denied');
     const { result, diagnosis } = await t.run();
     expect(diagnosis.kind).toBe('arm-authz/acr-pull-denied');
-    expect(result.actions[0]).toMatchObject({ type: 'assign-role', status: 'applied', principalId: diagnosis.details.callerPrincipalId });
+    expect(result.actions[0]).toMatchObject({
+      type: 'assign-role',
+      status: 'applied',
+      principalId: diagnosis.details.callerPrincipalId,
+    });
     expect(t.writes().filter(isRoleAssignmentPut)).toHaveLength(1);
     await t.settle();
     t.emu.clock.advance(t.deps.config.propagationWindowMs);
     const app = await t.deps.arm.getContainerApp(diagnosis.details.appId as string);
-    expect(t.emu.canPull(diagnosis.details.callerPrincipalId, app?.containers[0]?.image as string)).toEqual({ ok: true });
+    expect(t.emu.canPull(diagnosis.details.callerPrincipalId, app?.containers[0]?.image as string)).toEqual({
+      ok: true,
+    });
   });
 });
 
 describe('dry-run', () => {
-  it.each(['missing-role', 'arm-token-auth-disabled', 'role-propagating', 'arm-authz-acr-pull-denied'])('%s: zero writes reach ARM, fixes are planned', async (world) => {
-    t = await startE2E(world, { REMEDIATOR_MODE: 'dry-run', ...ALL_FIXES });
-    const { result } = await t.run();
-    expect(result.actions.length).toBeGreaterThan(0);
-    expect(result.actions.every((a) => a.status === 'planned')).toBe(true);
-    await t.settle();
-    expect(t.writes()).toEqual([]);
-    expect(t.emu.requestLog.filter((r) => r.method !== 'GET')).toEqual([]);
-  });
+  it.each(['missing-role', 'arm-token-auth-disabled', 'role-propagating', 'arm-authz-acr-pull-denied'])(
+    '%s: zero writes reach ARM, fixes are planned',
+    async (world) => {
+      t = await startE2E(world, { REMEDIATOR_MODE: 'dry-run', ...ALL_FIXES });
+      const { result } = await t.run();
+      expect(result.actions.length).toBeGreaterThan(0);
+      expect(result.actions.every((a) => a.status === 'planned')).toBe(true);
+      await t.settle();
+      expect(t.writes()).toEqual([]);
+      expect(t.emu.requestLog.filter((r) => r.method !== 'GET')).toEqual([]);
+    },
+  );
 });
 
 describe('guardrails against real ARM state (zero writes when blocked)', () => {
   const tag = (world: ReturnType<typeof readWorld>, type: string, tags: Record<string, string>) => ({
     ...world,
-    resources: world.resources.map((r) => (r.type === type ? { ...r, tags: { ...((r['tags'] as Record<string, string>) ?? {}), ...tags } } : r)),
+    resources: world.resources.map((r) =>
+      r.type === type ? { ...r, tags: { ...((r['tags'] as Record<string, string>) ?? {}), ...tags } } : r,
+    ),
   });
 
-  it.each<[string, Record<string, string>, ((w: ReturnType<typeof readWorld>) => ReturnType<typeof readWorld>) | undefined, RegExp]>([
+  it.each<
+    [
+      string,
+      Record<string, string>,
+      ((w: ReturnType<typeof readWorld>) => ReturnType<typeof readWorld>) | undefined,
+      RegExp,
+    ]
+  >([
     ['fix type not allowed', { REMEDIATOR_ALLOWED_FIX_TYPES: 'none' }, undefined, /not allowed/],
-    ['scope not allowed', { REMEDIATOR_ALLOWED_SCOPES: '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9' }, undefined, /outside the allowed scopes/],
-    ['opt-out tag on the app', {}, (w) => tag(w, 'Microsoft.App/containerApps', { 'remediator:disable': 'true' }), /container app web carries the opt-out tag/],
-    ['opt-out tag on the registry', {}, (w) => tag(w, 'Microsoft.ContainerRegistry/registries', { 'remediator:disable': 'true' }), /registry acmeacr carries the opt-out tag/],
+    [
+      'scope not allowed',
+      { REMEDIATOR_ALLOWED_SCOPES: '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9' },
+      undefined,
+      /outside the allowed scopes/,
+    ],
+    [
+      'opt-out tag on the app',
+      {},
+      (w) => tag(w, 'Microsoft.App/containerApps', { 'remediator:disable': 'true' }),
+      /container app web carries the opt-out tag/,
+    ],
+    [
+      'opt-out tag on the registry',
+      {},
+      (w) => tag(w, 'Microsoft.ContainerRegistry/registries', { 'remediator:disable': 'true' }),
+      /registry acmeacr carries the opt-out tag/,
+    ],
     ['budget of zero', { REMEDIATOR_FIX_BUDGET_PER_HOUR: '0' }, undefined, /budget exhausted/],
   ])('%s', async (_name, env, edit, reason) => {
     const world = readWorld('missing-role');
@@ -129,12 +164,37 @@ describe('guardrails against real ARM state (zero writes when blocked)', () => {
     t = await startE2E('missing-role');
     const diagnosis = await t.diagnose();
     const registryId = diagnosis.details.registryId as string;
-    const good: Action = { type: 'assign-role', status: 'planned', scope: registryId, resourceId: registryId, principalId: diagnosis.details.identity?.principalId as string, principalType: 'ServicePrincipal', roleDefinitionId: ROLE_IDS.acrPull };
+    const good: Action = {
+      type: 'assign-role',
+      status: 'planned',
+      scope: registryId,
+      resourceId: registryId,
+      principalId: diagnosis.details.identity?.principalId as string,
+      principalType: 'ServicePrincipal',
+      roleDefinitionId: ROLE_IDS.acrPull,
+    };
     const tampered: Array<[Action, string, RegExp]> = [
       [{ ...good, roleDefinitionId: ROLE_IDS.rbacAdministrator, claimKey: 'k1' }, 'manual', /only ever assigns/],
-      [{ ...good, principalId: '00000000-0000-0000-0000-00000000beef', claimKey: 'k2' }, 'blocked', /no container app in scope uses principal/],
-      [{ ...good, scope: registryId.replace(/\/providers\/.*$/, ''), claimKey: 'k3' }, 'blocked', /registry's own scope/],
-      [{ ...good, resourceId: undefined as unknown as string, scope: registryId.replace(/\/providers\/.*$/, ''), claimKey: 'k4' }, 'blocked', /registry could not be read/],
+      [
+        { ...good, principalId: '00000000-0000-0000-0000-00000000beef', claimKey: 'k2' },
+        'blocked',
+        /no container app in scope uses principal/,
+      ],
+      [
+        { ...good, scope: registryId.replace(/\/providers\/.*$/, ''), claimKey: 'k3' },
+        'blocked',
+        /registry's own scope/,
+      ],
+      [
+        {
+          ...good,
+          resourceId: undefined as unknown as string,
+          scope: registryId.replace(/\/providers\/.*$/, ''),
+          claimKey: 'k4',
+        },
+        'blocked',
+        /registry could not be read/,
+      ],
     ];
     for (const [action, status, reason] of tampered) {
       const res = await executeActions({ event: t.event, diagnosis, actions: [action] }, t.deps);
@@ -153,16 +213,23 @@ describe('idempotency', () => {
     const principalId = diagnosis.details.identity?.principalId as string;
     const sub = /\/subscriptions\/([^/]+)/.exec(registryId)?.[1] as string;
     // someone else creates the same assignment under a random GUID between diagnosis and fix
-    await t.emu.clientsFor(sub).authorization.roleAssignments.create(registryId, '0f0f0f0f-1111-4222-8333-444455556666', {
-      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${ROLE_IDS.acrPull}`,
-      principalId,
-      principalType: 'ServicePrincipal',
-    });
+    await t.emu
+      .clientsFor(sub)
+      .authorization.roleAssignments.create(registryId, '0f0f0f0f-1111-4222-8333-444455556666', {
+        roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${ROLE_IDS.acrPull}`,
+        principalId,
+        principalType: 'ServicePrincipal',
+      });
     t.emu.clearRequestLog();
     const { result } = await t.run(diagnosis);
     expect(result.actions[0]).toMatchObject({ type: 'assign-role', status: 'applied' });
     expect(result.actions[0]?.reason).toMatch(/RoleAssignmentExists/);
-    expect(t.writes().filter(isRoleAssignmentPut).map((w) => w.status)).toEqual([409]);
+    expect(
+      t
+        .writes()
+        .filter(isRoleAssignmentPut)
+        .map((w) => w.status),
+    ).toEqual([409]);
     const runs = await t.settle();
     expect(runs[runs.length - 1]?.result.status).toBe('healed');
   });
@@ -173,7 +240,10 @@ describe('idempotency', () => {
     const first = await t.run(d);
     const second = await t.run(d);
     expect(first.result.actions.map((a) => a.status)).toEqual(['applied', 'applied']);
-    expect(second.result.actions.map((a) => a.reason)).toEqual([expect.stringMatching(/already applied by another delivery/), expect.stringMatching(/already scheduled by another delivery/)]);
+    expect(second.result.actions.map((a) => a.reason)).toEqual([
+      expect.stringMatching(/already applied by another delivery/),
+      expect.stringMatching(/already scheduled by another delivery/),
+    ]);
     await t.settle();
     expect(t.writes().filter(isRoleAssignmentPut)).toHaveLength(1);
     expect(t.writes().filter(isAppWrite)).toHaveLength(1);

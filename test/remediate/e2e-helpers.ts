@@ -38,13 +38,34 @@ export interface E2E {
   stop(): Promise<void>;
 }
 
-export async function startE2E(name: string, env: Record<string, string> = {}, opts: { world?: World; store?: StateStore; propagationDelayMs?: number } = {}): Promise<E2E> {
-  const emu = await startTestEmulator(opts.world ?? readWorld(name), opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {});
+export async function startE2E(
+  name: string,
+  env: Record<string, string> = {},
+  opts: { world?: World; store?: StateStore; propagationDelayMs?: number } = {},
+): Promise<E2E> {
+  const emu = await startTestEmulator(
+    opts.world ?? readWorld(name),
+    opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {},
+  );
   const log = pino({ level: 'silent' });
   const config = loadConfig({ REMEDIATOR_MODE: 'auto-fix', ARM_ENDPOINT: emu.endpoint, ...env });
-  const arm = createSdkArmPort({ endpoint: emu.endpoint, credential: staticCredential, tlsCa: emu.ca, clock: emu.clock, log, retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 } });
+  const arm = createSdkArmPort({
+    endpoint: emu.endpoint,
+    credential: staticCredential,
+    tlsCa: emu.ca,
+    clock: emu.clock,
+    log,
+    retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+  });
   const scheduler = new ClockedScheduler(emu.clock);
-  const deps: RemediateDeps = { arm, store: opts.store ?? createMemoryStore(), scheduler, clock: emu.clock, config, log };
+  const deps: RemediateDeps = {
+    arm,
+    store: opts.store ?? createMemoryStore(),
+    scheduler,
+    clock: emu.clock,
+    config,
+    log,
+  };
   const event = readEvent(name);
   const doDiagnose = () => diagnose(event, { arm, clock: emu.clock, config, log });
   return {
@@ -59,7 +80,8 @@ export async function startE2E(name: string, env: Record<string, string> = {}, o
       return { result, diagnosis };
     },
     settle: () => scheduler.runDue((ms) => emu.clock.advance(ms), deps),
-    writes: () => emu.requestLog.filter((r) => r.write).map((r) => ({ method: r.method, path: r.path, status: r.status })),
+    writes: () =>
+      emu.requestLog.filter((r) => r.write).map((r) => ({ method: r.method, path: r.path, status: r.status })),
     stop: () => emu.stop(),
   };
 }

@@ -10,13 +10,32 @@ function makeClock(start = T0) {
   let now = start.getTime();
   return { now: () => new Date(now), advance: (ms: number) => void (now += ms) };
 }
-const event: FailureEvent = { source: 'event-grid', id: 'evt-1', time: T0.toISOString(), eventType: 'Microsoft.Resources.ResourceWriteFailure', subject: APP_ID, resourceId: APP_ID, operationName: 'Microsoft.App/containerApps/write', status: 'Failed', raw: {} };
+const event: FailureEvent = {
+  source: 'event-grid',
+  id: 'evt-1',
+  time: T0.toISOString(),
+  eventType: 'Microsoft.Resources.ResourceWriteFailure',
+  subject: APP_ID,
+  resourceId: APP_ID,
+  operationName: 'Microsoft.App/containerApps/write',
+  status: 'Failed',
+  raw: {},
+};
 const diagnosis = (kind: Diagnosis['kind'] = 'acr-pull/missing-role', extra: Diagnosis['details'] = {}): Diagnosis => ({
   kind,
   resourceId: APP_ID,
   summary: 's',
   evidence: [],
-  details: { appId: APP_ID, appName: 'web', revisionName: 'web--v1', registryId: REGISTRY_ID, loginServer: 'contoso.azurecr.io', identity: { kind: 'user-assigned', resourceId: UAI_ID, principalId: PRINCIPAL }, roleAssignmentMode: 'LegacyRegistryPermissions', ...extra },
+  details: {
+    appId: APP_ID,
+    appName: 'web',
+    revisionName: 'web--v1',
+    registryId: REGISTRY_ID,
+    loginServer: 'contoso.azurecr.io',
+    identity: { kind: 'user-assigned', resourceId: UAI_ID, principalId: PRINCIPAL },
+    roleAssignmentMode: 'LegacyRegistryPermissions',
+    ...extra,
+  },
 });
 
 function setup(env: Record<string, string> = {}, arm = new FakeArm()) {
@@ -25,7 +44,8 @@ function setup(env: Record<string, string> = {}, arm = new FakeArm()) {
   const scheduler = new ClockedScheduler(clock);
   const store = createMemoryStore();
   const deps: RemediateDeps = { arm, store, scheduler, clock, config, log: pino({ level: 'silent' }) };
-  const run = (d: Diagnosis = diagnosis(), ev: FailureEvent = event) => executeActions({ event: ev, diagnosis: d, actions: planActions(d, config) }, deps);
+  const run = (d: Diagnosis = diagnosis(), ev: FailureEvent = event) =>
+    executeActions({ event: ev, diagnosis: d, actions: planActions(d, config) }, deps);
   return { arm, clock, config, scheduler, store, deps, run };
 }
 
@@ -47,11 +67,15 @@ describe('executeActions (fake ArmPort, memory store, clocked scheduler)', () =>
     expect(last?.result.healedAfterMs).toBe(t.config.propagationWindowMs + 30_000);
     // the role assignment PUT used the deterministic name and a full role definition id
     const req = t.arm.writes[0]?.detail as { name: string; roleDefinitionId: string; principalType: string };
-    expect(req.roleDefinitionId).toMatch(/^\/subscriptions\/.+\/roleDefinitions\/7f951dda-4ed3-4680-a7ca-43fe172d538d$/);
+    expect(req.roleDefinitionId).toMatch(
+      /^\/subscriptions\/.+\/roleDefinitions\/7f951dda-4ed3-4680-a7ca-43fe172d538d$/,
+    );
     expect(req.principalType).toBe('ServicePrincipal');
     // every decision is audited
     const audit = await t.store.listAudit({ eventId: 'evt-1' });
-    expect(audit.map((a) => `${a.detail['action'] && (a.detail['action'] as { type: string }).type}:${a.status}`)).toEqual(['assign-role:applied', 'redeploy-revision:applied', 'redeploy-revision:applied']);
+    expect(
+      audit.map((a) => `${a.detail['action'] && (a.detail['action'] as { type: string }).type}:${a.status}`),
+    ).toEqual(['assign-role:applied', 'redeploy-revision:applied', 'redeploy-revision:applied']);
   });
 
   it('dry-run: nothing is written, everything planned, nothing scheduled', async () => {
@@ -75,7 +99,13 @@ describe('executeActions (fake ArmPort, memory store, clocked scheduler)', () =>
 
   it('RoleAssignmentExists (created: false) is success', async () => {
     const arm = new FakeArm();
-    arm.assignments.push({ id: 'x', name: 'other-guid', scope: REGISTRY_ID, roleDefinitionId: '7f951dda-4ed3-4680-a7ca-43fe172d538d', principalId: PRINCIPAL });
+    arm.assignments.push({
+      id: 'x',
+      name: 'other-guid',
+      scope: REGISTRY_ID,
+      roleDefinitionId: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+      principalId: PRINCIPAL,
+    });
     const t = setup({}, arm);
     const res = await t.run();
     expect(res.actions[0]).toMatchObject({ status: 'applied' });
@@ -114,7 +144,10 @@ describe('executeActions (fake ArmPort, memory store, clocked scheduler)', () =>
     expect(u.scheduler.pending()).toHaveLength(1);
     await u.store.increment('fix-budget', T0.toISOString().slice(0, 13));
     const runs = await u.scheduler.runDue(u.clock.advance, u.deps);
-    expect(runs[runs.length - 1]?.result).toMatchObject({ status: 'still-failing', detail: expect.stringMatching(/budget/) });
+    expect(runs[runs.length - 1]?.result).toMatchObject({
+      status: 'still-failing',
+      detail: expect.stringMatching(/budget/),
+    });
     expect(u.arm.writes.map((w) => w.op)).toEqual(['createRoleAssignment']);
   });
 
@@ -134,12 +167,19 @@ describe('executeActions (fake ArmPort, memory store, clocked scheduler)', () =>
 
   it('a new revision that fails again is reported still-failing with its provisioning error', async () => {
     const arm = new FakeArm();
-    arm.newRevisionState = { provisioningState: 'Failed', runningState: 'Failed', provisioningError: 'UNAUTHORIZED: authentication required' };
+    arm.newRevisionState = {
+      provisioningState: 'Failed',
+      runningState: 'Failed',
+      provisioningError: 'UNAUTHORIZED: authentication required',
+    };
     const t = setup({}, arm);
     await t.run(diagnosis('acr-pull/role-propagating', { effectiveAt: '2026-11-21T10:04:00Z' }));
     expect(t.scheduler.pending()[0]?.dueAt).toBe('2026-11-21T10:04:00.000Z');
     const runs = await t.scheduler.runDue(t.clock.advance, t.deps);
-    expect(runs[runs.length - 1]?.result).toMatchObject({ status: 'still-failing', detail: expect.stringContaining('UNAUTHORIZED') });
+    expect(runs[runs.length - 1]?.result).toMatchObject({
+      status: 'still-failing',
+      detail: expect.stringContaining('UNAUTHORIZED'),
+    });
   });
 
   it('a revision that never comes up is checked healCheckAttempts times', async () => {

@@ -22,7 +22,10 @@ export function makeApp(over: Partial<ContainerAppInfo> = {}): ContainerAppInfo 
     id: APP_ID,
     name: 'web',
     tags: {},
-    identity: { type: 'UserAssigned', userAssignedIdentities: { [UAI_ID]: { principalId: PRINCIPAL, clientId: 'c1' } } },
+    identity: {
+      type: 'UserAssigned',
+      userAssignedIdentities: { [UAI_ID]: { principalId: PRINCIPAL, clientId: 'c1' } },
+    },
     registries: [{ server: 'contoso.azurecr.io', identity: UAI_ID }],
     containers: [{ name: 'web', image: 'contoso.azurecr.io/web:1' }],
     initContainers: [],
@@ -32,7 +35,15 @@ export function makeApp(over: Partial<ContainerAppInfo> = {}): ContainerAppInfo 
 }
 
 export function makeRegistry(over: Partial<RegistryInfo> = {}): RegistryInfo {
-  return { id: REGISTRY_ID, name: 'contoso', loginServer: 'contoso.azurecr.io', tags: {}, roleAssignmentMode: 'LegacyRegistryPermissions', armTokenAuth: 'enabled', ...over };
+  return {
+    id: REGISTRY_ID,
+    name: 'contoso',
+    loginServer: 'contoso.azurecr.io',
+    tags: {},
+    roleAssignmentMode: 'LegacyRegistryPermissions',
+    armTokenAuth: 'enabled',
+    ...over,
+  };
 }
 
 export class FakeArm implements ArmPort {
@@ -42,7 +53,7 @@ export class FakeArm implements ArmPort {
   assignments: RoleAssignmentInfo[] = [];
   writes: Array<{ op: string; target: string; detail?: unknown }> = [];
   /** Next write throws this (once). */
-  failNextWrite: unknown;
+  failNextWrite: Error | undefined;
   /** How a new revision comes up. */
   newRevisionState: Partial<RevisionInfo> = { provisioningState: 'Provisioned', runningState: 'Running' };
 
@@ -54,7 +65,7 @@ export class FakeArm implements ArmPort {
     if (this.failNextWrite !== undefined) {
       const e = this.failNextWrite;
       this.failNextWrite = undefined;
-      throw e;
+      throw e instanceof Error ? e : new Error(String(e));
     }
   }
   async getContainerApp(id: string) {
@@ -96,9 +107,21 @@ export class FakeArm implements ArmPort {
   async createRoleAssignment(req: CreateRoleAssignmentRequest): Promise<CreateRoleAssignmentResult> {
     this.writes.push({ op: 'createRoleAssignment', target: req.scope, detail: req });
     this.maybeFail();
-    const same = this.assignments.find((a) => normalizeId(a.scope) === normalizeId(req.scope) && roleGuid(a.roleDefinitionId) === roleGuid(req.roleDefinitionId) && a.principalId === req.principalId);
+    const same = this.assignments.find(
+      (a) =>
+        normalizeId(a.scope) === normalizeId(req.scope) &&
+        roleGuid(a.roleDefinitionId) === roleGuid(req.roleDefinitionId) &&
+        a.principalId === req.principalId,
+    );
     if (same) return { created: false };
-    const a: RoleAssignmentInfo = { id: `${req.scope}/providers/Microsoft.Authorization/roleAssignments/${req.name}`, name: req.name, scope: req.scope, roleDefinitionId: req.roleDefinitionId, principalId: req.principalId, principalType: req.principalType };
+    const a: RoleAssignmentInfo = {
+      id: `${req.scope}/providers/Microsoft.Authorization/roleAssignments/${req.name}`,
+      name: req.name,
+      scope: req.scope,
+      roleDefinitionId: req.roleDefinitionId,
+      principalId: req.principalId,
+      principalType: req.principalType,
+    };
     this.assignments.push(a);
     return { created: true, assignment: a };
   }
@@ -114,7 +137,12 @@ export class FakeArm implements ArmPort {
     this.maybeFail();
     const app = this.apps.get(normalizeId(appId)) as ContainerAppInfo;
     const revisionName = `${app.name}--${suffix}`;
-    this.revisions.set(`${normalizeId(appId)}/${revisionName}`, { id: `${appId}/revisions/${revisionName}`, name: revisionName, containers: app.containers, ...this.newRevisionState });
+    this.revisions.set(`${normalizeId(appId)}/${revisionName}`, {
+      id: `${appId}/revisions/${revisionName}`,
+      name: revisionName,
+      containers: app.containers,
+      ...this.newRevisionState,
+    });
     return { revisionName };
   }
 }

@@ -25,9 +25,21 @@ afterAll(async () => {
 });
 
 it('a delayed heal task is invisible until its time; the queue message round-trips as a HealTask', async () => {
-  const config = { storage: { kind: 'connection-string' as const, connectionString: azurite.connectionString }, healQueue: 'heal-delayed' };
+  const config = {
+    storage: { kind: 'connection-string' as const, connectionString: azurite.connectionString },
+    healQueue: 'heal-delayed',
+  };
   const scheduler = await createHealScheduler(config, { warn: () => undefined });
-  const task: HealTask = { id: 'h1', eventId: 'e1', appId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/web', revisionSuffix: 'heal-1', claimKey: 'k', failedAt: '2026-11-21T10:00:00Z', phase: 'redeploy', attempt: 0 };
+  const task: HealTask = {
+    id: 'h1',
+    eventId: 'e1',
+    appId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/web',
+    revisionSuffix: 'heal-1',
+    claimKey: 'k',
+    failedAt: '2026-11-21T10:00:00Z',
+    phase: 'redeploy',
+    attempt: 0,
+  };
   await scheduler.schedule(task, 600_000);
   await scheduler.schedule({ ...task, id: 'h2' }, 0);
   const q = new QueueClient(azurite.connectionString, 'heal-delayed');
@@ -37,7 +49,12 @@ it('a delayed heal task is invisible until its time; the queue message round-tri
 });
 
 it('executor → queue → healCheck handler: redeploy, then the check finds the new revision running', async () => {
-  const env = { REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString, REMEDIATOR_HEAL_QUEUE: 'heal-e2e', REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: '0', REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0' };
+  const env = {
+    REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString,
+    REMEDIATOR_HEAL_QUEUE: 'heal-e2e',
+    REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: '0',
+    REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
+  };
   t = await startE2E('missing-role', env, { propagationDelayMs: 0 });
   const store = await createStore(t.deps.config, { warn: () => undefined });
   const scheduler = await createHealScheduler(t.deps.config, { warn: () => undefined });

@@ -77,7 +77,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
       const byEvent = await store.listAudit({ eventId: ev });
       expect(byEvent.map((r) => r.detail['i'])).toEqual([0, 1, 2]);
       expect(byEvent[0]).toEqual(recs[0]);
-      const byResource = await store.listAudit({ resourceId: app.toUpperCase(), since: new Date('2026-11-21T00:00:00Z') });
+      const byResource = await store.listAudit({
+        resourceId: app.toUpperCase(),
+        since: new Date('2026-11-21T00:00:00Z'),
+      });
       expect(byResource.map((r) => r.detail['i'])).toEqual([1, 2]);
       const limited = await store.listAudit({ eventId: ev, limit: 2 });
       expect(limited.map((r) => r.detail['i'])).toEqual([1, 2]);
@@ -89,7 +92,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
 
     it('outbox: put, list due ones in due order, delete', async () => {
       const base = uniq('msg');
-      const item = (i: number, dueAt: string): OutboxItem => ({ id: `${base}/${i}`, channel: i % 2 ? 'slack' : 'teams', body: { text: `m${i}` }, attempts: i, dueAt, createdAt: '2026-11-21T09:00:00.000Z' });
+      const item = (i: number, dueAt: string): OutboxItem => ({
+        id: `${base}/${i}`,
+        channel: i % 2 ? 'slack' : 'teams',
+        body: { text: `m${i}` },
+        attempts: i,
+        dueAt,
+        createdAt: '2026-11-21T09:00:00.000Z',
+      });
       await store.putOutbox(item(1, '2026-11-21T10:05:00.000Z'));
       await store.putOutbox(item(2, '2026-11-21T10:01:00.000Z'));
       await store.putOutbox(item(3, '2026-11-21T11:00:00.000Z'));

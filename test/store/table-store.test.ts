@@ -13,14 +13,20 @@ afterAll(async () => {
 });
 
 const open = (): Promise<StateStore> =>
-  createStore(loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString }), { warn: () => undefined }, { retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 } });
+  createStore(
+    loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString }),
+    { warn: () => undefined },
+    { retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 } },
+  );
 
 describeStoreContract('table storage (Azurite)', open);
 
 describe('table store across clients', () => {
   it('is a Table store when a connection string is configured (AzureWebJobsStorage too)', async () => {
     expect((await open()).kind).toBe('table');
-    const viaWebJobs = await createStore(loadConfig({ AzureWebJobsStorage: azurite.connectionString }), { warn: () => undefined });
+    const viaWebJobs = await createStore(loadConfig({ AzureWebJobsStorage: azurite.connectionString }), {
+      warn: () => undefined,
+    });
     expect(viaWebJobs.kind).toBe('table');
   });
 
