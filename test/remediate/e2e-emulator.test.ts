@@ -79,7 +79,7 @@ describe('each fixable kind heals end to end in auto-fix', () => {
     expect(t.writes().filter(isRoleAssignmentPut)).toHaveLength(0);
   });
 
-  it('arm-authz/acr-pull-denied: the pull role for the principal the app uses; the principal can pull afterwards', async () => {
+  it('arm-authz/acr-pull-denied: the pull role for the principal the app uses, then the app heals', async () => {
     t = await startE2E('arm-authz-acr-pull-denied');
     const { result, diagnosis } = await t.run();
     expect(diagnosis.kind).toBe('arm-authz/acr-pull-denied');
@@ -89,12 +89,15 @@ describe('each fixable kind heals end to end in auto-fix', () => {
       principalId: diagnosis.details.callerPrincipalId,
     });
     expect(t.writes().filter(isRoleAssignmentPut)).toHaveLength(1);
-    await t.settle();
-    t.emu.clock.advance(t.deps.config.propagationWindowMs);
+    const runs = await t.settle();
     const app = await t.deps.arm.getContainerApp(diagnosis.details.appId as string);
     expect(t.emu.canPull(diagnosis.details.callerPrincipalId, app?.containers[0]?.image as string)).toEqual({
       ok: true,
     });
+    // the diagnosis found the app's failing revision: it is redeployed and runs
+    expect(diagnosis.details.revisionName).toBeDefined();
+    expect(runs[runs.length - 1]?.result.status).toBe('healed');
+    await expectRunning(t, diagnosis.details.appId as string, runs[runs.length - 1]?.result.revisionName);
   });
 });
 
