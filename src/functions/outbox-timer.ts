@@ -1,15 +1,12 @@
 /**
  * `outboxRetry`: every 2 minutes, send the digests whose window has closed and retry undelivered notifications
- * from the outbox (StateStore). Needs only config, logger, clock and store: no ARM access.
- * A failure is logged and rethrown (the timer simply runs again at the next tick).
+ * from the outbox (StateStore), with the process-wide notifier built by src/runtime.ts (getRuntimeDeps).
+ * A failure fails the invocation (the host logs it); the next tick tries again — nothing is removed from the outbox
+ * unless it was delivered.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { loadConfig } from '../config';
-import { createLogger } from '../logging';
-import { systemClock } from '../model';
-import { createNotifier, type FlushResult, type Notifier } from '../notify';
-import { listConfigSecrets } from '../runtime';
-import { createStore } from '../store';
+import type { FlushResult, Notifier } from '../notify';
+import { getRuntimeDeps } from '../runtime';
 
 export const OUTBOX_TIMER_SCHEDULE = '0 */2 * * * *';
 
@@ -26,23 +23,6 @@ export async function runOutboxRetry(notifier: Notifier | undefined): Promise<Ou
   return { digests, outbox };
 }
 
-/** The notifier from the app settings (built once per process). */
-async function buildNotifierFromEnv(env: Record<string, string | undefined> = process.env): Promise<Notifier | undefined> {
-  const config = loadConfig(env);
-  if (!config.teamsWebhookUrl && !config.slackWebhookUrl) return undefined;
-  const log = createLogger({ level: config.logLevel, secrets: listConfigSecrets(config) });
-  const store = await createStore(config, log, { clock: systemClock });
-  return createNotifier({
-    ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
-    ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
-    store,
-    clock: systemClock,
-    log,
-    mode: config.mode,
-    digestWindowMs: config.digestWindowMs,
-  });
-}
-
 export function makeOutboxTimerHandler(getNotifier: () => Promise<Notifier | undefined>): (timer: Timer, context: InvocationContext) => Promise<void> {
   return async (timer, context) => {
     const notifier = await getNotifier();
@@ -55,13 +35,7 @@ export function makeOutboxTimerHandler(getNotifier: () => Promise<Notifier | und
   };
 }
 
-let cached: Promise<Notifier | undefined> | undefined;
-const getNotifierOnce = (): Promise<Notifier | undefined> => {
-  cached ??= buildNotifierFromEnv().catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
-};
+/** The process-wide notifier (src/runtime.ts): the same rate limiters as the event triggers in this instance. */
+const getRuntimeNotifier = async (): Promise<Notifier | undefined> => (await getRuntimeDeps()).notifier;
 
-app.timer('outboxRetry', { schedule: OUTBOX_TIMER_SCHEDULE, runOnStartup: false, handler: makeOutboxTimerHandler(getNotifierOnce) });
+app.timer('outboxRetry', { schedule: OUTBOX_TIMER_SCHEDULE, runOnStartup: false, handler: makeOutboxTimerHandler(getRuntimeNotifier) });

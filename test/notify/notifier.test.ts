@@ -5,10 +5,11 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createNotifier, flushOutbox, type Notifier, type NotifierOptions } from '../../src/notify';
+import { createNotifier, flushOutbox, type Notifier, type NotifierOptions, type SlackMessage, type TeamsMessage } from '../../src/notify';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { StateStore } from '../../src/store/port';
-import { createFakeTime, createManualClock, makeEvent, makeOutcome, startSink, type Sink } from './fixtures';
+import { createFakeTime, createManualClock, makeEvent, makeOutcome, NOTIFIED_KINDS, startSink, type Sink } from './fixtures';
+import { checkSlackLimits, validateTeams } from './validate';
 
 const SECRET = 'workflows/9f8e7d6c5b4a/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sv=1.0&sig=S3CR3T-SIGNATURE';
 const SLACK_SECRET = 'services/T000/B000/XXXXSLACKSECRETXXXX';
@@ -83,6 +84,25 @@ describe('createNotifier', () => {
     const slackBody = slack[0]!.body as { text: string; blocks: Array<{ type: string }> };
     expect(slackBody.blocks[0]!.type).toBe('header');
     expect(slackBody.text).toContain(outcome.diagnosis!.summary.slice(0, 30));
+  });
+
+  it('every diagnosis kind, in both modes, arrives at both webhooks as a valid card and within Slack limits', async () => {
+    const n = s.make({ digestWindowMs: 0 });
+    for (const mode of ['dry-run', 'auto-fix'] as const) {
+      for (const kind of NOTIFIED_KINDS) {
+        const outcome = makeOutcome(kind, { mode, eventId: `${mode}-${kind}` });
+        const r = await n.notify(outcome, makeEvent(outcome.eventId));
+        expect(r.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered']);
+      }
+    }
+    const teams = s.sink.received.filter((q) => isTeams(q.path));
+    const slack = s.sink.received.filter((q) => isSlack(q.path));
+    expect(teams).toHaveLength(NOTIFIED_KINDS.length * 2);
+    expect(slack).toHaveLength(NOTIFIED_KINDS.length * 2);
+    for (const q of teams) expect(validateTeams(q.body as TeamsMessage).problems).toEqual([]);
+    for (const q of slack) checkSlackLimits(q.body as SlackMessage);
+    // Each kind's own diagnosis reached the channel.
+    for (const kind of NOTIFIED_KINDS) expect(teams.some((q) => JSON.stringify(q.body).includes(`Test diagnosis for ${kind}:`))).toBe(true);
   });
 
   it('skips outcomes that are not diagnosed failures', async () => {
