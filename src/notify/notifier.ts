@@ -159,6 +159,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         ...(opts.maxDelayMs !== undefined ? { maxDelayMs: opts.maxDelayMs } : {}),
         ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
         ...(opts.random !== undefined ? { random: opts.random } : {}),
+        monotonicNow,
       }),
     );
   };

@@ -148,6 +148,8 @@ export interface SenderOptions {
   /** A Retry-After longer than this is not waited for in-line: the message goes to the outbox, due then. */
   maxRetryAfterMs?: number;
   random?: () => number;
+  /** Monotonic time (default performance.now); tests pass the fake one their sleep advances. */
+  monotonicNow?: () => number;
 }
 
 export interface DeliveryResult {
@@ -174,11 +176,16 @@ export function createSender(o: SenderOptions): Sender {
   const maxRetryAfterMs = o.maxRetryAfterMs ?? 30_000;
   const random = o.random ?? Math.random;
   const log = o.log.child({ channel: o.channel, host: o.host });
+  const monotonicNow = o.monotonicNow ?? (() => performance.now());
+  /** After a Retry-After too long to wait in-line, no request is made until it has passed (straight to the outbox). */
+  let closedUntilMs = -Infinity;
   return {
     channel: o.channel,
     host: o.host,
     async send(body: Json): Promise<DeliveryResult> {
       const waitsMs: number[] = [];
+      const closedForMs = closedUntilMs - monotonicNow();
+      if (closedForMs > 0) return { delivered: false, attempts: 0, error: `channel asked to wait (Retry-After); ${Math.ceil(closedForMs / 1000)}s left`, retryAfterMs: Math.ceil(closedForMs), waitsMs };
       let last: PostResult = { ok: false, error: 'not attempted' };
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         await o.limiter.acquire();
@@ -192,7 +199,10 @@ export function createSender(o: SenderOptions): Sender {
         if (!transient || attempt === maxAttempts) break;
         let waitMs: number;
         if (last.retryAfterMs !== undefined) {
-          if (last.retryAfterMs > maxRetryAfterMs) break;
+          if (last.retryAfterMs > maxRetryAfterMs) {
+            closedUntilMs = monotonicNow() + last.retryAfterMs;
+            break;
+          }
           waitMs = last.retryAfterMs;
           o.limiter.pauseFor(waitMs);
         } else {
@@ -203,6 +213,7 @@ export function createSender(o: SenderOptions): Sender {
         await o.sleep(waitMs);
       }
       const r: DeliveryResult = { delivered: false, attempts: waitsMs.length + 1, waitsMs };
+      if (last.retryAfterMs !== undefined && last.retryAfterMs > maxRetryAfterMs) log.warn({ retryAfterMs: last.retryAfterMs }, 'channel asked to wait longer than we wait in-line: messages go to the outbox until then');
       if (last.status !== undefined) r.status = last.status;
       if (last.error !== undefined) r.error = last.error;
       if (last.retryAfterMs !== undefined) r.retryAfterMs = last.retryAfterMs;

@@ -139,6 +139,24 @@ describe('createNotifier', () => {
     expect(s.sink.received).toHaveLength(1);
   });
 
+  it('a Retry-After too long to wait in-line sends this and the next messages to the outbox without more requests', async () => {
+    s.sink.script('/slack/', [{ status: 429, headers: { 'retry-after': '120' } }]);
+    const n = s.make({ digestWindowMs: 0, teamsWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>);
+    const first = await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'r1' }));
+    expect(first.deliveries[0]).toMatchObject({ channel: 'slack', status: 'outboxed', attempts: 1 });
+    const second = await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'r2', app: 'api' }));
+    expect(second.deliveries[0]).toMatchObject({ channel: 'slack', status: 'outboxed', attempts: 0 });
+    expect(s.sink.attempts).toHaveLength(1);
+    const outbox = await s.store.listOutbox(new Date(s.clock.now().getTime() + 3600_000));
+    expect(outbox.map((i) => i.id).sort()).toEqual(['slack|event|r1', 'slack|event|r2']);
+    // Due no earlier than the channel asked.
+    for (const i of outbox) expect(Date.parse(i.dueAt) - s.clock.now().getTime()).toBeGreaterThanOrEqual(120_000);
+    // Once the time has passed (fake monotonic time and the store clock), the outbox delivers both.
+    await s.time.sleep(120_000);
+    s.clock.advance(120_000);
+    expect(await n.flushOutbox()).toMatchObject({ delivered: 2 });
+  });
+
   it('does not retry a 400 in-line, keeps it in the outbox instead', async () => {
     s.sink.script('/teams/', [{ status: 400, body: 'bad card' }]);
     const n = s.make({ slackWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>);
