@@ -9,6 +9,7 @@
  */
 import type { RevisionInfo } from '../azure/arm-port';
 import type { HealResult } from '../model';
+import { isTransientError } from '../errors';
 import { FIX_CLAIM_PARTITION } from './ids';
 import { guardAndWrite, type RemediateDeps } from './write';
 
@@ -43,6 +44,9 @@ export interface HealScheduler {
 export interface HealStepResult extends HealResult {
   rescheduled?: boolean;
 }
+
+/** Like the Functions queue trigger's maxDequeueCount (default 5): then the message would go to the poison queue. */
+const MAX_DELIVERIES = 5;
 
 const RUNNING_STATES = new Set(['running', 'runningatmaxscale']);
 
@@ -165,6 +169,8 @@ export interface ClockedRun {
 export class ClockedScheduler implements HealScheduler {
   private readonly queue: Array<{ task: HealTask; dueMs: number; seq: number }> = [];
   private seq = 0;
+  /** Deliveries per task id (a queue's dequeue count). */
+  private readonly deliveries = new Map<string, number>();
 
   constructor(private readonly clock: { now(): Date }) {}
 
@@ -186,8 +192,8 @@ export class ClockedScheduler implements HealScheduler {
   /**
    * Run every task (and every follow-up) in due order, advancing the clock with `advance(ms)` first.
    * Results are in run order; the last result for an event is its final heal result.
-   * `deps.scheduler` should be this scheduler (follow-ups land here). A step that throws ends that chain as
-   * `still-failing` with the error (the queue would have redelivered it).
+   * Follow-ups land here. A step that throws a transient fault is delivered again later (up to 5 deliveries, as the
+   * queue trigger's maxDequeueCount); any other error ends that chain as `still-failing` with the error.
    */
   async runDue(
     advance: (ms: number) => void,
@@ -207,10 +213,23 @@ export class ClockedScheduler implements HealScheduler {
       try {
         result = await runHealTask(next.task, { ...deps, scheduler: this });
       } catch (err) {
-        result = {
-          status: 'still-failing',
-          detail: `heal step failed: ${err instanceof Error ? err.message : String(err)}`,
-        };
+        const message = err instanceof Error ? err.message : String(err);
+        const deliveries = (this.deliveries.get(next.task.id) ?? 0) + 1;
+        this.deliveries.set(next.task.id, deliveries);
+        if (isTransientError(err) && deliveries < MAX_DELIVERIES) {
+          // As the queue would: the message becomes visible again later and is delivered again.
+          await this.schedule(next.task, Math.max(deps.config.healCheckDelayMs, 1000));
+          result = {
+            status: 'pending',
+            detail: `heal step failed transiently (delivery ${deliveries} of ${MAX_DELIVERIES}), retried: ${message}`,
+            rescheduled: true,
+          };
+        } else {
+          result = {
+            status: 'still-failing',
+            detail: `heal step failed${deliveries >= MAX_DELIVERIES ? ` ${deliveries} times` : ''}: ${message}`,
+          };
+        }
       }
       runs.push({ task: next.task, result, at: this.clock.now().toISOString() });
     }

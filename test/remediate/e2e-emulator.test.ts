@@ -252,3 +252,19 @@ describe('idempotency', () => {
     expect(t.writes().filter(isAppWrite)).toHaveLength(1);
   });
 });
+
+describe('transient faults in the heal step', () => {
+  it('a redeploy PATCH failing with 503 is delivered again later, written once, and heals', async () => {
+    t = await startE2E('missing-role');
+    await t.run();
+    // every PATCH of the app fails for the next 3 calls (the SDK retries twice: one delivery fails transiently)
+    t.emu.addFault({ method: 'PATCH', path: '/containerApps/web$', kind: 'error', status: 503, times: 3 });
+    const runs = await t.settle();
+    expect(runs.map((r) => r.result.status)).toEqual(['pending', 'pending', 'healed']);
+    expect(runs[0]?.result.detail).toMatch(/failed transiently \(delivery 1 of 5\)/);
+    const patches = t.emu.requestLog.filter((r) => r.method === 'PATCH' && /\/containerApps\/web$/i.test(r.path));
+    expect(patches.map((r) => r.status)).toEqual([503, 503, 503, 202]);
+    // only the last one changed state: the app was redeployed exactly once
+    expect(t.writes().filter(isAppWrite)).toHaveLength(1);
+  });
+});
