@@ -23,14 +23,18 @@ export async function runOutboxRetry(notifier: Notifier | undefined): Promise<Ou
   return { digests, outbox };
 }
 
-export function makeOutboxTimerHandler(getNotifier: () => Promise<Notifier | undefined>): (timer: Timer, context: InvocationContext) => Promise<void> {
+export function makeOutboxTimerHandler(
+  getNotifier: () => Promise<Notifier | undefined>,
+): (timer: Timer, context: InvocationContext) => Promise<void> {
   return async (timer, context) => {
     const notifier = await getNotifier();
     const r = await runOutboxRetry(notifier);
     if (!r) return;
     const sent = r.digests.delivered + r.outbox.delivered;
     if (sent || r.outbox.retried || r.outbox.dropped || r.digests.retried || timer.isPastDue) {
-      context.log(`outbox: ${r.digests.delivered} digest(s) and ${r.outbox.delivered} retried message(s) delivered; ${r.outbox.retried + r.digests.retried} still pending; ${r.outbox.dropped + r.digests.dropped} dropped${timer.isPastDue ? ' (timer past due)' : ''}`);
+      context.log(
+        `outbox: ${r.digests.delivered} digest(s) and ${r.outbox.delivered} retried message(s) delivered; ${r.outbox.retried + r.digests.retried} still pending; ${r.outbox.dropped + r.digests.dropped} dropped${timer.isPastDue ? ' (timer past due)' : ''}`,
+      );
     }
   };
 }
@@ -38,4 +42,8 @@ export function makeOutboxTimerHandler(getNotifier: () => Promise<Notifier | und
 /** The process-wide notifier (src/runtime.ts): the same rate limiters as the event triggers in this instance. */
 const getRuntimeNotifier = async (): Promise<Notifier | undefined> => (await getRuntimeDeps()).notifier;
 
-app.timer('outboxRetry', { schedule: OUTBOX_TIMER_SCHEDULE, runOnStartup: false, handler: makeOutboxTimerHandler(getRuntimeNotifier) });
+app.timer('outboxRetry', {
+  schedule: OUTBOX_TIMER_SCHEDULE,
+  runOnStartup: false,
+  handler: makeOutboxTimerHandler(getRuntimeNotifier),
+});

@@ -1,13 +1,40 @@
 /** Notifications: summary model → Adaptive Card / Block Kit; senders with retry, rate limits, outbox and digests. */
-export { buildSummary, buildHealFollowUp, buildDigest, buildGroupKey, buildPortalUrl, formatDurationMs, describeAction, describeKind } from './summary';
-export type { Summary, HealFollowUp, Digest, DigestGroup, NotificationMessage, StatusColour, SummaryContext, SummaryFact, SummaryLink } from './summary';
+export {
+  buildSummary,
+  buildHealFollowUp,
+  buildDigest,
+  buildGroupKey,
+  buildPortalUrl,
+  formatDurationMs,
+  describeAction,
+  describeKind,
+} from './summary';
+export type {
+  Summary,
+  HealFollowUp,
+  Digest,
+  DigestGroup,
+  NotificationMessage,
+  StatusColour,
+  SummaryContext,
+  SummaryFact,
+  SummaryLink,
+} from './summary';
 export { renderTeams, TEAMS_MAX_BYTES, ADAPTIVE_CARD_VERSION } from './teams';
 export type { TeamsMessage, AdaptiveCard } from './teams';
 export { renderSlack, SLACK_LIMITS, escapeMrkdwn } from './slack';
 export type { SlackMessage } from './slack';
 export { createNotifier, flushOutbox, flushDigests, NOTIFY_PARTITIONS } from './notifier';
 export type { Notifier, NotifierOptions, NotifyResult, FlushResult, FlushOptions, ChannelDelivery } from './notifier';
-export { createSender, createTeamsPost, createSlackPost, parseRetryAfterMs, isTransientPost, RateLimiter, realSleep } from './send';
+export {
+  createSender,
+  createTeamsPost,
+  createSlackPost,
+  parseRetryAfterMs,
+  isTransientPost,
+  RateLimiter,
+  realSleep,
+} from './send';
 export type { Channel, PostFn, PostResult, Sender, Sleep, DeliveryResult } from './send';
 export { redactText, describeWebhookHost } from './redact';
 export { writePreviews, renderSlackHtml, PREVIEW_FILE } from './previews';

@@ -22,9 +22,27 @@ import type { FailureEvent, HealResult, Outcome, RemediatorMode } from '../model
 import type { Clock } from '../model';
 import type { Json, OutboxItem, StateStore } from '../store/port';
 import { describeWebhookHost, redactText } from './redact';
-import { createSender, createSlackPost, createTeamsPost, RateLimiter, realSleep, type Channel, type PostFn, type Sender, type Sleep } from './send';
+import {
+  createSender,
+  createSlackPost,
+  createTeamsPost,
+  RateLimiter,
+  realSleep,
+  type Channel,
+  type PostFn,
+  type Sender,
+  type Sleep,
+} from './send';
 import { renderSlack } from './slack';
-import { buildDigest, buildGroupKey, buildHealFollowUp, buildSummary, type HealFollowUp, type NotificationMessage, type Summary } from './summary';
+import {
+  buildDigest,
+  buildGroupKey,
+  buildHealFollowUp,
+  buildSummary,
+  type HealFollowUp,
+  type NotificationMessage,
+  type Summary,
+} from './summary';
 import { renderTeams } from './teams';
 import { truncateText } from './text';
 
@@ -120,8 +138,16 @@ interface DigestMarker {
   windowEnd: string;
 }
 
-function isDigestMarker(body: Json): body is Json & { kind: 'digest-marker'; storyKey: string; windowStart: string; windowEnd: string } {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && body['kind'] === 'digest-marker' && typeof body['storyKey'] === 'string';
+function isDigestMarker(
+  body: Json,
+): body is Json & { kind: 'digest-marker'; storyKey: string; windowStart: string; windowEnd: string } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    body['kind'] === 'digest-marker' &&
+    typeof body['storyKey'] === 'string'
+  );
 }
 
 function toJson(v: unknown): Json {
@@ -131,7 +157,13 @@ function toJson(v: unknown): Json {
 /** What is kept of the first message for the digest (Table properties hold ≤ 64 KiB: keep it small). */
 function compactForStore(m: Summary | HealFollowUp): Summary | HealFollowUp {
   if (m.type === 'heal') return m;
-  const c: Summary = { ...m, evidence: m.evidence.slice(0, 5).map((e) => truncateText(e, 300)), manualSteps: [], actions: m.actions.slice(0, 5).map((a) => ({ ...a, text: truncateText(a.text, 300) })), why: truncateText(m.why, 1000) };
+  const c: Summary = {
+    ...m,
+    evidence: m.evidence.slice(0, 5).map((e) => truncateText(e, 300)),
+    manualSteps: [],
+    actions: m.actions.slice(0, 5).map((a) => ({ ...a, text: truncateText(a.text, 300) })),
+    why: truncateText(m.why, 1000),
+  };
   delete c.rawDetail;
   return c;
 }
@@ -144,7 +176,11 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const senders = new Map<Channel, Sender>();
   const addSender = (channel: Channel, url: string | undefined, minIntervalMs: number): void => {
     if (!url) return;
-    const post = opts.posts?.[channel] ?? (channel === 'teams' ? createTeamsPost(url, opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {}) : createSlackPost(url, opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {}));
+    const post =
+      opts.posts?.[channel] ??
+      (channel === 'teams'
+        ? createTeamsPost(url, opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {})
+        : createSlackPost(url, opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {}));
     senders.set(
       channel,
       createSender({
@@ -169,7 +205,8 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const outboxRetryBaseMs = opts.outboxRetryBaseMs ?? 120_000;
   const store = opts.store;
 
-  const render = (channel: Channel, m: NotificationMessage): Json => toJson(channel === 'teams' ? renderTeams(m) : renderSlack(m));
+  const render = (channel: Channel, m: NotificationMessage): Json =>
+    toJson(channel === 'teams' ? renderTeams(m) : renderSlack(m));
 
   const outboxDueAt = (attempts: number, retryAfterMs: number | undefined): string => {
     const backoff = Math.min(6 * 3600_000, outboxRetryBaseMs * 2 ** Math.max(0, attempts - 1));
@@ -183,14 +220,27 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     const r = await sender.send(body);
     if (r.delivered) return { channel, status: 'delivered', attempts: r.attempts };
     const now = opts.clock.now().toISOString();
-    const item: OutboxItem = { id, channel, body, attempts: 1, dueAt: outboxDueAt(1, r.retryAfterMs), createdAt: now, lastError: r.error ?? 'unknown error' };
+    const item: OutboxItem = {
+      id,
+      channel,
+      body,
+      attempts: 1,
+      dueAt: outboxDueAt(1, r.retryAfterMs),
+      createdAt: now,
+      lastError: r.error ?? 'unknown error',
+    };
     await store.putOutbox(item);
-    log.warn({ channel, host: sender.host, outboxId: id, attempts: r.attempts, error: r.error, label }, 'notification not delivered: kept in the outbox');
+    log.warn(
+      { channel, host: sender.host, outboxId: id, attempts: r.attempts, error: r.error, label },
+      'notification not delivered: kept in the outbox',
+    );
     return { channel, status: 'outboxed', attempts: r.attempts, ...(r.error ? { error: r.error } : {}) };
   };
 
   const deliverAll = async (m: NotificationMessage, idBase: string): Promise<ChannelDelivery[]> =>
-    Promise.all([...senders.keys()].map((channel) => deliver(channel, render(channel, m), `${channel}|${idBase}`, m.title)));
+    Promise.all(
+      [...senders.keys()].map((channel) => deliver(channel, render(channel, m), `${channel}|${idBase}`, m.title)),
+    );
 
   /** The window an instant falls in. */
   const windowOf = (now: Date): { start: Date; end: Date } => {
@@ -206,40 +256,71 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     const now = opts.clock.now();
     const win = windowOf(now);
     const storyKey = `${groupKey}@${win.start.toISOString()}`;
-    const claimed = await store.claim(NOTIFY_PARTITIONS.group, storyKey, { first: toJson(compactForStore(first)), windowStart: win.start.toISOString(), windowEnd: win.end.toISOString(), eventId: first.eventId });
+    const claimed = await store.claim(NOTIFY_PARTITIONS.group, storyKey, {
+      first: toJson(compactForStore(first)),
+      windowStart: win.start.toISOString(),
+      windowEnd: win.end.toISOString(),
+      eventId: first.eventId,
+    });
     if (claimed) {
       // The digest marker goes in first: a crash after the claim still ends in a digest.
       for (const channel of senders.keys()) {
-        const marker: DigestMarker = { kind: 'digest-marker', storyKey, windowStart: win.start.toISOString(), windowEnd: win.end.toISOString() };
-        await store.putOutbox({ id: `digest|${channel}|${storyKey}`, channel, body: toJson(marker), attempts: 0, dueAt: win.end.toISOString(), createdAt: now.toISOString() });
+        const marker: DigestMarker = {
+          kind: 'digest-marker',
+          storyKey,
+          windowStart: win.start.toISOString(),
+          windowEnd: win.end.toISOString(),
+        };
+        await store.putOutbox({
+          id: `digest|${channel}|${storyKey}`,
+          channel,
+          body: toJson(marker),
+          attempts: 0,
+          dueAt: win.end.toISOString(),
+          createdAt: now.toISOString(),
+        });
       }
       return { status: 'sent', groupKey, deliveries: await deliverAll(first, idBase) };
     }
     try {
       await store.increment(NOTIFY_PARTITIONS.count, storyKey);
       if (first.revisionName) {
-        if (await store.claim(NOTIFY_PARTITIONS.revision, `${storyKey}|${first.appName ?? ''}|${first.revisionName}`, {})) await store.increment(NOTIFY_PARTITIONS.revisions, storyKey);
+        if (
+          await store.claim(NOTIFY_PARTITIONS.revision, `${storyKey}|${first.appName ?? ''}|${first.revisionName}`, {})
+        )
+          await store.increment(NOTIFY_PARTITIONS.revisions, storyKey);
       }
       if (first.appName) {
         if (await store.claim(NOTIFY_PARTITIONS.app, `${storyKey}|${first.appName}`, {})) {
           const n = await store.increment(NOTIFY_PARTITIONS.apps, storyKey);
-          if (n <= MAX_DIGEST_APP_NAMES) await store.claim(NOTIFY_PARTITIONS.appName, `${storyKey}#${n}`, { app: first.appName });
+          if (n <= MAX_DIGEST_APP_NAMES)
+            await store.claim(NOTIFY_PARTITIONS.appName, `${storyKey}#${n}`, { app: first.appName });
         }
       }
     } catch (err) {
       // The group's message is out already; a lost count only makes the digest undercount.
-      log.warn({ groupKey, err: redactText(err instanceof Error ? err.message : String(err), secrets) }, 'could not count an event into its digest');
+      log.warn(
+        { groupKey, err: redactText(err instanceof Error ? err.message : String(err), secrets) },
+        'could not count an event into its digest',
+      );
       return { status: 'grouped', groupKey, reason: 'digest count failed', deliveries: [] };
     }
     log.debug({ groupKey }, 'notification grouped into the digest');
     return { status: 'grouped', groupKey, deliveries: [] };
   };
 
-  const nextAttempt = async (item: OutboxItem, error: string | undefined, retryAfterMs: number | undefined): Promise<'retried' | 'dropped'> => {
+  const nextAttempt = async (
+    item: OutboxItem,
+    error: string | undefined,
+    retryAfterMs: number | undefined,
+  ): Promise<'retried' | 'dropped'> => {
     const attempts = item.attempts + 1;
     const lastError = redactText(error ?? 'unknown error', secrets);
     if (attempts >= outboxMaxAttempts) {
-      log.error({ channel: item.channel, outboxId: item.id, attempts, error: lastError }, 'notification dropped after repeated failures; recorded in the audit log');
+      log.error(
+        { channel: item.channel, outboxId: item.id, attempts, error: lastError },
+        'notification dropped after repeated failures; recorded in the audit log',
+      );
       await store.appendAudit({
         id: `${opts.clock.now().toISOString()}-notify-${item.id}`,
         at: opts.clock.now().toISOString(),
@@ -258,8 +339,10 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
   return {
     async notify(outcome, event) {
-      if (outcome.status !== 'diagnosed' || !outcome.diagnosis) return { status: 'skipped', reason: `outcome is ${outcome.status}`, deliveries: [] };
-      if (outcome.diagnosis.kind === 'unrelated') return { status: 'skipped', reason: 'unrelated event', deliveries: [] };
+      if (outcome.status !== 'diagnosed' || !outcome.diagnosis)
+        return { status: 'skipped', reason: `outcome is ${outcome.status}`, deliveries: [] };
+      if (outcome.diagnosis.kind === 'unrelated')
+        return { status: 'skipped', reason: 'unrelated event', deliveries: [] };
       const summary = buildSummary(outcome, event, { mode: opts.mode, now: opts.clock.now() });
       return coalesce(buildGroupKey(outcome, event), summary, `event|${outcome.eventId}`);
     },
@@ -271,7 +354,9 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
     async flushDigests(flush = {}) {
       const result: FlushResult = { delivered: 0, retried: 0, dropped: 0, skipped: 0 };
-      const due = (await store.listOutbox(flush.closeAll ? FAR_FUTURE : opts.clock.now(), 500)).filter((i) => isDigestMarker(i.body));
+      const due = (await store.listOutbox(flush.closeAll ? FAR_FUTURE : opts.clock.now(), 500)).filter((i) =>
+        isDigestMarker(i.body),
+      );
       for (const item of due) {
         const marker = item.body as unknown as DigestMarker;
         const count = await store.readCounter(NOTIFY_PARTITIONS.count, marker.storyKey);
@@ -281,7 +366,11 @@ export function createNotifier(opts: NotifierOptions): Notifier {
           continue;
         }
         // One instance sends each digest.
-        if (!(await store.claim(NOTIFY_PARTITIONS.digestSent, `${item.channel}|${marker.storyKey}`, { at: opts.clock.now().toISOString() }))) {
+        if (
+          !(await store.claim(NOTIFY_PARTITIONS.digestSent, `${item.channel}|${marker.storyKey}`, {
+            at: opts.clock.now().toISOString(),
+          }))
+        ) {
           result.skipped++;
           continue;
         }
@@ -293,7 +382,10 @@ export function createNotifier(opts: NotifierOptions): Notifier {
           result.dropped++;
           continue;
         }
-        const appCount = Math.min(await store.readCounter(NOTIFY_PARTITIONS.apps, marker.storyKey), MAX_DIGEST_APP_NAMES);
+        const appCount = Math.min(
+          await store.readCounter(NOTIFY_PARTITIONS.apps, marker.storyKey),
+          MAX_DIGEST_APP_NAMES,
+        );
         const apps: string[] = [];
         for (let n = 1; n <= appCount; n++) {
           const rec = await store.get(NOTIFY_PARTITIONS.appName, `${marker.storyKey}#${n}`);
@@ -303,9 +395,21 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         const totalApps = await store.readCounter(NOTIFY_PARTITIONS.apps, marker.storyKey);
         for (let n = apps.length; n < totalApps; n++) apps.push(`(app ${n + 1})`);
         const revisions = await store.readCounter(NOTIFY_PARTITIONS.revisions, marker.storyKey);
-        const digest = buildDigest({ key: marker.storyKey, first, count, apps, revisions, window: { start: marker.windowStart, end: marker.windowEnd } });
+        const digest = buildDigest({
+          key: marker.storyKey,
+          first,
+          count,
+          apps,
+          revisions,
+          window: { start: marker.windowStart, end: marker.windowEnd },
+        });
         await store.deleteOutbox(item.id);
-        const d = await deliver(item.channel, render(item.channel, digest), `${item.channel}|digest-rendered|${marker.storyKey}`, digest.title);
+        const d = await deliver(
+          item.channel,
+          render(item.channel, digest),
+          `${item.channel}|digest-rendered|${marker.storyKey}`,
+          digest.title,
+        );
         if (d.status === 'delivered') result.delivered++;
         else if (d.status === 'outboxed') result.retried++;
         else result.dropped++;
@@ -315,23 +419,35 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
     async flushOutbox(flush = {}) {
       const result: FlushResult = { delivered: 0, retried: 0, dropped: 0, skipped: 0 };
-      const due = (await store.listOutbox(flush.closeAll ? FAR_FUTURE : opts.clock.now(), 200)).filter((i) => !isDigestMarker(i.body));
+      const due = (await store.listOutbox(flush.closeAll ? FAR_FUTURE : opts.clock.now(), 200)).filter(
+        (i) => !isDigestMarker(i.body),
+      );
       for (const item of due) {
         const sender = senders.get(item.channel);
         if (!sender) {
-          log.warn({ channel: item.channel, outboxId: item.id }, 'outbox item for a channel that is not configured; left in the outbox');
+          log.warn(
+            { channel: item.channel, outboxId: item.id },
+            'outbox item for a channel that is not configured; left in the outbox',
+          );
           result.skipped++;
           continue;
         }
         // One instance per attempt of an item.
-        if (!(await store.claim(NOTIFY_PARTITIONS.outboxLease, `${item.id}#${item.attempts}`, { at: opts.clock.now().toISOString() }))) {
+        if (
+          !(await store.claim(NOTIFY_PARTITIONS.outboxLease, `${item.id}#${item.attempts}`, {
+            at: opts.clock.now().toISOString(),
+          }))
+        ) {
           result.skipped++;
           continue;
         }
         const r = await sender.send(item.body);
         if (r.delivered) {
           await store.deleteOutbox(item.id);
-          log.info({ channel: item.channel, host: sender.host, outboxId: item.id, outboxAttempts: item.attempts + 1 }, 'outbox notification delivered');
+          log.info(
+            { channel: item.channel, host: sender.host, outboxId: item.id, outboxAttempts: item.attempts + 1 },
+            'outbox notification delivered',
+          );
           result.delivered++;
         } else if ((await nextAttempt(item, r.error, r.retryAfterMs)) === 'dropped') result.dropped++;
         else result.retried++;

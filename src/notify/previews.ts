@@ -17,7 +17,12 @@ export interface PreviewMessage {
 export const PREVIEW_FILE = 'notification-previews.html';
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Slack mrkdwn (already &amp;/&lt;/&gt;-escaped, as Slack wants it) → HTML. */
@@ -41,7 +46,10 @@ const asObj = (v: unknown): Obj => (typeof v === 'object' && v !== null ? (v as 
 const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const textOf = (v: unknown): { type: string; text: string } => {
   const o = asObj(v);
-  return { type: typeof o['type'] === 'string' ? o['type'] : 'plain_text', text: typeof o['text'] === 'string' ? o['text'] : '' };
+  return {
+    type: typeof o['type'] === 'string' ? o['type'] : 'plain_text',
+    text: typeof o['text'] === 'string' ? o['text'] : '',
+  };
 };
 const renderTextObj = (v: unknown): string => {
   const t = textOf(v);
@@ -59,13 +67,17 @@ export function renderSlackHtml(message: unknown): string {
       case 'section': {
         const text = block['text'] ? `<div class="s-text">${renderTextObj(block['text'])}</div>` : '';
         const fields = asArr(block['fields']);
-        const grid = fields.length ? `<div class="s-fields">${fields.map((f) => `<div>${renderTextObj(f)}</div>`).join('')}</div>` : '';
+        const grid = fields.length
+          ? `<div class="s-fields">${fields.map((f) => `<div>${renderTextObj(f)}</div>`).join('')}</div>`
+          : '';
         return `<div class="s-section">${text}${grid}</div>`;
       }
       case 'divider':
         return '<hr class="s-divider">';
       case 'context':
-        return `<div class="s-context">${asArr(block['elements']).map((e) => `<span>${renderTextObj(e)}</span>`).join('')}</div>`;
+        return `<div class="s-context">${asArr(block['elements'])
+          .map((e) => `<span>${renderTextObj(e)}</span>`)
+          .join('')}</div>`;
       case 'actions':
         return `<div class="s-actions">${asArr(block['elements'])
           .map((e) => {
@@ -91,7 +103,10 @@ function findAdaptiveCardsScript(): string {
 
 /** JSON inside <script type="application/json"> must not close the tag. */
 function embedJson(v: unknown): string {
-  return JSON.stringify(v ?? null).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  return JSON.stringify(v ?? null)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
 }
 
 const CSS = `

@@ -16,7 +16,10 @@ export function describeWebhookHost(url: string): string {
 export function redactText(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
   let out = text;
   for (const s of secrets) if (s) out = out.split(s).join('[redacted-url]');
-  out = out.replace(/\b(https?:\/\/)([^\s/"'<>?#]+)[^\s"'<>]*/gi, (_m, scheme: string, host: string) => `${scheme}${host}/[redacted]`);
+  out = out.replace(
+    /\b(https?:\/\/)([^\s/"'<>?#]+)[^\s"'<>]*/gi,
+    (_m, scheme: string, host: string) => `${scheme}${host}/[redacted]`,
+  );
   out = out.replace(/([?&]sig=)[^&\s"']*/gi, '$1[redacted]');
   return out;
 }

@@ -75,7 +75,11 @@ export function createSlackPost(url: string, opts: { timeoutMs?: number } = {}):
       status = res.status;
       return res;
     }) as unknown as FetchFunction;
-    const webhook = new IncomingWebhook(url, { fetch: capturingFetch, timeout: timeoutMs, retryConfig: { retries: 0 } });
+    const webhook = new IncomingWebhook(url, {
+      fetch: capturingFetch,
+      timeout: timeoutMs,
+      retryConfig: { retries: 0 },
+    });
     try {
       await webhook.send(body as unknown as IncomingWebhookSendArguments);
       return status === undefined ? { ok: true } : { ok: true, status };
@@ -185,17 +189,32 @@ export function createSender(o: SenderOptions): Sender {
     async send(body: Json): Promise<DeliveryResult> {
       const waitsMs: number[] = [];
       const closedForMs = closedUntilMs - monotonicNow();
-      if (closedForMs > 0) return { delivered: false, attempts: 0, error: `channel asked to wait (Retry-After); ${Math.ceil(closedForMs / 1000)}s left`, retryAfterMs: Math.ceil(closedForMs), waitsMs };
+      if (closedForMs > 0)
+        return {
+          delivered: false,
+          attempts: 0,
+          error: `channel asked to wait (Retry-After); ${Math.ceil(closedForMs / 1000)}s left`,
+          retryAfterMs: Math.ceil(closedForMs),
+          waitsMs,
+        };
       let last: PostResult = { ok: false, error: 'not attempted' };
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         await o.limiter.acquire();
         last = await o.post(body);
         if (last.ok) {
           log.debug({ attempts: attempt }, 'notification delivered');
-          return { delivered: true, attempts: attempt, ...(last.status !== undefined ? { status: last.status } : {}), waitsMs };
+          return {
+            delivered: true,
+            attempts: attempt,
+            ...(last.status !== undefined ? { status: last.status } : {}),
+            waitsMs,
+          };
         }
         const transient = isTransientPost(last);
-        log.warn({ attempt, status: last.status, error: last.error, retryAfterMs: last.retryAfterMs, transient }, 'notification attempt failed');
+        log.warn(
+          { attempt, status: last.status, error: last.error, retryAfterMs: last.retryAfterMs, transient },
+          'notification attempt failed',
+        );
         if (!transient || attempt === maxAttempts) break;
         let waitMs: number;
         if (last.retryAfterMs !== undefined) {
@@ -213,7 +232,11 @@ export function createSender(o: SenderOptions): Sender {
         await o.sleep(waitMs);
       }
       const r: DeliveryResult = { delivered: false, attempts: waitsMs.length + 1, waitsMs };
-      if (last.retryAfterMs !== undefined && last.retryAfterMs > maxRetryAfterMs) log.warn({ retryAfterMs: last.retryAfterMs }, 'channel asked to wait longer than we wait in-line: messages go to the outbox until then');
+      if (last.retryAfterMs !== undefined && last.retryAfterMs > maxRetryAfterMs)
+        log.warn(
+          { retryAfterMs: last.retryAfterMs },
+          'channel asked to wait longer than we wait in-line: messages go to the outbox until then',
+        );
       if (last.status !== undefined) r.status = last.status;
       if (last.error !== undefined) r.error = last.error;
       if (last.retryAfterMs !== undefined) r.retryAfterMs = last.retryAfterMs;

@@ -3,12 +3,30 @@
  * plus a `text` fallback. Within Slack's limits: ≤ 50 blocks, section text ≤ 3000 chars, fields ≤ 10 × 2000,
  * header ≤ 150, button text ≤ 75; long texts end with "…".
  */
-import type { ActionsBlock, Button, ContextBlock, DividerBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  KnownBlock,
+  MrkdwnElement,
+  SectionBlock,
+} from '@slack/types';
 import type { ActionStatus } from '../model';
 import type { NotificationMessage, StatusColour, SummaryFact, SummaryLink } from './summary';
 import { ELLIPSIS, limitItems, truncateText } from './text';
 
-export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, fieldText: 2000, fields: 10, headerText: 150, buttonText: 75, contextElements: 10, fallbackText: 3000 } as const;
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  fieldText: 2000,
+  fields: 10,
+  headerText: 150,
+  buttonText: 75,
+  contextElements: 10,
+  fallbackText: 3000,
+} as const;
 
 export interface SlackMessage {
   text: string;
@@ -16,7 +34,13 @@ export interface SlackMessage {
 }
 
 const STATUS_EMOJI: Record<StatusColour, string> = { good: '✅', warning: '⚠️', attention: '🚨' };
-const ACTION_EMOJI: Record<ActionStatus, string> = { applied: '✅', planned: '📝', blocked: '⛔', manual: '🧑‍🔧', failed: '❌' };
+const ACTION_EMOJI: Record<ActionStatus, string> = {
+  applied: '✅',
+  planned: '📝',
+  blocked: '⛔',
+  manual: '🧑‍🔧',
+  failed: '❌',
+};
 
 /** Escape the three characters Slack's mrkdwn treats specially. */
 export function escapeMrkdwn(text: string): string {
@@ -36,7 +60,14 @@ function mrkdwn(text: string): MrkdwnElement {
 }
 
 function header(status: StatusColour, title: string): HeaderBlock {
-  return { type: 'header', text: { type: 'plain_text', text: truncateText(`${STATUS_EMOJI[status]} ${title}`, SLACK_LIMITS.headerText), emoji: true } };
+  return {
+    type: 'header',
+    text: {
+      type: 'plain_text',
+      text: truncateText(`${STATUS_EMOJI[status]} ${title}`, SLACK_LIMITS.headerText),
+      emoji: true,
+    },
+  };
 }
 
 /** A section whose text is `*heading*` + lines, the lines cut to fit 3000 characters. */
@@ -56,7 +87,10 @@ function listSection(heading: string, lines: readonly string[]): SectionBlock {
     room -= l.length + 1;
   }
   const text = `${head}\n${out.join('\n')}`;
-  return { type: 'section', text: mrkdwn(text.length <= SLACK_LIMITS.sectionText ? text : truncateText(text, SLACK_LIMITS.sectionText)) };
+  return {
+    type: 'section',
+    text: mrkdwn(text.length <= SLACK_LIMITS.sectionText ? text : truncateText(text, SLACK_LIMITS.sectionText)),
+  };
 }
 
 function factsSection(facts: readonly SummaryFact[]): SectionBlock | undefined {
@@ -86,7 +120,11 @@ function actionsBlock(links: readonly SummaryLink[]): ActionsBlock | undefined {
     .map((l, i) => {
       const b: Button = {
         type: 'button',
-        text: { type: 'plain_text', text: truncateText(i === 0 ? 'Open in portal' : `Open ${l.title.toLowerCase()}`, SLACK_LIMITS.buttonText), emoji: true },
+        text: {
+          type: 'plain_text',
+          text: truncateText(i === 0 ? 'Open in portal' : `Open ${l.title.toLowerCase()}`, SLACK_LIMITS.buttonText),
+          emoji: true,
+        },
         url: l.url,
         action_id: `open-${i}`,
       };
@@ -108,27 +146,70 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
   let fallback: string;
   switch (m.type) {
     case 'summary': {
-      blocks.push({ type: 'section', text: mrkdwn(`*${mrkdwnWithin(m.headline, 500)}*\n${mrkdwnWithin(m.why, SLACK_LIMITS.sectionText - 510)}`) });
+      blocks.push({
+        type: 'section',
+        text: mrkdwn(`*${mrkdwnWithin(m.headline, 500)}*\n${mrkdwnWithin(m.why, SLACK_LIMITS.sectionText - 510)}`),
+      });
       pushIf(blocks, factsSection(m.facts));
-      if (m.evidence.length) blocks.push(divider, listSection('Evidence', limitItems(m.evidence, 20).map((e) => `• ${e}`)));
-      if (m.actions.length) blocks.push(listSection(m.actionsHeading, m.actions.map((a) => `${ACTION_EMOJI[a.status]} ${a.text}`)));
-      if (m.manualSteps.length) blocks.push(listSection('What a person must do', m.manualSteps.map((s, i) => `${i + 1}. ${s}`)));
+      if (m.evidence.length)
+        blocks.push(
+          divider,
+          listSection(
+            'Evidence',
+            limitItems(m.evidence, 20).map((e) => `• ${e}`),
+          ),
+        );
+      if (m.actions.length)
+        blocks.push(
+          listSection(
+            m.actionsHeading,
+            m.actions.map((a) => `${ACTION_EMOJI[a.status]} ${a.text}`),
+          ),
+        );
+      if (m.manualSteps.length)
+        blocks.push(
+          listSection(
+            'What a person must do',
+            m.manualSteps.map((s, i) => `${i + 1}. ${s}`),
+          ),
+        );
       if (m.rawDetail) {
         const fence = '```';
-        blocks.push({ type: 'section', text: mrkdwn(`*Error as reported*\n${fence}${mrkdwnWithin(m.rawDetail, SLACK_LIMITS.sectionText - 40)}${fence}`) });
+        blocks.push({
+          type: 'section',
+          text: mrkdwn(
+            `*Error as reported*\n${fence}${mrkdwnWithin(m.rawDetail, SLACK_LIMITS.sectionText - 40)}${fence}`,
+          ),
+        });
       }
-      blocks.push(contextBlock([`Mode: *${m.mode}*`, m.correlationId ? `Correlation id: \`${m.correlationId}\`` : undefined, `Event: \`${m.eventId}\``, m.at]));
+      blocks.push(
+        contextBlock([
+          `Mode: *${m.mode}*`,
+          m.correlationId ? `Correlation id: \`${m.correlationId}\`` : undefined,
+          `Event: \`${m.eventId}\``,
+          m.at,
+        ]),
+      );
       fallback = `${m.title}: ${m.why}`;
       break;
     }
     case 'heal':
       blocks.push({ type: 'section', text: mrkdwn(mrkdwnWithin(m.text, SLACK_LIMITS.sectionText)) });
       pushIf(blocks, factsSection(m.facts));
-      blocks.push(contextBlock([`Mode: *${m.mode}*`, m.correlationId ? `Correlation id: \`${m.correlationId}\`` : undefined, m.at]));
+      blocks.push(
+        contextBlock([
+          `Mode: *${m.mode}*`,
+          m.correlationId ? `Correlation id: \`${m.correlationId}\`` : undefined,
+          m.at,
+        ]),
+      );
       fallback = `${m.title}: ${m.text}`;
       break;
     case 'digest':
-      blocks.push({ type: 'section', text: mrkdwn(`*${mrkdwnWithin(m.text, 500)}*\n${mrkdwnWithin(m.why, SLACK_LIMITS.sectionText - 510)}`) });
+      blocks.push({
+        type: 'section',
+        text: mrkdwn(`*${mrkdwnWithin(m.text, 500)}*\n${mrkdwnWithin(m.why, SLACK_LIMITS.sectionText - 510)}`),
+      });
       pushIf(blocks, factsSection(m.facts));
       blocks.push(contextBlock([`Mode: *${m.mode}*`, `Group: \`${m.key}\``]));
       fallback = `${m.title}: ${m.text}`;

@@ -2,7 +2,16 @@
  * The notification model (pure): what failed, why, the evidence, what was (or would be) done, what a person must
  * still do, where to look. Built from an Outcome; rendered by teams.ts / slack.ts. No I/O, no clock (time comes in).
  */
-import { ROLE_IDS, type Action, type ActionStatus, type DiagnosisKind, type FailureEvent, type HealResult, type Outcome, type RemediatorMode } from '../model';
+import {
+  ROLE_IDS,
+  type Action,
+  type ActionStatus,
+  type DiagnosisKind,
+  type FailureEvent,
+  type HealResult,
+  type Outcome,
+  type RemediatorMode,
+} from '../model';
 
 /** Status colour shared by both channels: Teams container style / Slack emoji. */
 export type StatusColour = 'good' | 'warning' | 'attention';
@@ -145,7 +154,9 @@ export function describeKind(kind: DiagnosisKind): string {
 /** Azure portal link for an ARM resource id; tenant optional. */
 export function buildPortalUrl(resourceId: string, tenant?: string): string {
   const id = resourceId.startsWith('/') ? resourceId : `/${resourceId}`;
-  return tenant ? `https://portal.azure.com/#@${encodeURIComponent(tenant)}/resource${id}` : `https://portal.azure.com/#resource${id}`;
+  return tenant
+    ? `https://portal.azure.com/#@${encodeURIComponent(tenant)}/resource${id}`
+    : `https://portal.azure.com/#resource${id}`;
 }
 
 /** "2m 10s", "45s", "1h 5m", "850ms". */
@@ -231,7 +242,8 @@ function statusOf(outcome: Outcome): StatusColour {
 
 function headlineOf(outcome: Outcome, event: FailureEvent | undefined): string {
   const d = outcome.diagnosis;
-  if (!d) return `Event ${outcome.eventId} was ${outcome.status}${outcome.error ? `: ${outcome.error}` : outcome.reason ? `: ${outcome.reason}` : ''}.`;
+  if (!d)
+    return `Event ${outcome.eventId} was ${outcome.status}${outcome.error ? `: ${outcome.error}` : outcome.reason ? `: ${outcome.reason}` : ''}.`;
   const x = d.details;
   if (d.kind.startsWith('arm-authz/')) {
     const caller = event?.caller?.name ?? x.callerPrincipalId ?? event?.caller?.principalId ?? 'A caller';
@@ -266,17 +278,29 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
   const mode = outcome.mode ?? ctx.mode;
   const kind = d?.kind ?? 'none';
   const appName = x.appName ?? nameOfResource(x.appId);
-  const subject = kind.startsWith('arm-authz/') ? nameOfResource(x.deniedScope ?? d?.resourceId) : (appName ?? nameOfResource(d?.resourceId ?? event?.resourceId));
+  const subject = kind.startsWith('arm-authz/')
+    ? nameOfResource(x.deniedScope ?? d?.resourceId)
+    : (appName ?? nameOfResource(d?.resourceId ?? event?.resourceId));
   const label = d ? describeKind(d.kind) : `Event ${outcome.status}`;
 
   const facts: SummaryFact[] = [];
   pushFact(facts, 'App', appName);
   pushFact(facts, 'Revision', x.revisionName);
   pushFact(facts, 'Image', x.image);
-  pushFact(facts, 'Registry', x.registryId ? `${nameOfResource(x.registryId)}${x.loginServer ? ` (${x.loginServer})` : ''}` : x.loginServer);
+  pushFact(
+    facts,
+    'Registry',
+    x.registryId ? `${nameOfResource(x.registryId)}${x.loginServer ? ` (${x.loginServer})` : ''}` : x.loginServer,
+  );
   pushFact(facts, 'Registry mode', x.roleAssignmentMode);
   pushFact(facts, 'Identity', describeIdentity(outcome));
-  pushFact(facts, 'Caller', x.callerPrincipalId ? `${event?.caller?.name ? `${event.caller.name} · ` : ''}${x.callerPrincipalId}${x.callerPrincipalType ? ` (${x.callerPrincipalType})` : ''}` : undefined);
+  pushFact(
+    facts,
+    'Caller',
+    x.callerPrincipalId
+      ? `${event?.caller?.name ? `${event.caller.name} · ` : ''}${x.callerPrincipalId}${x.callerPrincipalType ? ` (${x.callerPrincipalType})` : ''}`
+      : undefined,
+  );
   pushFact(facts, 'Denied action', x.deniedAction);
   pushFact(facts, 'Denied scope', x.deniedScope);
   pushFact(facts, 'Takes effect at', x.effectiveAt);
@@ -301,10 +325,15 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
 
   const actions = (outcome.actions ?? []).map((a) => ({ status: a.status, text: describeAction(a) }));
   const allManual = actions.length > 0 && actions.every((a) => a.status === 'manual');
-  const actionsHeading = allManual ? 'Suggested changes' : mode === 'dry-run' ? 'What would be done (dry-run: nothing was changed)' : 'What was done';
+  const actionsHeading = allManual
+    ? 'Suggested changes'
+    : mode === 'dry-run'
+      ? 'What would be done (dry-run: nothing was changed)'
+      : 'What was done';
 
   const manualSteps = [...(d?.manualSteps ?? [])];
-  if (manualSteps.length === 0 && d && MANUAL_KINDS.has(d.kind) && actions.length === 0) manualSteps.push('Look at the evidence above; the remediator has no automatic fix for this failure.');
+  if (manualSteps.length === 0 && d && MANUAL_KINDS.has(d.kind) && actions.length === 0)
+    manualSteps.push('Look at the evidence above; the remediator has no automatic fix for this failure.');
 
   const s: Summary = {
     type: 'summary',
@@ -332,7 +361,12 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
 }
 
 /** The follow-up once the heal check has looked: "healed in 2m 10s", or what still fails. */
-export function buildHealFollowUp(outcome: Outcome, heal: HealResult, event: FailureEvent | undefined, ctx: SummaryContext): HealFollowUp {
+export function buildHealFollowUp(
+  outcome: Outcome,
+  heal: HealResult,
+  event: FailureEvent | undefined,
+  ctx: SummaryContext,
+): HealFollowUp {
   const x = outcome.diagnosis?.details ?? {};
   const appName = x.appName ?? nameOfResource(x.appId ?? outcome.diagnosis?.resourceId) ?? 'the app';
   const rev = heal.revisionName ?? x.revisionName;
@@ -370,7 +404,11 @@ export function buildHealFollowUp(outcome: Outcome, heal: HealResult, event: Fai
   pushFact(facts, 'App', appName);
   pushFact(facts, 'Revision', rev);
   pushFact(facts, 'Diagnosis', outcome.diagnosis?.kind);
-  pushFact(facts, 'Time to heal', heal.status === 'healed' && heal.healedAfterMs !== undefined ? formatDurationMs(heal.healedAfterMs) : undefined);
+  pushFact(
+    facts,
+    'Time to heal',
+    heal.status === 'healed' && heal.healedAfterMs !== undefined ? formatDurationMs(heal.healedAfterMs) : undefined,
+  );
   pushFact(facts, 'Mode', mode);
   const correlationId = outcome.correlationId ?? event?.correlationId;
   pushFact(facts, 'Correlation id', correlationId);
@@ -416,7 +454,11 @@ export function buildDigest(group: DigestGroup): Digest {
   const isHeal = first.type === 'heal';
   let text: string;
   if (group.revisions > 0) {
-    const verb = isHeal ? (first.heal === 'healed' ? 'healed the same way' : 'had the same heal result') : 'failed for the same reason';
+    const verb = isHeal
+      ? first.heal === 'healed'
+        ? 'healed the same way'
+        : 'had the same heal result'
+      : 'failed for the same reason';
     text = `${plural(group.revisions, 'more revision', 'more revisions')} of ${plural(Math.max(group.apps.length, 1), 'app', 'apps')} ${verb}`;
   } else {
     text = `${plural(group.count, 'more event', 'more events')} ${isHeal ? 'had the same heal result' : 'had the same cause'}`;
@@ -427,7 +469,11 @@ export function buildDigest(group: DigestGroup): Digest {
     { title: 'Window', value: `${group.window.start} – ${group.window.end}` },
   ];
   if (group.revisions > 0) facts.push({ title: 'Revisions', value: String(group.revisions) });
-  if (shownApps.length > 0) facts.push({ title: 'Apps', value: shownApps.join(', ') + (group.apps.length > shownApps.length ? `, … (${group.apps.length} in all)` : '') });
+  if (shownApps.length > 0)
+    facts.push({
+      title: 'Apps',
+      value: shownApps.join(', ') + (group.apps.length > shownApps.length ? `, … (${group.apps.length} in all)` : ''),
+    });
   facts.push({ title: 'First message', value: first.title });
   facts.push({ title: 'Mode', value: first.mode });
   return {
@@ -457,10 +503,19 @@ export function buildGroupKey(outcome: Outcome, event: FailureEvent | undefined)
   if (!d) return ['none', outcome.status, outcome.eventId].join('|').toLowerCase();
   const x = d.details;
   if (d.kind.startsWith('arm-authz/') && d.kind !== 'arm-authz/acr-pull-denied') {
-    return [d.kind, x.callerPrincipalId ?? event?.caller?.principalId ?? '', x.deniedScope ?? event?.authorization?.scope ?? d.resourceId].join('|').toLowerCase();
+    return [
+      d.kind,
+      x.callerPrincipalId ?? event?.caller?.principalId ?? '',
+      x.deniedScope ?? event?.authorization?.scope ?? d.resourceId,
+    ]
+      .join('|')
+      .toLowerCase();
   }
   if (d.kind.startsWith('acr-pull/') || d.kind === 'arm-authz/acr-pull-denied') {
-    const identity = x.identity ? (x.identity.principalId ?? (x.identity.kind === 'user-assigned' ? x.identity.resourceId : `system:${x.appId ?? d.resourceId}`)) : (x.callerPrincipalId ?? 'no-identity');
+    const identity = x.identity
+      ? (x.identity.principalId ??
+        (x.identity.kind === 'user-assigned' ? x.identity.resourceId : `system:${x.appId ?? d.resourceId}`))
+      : (x.callerPrincipalId ?? 'no-identity');
     const registry = x.registryId ?? x.loginServer ?? x.deniedScope ?? '';
     const extra = d.kind === 'acr-pull/image-not-found' ? (x.image ?? '') : '';
     return [d.kind, identity, registry, extra].join('|').toLowerCase();

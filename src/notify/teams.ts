@@ -5,7 +5,15 @@
  * by shrinking the text budgets (long texts end with "…").
  */
 import type { ActionStatus } from '../model';
-import type { Digest, HealFollowUp, NotificationMessage, StatusColour, Summary, SummaryFact, SummaryLink } from './summary';
+import type {
+  Digest,
+  HealFollowUp,
+  NotificationMessage,
+  StatusColour,
+  Summary,
+  SummaryFact,
+  SummaryLink,
+} from './summary';
 import { limitItems, measureJsonBytes, truncateText } from './text';
 
 /** Stay well under Teams' ~28 KB hard limit. */
@@ -23,7 +31,11 @@ export interface AdaptiveCard {
 }
 export interface TeamsMessage {
   type: 'message';
-  attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
+  attachments: Array<{
+    contentType: 'application/vnd.microsoft.card.adaptive';
+    contentUrl: null;
+    content: AdaptiveCard;
+  }>;
 }
 
 interface Budget {
@@ -40,7 +52,13 @@ const BUDGETS: readonly Budget[] = [
 ];
 
 const STATUS_ICON: Record<StatusColour, string> = { good: '✅', warning: '⚠️', attention: '🚨' };
-const ACTION_COLOUR: Record<ActionStatus, string> = { applied: 'Good', planned: 'Accent', blocked: 'Warning', manual: 'Default', failed: 'Attention' };
+const ACTION_COLOUR: Record<ActionStatus, string> = {
+  applied: 'Good',
+  planned: 'Accent',
+  blocked: 'Warning',
+  manual: 'Default',
+  failed: 'Attention',
+};
 
 function textBlock(text: string, extra: Record<string, unknown> = {}): AdaptiveElement {
   return { type: 'TextBlock', text, wrap: true, ...extra };
@@ -49,7 +67,10 @@ function heading(text: string): AdaptiveElement {
   return textBlock(text, { weight: 'Bolder', spacing: 'Medium' });
 }
 function factSet(facts: readonly SummaryFact[], b: Budget): AdaptiveElement {
-  return { type: 'FactSet', facts: facts.slice(0, 16).map((f) => ({ title: truncateText(f.title, 60), value: truncateText(f.value, b.facts) })) };
+  return {
+    type: 'FactSet',
+    facts: facts.slice(0, 16).map((f) => ({ title: truncateText(f.title, 60), value: truncateText(f.value, b.facts) })),
+  };
 }
 function header(status: StatusColour, title: string, subtitle: string, b: Budget): AdaptiveElement {
   return {
@@ -63,40 +84,76 @@ function header(status: StatusColour, title: string, subtitle: string, b: Budget
   };
 }
 function openUrlActions(links: readonly SummaryLink[]): AdaptiveElement[] {
-  return links.slice(0, 4).map((l, i) => ({ type: 'Action.OpenUrl', title: i === 0 ? 'Open in portal' : truncateText(`Open ${l.title.toLowerCase()}`, 40), url: l.url }));
+  return links
+    .slice(0, 4)
+    .map((l, i) => ({
+      type: 'Action.OpenUrl',
+      title: i === 0 ? 'Open in portal' : truncateText(`Open ${l.title.toLowerCase()}`, 40),
+      url: l.url,
+    }));
 }
 function context(parts: Array<string | undefined>): AdaptiveElement {
-  return textBlock(parts.filter((p): p is string => !!p).join(' · '), { size: 'Small', isSubtle: true, spacing: 'Medium' });
+  return textBlock(parts.filter((p): p is string => !!p).join(' · '), {
+    size: 'Small',
+    isSubtle: true,
+    spacing: 'Medium',
+  });
 }
 
 function bodyOfSummary(s: Summary, b: Budget): AdaptiveElement[] {
-  const body: AdaptiveElement[] = [header(s.status, s.title, s.headline, b), heading('Why'), textBlock(truncateText(s.why, b.text)), factSet(s.facts, b)];
+  const body: AdaptiveElement[] = [
+    header(s.status, s.title, s.headline, b),
+    heading('Why'),
+    textBlock(truncateText(s.why, b.text)),
+    factSet(s.facts, b),
+  ];
   if (s.evidence.length) {
     body.push(heading('Evidence'));
-    for (const e of limitItems(s.evidence, b.items)) body.push(textBlock(`• ${truncateText(e, b.text)}`, { spacing: 'Small' }));
+    for (const e of limitItems(s.evidence, b.items))
+      body.push(textBlock(`• ${truncateText(e, b.text)}`, { spacing: 'Small' }));
   }
   if (s.actions.length) {
     body.push(heading(s.actionsHeading));
-    for (const a of s.actions.slice(0, b.items)) body.push(textBlock(`• ${truncateText(a.text, b.text)}`, { color: ACTION_COLOUR[a.status], spacing: 'Small' }));
+    for (const a of s.actions.slice(0, b.items))
+      body.push(textBlock(`• ${truncateText(a.text, b.text)}`, { color: ACTION_COLOUR[a.status], spacing: 'Small' }));
   }
   if (s.manualSteps.length) {
     body.push(heading('What a person must do'));
-    limitItems(s.manualSteps, b.items).forEach((m, i) => body.push(textBlock(`${i + 1}. ${truncateText(m, b.text)}`, { spacing: 'Small' })));
+    limitItems(s.manualSteps, b.items).forEach((m, i) =>
+      body.push(textBlock(`${i + 1}. ${truncateText(m, b.text)}`, { spacing: 'Small' })),
+    );
   }
   if (s.rawDetail) {
     body.push(heading('Error as reported'));
     body.push(textBlock(truncateText(s.rawDetail, b.raw), { fontType: 'Monospace', size: 'Small', isSubtle: true }));
   }
-  body.push(context([`Mode: ${s.mode}`, s.correlationId ? `Correlation id: ${s.correlationId}` : undefined, `Event: ${s.eventId}`, s.at]));
+  body.push(
+    context([
+      `Mode: ${s.mode}`,
+      s.correlationId ? `Correlation id: ${s.correlationId}` : undefined,
+      `Event: ${s.eventId}`,
+      s.at,
+    ]),
+  );
   return body;
 }
 
 function bodyOfHeal(f: HealFollowUp, b: Budget): AdaptiveElement[] {
-  return [header(f.status, f.title, f.text, b), factSet(f.facts, b), context([`Mode: ${f.mode}`, f.correlationId ? `Correlation id: ${f.correlationId}` : undefined, f.at])];
+  return [
+    header(f.status, f.title, f.text, b),
+    factSet(f.facts, b),
+    context([`Mode: ${f.mode}`, f.correlationId ? `Correlation id: ${f.correlationId}` : undefined, f.at]),
+  ];
 }
 
 function bodyOfDigest(d: Digest, b: Budget): AdaptiveElement[] {
-  return [header(d.status, d.title, d.text, b), heading('Same reason'), textBlock(truncateText(d.why, b.text)), factSet(d.facts, b), context([`Mode: ${d.mode}`, `Group: ${truncateText(d.key, 200)}`])];
+  return [
+    header(d.status, d.title, d.text, b),
+    heading('Same reason'),
+    textBlock(truncateText(d.why, b.text)),
+    factSet(d.facts, b),
+    context([`Mode: ${d.mode}`, `Group: ${truncateText(d.key, 200)}`]),
+  ];
 }
 
 function renderWith(m: NotificationMessage, b: Budget): TeamsMessage {
@@ -124,7 +181,10 @@ function renderWith(m: NotificationMessage, b: Budget): TeamsMessage {
     actions: openUrlActions(m.links),
     msteams: { width: 'Full' },
   };
-  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+  };
 }
 
 /** Render for a Teams Workflows webhook; always under TEAMS_MAX_BYTES. */

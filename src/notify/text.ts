@@ -8,7 +8,12 @@ export function truncateText(text: string, max: number): string {
   if (text.length <= max) return text;
   const chars = Array.from(text);
   if (chars.length <= max) return text;
-  return chars.slice(0, Math.max(0, max - 1)).join('').trimEnd() + ELLIPSIS;
+  return (
+    chars
+      .slice(0, Math.max(0, max - 1))
+      .join('')
+      .trimEnd() + ELLIPSIS
+  );
 }
 
 /** Keep at most `maxItems` items; when some are left off, the last line says how many. */

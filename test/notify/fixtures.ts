@@ -4,7 +4,16 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DIAGNOSIS_KINDS, ROLE_IDS, type Action, type DiagnosisDetails, type DiagnosisKind, type FailureEvent, type Outcome, type RemediatorMode } from '../../src/model';
+import {
+  DIAGNOSIS_KINDS,
+  ROLE_IDS,
+  type Action,
+  type DiagnosisDetails,
+  type DiagnosisKind,
+  type FailureEvent,
+  type Outcome,
+  type RemediatorMode,
+} from '../../src/model';
 
 export const SUB = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
 export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -60,14 +69,26 @@ function acrDetails(app: string, revision: string): DiagnosisDetails {
     registryId: REGISTRY_ID,
     roleAssignmentMode: 'LegacyRegistryPermissions',
     armTokenAuth: 'enabled',
-    identity: { kind: 'user-assigned', resourceId: IDENTITY_ID, principalId: PRINCIPAL, clientId: '0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d' },
+    identity: {
+      kind: 'user-assigned',
+      resourceId: IDENTITY_ID,
+      principalId: PRINCIPAL,
+      clientId: '0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d',
+    },
   };
 }
 
 function fixActions(kind: DiagnosisKind, mode: RemediatorMode, app: string): Action[] {
   const status = mode === 'auto-fix' ? 'applied' : 'planned';
   const role = kind === 'acr-pull/abac-role-mismatch' ? ROLE_IDS.repositoryReader : ROLE_IDS.acrPull;
-  const assign: Action = { type: 'assign-role', status, scope: REGISTRY_ID, principalId: PRINCIPAL, principalType: 'ServicePrincipal', roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${role}` };
+  const assign: Action = {
+    type: 'assign-role',
+    status,
+    scope: REGISTRY_ID,
+    principalId: PRINCIPAL,
+    principalType: 'ServicePrincipal',
+    roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+  };
   const redeploy: Action = { type: 'redeploy-revision', status, resourceId: appIdOf(app), scope: appIdOf(app) };
   switch (kind) {
     case 'acr-pull/missing-role':
@@ -76,19 +97,52 @@ function fixActions(kind: DiagnosisKind, mode: RemediatorMode, app: string): Act
     case 'arm-authz/acr-pull-denied':
       return [assign, redeploy];
     case 'acr-pull/arm-token-auth-disabled':
-      return [{ type: 'enable-arm-token-auth', status: 'blocked', resourceId: REGISTRY_ID, scope: REGISTRY_ID, reason: 'enable-arm-token-auth is not in REMEDIATOR_ALLOWED_FIX_TYPES' }, { ...redeploy, status: 'blocked', reason: 'waits for enable-arm-token-auth' }];
+      return [
+        {
+          type: 'enable-arm-token-auth',
+          status: 'blocked',
+          resourceId: REGISTRY_ID,
+          scope: REGISTRY_ID,
+          reason: 'enable-arm-token-auth is not in REMEDIATOR_ALLOWED_FIX_TYPES',
+        },
+        { ...redeploy, status: 'blocked', reason: 'waits for enable-arm-token-auth' },
+      ];
     case 'acr-pull/role-propagating':
       return [redeploy];
     case 'arm-authz/missing-role':
     case 'arm-authz/wrong-scope':
-      return [{ type: 'assign-role', status: 'manual', scope: `${RG}/providers/Microsoft.KeyVault/vaults/kv1`, principalId: CALLER, roleDefinitionId: '4633458b-17de-408a-b874-0445c86b69e6', reason: 'the remediator only ever grants the two pull roles' }];
-    default:
+      return [
+        {
+          type: 'assign-role',
+          status: 'manual',
+          scope: `${RG}/providers/Microsoft.KeyVault/vaults/kv1`,
+          principalId: CALLER,
+          roleDefinitionId: '4633458b-17de-408a-b874-0445c86b69e6',
+          reason: 'the remediator only ever grants the two pull roles',
+        },
+      ];
+    case 'acr-pull/identity-not-attached':
+    case 'acr-pull/no-registry-identity':
+    case 'acr-pull/image-not-found':
+    case 'acr-pull/network-blocked':
+    case 'acr-pull/registry-not-found':
+    case 'arm-authz/deny-assignment':
+    case 'arm-authz/role-propagating':
+    case 'unknown':
+    case 'unrelated':
       return [];
+    default: {
+      const never: never = kind;
+      throw new Error(`unexpected kind ${String(never)}`);
+    }
   }
 }
 
 /** A realistic Outcome for each diagnosis kind. */
-export function makeOutcome(kind: DiagnosisKind, opts: { mode?: RemediatorMode; eventId?: string; app?: string; revision?: string; registryId?: string } = {}): Outcome {
+export function makeOutcome(
+  kind: DiagnosisKind,
+  opts: { mode?: RemediatorMode; eventId?: string; app?: string; revision?: string; registryId?: string } = {},
+): Outcome {
   const mode = opts.mode ?? 'dry-run';
   const app = opts.app ?? 'web';
   const revision = opts.revision ?? `${app}--v7`;
@@ -100,28 +154,58 @@ export function makeOutcome(kind: DiagnosisKind, opts: { mode?: RemediatorMode; 
     details = acrDetails(app, revision);
     if (opts.registryId) details.registryId = opts.registryId;
     if (kind === 'arm-authz/acr-pull-denied') {
-      details = { ...details, deniedAction: 'Microsoft.ContainerRegistry/registries/pull/read', deniedScope: details.registryId ?? REGISTRY_ID, callerPrincipalId: PRINCIPAL, callerPrincipalType: 'ServicePrincipal' };
+      details = {
+        ...details,
+        deniedAction: 'Microsoft.ContainerRegistry/registries/pull/read',
+        deniedScope: details.registryId ?? REGISTRY_ID,
+        callerPrincipalId: PRINCIPAL,
+        callerPrincipalType: 'ServicePrincipal',
+      };
       delete details.provisioningError;
     }
     if (kind === 'acr-pull/abac-role-mismatch') details.roleAssignmentMode = 'AbacRepositoryPermissions';
     if (kind === 'acr-pull/arm-token-auth-disabled') details.armTokenAuth = 'disabled';
-    if (kind === 'acr-pull/system-identity-on-create') details.identity = { kind: 'system', principalId: '11111111-2222-4333-8444-555555555555' };
+    if (kind === 'acr-pull/system-identity-on-create')
+      details.identity = { kind: 'system', principalId: '11111111-2222-4333-8444-555555555555' };
     if (kind === 'acr-pull/role-propagating') {
       details.newestAssignmentCreatedOn = '2026-11-21T09:57:00Z';
       details.effectiveAt = '2026-11-21T10:07:00Z';
     }
     if (kind === 'acr-pull/network-blocked') details.networkBlock = 'publicNetworkAccess: Disabled';
     if (kind === 'acr-pull/registry-not-found') delete details.registryId;
-    if (!AUTO_FIX_KINDS.has(kind)) manualSteps = [`az containerapp registry set -n ${app} -g web-rg --server contosoacr.azurecr.io --identity ${IDENTITY_ID}`, `az containerapp update -n ${app} -g web-rg --revision-suffix retry1`];
-    if (kind === 'acr-pull/system-identity-on-create') manualSteps = ['Use a user-assigned identity for registry pulls, created and granted AcrPull before the app.'];
+    if (!AUTO_FIX_KINDS.has(kind))
+      manualSteps = [
+        `az containerapp registry set -n ${app} -g web-rg --server contosoacr.azurecr.io --identity ${IDENTITY_ID}`,
+        `az containerapp update -n ${app} -g web-rg --revision-suffix retry1`,
+      ];
+    if (kind === 'acr-pull/system-identity-on-create')
+      manualSteps = ['Use a user-assigned identity for registry pulls, created and granted AcrPull before the app.'];
   } else if (kind.startsWith('arm-authz/')) {
     const scope = `${RG}/providers/Microsoft.KeyVault/vaults/kv1`;
     resourceId = scope;
-    details = { deniedAction: 'Microsoft.KeyVault/vaults/write', deniedScope: scope, callerPrincipalId: CALLER, callerPrincipalType: 'User', recommendedRole: { roleDefinitionId: '4633458b-17de-408a-b874-0445c86b69e6', roleName: 'Key Vault Contributor' } };
-    if (kind === 'arm-authz/wrong-scope') details.wrongScopeAssignment = { assignmentId: `${RG}-other/providers/Microsoft.Authorization/roleAssignments/abc`, scope: `/subscriptions/${SUB}/resourceGroups/other-rg`, roleName: 'Key Vault Contributor' };
-    if (kind === 'arm-authz/deny-assignment') details.denyAssignment = { id: `${RG}/providers/Microsoft.Authorization/denyAssignments/d1`, name: 'Deny writes (blueprint)', scope: RG };
+    details = {
+      deniedAction: 'Microsoft.KeyVault/vaults/write',
+      deniedScope: scope,
+      callerPrincipalId: CALLER,
+      callerPrincipalType: 'User',
+      recommendedRole: { roleDefinitionId: '4633458b-17de-408a-b874-0445c86b69e6', roleName: 'Key Vault Contributor' },
+    };
+    if (kind === 'arm-authz/wrong-scope')
+      details.wrongScopeAssignment = {
+        assignmentId: `${RG}-other/providers/Microsoft.Authorization/roleAssignments/abc`,
+        scope: `/subscriptions/${SUB}/resourceGroups/other-rg`,
+        roleName: 'Key Vault Contributor',
+      };
+    if (kind === 'arm-authz/deny-assignment')
+      details.denyAssignment = {
+        id: `${RG}/providers/Microsoft.Authorization/denyAssignments/d1`,
+        name: 'Deny writes (blueprint)',
+        scope: RG,
+      };
     if (kind === 'arm-authz/role-propagating') details.effectiveAt = '2026-11-21T10:07:00Z';
-    manualSteps = [`az role assignment create --assignee-object-id ${CALLER} --assignee-principal-type User --role "Key Vault Contributor" --scope ${scope}`];
+    manualSteps = [
+      `az role assignment create --assignee-object-id ${CALLER} --assignee-principal-type User --role "Key Vault Contributor" --scope ${scope}`,
+    ];
   } else {
     details = { rawMessage: 'InternalServerError: something odd happened while provisioning' };
   }
@@ -130,9 +214,22 @@ export function makeOutcome(kind: DiagnosisKind, opts: { mode?: RemediatorMode; 
     ? `Test diagnosis for ${kind}: Deployer (${CALLER}) may not write key vault kv1 in web-rg.`
     : `Test diagnosis for ${kind}: the identity ${PRINCIPAL} cannot pull from contosoacr.azurecr.io.`;
   const evidence = denial
-    ? [`AuthorizationFailed for Microsoft.KeyVault/vaults/write at ${RG}/providers/Microsoft.KeyVault/vaults/kv1.`, `${CALLER} holds Reader on resource group web-rg.`, details.denyAssignment ? `Deny assignment "${details.denyAssignment.name}" covers ${details.denyAssignment.scope} for all principals.` : 'No role granting Microsoft.KeyVault/vaults/write covers that scope.']
-    : [`Revision ${revision} provisioningError says UNAUTHORIZED: authentication required.`, `Registry contosoacr is in ${details.roleAssignmentMode ?? 'Legacy'} mode.`, `No AcrPull assignment for ${PRINCIPAL} at the registry or above.`];
-  if (kind === 'arm-authz/deny-assignment') manualSteps = [`Ask the owner of "${details.denyAssignment?.name ?? 'the deny assignment'}" to exclude ${CALLER}, or deploy kv1 outside ${RG}.`];
+    ? [
+        `AuthorizationFailed for Microsoft.KeyVault/vaults/write at ${RG}/providers/Microsoft.KeyVault/vaults/kv1.`,
+        `${CALLER} holds Reader on resource group web-rg.`,
+        details.denyAssignment
+          ? `Deny assignment "${details.denyAssignment.name}" covers ${details.denyAssignment.scope} for all principals.`
+          : 'No role granting Microsoft.KeyVault/vaults/write covers that scope.',
+      ]
+    : [
+        `Revision ${revision} provisioningError says UNAUTHORIZED: authentication required.`,
+        `Registry contosoacr is in ${details.roleAssignmentMode ?? 'Legacy'} mode.`,
+        `No AcrPull assignment for ${PRINCIPAL} at the registry or above.`,
+      ];
+  if (kind === 'arm-authz/deny-assignment')
+    manualSteps = [
+      `Ask the owner of "${details.denyAssignment?.name ?? 'the deny assignment'}" to exclude ${CALLER}, or deploy kv1 outside ${RG}.`,
+    ];
   const outcome: Outcome = {
     eventId,
     status: 'diagnosed',
@@ -195,7 +292,10 @@ export async function startSink(opts: { now?: () => number } = {}): Promise<Sink
       const entry: SinkRequest = { path, body, ...(opts.now ? { at: opts.now() } : {}) };
       attempts.push(entry);
       const script = scripts.find((s) => path.startsWith(s.prefix) && s.replies.length > 0);
-      const reply = script?.replies.shift() ?? { status: path.startsWith('/slack') ? 200 : 202, body: path.startsWith('/slack') ? 'ok' : '' };
+      const reply = script?.replies.shift() ?? {
+        status: path.startsWith('/slack') ? 200 : 202,
+        body: path.startsWith('/slack') ? 'ok' : '',
+      };
       if (reply.status >= 200 && reply.status < 300) received.push(entry);
       res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
       res.end(reply.body ?? '');

@@ -5,13 +5,29 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createNotifier, flushOutbox, type Notifier, type NotifierOptions, type SlackMessage, type TeamsMessage } from '../../src/notify';
+import {
+  createNotifier,
+  flushOutbox,
+  type Notifier,
+  type NotifierOptions,
+  type SlackMessage,
+  type TeamsMessage,
+} from '../../src/notify';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { StateStore } from '../../src/store/port';
-import { createFakeTime, createManualClock, makeEvent, makeOutcome, NOTIFIED_KINDS, startSink, type Sink } from './fixtures';
+import {
+  createFakeTime,
+  createManualClock,
+  makeEvent,
+  makeOutcome,
+  NOTIFIED_KINDS,
+  startSink,
+  type Sink,
+} from './fixtures';
 import { checkSlackLimits, validateTeams } from './validate';
 
-const SECRET = 'workflows/9f8e7d6c5b4a/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sv=1.0&sig=S3CR3T-SIGNATURE';
+const SECRET =
+  'workflows/9f8e7d6c5b4a/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sv=1.0&sig=S3CR3T-SIGNATURE';
 const SLACK_SECRET = 'services/T000/B000/XXXXSLACKSECRETXXXX';
 
 function captureLogger(): { log: pino.Logger; lines: string[] } {
@@ -26,13 +42,24 @@ function captureLogger(): { log: pino.Logger; lines: string[] } {
   return { log: pino({ level: 'debug' }, stream), lines };
 }
 
+/** Options for one notifier; `drop` leaves one channel unconfigured. */
+type Extra = Partial<NotifierOptions> & { drop?: 'teams' | 'slack' };
+
+function optionsWith(base: NotifierOptions, extra: Extra): NotifierOptions {
+  const { drop, ...rest } = extra;
+  const o: NotifierOptions = { ...base, ...rest };
+  if (drop === 'teams') delete o.teamsWebhookUrl;
+  if (drop === 'slack') delete o.slackWebhookUrl;
+  return o;
+}
+
 interface Setup {
   sink: Sink;
   store: StateStore;
   clock: ReturnType<typeof createManualClock>;
   time: ReturnType<typeof createFakeTime>;
   lines: string[];
-  make: ((extra?: Partial<NotifierOptions>) => Notifier) & { opts: NotifierOptions };
+  make: ((extra?: Extra) => Notifier) & { opts: NotifierOptions };
 }
 
 async function setup(): Promise<Setup> {
@@ -53,7 +80,7 @@ async function setup(): Promise<Setup> {
     monotonicNow: time.now,
     random: () => 0.5,
   };
-  const make = Object.assign((extra: Partial<NotifierOptions> = {}) => createNotifier({ ...opts, ...extra }), { opts });
+  const make = Object.assign((extra: Extra = {}) => createNotifier(optionsWith(opts, extra)), { opts });
   return { sink, store, clock, time, lines, make };
 }
 
@@ -74,13 +101,21 @@ describe('createNotifier', () => {
     const outcome = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' });
     const r = await n.notify(outcome, makeEvent(outcome.eventId));
     expect(r.status).toBe('sent');
-    expect(r.deliveries.map((d) => `${d.channel}:${d.status}:${d.attempts}`).sort()).toEqual(['slack:delivered:1', 'teams:delivered:1']);
+    expect(r.deliveries.map((d) => `${d.channel}:${d.status}:${d.attempts}`).sort()).toEqual([
+      'slack:delivered:1',
+      'teams:delivered:1',
+    ]);
     const teams = s.sink.received.filter((q) => isTeams(q.path));
     const slack = s.sink.received.filter((q) => isSlack(q.path));
     expect(teams).toHaveLength(1);
     expect(slack).toHaveLength(1);
     expect(teams[0]!.path).toBe(`/teams/${SECRET}`);
-    expect(teams[0]!.body).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.5' } }] });
+    expect(teams[0]!.body).toMatchObject({
+      type: 'message',
+      attachments: [
+        { contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.5' } },
+      ],
+    });
     const slackBody = slack[0]!.body as { text: string; blocks: Array<{ type: string }> };
     expect(slackBody.blocks[0]!.type).toBe('header');
     expect(slackBody.text).toContain(outcome.diagnosis!.summary.slice(0, 30));
@@ -102,7 +137,8 @@ describe('createNotifier', () => {
     for (const q of teams) expect(validateTeams(q.body as TeamsMessage).problems).toEqual([]);
     for (const q of slack) checkSlackLimits(q.body as SlackMessage);
     // Each kind's own diagnosis reached the channel.
-    for (const kind of NOTIFIED_KINDS) expect(teams.some((q) => JSON.stringify(q.body).includes(`Test diagnosis for ${kind}:`))).toBe(true);
+    for (const kind of NOTIFIED_KINDS)
+      expect(teams.some((q) => JSON.stringify(q.body).includes(`Test diagnosis for ${kind}:`))).toBe(true);
   });
 
   it('skips outcomes that are not diagnosed failures', async () => {
@@ -119,7 +155,10 @@ describe('createNotifier', () => {
     s.sink.script('/teams/', [{ status: 429, headers: { 'Retry-After': '2' } }]);
     const n = s.make();
     const r = await n.notify(makeOutcome('acr-pull/missing-role'));
-    expect(r.deliveries.map((d) => `${d.channel}:${d.status}:${d.attempts}`).sort()).toEqual(['slack:delivered:2', 'teams:delivered:2']);
+    expect(r.deliveries.map((d) => `${d.channel}:${d.status}:${d.attempts}`).sort()).toEqual([
+      'slack:delivered:2',
+      'teams:delivered:2',
+    ]);
     expect(s.time.waits).toEqual(expect.arrayContaining([3000, 2000]));
     expect(s.time.waits.filter((w) => w > 0).sort()).toEqual([2000, 3000]);
     expect(s.sink.attempts.filter((q) => isSlack(q.path))).toHaveLength(2);
@@ -130,7 +169,7 @@ describe('createNotifier', () => {
 
   it('retries 5xx with exponential backoff and jitter, then delivers', async () => {
     s.sink.script('/teams/', [{ status: 502 }, { status: 503 }]);
-    const n = s.make({ slackWebhookUrl: undefined as unknown as string, baseDelayMs: 400 } as Partial<NotifierOptions>);
+    const n = s.make({ drop: 'slack', baseDelayMs: 400 });
     const r = await n.notify(makeOutcome('acr-pull/missing-role'));
     expect(r.deliveries).toEqual([{ channel: 'teams', status: 'delivered', attempts: 3 }]);
     // random()=0.5 → half the cap fixed + half of the other half: 400·2^(n-1)·0.75
@@ -141,7 +180,7 @@ describe('createNotifier', () => {
 
   it('a Retry-After too long to wait in-line sends this and the next messages to the outbox without more requests', async () => {
     s.sink.script('/slack/', [{ status: 429, headers: { 'retry-after': '120' } }]);
-    const n = s.make({ digestWindowMs: 0, teamsWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>);
+    const n = s.make({ digestWindowMs: 0, drop: 'teams' });
     const first = await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'r1' }));
     expect(first.deliveries[0]).toMatchObject({ channel: 'slack', status: 'outboxed', attempts: 1 });
     const second = await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'r2', app: 'api' }));
@@ -159,19 +198,26 @@ describe('createNotifier', () => {
 
   it('does not retry a 400 in-line, keeps it in the outbox instead', async () => {
     s.sink.script('/teams/', [{ status: 400, body: 'bad card' }]);
-    const n = s.make({ slackWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>);
+    const n = s.make({ drop: 'slack' });
     const r = await n.notify(makeOutcome('acr-pull/missing-role'));
     expect(r.deliveries[0]).toMatchObject({ channel: 'teams', status: 'outboxed', attempts: 1 });
     expect(s.sink.attempts).toHaveLength(1);
     const outbox = await s.store.listOutbox(new Date(s.clock.now().getTime() + 3600_000));
-    expect(outbox.filter((i) => i.channel === 'teams' && !JSON.stringify(i.body).includes('digest-marker'))).toHaveLength(1);
+    expect(
+      outbox.filter((i) => i.channel === 'teams' && !JSON.stringify(i.body).includes('digest-marker')),
+    ).toHaveLength(1);
   });
 
   it('spaces requests: Teams ≥ 250 ms apart (4/s), Slack ≥ 1 s apart (1/s)', async () => {
-    for (const [channel, gapMs] of [['teams', 250], ['slack', 1000]] as const) {
+    for (const [channel, gapMs] of [
+      ['teams', 250],
+      ['slack', 1000],
+    ] as const) {
       const time = createFakeTime();
       const n = createNotifier({
-        ...(channel === 'teams' ? { teamsWebhookUrl: `${s.sink.url}/teams/${SECRET}` } : { slackWebhookUrl: `${s.sink.url}/slack/${SLACK_SECRET}` }),
+        ...(channel === 'teams'
+          ? { teamsWebhookUrl: `${s.sink.url}/teams/${SECRET}` }
+          : { slackWebhookUrl: `${s.sink.url}/slack/${SLACK_SECRET}` }),
         store: s.store,
         clock: s.clock,
         log: pino({ level: 'silent' }),
@@ -181,7 +227,11 @@ describe('createNotifier', () => {
         monotonicNow: time.now,
       });
       // Six messages at once: the limiter lets one through, then one per interval.
-      await Promise.all(Array.from({ length: 6 }, (_, i) => n.notify(makeOutcome('acr-pull/missing-role', { eventId: `${channel}${i}`, app: `app${i}` }))));
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          n.notify(makeOutcome('acr-pull/missing-role', { eventId: `${channel}${i}`, app: `app${i}` })),
+        ),
+      );
       expect(time.waits).toEqual([gapMs, gapMs, gapMs, gapMs, gapMs]);
     }
     expect(s.sink.received.filter((q) => isTeams(q.path))).toHaveLength(6);
@@ -195,7 +245,12 @@ describe('createNotifier', () => {
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) => {
         const app = apps[i % apps.length]!;
-        const outcome = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix', eventId: `storm-${i}`, app, revision: `${app}--r${Math.floor(i / 50)}` });
+        const outcome = makeOutcome('acr-pull/missing-role', {
+          mode: 'auto-fix',
+          eventId: `storm-${i}`,
+          app,
+          revision: `${app}--r${Math.floor(i / 50)}`,
+        });
         return (i % 2 ? a : b).notify(outcome, makeEvent(outcome.eventId, app));
       }),
     );
@@ -233,39 +288,49 @@ describe('createNotifier', () => {
   it('an undeliverable message goes to the outbox and a later flush (another instance) delivers it', async () => {
     // Teams fails on every in-line attempt (3), then recovers.
     s.sink.script('/teams/', [{ status: 500 }, { status: 500 }, { status: 500 }]);
-    const a = s.make({ maxAttempts: 3, slackWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>);
+    const a = s.make({ maxAttempts: 3, drop: 'slack' });
     const outcome = makeOutcome('acr-pull/image-not-found');
     const r = await a.notify(outcome);
     expect(r.deliveries[0]).toMatchObject({ channel: 'teams', status: 'outboxed', attempts: 3 });
     expect(s.sink.received).toHaveLength(0);
 
-    const b = s.make({ slackWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>);
+    const b = s.make({ drop: 'slack' });
     // Not due yet (first outbox retry after 2 minutes).
     expect(await b.flushOutbox()).toEqual({ delivered: 0, retried: 0, dropped: 0, skipped: 0 });
     s.clock.advance(120_000);
     expect(await b.flushOutbox()).toMatchObject({ delivered: 1 });
     expect(s.sink.received).toHaveLength(1);
     expect(JSON.stringify(s.sink.received[0]!.body)).toContain(outcome.diagnosis!.summary);
-    expect((await s.store.listOutbox(new Date(s.clock.now().getTime() + 86_400_000))).filter((i) => !JSON.stringify(i.body).includes('digest-marker'))).toHaveLength(0);
+    expect(
+      (await s.store.listOutbox(new Date(s.clock.now().getTime() + 86_400_000))).filter(
+        (i) => !JSON.stringify(i.body).includes('digest-marker'),
+      ),
+    ).toHaveLength(0);
   });
 
   it('at the end of a run, closeAll flushes digests of open windows and outbox items not yet due (flushOutbox(deps) too)', async () => {
     s.sink.script('/teams/', [{ status: 500 }]);
-    const deps = { maxAttempts: 1, slackWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>;
+    const deps = { maxAttempts: 1, drop: 'slack' } as Partial<NotifierOptions>;
     const n = s.make(deps);
     await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'a', app: 'web' }));
     await n.notify(makeOutcome('acr-pull/missing-role', { eventId: 'b', app: 'api' }));
     expect(s.sink.received).toHaveLength(0);
     expect(await n.flushDigests()).toMatchObject({ delivered: 0 });
     expect(await n.flushDigests({ closeAll: true })).toMatchObject({ delivered: 1 });
-    expect(await flushOutbox({ ...s.make.opts, ...deps } as NotifierOptions)).toMatchObject({ delivered: 0 });
-    expect(await flushOutbox({ ...s.make.opts, ...deps } as NotifierOptions, { closeAll: true })).toMatchObject({ delivered: 1 });
-    expect(s.sink.received.map((q) => JSON.stringify(q.body).includes('1 more revision of 1 app'))).toEqual([true, false]);
+    expect(await flushOutbox(optionsWith(s.make.opts, deps))).toMatchObject({ delivered: 0 });
+    expect(await flushOutbox(optionsWith(s.make.opts, deps), { closeAll: true })).toMatchObject({ delivered: 1 });
+    expect(s.sink.received.map((q) => JSON.stringify(q.body).includes('1 more revision of 1 app'))).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it('a message that keeps failing is retried with growing delays, then recorded as dropped in the audit log', async () => {
-    s.sink.script('/teams/', Array.from({ length: 10 }, () => ({ status: 500 })));
-    const n = s.make({ maxAttempts: 1, outboxMaxAttempts: 3, digestWindowMs: 0, slackWebhookUrl: undefined as unknown as string } as Partial<NotifierOptions>);
+    s.sink.script(
+      '/teams/',
+      Array.from({ length: 10 }, () => ({ status: 500 })),
+    );
+    const n = s.make({ maxAttempts: 1, outboxMaxAttempts: 3, digestWindowMs: 0, drop: 'slack' });
     await n.notify(makeOutcome('unknown', { eventId: 'doomed' }));
     s.clock.advance(120_000);
     expect(await n.flushOutbox()).toMatchObject({ retried: 1 });
@@ -284,7 +349,17 @@ describe('createNotifier', () => {
     const dead = await startSink();
     const url = dead.url;
     await dead.stop();
-    const n = createNotifier({ slackWebhookUrl: `${url}/slack/${SLACK_SECRET}`, store: s.store, clock: s.clock, log: pino({ level: 'silent' }), mode: 'dry-run', digestWindowMs: 0, sleep: s.time.sleep, monotonicNow: s.time.now, maxAttempts: 2 });
+    const n = createNotifier({
+      slackWebhookUrl: `${url}/slack/${SLACK_SECRET}`,
+      store: s.store,
+      clock: s.clock,
+      log: pino({ level: 'silent' }),
+      mode: 'dry-run',
+      digestWindowMs: 0,
+      sleep: s.time.sleep,
+      monotonicNow: s.time.now,
+      maxAttempts: 2,
+    });
     const r = await n.notify(makeOutcome('acr-pull/missing-role'));
     expect(r.deliveries[0]).toMatchObject({ channel: 'slack', status: 'outboxed', attempts: 2 });
     const [item] = await s.store.listOutbox(new Date(s.clock.now().getTime() + 3600_000));
@@ -294,7 +369,12 @@ describe('createNotifier', () => {
 
   it('never logs a webhook URL (only channel and host)', async () => {
     s.sink.script('/teams/', [{ status: 503, body: `upstream said ${SECRET}` }, { status: 404 }]);
-    s.sink.script('/slack/', [{ status: 429, headers: { 'retry-after': '1' } }, { status: 500 }, { status: 500 }, { status: 500 }]);
+    s.sink.script('/slack/', [
+      { status: 429, headers: { 'retry-after': '1' } },
+      { status: 500 },
+      { status: 500 },
+      { status: 500 },
+    ]);
     const n = s.make();
     await n.notify(makeOutcome('acr-pull/missing-role'));
     s.clock.advance(120_000);
@@ -315,7 +395,10 @@ describe('createNotifier', () => {
     const r = await n.notifyHeal(outcome, { status: 'healed', revisionName: 'web--v8', healedAfterMs: 130_000 });
     expect(r.status).toBe('sent');
     expect(JSON.stringify(s.sink.received[0]!.body)).toContain('healed in 2m 10s');
-    const r2 = await n.notifyHeal(makeOutcome('acr-pull/missing-role', { mode: 'auto-fix', eventId: 'other', app: 'api' }), { status: 'healed', healedAfterMs: 1000 });
+    const r2 = await n.notifyHeal(
+      makeOutcome('acr-pull/missing-role', { mode: 'auto-fix', eventId: 'other', app: 'api' }),
+      { status: 'healed', healedAfterMs: 1000 },
+    );
     expect(r2.status).toBe('grouped');
   });
 });

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { InvocationContext, type Timer } from '@azure/functions';
 import pino from 'pino';
 import { makeOutboxTimerHandler, OUTBOX_TIMER_SCHEDULE, runOutboxRetry } from '../../src/functions/outbox-timer';
-import { buildSummary, createNotifier, renderSlack, renderSlackHtml, renderTeams, writePreviews } from '../../src/notify';
+import {
+  buildSummary,
+  createNotifier,
+  renderSlack,
+  renderSlackHtml,
+  renderTeams,
+  writePreviews,
+} from '../../src/notify';
 import { createMemoryStore } from '../../src/store/memory-store';
 import { createFakeTime, createManualClock, makeOutcome, startSink } from './fixtures';
 
@@ -57,7 +64,11 @@ describe('writePreviews', () => {
     const html = renderSlackHtml({
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'A <b> header' } },
-        { type: 'section', text: { type: 'mrkdwn', text: '*bold* and `code`\nnext &lt;line&gt;' }, fields: [{ type: 'mrkdwn', text: '*App*\nweb' }] },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '*bold* and `code`\nnext &lt;line&gt;' },
+          fields: [{ type: 'mrkdwn', text: '*App*\nweb' }],
+        },
         { type: 'divider' },
       ],
     });
@@ -84,7 +95,17 @@ describe('outbox timer', () => {
       const time = createFakeTime();
       const store = createMemoryStore({ clock });
       sink.script('/teams/', [{ status: 503 }, { status: 503 }]);
-      const notifier = createNotifier({ teamsWebhookUrl: `${sink.url}/teams/t`, store, clock, log: pino({ level: 'silent' }), mode: 'auto-fix', digestWindowMs: 60_000, sleep: time.sleep, monotonicNow: time.now, maxAttempts: 2 });
+      const notifier = createNotifier({
+        teamsWebhookUrl: `${sink.url}/teams/t`,
+        store,
+        clock,
+        log: pino({ level: 'silent' }),
+        mode: 'auto-fix',
+        digestWindowMs: 60_000,
+        sleep: time.sleep,
+        monotonicNow: time.now,
+        maxAttempts: 2,
+      });
       // The first of a group fails (→ outbox); a second joins the group (→ digest).
       await notifier.notify(makeOutcome('acr-pull/missing-role', { eventId: 'a', app: 'web' }));
       await notifier.notify(makeOutcome('acr-pull/missing-role', { eventId: 'b', app: 'api' }));
@@ -92,8 +113,15 @@ describe('outbox timer', () => {
 
       clock.advance(120_000);
       const lines: string[] = [];
-      const context = new InvocationContext({ functionName: 'outboxRetry', logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')) });
-      const timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as Timer;
+      const context = new InvocationContext({
+        functionName: 'outboxRetry',
+        logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
+      });
+      const timer = {
+        isPastDue: false,
+        schedule: { adjustForDST: false },
+        scheduleStatus: { last: '', next: '', lastUpdated: '' },
+      } as Timer;
       await makeOutboxTimerHandler(async () => notifier)(timer, context);
 
       expect(sink.received).toHaveLength(2);

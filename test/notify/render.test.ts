@@ -2,7 +2,19 @@
  * Summaries and renderers: every diagnosis kind, both modes, both channels. Teams cards are parsed and validated by
  * the `adaptivecards` library itself; Slack messages are checked against Block Kit limits.
  */
-import { buildDigest, buildGroupKey, buildHealFollowUp, buildPortalUrl, buildSummary, formatDurationMs, renderSlack, renderTeams, TEAMS_MAX_BYTES, type NotificationMessage, type TeamsMessage } from '../../src/notify';
+import {
+  buildDigest,
+  buildGroupKey,
+  buildHealFollowUp,
+  buildPortalUrl,
+  buildSummary,
+  formatDurationMs,
+  renderSlack,
+  renderTeams,
+  TEAMS_MAX_BYTES,
+  type NotificationMessage,
+  type TeamsMessage,
+} from '../../src/notify';
 import { makeEvent, makeOutcome, NOTIFIED_KINDS, PRINCIPAL, REGISTRY_ID, TENANT, appIdOf } from './fixtures';
 import { checkSlackLimits, textsOfBlocks, validateTeams } from './validate';
 
@@ -10,7 +22,16 @@ const NOW = new Date('2026-11-21T10:00:05Z');
 
 describe('the adaptivecards validator used here can fail', () => {
   it('reports an unknown element and an invalid property value', () => {
-    const bad = { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Bogus' }, { type: 'Image' }], actions: [] } }] } as unknown as TeamsMessage;
+    const bad = {
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Bogus' }, { type: 'Image' }], actions: [] },
+        },
+      ],
+    } as unknown as TeamsMessage;
     expect(validateTeams(bad).problems.length).toBeGreaterThan(0);
   });
 });
@@ -28,7 +49,8 @@ describe.each(['dry-run', 'auto-fix'] as const)('every diagnosis kind renders va
     expect(summary.mode).toBe(mode);
     expect(summary.correlationId).toBe(outcome.correlationId);
     expect(summary.links.length).toBeGreaterThan(0);
-    for (const l of summary.links) expect(l.url.startsWith(`https://portal.azure.com/#@${TENANT}/resource/subscriptions/`)).toBe(true);
+    for (const l of summary.links)
+      expect(l.url.startsWith(`https://portal.azure.com/#@${TENANT}/resource/subscriptions/`)).toBe(true);
     expect(summary.actions).toHaveLength(outcome.actions!.length);
 
     // Teams: a valid Adaptive Card 1.5 with a coloured container, a FactSet and "Open in portal".
@@ -40,7 +62,11 @@ describe.each(['dry-run', 'auto-fix'] as const)('every diagnosis kind renders va
     expect(Buffer.byteLength(JSON.stringify(teams))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     expect(card.body[0]).toMatchObject({ type: 'Container', style: summary.status });
     expect(card.body.some((e) => e.type === 'FactSet')).toBe(true);
-    expect(card.actions[0]).toMatchObject({ type: 'Action.OpenUrl', title: 'Open in portal', url: summary.links[0]!.url });
+    expect(card.actions[0]).toMatchObject({
+      type: 'Action.OpenUrl',
+      title: 'Open in portal',
+      url: summary.links[0]!.url,
+    });
     // Nothing was dropped by the parser.
     expect((roundTrip['body'] as unknown[]).length).toBe(card.body.length);
     const json = JSON.stringify(card);
@@ -54,27 +80,44 @@ describe.each(['dry-run', 'auto-fix'] as const)('every diagnosis kind renders va
     expect(slack.blocks.some((b) => b.type === 'section' && !!b.fields?.length)).toBe(true);
     expect(slack.blocks.some((b) => b.type === 'context')).toBe(true);
     const actions = slack.blocks.find((b) => b.type === 'actions');
-    expect(actions && actions.type === 'actions' && actions.elements[0]).toMatchObject({ type: 'button', url: summary.links[0]!.url });
+    expect(actions && actions.type === 'actions' && actions.elements[0]).toMatchObject({
+      type: 'button',
+      url: summary.links[0]!.url,
+    });
     expect(slack.text).toContain(summary.title.slice(0, 20));
   });
 });
 
 describe('status colour, wording and modes', () => {
   it('auto-fix with applied fixes is good; dry-run is warning and says nothing was changed; manual kinds need attention', () => {
-    const applied = buildSummary(makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' }), undefined, { mode: 'auto-fix', now: NOW });
+    const applied = buildSummary(makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' }), undefined, {
+      mode: 'auto-fix',
+      now: NOW,
+    });
     expect(applied.status).toBe('good');
     expect(applied.actionsHeading).toBe('What was done');
     expect(applied.actions[0]!.text).toMatch(/^Done: assign AcrPull to principal 7a6b5c4d/);
 
-    const dry = buildSummary(makeOutcome('acr-pull/missing-role', { mode: 'dry-run' }), undefined, { mode: 'dry-run', now: NOW });
+    const dry = buildSummary(makeOutcome('acr-pull/missing-role', { mode: 'dry-run' }), undefined, {
+      mode: 'dry-run',
+      now: NOW,
+    });
     expect(dry.status).toBe('warning');
     expect(dry.actionsHeading).toMatch(/dry-run/);
     expect(dry.actions[0]!.text).toMatch(/^Would do: assign AcrPull/);
 
-    const abac = buildSummary(makeOutcome('acr-pull/abac-role-mismatch', { mode: 'auto-fix' }), undefined, { mode: 'auto-fix', now: NOW });
+    const abac = buildSummary(makeOutcome('acr-pull/abac-role-mismatch', { mode: 'auto-fix' }), undefined, {
+      mode: 'auto-fix',
+      now: NOW,
+    });
     expect(abac.actions[0]!.text).toContain('Container Registry Repository Reader');
 
-    for (const k of ['acr-pull/image-not-found', 'arm-authz/deny-assignment', 'arm-authz/missing-role', 'unknown'] as const) {
+    for (const k of [
+      'acr-pull/image-not-found',
+      'arm-authz/deny-assignment',
+      'arm-authz/missing-role',
+      'unknown',
+    ] as const) {
       expect(buildSummary(makeOutcome(k), undefined, { mode: 'auto-fix', now: NOW }).status).toBe('attention');
     }
     const failed = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' });
@@ -146,10 +189,20 @@ describe('heal follow-ups and digests', () => {
   const outcome = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' });
 
   it('reports "healed in 2m 10s" and what still fails', () => {
-    const healed = buildHealFollowUp(outcome, { status: 'healed', revisionName: 'web--v8', healedAfterMs: 130_000 }, makeEvent('e'), { mode: 'auto-fix', now: NOW });
+    const healed = buildHealFollowUp(
+      outcome,
+      { status: 'healed', revisionName: 'web--v8', healedAfterMs: 130_000 },
+      makeEvent('e'),
+      { mode: 'auto-fix', now: NOW },
+    );
     expect(healed.status).toBe('good');
     expect(healed.text).toContain('healed in 2m 10s');
-    const failing = buildHealFollowUp(outcome, { status: 'still-failing', revisionName: 'web--v8', detail: 'runningState Failed: MANIFEST_UNKNOWN' }, undefined, { mode: 'auto-fix', now: NOW });
+    const failing = buildHealFollowUp(
+      outcome,
+      { status: 'still-failing', revisionName: 'web--v8', detail: 'runningState Failed: MANIFEST_UNKNOWN' },
+      undefined,
+      { mode: 'auto-fix', now: NOW },
+    );
     expect(failing.status).toBe('attention');
     expect(failing.text).toContain('MANIFEST_UNKNOWN');
     for (const m of [healed, failing] as NotificationMessage[]) {
@@ -160,7 +213,14 @@ describe('heal follow-ups and digests', () => {
 
   it('says "14 more revisions of 3 apps failed for the same reason"', () => {
     const first = buildSummary(outcome, undefined, { mode: 'auto-fix', now: NOW });
-    const digest = buildDigest({ key: 'k', first, count: 14, apps: ['web', 'api', 'jobs'], revisions: 14, window: { start: '2026-11-21T10:00:00.000Z', end: '2026-11-21T10:01:00.000Z' } });
+    const digest = buildDigest({
+      key: 'k',
+      first,
+      count: 14,
+      apps: ['web', 'api', 'jobs'],
+      revisions: 14,
+      window: { start: '2026-11-21T10:00:00.000Z', end: '2026-11-21T10:01:00.000Z' },
+    });
     expect(digest.text).toBe('14 more revisions of 3 apps failed for the same reason.');
     expect(digest.why).toBe(first.why);
     expect(first.status).toBe('good');
@@ -178,7 +238,10 @@ describe('group keys', () => {
   it('groups pulls by kind + identity principal + registry, denials by kind + caller + scope', () => {
     const a = buildGroupKey(makeOutcome('acr-pull/missing-role', { app: 'web' }), undefined);
     const b = buildGroupKey(makeOutcome('acr-pull/missing-role', { app: 'api' }), undefined);
-    const c = buildGroupKey(makeOutcome('acr-pull/missing-role', { app: 'api', registryId: `${REGISTRY_ID}2` }), undefined);
+    const c = buildGroupKey(
+      makeOutcome('acr-pull/missing-role', { app: 'api', registryId: `${REGISTRY_ID}2` }),
+      undefined,
+    );
     expect(a).toBe(b);
     expect(a).toContain(PRINCIPAL);
     expect(c).not.toBe(a);

@@ -27,7 +27,11 @@ afterEach(async () => {
 });
 
 const openStore = (): Promise<StateStore> =>
-  createStore(loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString }), { warn: () => undefined }, { retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 } });
+  createStore(
+    loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString }),
+    { warn: () => undefined },
+    { retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 } },
+  );
 
 describe('notifier over Table storage (Azurite)', () => {
   it('a storm seen by two instances ends in one message and one digest per channel', async () => {
@@ -49,7 +53,12 @@ describe('notifier over Table storage (Azurite)', () => {
     const results = await Promise.all(
       Array.from({ length: 24 }, (_, i) => {
         const app = `app-${i % 4}`;
-        const outcome = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix', eventId: `tstorm-${i}`, app, revision: `${app}--r${Math.floor(i / 4)}` });
+        const outcome = makeOutcome('acr-pull/missing-role', {
+          mode: 'auto-fix',
+          eventId: `tstorm-${i}`,
+          app,
+          revision: `${app}--r${Math.floor(i / 4)}`,
+        });
         return (i % 2 ? a : b).notify(outcome, makeEvent(outcome.eventId, app));
       }),
     );
@@ -70,7 +79,17 @@ describe('notifier over Table storage (Azurite)', () => {
     const time = createFakeTime();
     const store = await openStore();
     sink.script('/teams/', [{ status: 500 }, { status: 500 }]);
-    const n = createNotifier({ teamsWebhookUrl: `${sink.url}/teams/x`, store, clock, log: pino({ level: 'silent' }), mode: 'dry-run', digestWindowMs: 0, sleep: time.sleep, monotonicNow: time.now, maxAttempts: 2 });
+    const n = createNotifier({
+      teamsWebhookUrl: `${sink.url}/teams/x`,
+      store,
+      clock,
+      log: pino({ level: 'silent' }),
+      mode: 'dry-run',
+      digestWindowMs: 0,
+      sleep: time.sleep,
+      monotonicNow: time.now,
+      maxAttempts: 2,
+    });
     const outcome = makeOutcome('acr-pull/missing-role', { eventId: 'big-one' });
     outcome.diagnosis!.details.provisioningError = `UNAUTHORIZED ${'é'.repeat(100 * 1024)}`;
     outcome.diagnosis!.evidence = Array.from({ length: 30 }, (_, i) => `evidence ${i} ${'ü'.repeat(1500)}`);
