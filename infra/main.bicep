@@ -83,7 +83,7 @@ param allowedFixTypes string = 'assign-role,redeploy-revision'
 param allowedScopes string = ''
 
 @minValue(0)
-@description('REMEDIATOR_FIX_BUDGET_PER_HOUR: most fixes (writes) per rolling hour across all instances.')
+@description('REMEDIATOR_FIX_BUDGET_PER_HOUR: most fixes (writes) per clock hour (UTC) across all instances.')
 param fixBudgetPerHour int = 20
 
 @description('REMEDIATOR_OPT_OUT_TAG: a tag that, set to true on a container app or registry, blocks every fix touching it.')

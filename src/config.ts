@@ -26,7 +26,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: '',
     description: 'Comma-separated ARM scopes (subscriptions, resource groups, registries or apps) where fixes may be written. Empty: everything the remediator identity can read.',
   },
-  { name: 'REMEDIATOR_FIX_BUDGET_PER_HOUR', default: '20', description: 'Most fixes (writes) per rolling hour across all instances; further fixes are `blocked`.' },
+  { name: 'REMEDIATOR_FIX_BUDGET_PER_HOUR', default: '20', description: 'Most fixes (writes) per clock hour (UTC) across all instances; further fixes are `blocked`.' },
   { name: 'REMEDIATOR_OPT_OUT_TAG', default: 'remediator:disable', description: 'A tag that, set to `true` on a container app or registry, blocks every fix touching it.' },
   { name: 'REMEDIATOR_PROPAGATION_WINDOW_MINUTES', default: '10', description: 'A matching role assignment younger than this is treated as still propagating.' },
   { name: 'REMEDIATOR_HEAL_CHECK_DELAY_SECONDS', default: '60', description: 'Delay before the first check that a redeployed revision runs (queue message visibility delay).' },
