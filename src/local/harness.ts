@@ -127,10 +127,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
             const heal = byEvent.get(o.eventId);
             if (heal) await notifier.notifyHeal(o, heal).catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
           }
-          // Digests are due at the end of their window: the run is over, so close every window now.
-          emulator.clock.advance(config.digestWindowMs);
-          await notifier.flushDigests();
-          await notifier.flushOutbox();
+          // The run is over: close every digest window and send everything still waiting, now.
+          await notifier.flushDigests({ closeAll: true });
+          await notifier.flushOutbox({ closeAll: true });
         }
         return settled;
       },
