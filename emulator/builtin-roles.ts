@@ -18,7 +18,12 @@ export interface BuiltInRole {
   permissions: Permission[];
 }
 
-function perm(actions: string[], dataActions: string[] = [], notActions: string[] = [], notDataActions: string[] = []): Permission[] {
+function perm(
+  actions: string[],
+  dataActions: string[] = [],
+  notActions: string[] = [],
+  notDataActions: string[] = [],
+): Permission[] {
   return [{ actions, notActions, dataActions, notDataActions }];
 }
 
@@ -33,7 +38,10 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
     guid: '8311e382-0749-4cb8-b61a-304f252e45ec',
     roleName: 'AcrPush',
     description: 'acr push',
-    permissions: perm(['Microsoft.ContainerRegistry/registries/pull/read', 'Microsoft.ContainerRegistry/registries/push/write']),
+    permissions: perm([
+      'Microsoft.ContainerRegistry/registries/pull/read',
+      'Microsoft.ContainerRegistry/registries/push/write',
+    ]),
   },
   {
     guid: 'c2f4ef07-c644-48eb-af81-4b1b4947fb11',
@@ -48,7 +56,10 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
       'Allows for read access to Azure Container Registry repositories, but excluding catalog listing. This role is optimized for registries with the ABAC repository permissions mode.',
     permissions: perm(
       [],
-      ['Microsoft.ContainerRegistry/registries/repositories/metadata/read', 'Microsoft.ContainerRegistry/registries/repositories/content/read'],
+      [
+        'Microsoft.ContainerRegistry/registries/repositories/metadata/read',
+        'Microsoft.ContainerRegistry/registries/repositories/content/read',
+      ],
     ),
   },
   {
@@ -75,7 +86,8 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
     guid: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
     roleName: 'Contributor',
-    description: 'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.',
+    description:
+      'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.',
     permissions: perm(
       ['*'],
       [],
@@ -123,15 +135,22 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
     roleName: 'Storage Blob Data Reader',
     description: 'Allows for read access to Azure Storage blob containers and data',
     permissions: perm(
-      ['Microsoft.Storage/storageAccounts/blobServices/containers/read', 'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action'],
+      [
+        'Microsoft.Storage/storageAccounts/blobServices/containers/read',
+        'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action',
+      ],
       ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'],
     ),
   },
   {
     guid: '4633458b-17de-408a-b874-0445c86b69e6',
     roleName: 'Key Vault Secrets User',
-    description: 'Read secret contents. Only works for key vaults that use the \'Azure role-based access control\' permission model.',
-    permissions: perm([], ['Microsoft.KeyVault/vaults/secrets/getSecret/action', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action']),
+    description:
+      "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    permissions: perm(
+      [],
+      ['Microsoft.KeyVault/vaults/secrets/getSecret/action', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'],
+    ),
   },
   {
     guid: '358470bc-b998-42bd-ab17-a7e34c199c0f',

@@ -14,20 +14,36 @@ export interface EmulatorCommandIo {
 }
 
 export async function runEmulatorCommand(argv: string[], io: EmulatorCommandIo = defaultIo()): Promise<number> {
-  let values: { world?: string; port?: string; 'propagation-delay-ms'?: string; 'ca-path'?: string; 'enforce-rbac'?: boolean };
+  let values: {
+    world?: string;
+    port?: string;
+    'propagation-delay-ms'?: string;
+    'ca-path'?: string;
+    'enforce-rbac'?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { world: { type: 'string' }, port: { type: 'string' }, 'propagation-delay-ms': { type: 'string' }, 'ca-path': { type: 'string' }, 'enforce-rbac': { type: 'boolean' } },
+      options: {
+        world: { type: 'string' },
+        port: { type: 'string' },
+        'propagation-delay-ms': { type: 'string' },
+        'ca-path': { type: 'string' },
+        'enforce-rbac': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
   } catch (err) {
-    io.stderr(`remediator emulator: ${(err as Error).message}\nusage: remediator emulator --world WORLD.json [--port N]`);
+    io.stderr(
+      `remediator emulator: ${(err as Error).message}\nusage: remediator emulator --world WORLD.json [--port N]`,
+    );
     return 2;
   }
   if (!values.world) {
-    io.stderr('remediator emulator: --world WORLD.json is required\nusage: remediator emulator --world WORLD.json [--port N]');
+    io.stderr(
+      'remediator emulator: --world WORLD.json is required\nusage: remediator emulator --world WORLD.json [--port N]',
+    );
     return 2;
   }
   const port = values.port === undefined ? 0 : Number(values.port);

@@ -11,8 +11,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmulatorOptions, FaultRule, LroStyle, RaisedEvent, RequestLogEntry, RunningEmulator } from './api';
 import { getTlsIdentity } from './cert';
-import { deterministicGuid, isAtOrAbove, isGuid, keyOf, lastSegment, normalizePath, providerOf, resourceGroupOf, sameGuid, sameId, subscriptionOf } from './ids';
-import { EmulatorState, NotFoundError, asArray, mergePatch, normalizeLocation, scopeOfExtension, type Resource } from './state';
+import {
+  deterministicGuid,
+  isAtOrAbove,
+  isGuid,
+  keyOf,
+  lastSegment,
+  normalizePath,
+  providerOf,
+  resourceGroupOf,
+  sameGuid,
+  sameId,
+  subscriptionOf,
+} from './ids';
+import {
+  EmulatorState,
+  NotFoundError,
+  asArray,
+  mergePatch,
+  normalizeLocation,
+  scopeOfExtension,
+  type Resource,
+} from './state';
 import { validateWorld } from './world';
 
 /** Object id the emulator attributes writes to when the bearer token is not a decodable JWT. */
@@ -83,7 +103,10 @@ function decodeClaims(authorization: string): Record<string, string> | undefined
 
 export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
   const world = validateWorld(opts.world, 'world');
-  const state = new EmulatorState(world, opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {});
+  const state = new EmulatorState(
+    world,
+    opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {},
+  );
   const tls = await getTlsIdentity();
   const requestLog: RequestLogEntry[] = [];
   let events: RaisedEvent[] = [];
@@ -111,7 +134,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   const defaultCaller = opts.callerPrincipalId ?? DEFAULT_CALLER_OBJECT_ID;
 
   function callerOid(ctx: Ctx): string {
-    return ctx.claims['http://schemas.microsoft.com/identity/claims/objectidentifier'] ?? ctx.claims['oid'] ?? defaultCaller;
+    return (
+      ctx.claims['http://schemas.microsoft.com/identity/claims/objectidentifier'] ?? ctx.claims['oid'] ?? defaultCaller
+    );
   }
 
   /** With enforceRbac: 403 AuthorizationFailed (and a Failed Activity Log entry) unless the caller may do this write. */
@@ -140,7 +165,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
 
   // ---- events and activity log ---------------------------------------------------------------------------------
 
-  function raise(ctx: Ctx, kind: 'Write' | 'Delete' | 'Action', ok: boolean, resourceUri: string, operationName: string, error?: { code: string; message: string }): void {
+  function raise(
+    ctx: Ctx,
+    kind: 'Write' | 'Delete' | 'Action',
+    ok: boolean,
+    resourceUri: string,
+    operationName: string,
+    error?: { code: string; message: string },
+  ): void {
     const n = state.nextCounter();
     const now = state.nowIso();
     const sub = subscriptionOf(resourceUri) ?? state.subscriptionIds()[0] ?? '00000000-0000-0000-0000-000000000000';
@@ -204,16 +236,29 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       id: `${resourceUri}/events/${deterministicGuid('activity', String(n))}/ticks/${Date.parse(now) * 10000}`,
       level: ok ? 'Informational' : 'Error',
       resourceGroupName: resourceGroupOf(resourceUri) ?? '',
-      resourceProviderName: { value: providerOf(resourceUri) ?? 'Microsoft.Resources', localizedValue: providerOf(resourceUri) ?? 'Microsoft.Resources' },
+      resourceProviderName: {
+        value: providerOf(resourceUri) ?? 'Microsoft.Resources',
+        localizedValue: providerOf(resourceUri) ?? 'Microsoft.Resources',
+      },
       resourceId: resourceUri,
       resourceType: { value: resourceTypeOf(resourceUri), localizedValue: resourceTypeOf(resourceUri) },
       operationId: deterministicGuid('operation', String(n)),
       operationName: { value: operationName, localizedValue: operationName },
       properties: ok
         ? { statusCode: 'OK' }
-        : { statusCode: failureStatus, statusMessage: JSON.stringify({ error: error ?? { code: 'Failed', message: 'The operation failed.' } }) },
+        : {
+            statusCode: failureStatus,
+            statusMessage: JSON.stringify({ error: error ?? { code: 'Failed', message: 'The operation failed.' } }),
+          },
       status: { value: ok ? 'Succeeded' : 'Failed', localizedValue: ok ? 'Succeeded' : 'Failed' },
-      subStatus: { value: ok ? 'OK' : failureStatus, localizedValue: ok ? 'OK (HTTP Status Code: 200)' : failureStatus === 'Forbidden' ? 'Forbidden (HTTP Status Code: 403)' : 'Bad Request (HTTP Status Code: 400)' },
+      subStatus: {
+        value: ok ? 'OK' : failureStatus,
+        localizedValue: ok
+          ? 'OK (HTTP Status Code: 200)'
+          : failureStatus === 'Forbidden'
+            ? 'Forbidden (HTTP Status Code: 403)'
+            : 'Bad Request (HTTP Status Code: 400)',
+      },
       eventTimestamp: now,
       submissionTimestamp: now,
       subscriptionId: sub,
@@ -238,10 +283,18 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
 
   // ---- long-running operations ---------------------------------------------------------------------------------
 
-  function startLro(ctx: Ctx, resourceId: string, error: { code: string; message: string } | undefined, initial: Reply): Reply {
+  function startLro(
+    ctx: Ctx,
+    resourceId: string,
+    error: { code: string; message: string } | undefined,
+    initial: Reply,
+  ): Reply {
     const opId = deterministicGuid('lro', keyOf(resourceId), String(state.nextCounter()));
     const headerStyle = str(ctx.headers['x-emulator-lro-style']);
-    const style: LroStyle = headerStyle === 'location' || headerStyle === 'azure-async-operation' ? headerStyle : state.lroStyleFor(resourceId);
+    const style: LroStyle =
+      headerStyle === 'location' || headerStyle === 'azure-async-operation'
+        ? headerStyle
+        : state.lroStyleFor(resourceId);
     const now = state.nowIso();
     state.operations.set(opId, {
       id: opId,
@@ -273,7 +326,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     if (kind === 'operationstatuses') {
       return {
         status: 200,
-        body: { id: `${normalizePath('/')}${opId}`, name: op.id, status: op.status, startTime: op.startTime, endTime: op.endTime, ...(op.error ? { error: op.error } : {}) },
+        body: {
+          id: `${normalizePath('/')}${opId}`,
+          name: op.id,
+          status: op.status,
+          startTime: op.startTime,
+          endTime: op.endTime,
+          ...(op.error ? { error: op.error } : {}),
+        },
       };
     }
     // Location style: 200 + the final resource, or the error status with the ARM error body.
@@ -298,9 +358,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
 
   function handleRoleAssignments(ctx: Ctx, scope: string, name: string | undefined): Reply {
     if (name === undefined) {
-      if (ctx.method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
+      if (ctx.method !== 'GET')
+        throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
       const filter = ctx.query.get('$filter') ?? '';
-      const principal = /principalId\s+eq\s+'([^']+)'/i.exec(filter)?.[1] ?? /assignedTo\('([^']+)'\)/i.exec(filter)?.[1];
+      const principal =
+        /principalId\s+eq\s+'([^']+)'/i.exec(filter)?.[1] ?? /assignedTo\('([^']+)'\)/i.exec(filter)?.[1];
       const atScope = /atScope\(\)/i.test(filter);
       const value = state.roleAssignments().filter((ra) => {
         const s = state.assignmentScope(ra);
@@ -324,27 +386,60 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       raise(ctx, 'Delete', true, existing.id, 'Microsoft.Authorization/roleAssignments/delete');
       return { status: 200, body: existing };
     }
-    if (ctx.method !== 'PUT') throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
+    if (ctx.method !== 'PUT')
+      throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
     ctx.write = true;
     const fail = (e: HttpError): never => {
-      raise(ctx, 'Write', false, id, 'Microsoft.Authorization/roleAssignments/write', { code: e.code, message: e.message });
+      raise(ctx, 'Write', false, id, 'Microsoft.Authorization/roleAssignments/write', {
+        code: e.code,
+        message: e.message,
+      });
       throw e;
     };
-    if (!isGuid(name)) fail(new HttpError(400, 'InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`));
+    if (!isGuid(name))
+      fail(
+        new HttpError(
+          400,
+          'InvalidRoleAssignmentId',
+          `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
+        ),
+      );
     const props = obj(ctx.body['properties']);
     const roleDefinitionId = str(props['roleDefinitionId']);
     const principalId = str(props['principalId']);
     if (!roleDefinitionId || !principalId)
-      fail(new HttpError(400, 'InvalidRequestContent', `The request content was invalid: properties.roleDefinitionId and properties.principalId are required.`));
+      fail(
+        new HttpError(
+          400,
+          'InvalidRequestContent',
+          `The request content was invalid: properties.roleDefinitionId and properties.principalId are required.`,
+        ),
+      );
     const def = state.roleDefinition(roleDefinitionId ?? '', scope);
-    if (!def) fail(new HttpError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${lastSegment(roleDefinitionId ?? '')}' does not exist.`));
+    if (!def)
+      fail(
+        new HttpError(
+          400,
+          'RoleDefinitionDoesNotExist',
+          `The specified role definition with ID '${lastSegment(roleDefinitionId ?? '')}' does not exist.`,
+        ),
+      );
     if (existing) {
       const ep = obj(existing.properties);
-      if (sameGuid(str(ep['principalId']), principalId) && sameGuid(lastSegment(str(ep['roleDefinitionId']) ?? ''), lastSegment(roleDefinitionId ?? ''))) {
+      if (
+        sameGuid(str(ep['principalId']), principalId) &&
+        sameGuid(lastSegment(str(ep['roleDefinitionId']) ?? ''), lastSegment(roleDefinitionId ?? ''))
+      ) {
         raise(ctx, 'Write', true, existing.id, 'Microsoft.Authorization/roleAssignments/write');
         return { status: 200, body: existing };
       }
-      fail(new HttpError(409, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.'));
+      fail(
+        new HttpError(
+          409,
+          'RoleAssignmentUpdateNotPermitted',
+          'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.',
+        ),
+      );
     }
     const dup = state.roleAssignments().find((ra) => {
       const p = obj(ra.properties);
@@ -357,7 +452,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     });
     if (dup)
       fail(
-        new HttpError(409, 'RoleAssignmentExists', `The role assignment already exists. The ID of the existing role assignment is ${(dup.name ?? lastSegment(dup.id)).replace(/-/g, '')}.`),
+        new HttpError(
+          409,
+          'RoleAssignmentExists',
+          `The role assignment already exists. The ID of the existing role assignment is ${(dup.name ?? lastSegment(dup.id)).replace(/-/g, '')}.`,
+        ),
       );
     const now = state.nowIso();
     const sub = subscriptionOf(scope);
@@ -366,11 +465,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       type: 'Microsoft.Authorization/roleAssignments',
       name,
       properties: {
-        roleDefinitionId: sub ? `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${lastSegment(roleDefinitionId ?? '')}` : `/providers/Microsoft.Authorization/roleDefinitions/${lastSegment(roleDefinitionId ?? '')}`,
+        roleDefinitionId: sub
+          ? `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${lastSegment(roleDefinitionId ?? '')}`
+          : `/providers/Microsoft.Authorization/roleDefinitions/${lastSegment(roleDefinitionId ?? '')}`,
         principalId,
         principalType: str(props['principalType']) ?? 'ServicePrincipal',
         scope,
-        ...(props['condition'] !== undefined ? { condition: props['condition'], conditionVersion: props['conditionVersion'] ?? '2.0' } : {}),
+        ...(props['condition'] !== undefined
+          ? { condition: props['condition'], conditionVersion: props['conditionVersion'] ?? '2.0' }
+          : {}),
         ...(props['description'] !== undefined ? { description: props['description'] } : {}),
         createdOn: now,
         updatedOn: now,
@@ -385,10 +488,16 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   }
 
   function handleRoleDefinitions(ctx: Ctx, scope: string, name: string | undefined): Reply {
-    if (ctx.method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
+    if (ctx.method !== 'GET')
+      throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
     if (name !== undefined) {
       const def = state.roleDefinition(name, scope);
-      if (!def) throw new HttpError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${name}' does not exist.`);
+      if (!def)
+        throw new HttpError(
+          404,
+          'RoleDefinitionDoesNotExist',
+          `The specified role definition with ID '${name}' does not exist.`,
+        );
       return { status: 200, body: def };
     }
     const filter = ctx.query.get('$filter') ?? '';
@@ -404,7 +513,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   }
 
   function handleDenyAssignments(ctx: Ctx, scope: string, name: string | undefined): Reply {
-    if (ctx.method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
+    if (ctx.method !== 'GET')
+      throw new HttpError(405, 'MethodNotAllowed', `The requested method ${ctx.method} is not allowed.`);
     if (name !== undefined) {
       const d = state.denyAssignments().find((x) => sameGuid(x.name ?? lastSegment(x.id), name));
       if (!d) throw new HttpError(404, 'DenyAssignmentNotFound', `The deny assignment '${name}' is not found.`);
@@ -418,16 +528,29 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       const above = state.covers(s, scope);
       if (atScope ? !above : !(above || isAtOrAbove(scope, s))) return false;
       if (principal === undefined) return true;
-      return asArray(obj(d.properties)['principals']).some((p) => sameGuid(str(obj(p)['id']), principal) || sameGuid(str(obj(p)['id']), '00000000-0000-0000-0000-000000000000'));
+      return asArray(obj(d.properties)['principals']).some(
+        (p) =>
+          sameGuid(str(obj(p)['id']), principal) || sameGuid(str(obj(p)['id']), '00000000-0000-0000-0000-000000000000'),
+      );
     });
     return listBody(value);
   }
 
   function handleActivityLog(ctx: Ctx, subscriptionId: string): Reply {
     const filter = ctx.query.get('$filter') ?? '';
-    const clauses = [...filter.matchAll(/(\w+)\s+(eq|ge|le|gt|lt)\s+'([^']*)'/gi)].map((m) => ({ field: m[1] ?? '', op: (m[2] ?? '').toLowerCase(), value: m[3] ?? '' }));
+    const clauses = [...filter.matchAll(/(\w+)\s+(eq|ge|le|gt|lt)\s+'([^']*)'/gi)].map((m) => ({
+      field: m[1] ?? '',
+      op: (m[2] ?? '').toLowerCase(),
+      value: m[3] ?? '',
+    }));
     const fieldValue = (e: Record<string, unknown>, field: string): string | undefined => {
-      const key = Object.keys(e).find((k) => k.toLowerCase() === field.toLowerCase()) ?? (field.toLowerCase() === 'resourceuri' ? 'resourceId' : field.toLowerCase() === 'resourceprovider' ? 'resourceProviderName' : field);
+      const key =
+        Object.keys(e).find((k) => k.toLowerCase() === field.toLowerCase()) ??
+        (field.toLowerCase() === 'resourceuri'
+          ? 'resourceId'
+          : field.toLowerCase() === 'resourceprovider'
+            ? 'resourceProviderName'
+            : field);
       const v = e[key];
       return typeof v === 'string' ? v : str(obj(v)['value']);
     };
@@ -454,9 +577,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       id: `/subscriptions/${id}`,
       subscriptionId: id,
       tenantId,
-      displayName: str(obj(custom?.properties)['displayName']) ?? str(custom?.['displayName']) ?? `Subscription ${id.slice(0, 8)}`,
+      displayName:
+        str(obj(custom?.properties)['displayName']) ?? str(custom?.['displayName']) ?? `Subscription ${id.slice(0, 8)}`,
       state: 'Enabled',
-      subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+      subscriptionPolicies: {
+        locationPlacementId: 'Public_2014-09-01',
+        quotaId: 'PayAsYouGo_2014-09-01',
+        spendingLimit: 'Off',
+      },
       authorizationSource: 'RoleBased',
       managedByTenants: [],
       tags: {},
@@ -475,7 +603,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     }
     const error = result.error ? { code: 'ContainerAppOperationError', message: result.error } : undefined;
     raise(ctx, 'Write', !error, result.app.id, 'Microsoft.App/containerApps/write', error);
-    const initial: Reply = mode === 'patch' ? { status: 202 } : { status: result.created ? 201 : 200, body: { ...result.app, properties: { ...obj(result.app.properties), provisioningState: 'InProgress' } } };
+    const initial: Reply =
+      mode === 'patch'
+        ? { status: 202 }
+        : {
+            status: result.created ? 201 : 200,
+            body: { ...result.app, properties: { ...obj(result.app.properties), provisioningState: 'InProgress' } },
+          };
     return startLro(ctx, result.app.id, error, initial);
   }
 
@@ -493,8 +627,17 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       raise(ctx, 'Write', true, existing.id, 'Microsoft.ContainerRegistry/registries/write');
       return startLro(ctx, existing.id, undefined, { status: 202 });
     }
-    const created: Resource = { ...(ctx.body as Record<string, unknown>), id: existing?.id ?? normalizePath(id), name: lastSegment(id), type: 'Microsoft.ContainerRegistry/registries' } as Resource;
-    created.properties = { provisioningState: 'Succeeded', ...obj(created.properties), loginServer: str(obj(created.properties)['loginServer']) ?? `${lastSegment(id).toLowerCase()}.azurecr.io` };
+    const created: Resource = {
+      ...ctx.body,
+      id: existing?.id ?? normalizePath(id),
+      name: lastSegment(id),
+      type: 'Microsoft.ContainerRegistry/registries',
+    };
+    created.properties = {
+      provisioningState: 'Succeeded',
+      ...obj(created.properties),
+      loginServer: str(obj(created.properties)['loginServer']) ?? `${lastSegment(id).toLowerCase()}.azurecr.io`,
+    };
     state.put(created);
     raise(ctx, 'Write', true, created.id, 'Microsoft.ContainerRegistry/registries/write');
     return startLro(ctx, created.id, undefined, { status: existing ? 200 : 201, body: created });
@@ -512,7 +655,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     const lower = segs.map((s) => s.toLowerCase());
 
     // operation status polls: /subscriptions/{s}/providers/{ns}/locations/{loc}/(operationStatuses|operationResults)/{id}
-    if (lower.length === 8 && lower[0] === 'subscriptions' && lower[2] === 'providers' && lower[4] === 'locations' && (lower[6] === 'operationstatuses' || lower[6] === 'operationresults')) {
+    if (
+      lower.length === 8 &&
+      lower[0] === 'subscriptions' &&
+      lower[2] === 'providers' &&
+      lower[4] === 'locations' &&
+      (lower[6] === 'operationstatuses' || lower[6] === 'operationresults')
+    ) {
       return pollOperation(lower[6], segs[7] ?? '');
     }
 
@@ -525,7 +674,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     }
 
     // Authorization extension resources at any scope
-    const authz = /^(.*?)\/providers\/microsoft\.authorization\/(roleassignments|roledefinitions|denyassignments)(?:\/([^/]+))?$/i.exec(path);
+    const authz =
+      /^(.*?)\/providers\/microsoft\.authorization\/(roleassignments|roledefinitions|denyassignments)(?:\/([^/]+))?$/i.exec(
+        path,
+      );
     if (authz) {
       const scope = normalizePath(authz[1] || '/');
       const kind = (authz[2] ?? '').toLowerCase();
@@ -539,9 +691,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     const al = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.insights\/eventtypes\/management\/values$/i.exec(path);
     if (al) return handleActivityLog(ctx, al[1] ?? '');
 
-    if (lower[0] !== 'subscriptions' || !segs[1]) throw new HttpError(400, 'InvalidResourceId', `The resource id '${path}' is not valid.`);
+    if (lower[0] !== 'subscriptions' || !segs[1])
+      throw new HttpError(400, 'InvalidResourceId', `The resource id '${path}' is not valid.`);
     const sub = segs[1];
-    if (!state.subscriptionIds().some((s) => s.toLowerCase() === sub.toLowerCase())) throw new HttpError(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
+    if (!state.subscriptionIds().some((s) => s.toLowerCase() === sub.toLowerCase()))
+      throw new HttpError(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
 
     // resource groups
     if (lower.length === 3 && lower[2] === 'resourcegroups') {
@@ -552,12 +706,20 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       if (!g) throw new HttpError(404, 'ResourceGroupNotFound', `Resource group '${segs[3]}' could not be found.`);
       return { status: 200, body: rgBody(sub, g) };
     }
-    if (lower[2] === 'resourcegroups' && segs[3] && !state.resourceGroups(sub).some((g) => g.name.toLowerCase() === lower[3])) {
-      if (!(ctx.method === 'PUT' && lower.length > 4)) throw new HttpError(404, 'ResourceGroupNotFound', `Resource group '${segs[3]}' could not be found.`);
+    if (
+      lower[2] === 'resourcegroups' &&
+      segs[3] &&
+      !state.resourceGroups(sub).some((g) => g.name.toLowerCase() === lower[3])
+    ) {
+      if (!(ctx.method === 'PUT' && lower.length > 4))
+        throw new HttpError(404, 'ResourceGroupNotFound', `Resource group '${segs[3]}' could not be found.`);
     }
 
     // restartRevision: …/containerApps/{app}/revisions/{rev}/restart
-    const restart = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.app\/containerapps\/[^/]+)\/revisions\/([^/]+)\/restart$/i.exec(path);
+    const restart =
+      /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.app\/containerapps\/[^/]+)\/revisions\/([^/]+)\/restart$/i.exec(
+        path,
+      );
     if (restart && ctx.method === 'POST') {
       ctx.write = true;
       const appId = restart[1] ?? '';
@@ -585,7 +747,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       const parent = state.get(parentId);
       if (!parent) throw notFound(parentId);
       const childType = `${parent.type}/${segs[segs.length - 1]}`;
-      return listBody(listUnder(parentId, childType).filter((r) => sameId(normalizePath(r.id).split('/').slice(0, -2).join('/'), parentId)));
+      return listBody(
+        listUnder(parentId, childType).filter((r) =>
+          sameId(normalizePath(r.id).split('/').slice(0, -2).join('/'), parentId),
+        ),
+      );
     }
 
     // single resources
@@ -595,8 +761,18 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       return { status: 200, body: existing };
     }
     const type = pIdx >= 0 ? `${segs[pIdx + 1]}/${segs[pIdx + 2]}`.toLowerCase() : '';
-    if ((ctx.method === 'PUT' || ctx.method === 'PATCH') && type === 'microsoft.app/containerapps' && afterProviders === 3) return handleContainerAppWrite(ctx, path);
-    if ((ctx.method === 'PUT' || ctx.method === 'PATCH') && type === 'microsoft.containerregistry/registries' && afterProviders === 3) return handleRegistryWrite(ctx, path);
+    if (
+      (ctx.method === 'PUT' || ctx.method === 'PATCH') &&
+      type === 'microsoft.app/containerapps' &&
+      afterProviders === 3
+    )
+      return handleContainerAppWrite(ctx, path);
+    if (
+      (ctx.method === 'PUT' || ctx.method === 'PATCH') &&
+      type === 'microsoft.containerregistry/registries' &&
+      afterProviders === 3
+    )
+      return handleRegistryWrite(ctx, path);
     if (ctx.method === 'DELETE') {
       ctx.write = true;
       if (!existing) return { status: 204 };
@@ -606,8 +782,21 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     }
     if (ctx.method === 'PUT' || ctx.method === 'PATCH') {
       ctx.write = true;
-      const base = existing ?? ({ id: path, name: lastSegment(path), type: type ? `${segs[pIdx + 1]}/${segs.slice(pIdx + 2).filter((_, i) => i % 2 === 0).join('/')}` : 'Unknown' } as Resource);
-      const updated = (ctx.method === 'PATCH' ? mergePatch(base, ctx.body) : { ...ctx.body, id: base.id, name: base.name, type: base.type }) as Resource;
+      const base = existing ?? {
+        id: path,
+        name: lastSegment(path),
+        type: type
+          ? `${segs[pIdx + 1]}/${segs
+              .slice(pIdx + 2)
+              .filter((_, i) => i % 2 === 0)
+              .join('/')}`
+          : 'Unknown',
+      };
+      const updated = (
+        ctx.method === 'PATCH'
+          ? mergePatch(base, ctx.body)
+          : { ...ctx.body, id: base.id, name: base.name, type: base.type }
+      ) as Resource;
       updated.id = base.id;
       updated.type = base.type;
       state.put(updated);
@@ -662,9 +851,18 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     const path = normalizePath(decodeURIComponent(qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex)));
     const isWriteMethod = method !== 'GET' && method !== 'HEAD';
     const requestId = deterministicGuid('request', String(mySeq));
-    const correlationId = str(req.headers['x-ms-correlation-request-id']) ?? deterministicGuid('correlation', String(mySeq));
+    const correlationId =
+      str(req.headers['x-ms-correlation-request-id']) ?? deterministicGuid('correlation', String(mySeq));
     const logEntry = (status: number, write: boolean): void => {
-      requestLog.push({ method, path, url: `${path}${url.search}`, status, durationMs: Number(process.hrtime.bigint() - started) / 1e6, seq: mySeq, write });
+      requestLog.push({
+        method,
+        path,
+        url: `${path}${url.search}`,
+        status,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        seq: mySeq,
+        write,
+      });
     };
 
     const chunks: Buffer[] = [];
@@ -703,7 +901,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
         {
           status: 429,
           headers: { 'retry-after': String(after) },
-          body: { error: { code: 'TooManyRequests', message: `The request is being throttled as the limit has been reached for operation type - ${method}. Please retry after ${after} seconds.` } },
+          body: {
+            error: {
+              code: 'TooManyRequests',
+              message: `The request is being throttled as the limit has been reached for operation type - ${method}. Please retry after ${after} seconds.`,
+            },
+          },
         },
         false,
       );
@@ -712,7 +915,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     if (fault?.kind === 'error') {
       const status = fault.status ?? 500;
       const defaults: Record<number, [string, string]> = {
-        500: ['InternalServerError', `Encountered internal server error. Diagnostic information: timestamp '${state.nowIso()}'.`],
+        500: [
+          'InternalServerError',
+          `Encountered internal server error. Diagnostic information: timestamp '${state.nowIso()}'.`,
+        ],
         502: ['BadGateway', 'The gateway did not receive a response from the service.'],
         503: ['ServiceUnavailable', 'The service is temporarily unavailable. Please try again later.'],
         504: ['GatewayTimeout', 'The gateway did not receive a response within the specified time period.'],
@@ -732,15 +938,34 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       send(
         {
           status: 401,
-          headers: { 'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."' },
-          body: { error: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." } },
+          headers: {
+            'www-authenticate':
+              'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."',
+          },
+          body: {
+            error: {
+              code: 'AuthenticationFailed',
+              message: "Authentication failed. The 'Authorization' header is missing.",
+            },
+          },
         },
         false,
       );
       return;
     }
     if (!url.searchParams.get('api-version')) {
-      send({ status: 400, body: { error: { code: 'MissingApiVersionParameter', message: "The api-version query parameter (?api-version=) is required for all requests." } } }, false);
+      send(
+        {
+          status: 400,
+          body: {
+            error: {
+              code: 'MissingApiVersionParameter',
+              message: 'The api-version query parameter (?api-version=) is required for all requests.',
+            },
+          },
+        },
+        false,
+      );
       return;
     }
     let body: Record<string, unknown> = {};
@@ -748,17 +973,48 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       try {
         body = obj(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {
-        send({ status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The request content was invalid and could not be deserialized.' } } }, isWriteMethod);
+        send(
+          {
+            status: 400,
+            body: {
+              error: {
+                code: 'InvalidRequestContent',
+                message: 'The request content was invalid and could not be deserialized.',
+              },
+            },
+          },
+          isWriteMethod,
+        );
         return;
       }
     }
-    const ctx: Ctx = { method, path, query: url.searchParams, body, headers: req.headers, correlationId, claims: decodeClaims(auth) ?? defaultClaims(), write: false };
+    const ctx: Ctx = {
+      method,
+      path,
+      query: url.searchParams,
+      body,
+      headers: req.headers,
+      correlationId,
+      claims: decodeClaims(auth) ?? defaultClaims(),
+      write: false,
+    };
     try {
       const reply = route(ctx);
       send(reply, ctx.write);
     } catch (err) {
-      if (err instanceof HttpError) send({ status: err.status, body: { error: { code: err.code, message: err.message } } }, ctx.write || isWriteMethod);
-      else send({ status: 500, body: { error: { code: 'InternalServerError', message: `Emulator error: ${(err as Error).message}` } } }, ctx.write);
+      if (err instanceof HttpError)
+        send(
+          { status: err.status, body: { error: { code: err.code, message: err.message } } },
+          ctx.write || isWriteMethod,
+        );
+      else
+        send(
+          {
+            status: 500,
+            body: { error: { code: 'InternalServerError', message: `Emulator error: ${(err as Error).message}` } },
+          },
+          ctx.write,
+        );
     }
   }
 

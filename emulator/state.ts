@@ -5,9 +5,24 @@
  */
 import type { EmulatorClock, LroStyle, World } from './api';
 import { BUILT_IN_CREATED_ON, BUILT_IN_ROLES, type Permission } from './builtin-roles';
-import { deterministicGuid, isAtOrAbove, keyOf, lastSegment, normalizePath, sameGuid, sameId, shortHash, subscriptionOf } from './ids';
+import {
+  deterministicGuid,
+  isAtOrAbove,
+  keyOf,
+  lastSegment,
+  normalizePath,
+  sameGuid,
+  sameId,
+  shortHash,
+  subscriptionOf,
+} from './ids';
 
-export type Resource = Record<string, unknown> & { id: string; type: string; name?: string; properties?: Record<string, unknown> };
+export type Resource = Record<string, unknown> & {
+  id: string;
+  type: string;
+  name?: string;
+  properties?: Record<string, unknown>;
+};
 
 export const DEFAULT_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const EVERYONE_PRINCIPAL_ID = '00000000-0000-0000-0000-000000000000';
@@ -18,9 +33,7 @@ const T_ROLE_ASSIGNMENT = 'microsoft.authorization/roleassignments';
 const T_ROLE_DEFINITION = 'microsoft.authorization/roledefinitions';
 const T_DENY = 'microsoft.authorization/denyassignments';
 const T_REGISTRY = 'microsoft.containerregistry/registries';
-const T_APP = 'microsoft.app/containerapps';
 const T_REVISION = 'microsoft.app/containerapps/revisions';
-const T_UAI = 'microsoft.managedidentity/userassignedidentities';
 const T_MG = 'microsoft.management/managementgroups';
 
 export type PullVerdict = { ok: true } | { ok: false; error: string };
@@ -67,7 +80,13 @@ export function mergePatch(target: Record<string, unknown>, patch: Record<string
   const out: Record<string, unknown> = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k]))
+    else if (
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      typeof out[k] === 'object' &&
+      out[k] !== null &&
+      !Array.isArray(out[k])
+    )
       out[k] = mergePatch(out[k] as Record<string, unknown>, v as Record<string, unknown>);
     else out[k] = clone(v);
   }
@@ -86,7 +105,13 @@ function stableStringify(v: unknown): string {
 }
 
 function wildcardMatch(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return re.test(action);
 }
 
@@ -124,7 +149,12 @@ export function parseImage(image: string): ParsedImage | undefined {
   }
   if (!rest) return undefined;
   if (!digest && !tag) tag = 'latest';
-  return { server, repository: rest, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+  return {
+    server,
+    repository: rest,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
 }
 
 export interface OperationRecord {
@@ -154,14 +184,17 @@ export class EmulatorState {
     const w = clone(world);
     this.clock = createClock(w.now);
     this.propagationDelayMs = opts.propagationDelayMs ?? 5 * 60_000;
-    for (const r of w.resources) this.put(this.normalizeResource(r as Resource));
+    for (const r of w.resources) this.put(this.normalizeResource(r));
     if (w.images) {
       this.images = new Map();
-      for (const [server, list] of Object.entries(w.images)) this.images.set(server.toLowerCase(), new Set(list.map((t) => t.toLowerCase())));
+      for (const [server, list] of Object.entries(w.images))
+        this.images.set(server.toLowerCase(), new Set(list.map((t) => t.toLowerCase())));
     }
     this.activityLog = w.activityLog ?? [];
     for (const [id, style] of Object.entries(w.lroStyles ?? {})) this.lroStyles.set(keyOf(id), style);
-    const firstTenant = this.all().map((r) => str(obj(r.properties)['tenantId']) ?? str(obj(r['identity'])['tenantId'])).find((t) => t !== undefined);
+    const firstTenant = this.all()
+      .map((r) => str(obj(r.properties)['tenantId']) ?? str(obj(r['identity'])['tenantId']))
+      .find((t) => t !== undefined);
     this.tenantId = w.tenantId ?? firstTenant ?? DEFAULT_TENANT_ID;
     this.worldNowGiven = w.now !== undefined;
   }
@@ -243,7 +276,8 @@ export class EmulatorState {
     for (const r of this.all()) {
       const m = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)/i.exec(r.id);
       if (!m || m[1]?.toLowerCase() !== subscriptionId.toLowerCase() || !m[2]) continue;
-      if (!seen.has(m[2].toLowerCase())) seen.set(m[2].toLowerCase(), { name: m[2], location: normalizeLocation(str(r['location']) ?? 'westeurope') });
+      if (!seen.has(m[2].toLowerCase()))
+        seen.set(m[2].toLowerCase(), { name: m[2], location: normalizeLocation(str(r['location']) ?? 'westeurope') });
     }
     return [...seen.values()];
   }
@@ -283,7 +317,8 @@ export class EmulatorState {
     if (depth > 10) return false;
     for (const mg of this.ofType(T_MG)) {
       const children = asArray(obj(mg.properties)['children']).map((c) => str(obj(c)['id']));
-      if (children.some((c) => sameId(c, child))) return sameId(mg.id, ancestor) || this.mgDescends(mg.id, ancestor, depth + 1);
+      if (children.some((c) => sameId(c, child)))
+        return sameId(mg.id, ancestor) || this.mgDescends(mg.id, ancestor, depth + 1);
     }
     return false;
   }
@@ -309,9 +344,9 @@ export class EmulatorState {
 
   roleDefinitions(scope: string): Resource[] {
     const custom = this.ofType(T_ROLE_DEFINITION);
-    const builtIns = BUILT_IN_ROLES.filter((b) => !custom.some((c) => sameGuid(c.name ?? lastSegment(c.id), b.guid))).map((b) =>
-      this.builtInResource(b.guid, scope),
-    );
+    const builtIns = BUILT_IN_ROLES.filter(
+      (b) => !custom.some((c) => sameGuid(c.name ?? lastSegment(c.id), b.guid)),
+    ).map((b) => this.builtInResource(b.guid, scope));
     return [...builtIns, ...custom];
   }
 
@@ -378,10 +413,17 @@ export class EmulatorState {
    * condition shape used to delegate role assignment writes: `@Request[…:RoleDefinitionId] … GuidEquals {a, b}` (and
    * `@Resource[…]` for deletes) — the assignment only counts when `conditionRoleGuid` is in that list.
    */
-  callerDecision(principalId: string, action: string, scope: string, conditionRoleGuid?: string): { ok: true } | { ok: false; reason: 'deny' | 'propagating' | 'none'; denyAssignment?: Resource } {
+  callerDecision(
+    principalId: string,
+    action: string,
+    scope: string,
+    conditionRoleGuid?: string,
+  ): { ok: true } | { ok: false; reason: 'deny' | 'propagating' | 'none'; denyAssignment?: Resource } {
     const deny = this.denyingAssignment(principalId, action, scope, false);
     if (deny) return { ok: false, reason: 'deny', denyAssignment: deny };
-    const granting = this.grantingAssignments(principalId, action, scope, false).filter((ra) => conditionAllows(str(obj(ra.properties)['condition']), action, conditionRoleGuid));
+    const granting = this.grantingAssignments(principalId, action, scope, false).filter((ra) =>
+      conditionAllows(str(obj(ra.properties)['condition']), action, conditionRoleGuid),
+    );
     if (granting.some((ra) => this.isEffective(ra))) return { ok: true };
     return { ok: false, reason: granting.length > 0 ? 'propagating' : 'none' };
   }
@@ -395,7 +437,9 @@ export class EmulatorState {
   // ---- registries and pulls ------------------------------------------------------------------------------------
 
   registryByLoginServer(server: string): Resource | undefined {
-    return this.ofType(T_REGISTRY).find((r) => str(obj(r.properties)['loginServer'])?.toLowerCase() === server.toLowerCase());
+    return this.ofType(T_REGISTRY).find(
+      (r) => str(obj(r.properties)['loginServer'])?.toLowerCase() === server.toLowerCase(),
+    );
   }
 
   /** The emulator's verdict on pulling `image` with `principalId` (undefined = anonymous / no usable identity). */
@@ -406,14 +450,26 @@ export class EmulatorState {
     const registry = this.registryByLoginServer(server);
     if (!registry) {
       if (!/\.azurecr\.(io|cn|us)$/i.test(server)) return { ok: true }; // a public registry outside the world
-      return { ok: false, error: `Get "https://${server}/v2/": dial tcp: lookup ${server} on 168.63.129.16:53: no such host` };
+      return {
+        ok: false,
+        error: `Get "https://${server}/v2/": dial tcp: lookup ${server} on 168.63.129.16:53: no such host`,
+      };
     }
     const p = obj(registry.properties);
     const scopeUrl = `GET https:?scope=repository%3A${encodeURIComponent(repository)}%3Apull&service=${server}`;
-    if (str(p['publicNetworkAccess'])?.toLowerCase() === 'disabled' || str(obj(p['networkRuleSet'])['defaultAction'])?.toLowerCase() === 'deny') {
-      return { ok: false, error: `${scopeUrl}: DENIED: client with IP '20.105.232.17' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.` };
+    if (
+      str(p['publicNetworkAccess'])?.toLowerCase() === 'disabled' ||
+      str(obj(p['networkRuleSet'])['defaultAction'])?.toLowerCase() === 'deny'
+    ) {
+      return {
+        ok: false,
+        error: `${scopeUrl}: DENIED: client with IP '20.105.232.17' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.`,
+      };
     }
-    const unauthorized = { ok: false as const, error: `${scopeUrl}: UNAUTHORIZED: authentication required, visit https://aka.ms/acr/authorization for more information.` };
+    const unauthorized = {
+      ok: false as const,
+      error: `${scopeUrl}: UNAUTHORIZED: authentication required, visit https://aka.ms/acr/authorization for more information.`,
+    };
     const anonymous = p['anonymousPullEnabled'] === true;
     if (!anonymous) {
       if (opts.adminCredentials) {
@@ -433,10 +489,21 @@ export class EmulatorState {
       const tags = this.images.get(server);
       const repoLower = repository.toLowerCase();
       const inRepo = [...(tags ?? [])].filter((t) => t.startsWith(`${repoLower}:`) || t.startsWith(`${repoLower}@`));
-      if (inRepo.length === 0) return { ok: false, error: `GET https:: NAME_UNKNOWN: repository name not known to registry; map[name:${repository}]` };
+      if (inRepo.length === 0)
+        return {
+          ok: false,
+          error: `GET https:: NAME_UNKNOWN: repository name not known to registry; map[name:${repository}]`,
+        };
       if (parsed.tag !== undefined && !inRepo.includes(`${repoLower}:${parsed.tag.toLowerCase()}`))
-        return { ok: false, error: `GET https:: MANIFEST_UNKNOWN: manifest tagged by "${parsed.tag}" is not found; map[Tag:${parsed.tag}]` };
-      if (parsed.digest !== undefined && parsed.tag === undefined && !inRepo.includes(`${repoLower}@${parsed.digest.toLowerCase()}`))
+        return {
+          ok: false,
+          error: `GET https:: MANIFEST_UNKNOWN: manifest tagged by "${parsed.tag}" is not found; map[Tag:${parsed.tag}]`,
+        };
+      if (
+        parsed.digest !== undefined &&
+        parsed.tag === undefined &&
+        !inRepo.includes(`${repoLower}@${parsed.digest.toLowerCase()}`)
+      )
         return { ok: false, error: `GET https:: MANIFEST_UNKNOWN: manifest unknown; map[Digest:${parsed.digest}]` };
     }
     return { ok: true };
@@ -486,14 +553,20 @@ export class EmulatorState {
     for (const [k, v] of Object.entries(uais)) {
       const res = this.get(k);
       const rp = obj(res?.properties);
-      filled[k] = { principalId: str(obj(v)['principalId']) ?? str(rp['principalId']), clientId: str(obj(v)['clientId']) ?? str(rp['clientId']) };
+      filled[k] = {
+        principalId: str(obj(v)['principalId']) ?? str(rp['principalId']),
+        clientId: str(obj(v)['clientId']) ?? str(rp['clientId']),
+      };
     }
     if (Object.keys(uais).length > 0) out['userAssignedIdentities'] = filled;
     app['identity'] = out;
   }
 
   /** Evaluate every container and init container image of `template` for `app`; the provisioning error when one fails. */
-  evaluateTemplate(app: Resource, template: Record<string, unknown>): { ok: true } | { ok: false; provisioningError: string } {
+  evaluateTemplate(
+    app: Resource,
+    template: Record<string, unknown>,
+  ): { ok: true } | { ok: false; provisioningError: string } {
     const failures: string[] = [];
     for (const [field, list] of [
       ['initContainers', asArray(template['initContainers'])],
@@ -504,7 +577,10 @@ export class EmulatorState {
         if (!image) continue;
         const who = this.pullIdentity(app, image);
         const verdict = this.canPull(who.principalId, image, who.adminCredentials ? { adminCredentials: true } : {});
-        if (!verdict.ok) failures.push(`Field 'template.${field}.${str(c['name']) ?? 'container'}.image' is invalid with details: 'Invalid value: "${image}": ${verdict.error}'`);
+        if (!verdict.ok)
+          failures.push(
+            `Field 'template.${field}.${str(c['name']) ?? 'container'}.image' is invalid with details: 'Invalid value: "${image}": ${verdict.error}'`,
+          );
       }
     }
     if (failures.length === 0) return { ok: true };
@@ -524,7 +600,11 @@ export class EmulatorState {
    * Apply a PUT (replace) or PATCH (merge) of a container app. Creates a new revision when the app is new, its template
    * changed, or a new `template.revisionSuffix` was given; returns the provisioning outcome.
    */
-  writeContainerApp(id: string, body: Record<string, unknown>, mode: 'put' | 'patch'): { app: Resource; created: boolean; revision?: Resource; error?: string } {
+  writeContainerApp(
+    id: string,
+    body: Record<string, unknown>,
+    mode: 'put' | 'patch',
+  ): { app: Resource; created: boolean; revision?: Resource; error?: string } {
     const existing = this.get(id);
     const now = this.nowIso();
     const name = lastSegment(id);
@@ -533,12 +613,21 @@ export class EmulatorState {
       if (!existing) throw new NotFoundError(id);
       app = mergePatch(existing, body) as Resource;
     } else {
-      app = { ...clone(body), id: existing?.id ?? normalizePath(id), name: existing?.name ?? name, type: 'Microsoft.App/containerApps' } as Resource;
+      app = {
+        ...clone(body),
+        id: existing?.id ?? normalizePath(id),
+        name: existing?.name ?? name,
+        type: 'Microsoft.App/containerApps',
+      };
       if (existing?.['systemData']) app['systemData'] = existing['systemData'];
       // keep a system identity's principal across PUTs
       const oldIdentity = obj(existing?.['identity']);
       if (oldIdentity['principalId'] && str(obj(app['identity'])['type'])?.toLowerCase().includes('systemassigned'))
-        app['identity'] = { ...obj(app['identity']), principalId: oldIdentity['principalId'], tenantId: oldIdentity['tenantId'] };
+        app['identity'] = {
+          ...obj(app['identity']),
+          principalId: oldIdentity['principalId'],
+          tenantId: oldIdentity['tenantId'],
+        };
     }
     app.id = existing?.id ?? normalizePath(id);
     app.type = existing?.type ?? 'Microsoft.App/containerApps';
@@ -551,7 +640,8 @@ export class EmulatorState {
     const suffix = str(template['revisionSuffix']);
     const changed =
       !existing ||
-      stableStringify({ ...template, revisionSuffix: undefined }) !== stableStringify({ ...oldTemplate, revisionSuffix: undefined }) ||
+      stableStringify({ ...template, revisionSuffix: undefined }) !==
+        stableStringify({ ...oldTemplate, revisionSuffix: undefined }) ||
       (suffix !== undefined && suffix !== str(oldTemplate['revisionSuffix']));
     app.properties = props;
     if (!changed) {
@@ -559,17 +649,24 @@ export class EmulatorState {
       return { app, created: !existing };
     }
     let revName = suffix ? `${name}--${suffix}` : undefined;
-    if (!revName || this.get(`${app.id}/revisions/${revName}`)) revName = `${name}--${shortHash(keyOf(app.id), String(this.nextCounter()))}`;
+    if (!revName || this.get(`${app.id}/revisions/${revName}`))
+      revName = `${name}--${shortHash(keyOf(app.id), String(this.nextCounter()))}`;
     const result = this.provisionRevision(app, template, revName);
     return { app, created: !existing, revision: result.revision, ...(result.error ? { error: result.error } : {}) };
   }
 
   /** Create (or re-provision) revision `revName` of `app` with `template`, updating the app's revision pointers. */
-  provisionRevision(app: Resource, template: Record<string, unknown>, revName: string): { revision: Resource; error?: string } {
+  provisionRevision(
+    app: Resource,
+    template: Record<string, unknown>,
+    revName: string,
+  ): { revision: Resource; error?: string } {
     const now = this.nowIso();
     const props = { ...obj(app.properties) };
     const verdict = this.evaluateTemplate(app, template);
-    const fqdnDomain = str(props['latestRevisionFqdn'])?.split('.').slice(1).join('.') ?? `${shortHash(keyOf(app.id))}.${normalizeLocation(str(app['location']) ?? 'westeurope')}.azurecontainerapps.io`;
+    const fqdnDomain =
+      str(props['latestRevisionFqdn'])?.split('.').slice(1).join('.') ??
+      `${shortHash(keyOf(app.id))}.${normalizeLocation(str(app['location']) ?? 'westeurope')}.azurecontainerapps.io`;
     const revId = `${app.id}/revisions/${revName}`;
     const existingRev = this.get(revId);
     const single = str(obj(props['configuration'])['activeRevisionsMode'])?.toLowerCase() !== 'multiple';
@@ -597,7 +694,11 @@ export class EmulatorState {
       for (const other of this.revisionsOf(app.id)) {
         if (sameId(other.id, revision.id)) continue;
         const op = obj(other.properties);
-        if (op['active'] === true) this.put({ ...other, properties: { ...op, active: false, trafficWeight: 0, replicas: 0, runningState: 'Stopped' } });
+        if (op['active'] === true)
+          this.put({
+            ...other,
+            properties: { ...op, active: false, trafficWeight: 0, replicas: 0, runningState: 'Stopped' },
+          });
       }
     }
     props['latestRevisionName'] = revName;
@@ -618,7 +719,8 @@ export class EmulatorState {
     if (!rev) throw new NotFoundError(`${app.id}/revisions/${revName}`);
     const template = obj(obj(rev.properties)['template']);
     const latest = str(obj(app.properties)['latestRevisionName']);
-    if (latest && latest.toLowerCase() === revName.toLowerCase()) return this.provisionRevision(app, template, rev.name ?? revName);
+    if (latest && latest.toLowerCase() === revName.toLowerCase())
+      return this.provisionRevision(app, template, rev.name ?? revName);
     // not the latest revision: update the revision only
     const verdict = this.evaluateTemplate(app, template);
     const p = { ...obj(rev.properties) };
@@ -651,7 +753,10 @@ export function conditionAllows(condition: string | undefined, action: string, r
   if (!condition || !/roleassignments\/(write|delete)$/i.test(action)) return true;
   const kind = /delete$/i.test(action) ? 'delete' : 'write';
   // find the clause guarding this action: ActionMatches{'…/roleAssignments/<kind>'})) OR (@…[…RoleDefinitionId] … GuidEquals {…})
-  const re = new RegExp(`ActionMatches\\{'Microsoft\\.Authorization/roleAssignments/${kind}'\\}\\)\\)\\s*OR\\s*\\(@(?:Request|Resource)\\[Microsoft\\.Authorization/roleAssignments:RoleDefinitionId\\]\\s*ForAnyOfAnyValues:GuidEquals\\s*\\{([^}]*)\\}`, 'i');
+  const re = new RegExp(
+    `ActionMatches\\{'Microsoft\\.Authorization/roleAssignments/${kind}'\\}\\)\\)\\s*OR\\s*\\(@(?:Request|Resource)\\[Microsoft\\.Authorization/roleAssignments:RoleDefinitionId\\]\\s*ForAnyOfAnyValues:GuidEquals\\s*\\{([^}]*)\\}`,
+    'i',
+  );
   const m = re.exec(condition);
   if (!m) return true;
   if (!roleGuid) return false;

@@ -53,34 +53,45 @@ export function validateWorld(value: unknown, source = 'world'): World {
         return;
       }
       const res = r as Record<string, unknown>;
-      if (typeof res['id'] !== 'string' || !res['id'].startsWith('/')) problems.push(`${at}.id must be an ARM resource id starting with "/" (got ${JSON.stringify(res['id'])})`);
-      if (typeof res['type'] !== 'string' || !res['type'].includes('/')) problems.push(`${at}.type must be a resource type like "Microsoft.App/containerApps" (got ${JSON.stringify(res['type'])})`);
-      if (res['properties'] !== undefined && (typeof res['properties'] !== 'object' || res['properties'] === null)) problems.push(`${at}.properties must be an object`);
+      if (typeof res['id'] !== 'string' || !res['id'].startsWith('/'))
+        problems.push(`${at}.id must be an ARM resource id starting with "/" (got ${JSON.stringify(res['id'])})`);
+      if (typeof res['type'] !== 'string' || !res['type'].includes('/'))
+        problems.push(
+          `${at}.type must be a resource type like "Microsoft.App/containerApps" (got ${JSON.stringify(res['type'])})`,
+        );
+      if (res['properties'] !== undefined && (typeof res['properties'] !== 'object' || res['properties'] === null))
+        problems.push(`${at}.properties must be an object`);
       if (typeof res['id'] === 'string') {
         const k = keyOf(res['id']);
         const prev = seen.get(k);
-        if (prev !== undefined) problems.push(`${at}.id duplicates resources[${prev}].id (ids are case-insensitive): ${res['id']}`);
+        if (prev !== undefined)
+          problems.push(`${at}.id duplicates resources[${prev}].id (ids are case-insensitive): ${res['id']}`);
         else seen.set(k, i);
       }
       if (typeof res['type'] === 'string' && res['type'].toLowerCase() === 'microsoft.authorization/roleassignments') {
         const p = (res['properties'] ?? {}) as Record<string, unknown>;
-        if (typeof p['roleDefinitionId'] !== 'string') problems.push(`${at}.properties.roleDefinitionId is required for a role assignment`);
-        if (typeof p['principalId'] !== 'string') problems.push(`${at}.properties.principalId is required for a role assignment`);
+        if (typeof p['roleDefinitionId'] !== 'string')
+          problems.push(`${at}.properties.roleDefinitionId is required for a role assignment`);
+        if (typeof p['principalId'] !== 'string')
+          problems.push(`${at}.properties.principalId is required for a role assignment`);
       }
       if (typeof res['type'] === 'string' && res['type'].toLowerCase() === 'microsoft.containerregistry/registries') {
         const p = (res['properties'] ?? {}) as Record<string, unknown>;
-        if (typeof p['loginServer'] !== 'string') problems.push(`${at}.properties.loginServer is required for a registry`);
+        if (typeof p['loginServer'] !== 'string')
+          problems.push(`${at}.properties.loginServer is required for a registry`);
       }
     });
   }
   if (w['images'] !== undefined) {
-    if (typeof w['images'] !== 'object' || w['images'] === null || Array.isArray(w['images'])) problems.push('"images" must be an object: login server → ["repo:tag", …]');
+    if (typeof w['images'] !== 'object' || w['images'] === null || Array.isArray(w['images']))
+      problems.push('"images" must be an object: login server → ["repo:tag", …]');
     else
       for (const [server, list] of Object.entries(w['images'] as Record<string, unknown>)) {
         if (!Array.isArray(list)) problems.push(`images["${server}"] must be an array of "repo:tag" strings`);
         else
           list.forEach((t: unknown, i: number) => {
-            if (typeof t !== 'string' || !/^[^:@\s]+(:[^:\s]+|@sha256:[0-9a-f]+)$/i.test(t)) problems.push(`images["${server}"][${i}] must look like "repo:tag" (got ${JSON.stringify(t)})`);
+            if (typeof t !== 'string' || !/^[^:@\s]+(:[^:\s]+|@sha256:[0-9a-f]+)$/i.test(t))
+              problems.push(`images["${server}"][${i}] must look like "repo:tag" (got ${JSON.stringify(t)})`);
           });
       }
   }
@@ -89,14 +100,17 @@ export function validateWorld(value: unknown, source = 'world'): World {
     else
       w['activityLog'].forEach((e: unknown, i: number) => {
         if (typeof e !== 'object' || e === null) problems.push(`activityLog[${i}] must be an object`);
-        else if (typeof (e as Record<string, unknown>)['eventTimestamp'] !== 'string') problems.push(`activityLog[${i}].eventTimestamp is required (ISO date-time)`);
+        else if (typeof (e as Record<string, unknown>)['eventTimestamp'] !== 'string')
+          problems.push(`activityLog[${i}].eventTimestamp is required (ISO date-time)`);
       });
   }
   if (w['lroStyles'] !== undefined) {
-    if (typeof w['lroStyles'] !== 'object' || w['lroStyles'] === null) problems.push('"lroStyles" must be an object: resource id → "azure-async-operation" | "location"');
+    if (typeof w['lroStyles'] !== 'object' || w['lroStyles'] === null)
+      problems.push('"lroStyles" must be an object: resource id → "azure-async-operation" | "location"');
     else
       for (const [id, style] of Object.entries(w['lroStyles'] as Record<string, unknown>))
-        if (style !== 'azure-async-operation' && style !== 'location') problems.push(`lroStyles["${id}"] must be "azure-async-operation" or "location"`);
+        if (style !== 'azure-async-operation' && style !== 'location')
+          problems.push(`lroStyles["${id}"] must be "azure-async-operation" or "location"`);
   }
   if (problems.length > 0) throw new WorldError(`${source}: invalid world:\n  - ${problems.join('\n  - ')}`, problems);
   return value as World;

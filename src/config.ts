@@ -15,34 +15,113 @@ export interface SettingSpec {
 
 /** Every app setting the remediator reads, with its safe default ('' = unset). Order = README order. */
 export const SETTINGS: readonly SettingSpec[] = [
-  { name: 'REMEDIATOR_MODE', default: 'dry-run', description: '`dry-run` writes nothing and reports fixes as planned; `auto-fix` applies allowed fixes.' },
+  {
+    name: 'REMEDIATOR_MODE',
+    default: 'dry-run',
+    description: '`dry-run` writes nothing and reports fixes as planned; `auto-fix` applies allowed fixes.',
+  },
   {
     name: 'REMEDIATOR_ALLOWED_FIX_TYPES',
     default: 'assign-role,redeploy-revision',
-    description: 'Comma-separated fix types that may be applied: `assign-role`, `redeploy-revision`, `enable-arm-token-auth` (off by default: it loosens a registry security setting). `none` allows nothing.',
+    description:
+      'Comma-separated fix types that may be applied: `assign-role`, `redeploy-revision`, `enable-arm-token-auth` (off by default: it loosens a registry security setting). `none` allows nothing.',
   },
   {
     name: 'REMEDIATOR_ALLOWED_SCOPES',
     default: '',
-    description: 'Comma-separated ARM scopes (subscriptions, resource groups, registries or apps) where fixes may be written. Empty: everything the remediator identity can read.',
+    description:
+      'Comma-separated ARM scopes (subscriptions, resource groups, registries or apps) where fixes may be written. Empty: everything the remediator identity can read.',
   },
-  { name: 'REMEDIATOR_FIX_BUDGET_PER_HOUR', default: '20', description: 'Most fixes (writes) per clock hour (UTC) across all instances; further fixes are `blocked`.' },
-  { name: 'REMEDIATOR_OPT_OUT_TAG', default: 'remediator:disable', description: 'A tag that, set to `true` on a container app or registry, blocks every fix touching it.' },
-  { name: 'REMEDIATOR_PROPAGATION_WINDOW_MINUTES', default: '10', description: 'A matching role assignment younger than this is treated as still propagating.' },
-  { name: 'REMEDIATOR_HEAL_CHECK_DELAY_SECONDS', default: '60', description: 'Delay before the first check that a redeployed revision runs (queue message visibility delay).' },
-  { name: 'REMEDIATOR_HEAL_CHECK_ATTEMPTS', default: '5', description: 'How many times the heal check looks before reporting `still-failing`.' },
-  { name: 'REMEDIATOR_MAX_PAYLOAD_BYTES', default: '1048576', description: 'HTTP deliveries larger than this are rejected with 413.' },
-  { name: 'REMEDIATOR_STORAGE_CONNECTION', default: '', secret: true, description: 'Table/Queue storage connection string for claims, audit and heal checks. Empty: use `AzureWebJobsStorage`; if that is empty too, an in-memory store (single instance only; logged as a warning).' },
-  { name: 'REMEDIATOR_STORAGE_ACCOUNT_URL', default: '', description: 'Identity-based alternative to a connection string, e.g. `https://acct.table.core.windows.net` (used with the managed identity).' },
-  { name: 'REMEDIATOR_CLAIMS_TABLE', default: 'remediatorclaims', description: 'Table holding one row per claimed unit of work (exactly-once across instances).' },
-  { name: 'REMEDIATOR_AUDIT_TABLE', default: 'remediatoraudit', description: 'Table holding the audit record of every decision; read it with `remediator audit`.' },
-  { name: 'REMEDIATOR_HEAL_QUEUE', default: 'remediator-heal-checks', description: 'Queue carrying delayed heal checks and redeploys after a propagation wait.' },
-  { name: 'TEAMS_WEBHOOK_URL', default: '', secret: true, description: 'Teams Workflows webhook URL (a Key Vault reference in Azure). Empty: no Teams messages.' },
-  { name: 'SLACK_WEBHOOK_URL', default: '', secret: true, description: 'Slack incoming webhook URL (a Key Vault reference in Azure). Empty: no Slack messages.' },
-  { name: 'REMEDIATOR_DIGEST_WINDOW_SECONDS', default: '60', description: 'Events sharing a cause within this window are grouped into one message plus a digest.' },
-  { name: 'ARM_ENDPOINT', default: 'https://management.azure.com', description: 'Azure Resource Manager endpoint (sovereign clouds, or the local emulator).' },
-  { name: 'AZURE_CLIENT_ID', default: '', description: "Client id of the remediator's user-assigned managed identity (read by DefaultAzureCredential)." },
-  { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
+  {
+    name: 'REMEDIATOR_FIX_BUDGET_PER_HOUR',
+    default: '20',
+    description: 'Most fixes (writes) per clock hour (UTC) across all instances; further fixes are `blocked`.',
+  },
+  {
+    name: 'REMEDIATOR_OPT_OUT_TAG',
+    default: 'remediator:disable',
+    description: 'A tag that, set to `true` on a container app or registry, blocks every fix touching it.',
+  },
+  {
+    name: 'REMEDIATOR_PROPAGATION_WINDOW_MINUTES',
+    default: '10',
+    description: 'A matching role assignment younger than this is treated as still propagating.',
+  },
+  {
+    name: 'REMEDIATOR_HEAL_CHECK_DELAY_SECONDS',
+    default: '60',
+    description: 'Delay before the first check that a redeployed revision runs (queue message visibility delay).',
+  },
+  {
+    name: 'REMEDIATOR_HEAL_CHECK_ATTEMPTS',
+    default: '5',
+    description: 'How many times the heal check looks before reporting `still-failing`.',
+  },
+  {
+    name: 'REMEDIATOR_MAX_PAYLOAD_BYTES',
+    default: '1048576',
+    description: 'HTTP deliveries larger than this are rejected with 413.',
+  },
+  {
+    name: 'REMEDIATOR_STORAGE_CONNECTION',
+    default: '',
+    secret: true,
+    description:
+      'Table/Queue storage connection string for claims, audit and heal checks. Empty: use `AzureWebJobsStorage`; if that is empty too, an in-memory store (single instance only; logged as a warning).',
+  },
+  {
+    name: 'REMEDIATOR_STORAGE_ACCOUNT_URL',
+    default: '',
+    description:
+      'Identity-based alternative to a connection string, e.g. `https://acct.table.core.windows.net` (used with the managed identity).',
+  },
+  {
+    name: 'REMEDIATOR_CLAIMS_TABLE',
+    default: 'remediatorclaims',
+    description: 'Table holding one row per claimed unit of work (exactly-once across instances).',
+  },
+  {
+    name: 'REMEDIATOR_AUDIT_TABLE',
+    default: 'remediatoraudit',
+    description: 'Table holding the audit record of every decision; read it with `remediator audit`.',
+  },
+  {
+    name: 'REMEDIATOR_HEAL_QUEUE',
+    default: 'remediator-heal-checks',
+    description: 'Queue carrying delayed heal checks and redeploys after a propagation wait.',
+  },
+  {
+    name: 'TEAMS_WEBHOOK_URL',
+    default: '',
+    secret: true,
+    description: 'Teams Workflows webhook URL (a Key Vault reference in Azure). Empty: no Teams messages.',
+  },
+  {
+    name: 'SLACK_WEBHOOK_URL',
+    default: '',
+    secret: true,
+    description: 'Slack incoming webhook URL (a Key Vault reference in Azure). Empty: no Slack messages.',
+  },
+  {
+    name: 'REMEDIATOR_DIGEST_WINDOW_SECONDS',
+    default: '60',
+    description: 'Events sharing a cause within this window are grouped into one message plus a digest.',
+  },
+  {
+    name: 'ARM_ENDPOINT',
+    default: 'https://management.azure.com',
+    description: 'Azure Resource Manager endpoint (sovereign clouds, or the local emulator).',
+  },
+  {
+    name: 'AZURE_CLIENT_ID',
+    default: '',
+    description: "Client id of the remediator's user-assigned managed identity (read by DefaultAzureCredential).",
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'pino log level: fatal, error, warn, info, debug, trace, silent.',
+  },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,30 +169,34 @@ const csv = (s: string): string[] =>
     .filter((x) => x.length > 0);
 
 const intSetting = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 const httpsUrl = z
   .string()
   .trim()
-  .refine((s) => s === '' || /^https:\/\/[^\s]+$/i.test(s) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//i.test(s), {
-    // the value is a secret: never echo it
-    message: 'must be an https:// URL (http:// only for loopback test servers)',
-  });
+  .refine(
+    (s) => s === '' || /^https:\/\/[^\s]+$/i.test(s) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//i.test(s),
+    {
+      // the value is a secret: never echo it
+      message: 'must be an https:// URL (http:// only for loopback test servers)',
+    },
+  );
 
 const tableName = z
   .string()
   .trim()
-  .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid Azure table name (3-63 letters or digits, starting with a letter)');
+  .regex(
+    /^[A-Za-z][A-Za-z0-9]{2,62}$/,
+    'must be a valid Azure table name (3-63 letters or digits, starting with a letter)',
+  );
 
 const queueName = z
   .string()
   .trim()
-  .regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, 'must be a valid Azure queue name (3-63 lower-case letters, digits, single hyphens)');
+  .regex(
+    /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/,
+    'must be a valid Azure queue name (3-63 lower-case letters, digits, single hyphens)',
+  );
 
 const scopeList = z
   .string()
@@ -122,7 +205,10 @@ const scopeList = z
     z.array(
       z
         .string()
-        .regex(/^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^/]+(\/.*)?$/i, 'each scope must be an ARM id starting with /subscriptions/… or /providers/Microsoft.Management/managementGroups/…'),
+        .regex(
+          /^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^/]+(\/.*)?$/i,
+          'each scope must be an ARM id starting with /subscriptions/… or /providers/Microsoft.Management/managementGroups/…',
+        ),
     ),
   )
   .transform((a) => a.map((s) => s.replace(/\/+$/, '').toLowerCase()));
@@ -143,14 +229,20 @@ const schema = z.object({
   REMEDIATOR_HEAL_CHECK_ATTEMPTS: intSetting(1, 100),
   REMEDIATOR_MAX_PAYLOAD_BYTES: intSetting(1024, 64 * 1024 * 1024),
   REMEDIATOR_STORAGE_CONNECTION: z.string(),
-  REMEDIATOR_STORAGE_ACCOUNT_URL: z.string().trim().refine((s) => s === '' || /^https?:\/\/\S+$/i.test(s), 'must be an http(s) URL'),
+  REMEDIATOR_STORAGE_ACCOUNT_URL: z
+    .string()
+    .trim()
+    .refine((s) => s === '' || /^https?:\/\/\S+$/i.test(s), 'must be an http(s) URL'),
   REMEDIATOR_CLAIMS_TABLE: tableName,
   REMEDIATOR_AUDIT_TABLE: tableName,
   REMEDIATOR_HEAL_QUEUE: queueName,
   TEAMS_WEBHOOK_URL: httpsUrl,
   SLACK_WEBHOOK_URL: httpsUrl,
   REMEDIATOR_DIGEST_WINDOW_SECONDS: intSetting(0, 24 * 3600),
-  ARM_ENDPOINT: z.string().trim().regex(/^https:\/\/\S+$/i, 'must be an https:// URL'),
+  ARM_ENDPOINT: z
+    .string()
+    .trim()
+    .regex(/^https:\/\/\S+$/i, 'must be an https:// URL'),
   AZURE_CLIENT_ID: z.string().trim(),
   LOG_LEVEL: z.enum(LOG_LEVELS),
 });

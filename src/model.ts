@@ -100,7 +100,13 @@ export interface DiagnosisDetails {
   /** The role the fix needs (AcrPull or Repository Reader), full role definition id or GUID. */
   requiredRoleDefinitionId?: string;
   /** Role assignments found for the principal that matter, with their scopes. */
-  rolesFound?: Array<{ roleDefinitionId: string; roleName?: string; scope: string; createdOn?: string; assignmentId?: string }>;
+  rolesFound?: Array<{
+    roleDefinitionId: string;
+    roleName?: string;
+    scope: string;
+    createdOn?: string;
+    assignmentId?: string;
+  }>;
   /** When the newest relevant assignment was created and when it should take effect. */
   newestAssignmentCreatedOn?: string;
   effectiveAt?: string;

@@ -20,7 +20,7 @@ import type { Action, Clock, Diagnosis, FailureEvent, IntakeItem, Outcome } from
 import type { Notifier } from './notify';
 import { executeActions, planActions } from './remediate';
 import type { HealScheduler } from './remediate';
-import type { AuditRecord, Json, StateStore } from './store/port';
+import type { AuditRecord, StateStore } from './store/port';
 
 export interface PipelineDeps {
   arm: ArmPort;
@@ -78,7 +78,11 @@ export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise
 
 async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Outcome> {
   const log = childForEvent(deps.log, event);
-  const base = { eventId: event.id, mode: deps.config.mode, ...(event.correlationId ? { correlationId: event.correlationId } : {}) };
+  const base = {
+    eventId: event.id,
+    mode: deps.config.mode,
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+  };
 
   // 1. The same event delivered again (at-least-once delivery).
   if (!(await deps.store.claim(EVENT_PARTITION, event.id, { at: deps.clock.now().toISOString() }))) {
@@ -94,19 +98,37 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
 
     // 3. One story per failure, however many events report it.
     storyKey = storyKeyOf(diagnosis, event, deps.clock);
-    const first = await deps.store.claim(STORY_PARTITION, storyKey, { eventId: event.id, kind: diagnosis.kind, at: deps.clock.now().toISOString() });
+    const first = await deps.store.claim(STORY_PARTITION, storyKey, {
+      eventId: event.id,
+      kind: diagnosis.kind,
+      at: deps.clock.now().toISOString(),
+    });
     if (!first) {
       const owner = await deps.store.get(STORY_PARTITION, storyKey);
       const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another event';
       log.info({ storyKey }, 'same failure already handled by another event');
-      await audit(deps, { eventId: event.id, resourceId: diagnosis.resourceId, stage: 'diagnosed', status: 'duplicate', kind: diagnosis.kind, detail: { storyKey, handledBy: ownerEvent } });
-      return { ...base, status: 'duplicate', reason: `same failure (${diagnosis.kind}) is handled by event ${ownerEvent}` };
+      await audit(deps, {
+        eventId: event.id,
+        resourceId: diagnosis.resourceId,
+        stage: 'diagnosed',
+        status: 'duplicate',
+        kind: diagnosis.kind,
+        detail: { storyKey, handledBy: ownerEvent },
+      });
+      return {
+        ...base,
+        status: 'duplicate',
+        reason: `same failure (${diagnosis.kind}) is handled by event ${ownerEvent}`,
+      };
     }
 
     // 4. Plan, guard and act.
     const planned = planActions(diagnosis, deps.config);
     const { actions, heal } = planned.length
-      ? await executeActions({ event, diagnosis, actions: planned }, { arm: deps.arm, store: deps.store, scheduler: deps.scheduler, clock: deps.clock, config: deps.config, log })
+      ? await executeActions(
+          { event, diagnosis, actions: planned },
+          { arm: deps.arm, store: deps.store, scheduler: deps.scheduler, clock: deps.clock, config: deps.config, log },
+        )
       : { actions: [] as Action[], heal: undefined };
 
     const outcome: Outcome = { ...base, status: 'diagnosed', diagnosis, actions, ...(heal ? { heal } : {}) };
@@ -116,7 +138,7 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
       stage: 'diagnosed',
       status: 'diagnosed',
       kind: diagnosis.kind,
-      detail: { summary: diagnosis.summary, evidence: diagnosis.evidence, actions: actions.map((a) => ({ ...a })) as unknown as Json },
+      detail: { summary: diagnosis.summary, evidence: diagnosis.evidence, actions: actions.map((a) => ({ ...a })) },
     });
 
     // 5. Tell the team (never fails the event: undeliverable messages go to the outbox).
@@ -145,7 +167,14 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
       evidence: [`Processing error: ${message}`],
       details: { rawMessage: message },
     };
-    await audit(deps, { eventId: event.id, resourceId: event.resourceId, stage: 'diagnosed', status: 'error', kind: 'unknown', detail: { error: message } });
+    await audit(deps, {
+      eventId: event.id,
+      resourceId: event.resourceId,
+      stage: 'diagnosed',
+      status: 'error',
+      kind: 'unknown',
+      detail: { error: message },
+    });
     return { ...base, status: 'diagnosed', diagnosis, actions: [] };
   }
 }
@@ -156,7 +185,15 @@ export function storyKeyOf(d: Diagnosis, event: FailureEvent, clock: Clock): str
   if (d.kind.startsWith('arm-authz/')) {
     // The same denial can recur days later: one story per caller+action+scope per hour.
     const hour = clock.now().toISOString().slice(0, 13);
-    return [d.kind, x.callerPrincipalId ?? event.caller?.principalId ?? '', x.deniedAction ?? '', x.deniedScope ?? '', hour].join('|').toLowerCase();
+    return [
+      d.kind,
+      x.callerPrincipalId ?? event.caller?.principalId ?? '',
+      x.deniedAction ?? '',
+      x.deniedScope ?? '',
+      hour,
+    ]
+      .join('|')
+      .toLowerCase();
   }
   return [d.kind, x.appId ?? d.resourceId, x.revisionName ?? event.correlationId ?? event.id].join('|').toLowerCase();
 }

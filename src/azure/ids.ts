@@ -5,7 +5,10 @@
 
 /** Lower-case, one leading slash, no trailing slash, no doubled slashes. Use for comparison and as map keys only. */
 export function normalizeId(id: string): string {
-  const trimmed = id.trim().replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  const trimmed = id
+    .trim()
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
   const withSlash = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
   return withSlash.toLowerCase();
 }
@@ -65,7 +68,8 @@ export function parseResourceId(id: string): ParsedResourceId {
   for (let i = 0; i + 1 < segs.length; i++) {
     const k = (segs[i] as string).toLowerCase();
     if (k === 'subscriptions' && out.subscriptionId === undefined) out.subscriptionId = segs[i + 1] as string;
-    if (k === 'resourcegroups' && out.resourceGroup === undefined && out.subscriptionId !== undefined) out.resourceGroup = segs[i + 1] as string;
+    if (k === 'resourcegroups' && out.resourceGroup === undefined && out.subscriptionId !== undefined)
+      out.resourceGroup = segs[i + 1] as string;
   }
   const p = lastProvidersIndex(segs);
   if (p < 0) {
@@ -79,7 +83,12 @@ export function parseResourceId(id: string): ParsedResourceId {
   }
   const ns = segs[p + 1] as string;
   const rest = segs.slice(p + 2); // t1 n1 t2 n2 …
-  if (ns.toLowerCase() === 'microsoft.management' && (rest[0] ?? '').toLowerCase() === 'managementgroups' && rest.length === 2 && p === 0) {
+  if (
+    ns.toLowerCase() === 'microsoft.management' &&
+    (rest[0] ?? '').toLowerCase() === 'managementgroups' &&
+    rest.length === 2 &&
+    p === 0
+  ) {
     out.level = 'management-group';
     out.managementGroup = rest[1] as string;
     out.provider = ns;
@@ -181,9 +190,17 @@ export function registryScope(registry: string | { id: string }): string {
 }
 
 /** Resource group name and resource name of a resource id, for SDK calls; throws on an id without them. */
-export function requireResourceParts(id: string, what = 'resource'): { subscriptionId: string; resourceGroup: string; name: string } {
+export function requireResourceParts(
+  id: string,
+  what = 'resource',
+): { subscriptionId: string; resourceGroup: string; name: string } {
   const p = parseResourceId(id);
-  if (p.subscriptionId === undefined || p.resourceGroup === undefined || p.name === undefined || p.level !== 'resource') {
+  if (
+    p.subscriptionId === undefined ||
+    p.resourceGroup === undefined ||
+    p.name === undefined ||
+    p.level !== 'resource'
+  ) {
     throw new TypeError(`not a ${what} id: ${id}`);
   }
   return { subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };

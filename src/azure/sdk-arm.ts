@@ -112,7 +112,8 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-const iso = (d: Date | string | undefined): string | undefined => (d === undefined ? undefined : d instanceof Date ? d.toISOString() : String(d));
+const iso = (d: Date | string | undefined): string | undefined =>
+  d === undefined ? undefined : d instanceof Date ? d.toISOString() : String(d);
 
 /** Copy only defined values (exactOptionalPropertyTypes). */
 function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
@@ -141,7 +142,12 @@ export function toContainerAppInfo(app: ContainerApp, fallbackId: string): Conta
     tags: { ...(app.tags ?? {}) },
     identity,
     registries: (app.configuration?.registries ?? []).map((r) =>
-      defined({ server: r.server ?? '', identity: r.identity, username: r.username, passwordSecretRef: r.passwordSecretRef }),
+      defined({
+        server: r.server ?? '',
+        identity: r.identity,
+        username: r.username,
+        passwordSecretRef: r.passwordSecretRef,
+      }),
     ),
     containers: (app.template?.containers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
     initContainers: (app.template?.initContainers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
@@ -164,7 +170,10 @@ export function toRevisionInfo(rev: Revision, appId: string): RevisionInfo {
     healthState: rev.healthState,
     provisioningError: rev.provisioningError,
     active: rev.active,
-    containers: [...(rev.template?.initContainers ?? []), ...(rev.template?.containers ?? [])].map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
+    containers: [...(rev.template?.initContainers ?? []), ...(rev.template?.containers ?? [])].map((c) => ({
+      name: c.name ?? '',
+      image: c.image ?? '',
+    })),
   });
 }
 
@@ -198,7 +207,12 @@ function toRoleAssignmentInfo(a: RoleAssignment): RoleAssignmentInfo {
 }
 
 function toPermission(p: Permission): RolePermission {
-  return { actions: [...(p.actions ?? [])], notActions: [...(p.notActions ?? [])], dataActions: [...(p.dataActions ?? [])], notDataActions: [...(p.notDataActions ?? [])] };
+  return {
+    actions: [...(p.actions ?? [])],
+    notActions: [...(p.notActions ?? [])],
+    dataActions: [...(p.dataActions ?? [])],
+    notDataActions: [...(p.notDataActions ?? [])],
+  };
 }
 
 function toRoleDefinitionInfo(d: RoleDefinition): RoleDefinitionInfo {
@@ -238,7 +252,9 @@ function toActivityLogEntryInfo(e: EventData): ActivityLogEntryInfo {
     statusCode: props['statusCode'],
     statusMessage: props['statusMessage'],
     claims: e.claims ? { ...e.claims } : undefined,
-    authorization: e.authorization ? defined({ action: e.authorization.action, scope: e.authorization.scope }) : undefined,
+    authorization: e.authorization
+      ? defined({ action: e.authorization.action, scope: e.authorization.scope })
+      : undefined,
   });
 }
 
@@ -286,7 +302,13 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
   };
 
   const appsClient = perSubscription((sub) => new ContainerAppsAPIClient(opts.credential, sub, common));
-  const registryClient = perSubscription((sub) => new ContainerRegistryManagementClient(opts.credential, sub, { ...common, credentials: { scopes: [`${endpoint}/.default`] } }));
+  const registryClient = perSubscription(
+    (sub) =>
+      new ContainerRegistryManagementClient(opts.credential, sub, {
+        ...common,
+        credentials: { scopes: [`${endpoint}/.default`] },
+      }),
+  );
   const msiClient = perSubscription((sub) => new ManagedServiceIdentityClient(opts.credential, sub, common));
   const monitorClient = perSubscription((sub) => new MonitorClient(opts.credential, sub, common));
   const authz = new AuthorizationManagementClient(opts.credential, NO_SUBSCRIPTION, common);
@@ -294,7 +316,11 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
 
   const registryListCache = new TtlCache<RegistryInfo[]>(clock, ttlMs, 1);
   const roleDefinitionCache = new TtlCache<RoleDefinitionInfo | undefined>(clock, ttlMs, maxEntries);
-  const roleDefinitionListCache = new TtlCache<RoleDefinitionInfo[]>(clock, ttlMs, Math.max(1, Math.min(maxEntries, 50)));
+  const roleDefinitionListCache = new TtlCache<RoleDefinitionInfo[]>(
+    clock,
+    ttlMs,
+    Math.max(1, Math.min(maxEntries, 50)),
+  );
 
   const minRefreshIntervalMs = opts.minRefreshIntervalMs ?? 60_000;
   let registriesLoadedAtMs = Number.NEGATIVE_INFINITY;
@@ -340,13 +366,23 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
 
     async getRevision(appId, revisionName) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
-      const rev = await orUndefinedOn404(appsClient(subscriptionId).containerAppsRevisions.getRevision(resourceGroup, name, revisionName));
+      const rev = await orUndefinedOn404(
+        appsClient(subscriptionId).containerAppsRevisions.getRevision(resourceGroup, name, revisionName),
+      );
       return rev ? toRevisionInfo(rev, appId) : undefined;
     },
 
     async listContainerApps() {
-      const subs = (await collect(subscriptions.subscriptions.list())).map((s) => s.subscriptionId).filter((s): s is string => !!s);
-      const perSub = await Promise.all(subs.map(async (sub) => (await collect(appsClient(sub).containerApps.listBySubscription())).map((a) => toContainerAppInfo(a, a.id ?? ''))));
+      const subs = (await collect(subscriptions.subscriptions.list()))
+        .map((s) => s.subscriptionId)
+        .filter((s): s is string => !!s);
+      const perSub = await Promise.all(
+        subs.map(async (sub) =>
+          (await collect(appsClient(sub).containerApps.listBySubscription())).map((a) =>
+            toContainerAppInfo(a, a.id ?? ''),
+          ),
+        ),
+      );
       return perSub.flat();
     },
 
@@ -358,7 +394,8 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
 
     listRegistries(options?: { refresh?: boolean }) {
       // Bounded: an unknown login server must not turn every event into a full subscription scan.
-      if (options?.refresh && clock.now().getTime() - registriesLoadedAtMs >= minRefreshIntervalMs) registryListCache.clear();
+      if (options?.refresh && clock.now().getTime() - registriesLoadedAtMs >= minRefreshIntervalMs)
+        registryListCache.clear();
       return registryListCache.getOrLoad('all', loadAllRegistries);
     },
 
@@ -369,7 +406,9 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
     },
 
     async listRoleAssignmentsForPrincipal(scope, principalId) {
-      const list = await collect(authz.roleAssignments.listForScope(scope, { filter: `principalId eq '${principalId}'` }));
+      const list = await collect(
+        authz.roleAssignments.listForScope(scope, { filter: `principalId eq '${principalId}'` }),
+      );
       return list.map(toRoleAssignmentInfo);
     },
 
@@ -390,7 +429,9 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
     listRoleDefinitions(scope, filter) {
       const key = `${normalizeId(scope)}|${filter ?? ''}`;
       return roleDefinitionListCache.getOrLoad(key, async () => {
-        const list = (await collect(authz.roleDefinitions.list(scope, filter !== undefined ? { filter } : {}))).map(toRoleDefinitionInfo);
+        const list = (await collect(authz.roleDefinitions.list(scope, filter !== undefined ? { filter } : {}))).map(
+          toRoleDefinitionInfo,
+        );
         for (const d of list) roleDefinitionCache.set(roleGuid(d.id || d.name), d);
         return list;
       });
@@ -405,7 +446,13 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(identityId, 'user-assigned identity');
       const i = await orUndefinedOn404(msiClient(subscriptionId).userAssignedIdentities.get(resourceGroup, name));
       if (!i) return undefined;
-      return defined<UserAssignedIdentityInfo>({ id: i.id ?? identityId, name: i.name ?? name, principalId: i.principalId, clientId: i.clientId, tenantId: i.tenantId });
+      return defined<UserAssignedIdentityInfo>({
+        id: i.id ?? identityId,
+        name: i.name ?? name,
+        principalId: i.principalId,
+        clientId: i.clientId,
+        tenantId: i.tenantId,
+      });
     },
 
     async listActivityLog(subscriptionId, correlationId, from, to) {
@@ -421,14 +468,22 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
         const created = await authz.roleAssignments.create(
           req.scope,
           req.name,
-          defined({ roleDefinitionId: req.roleDefinitionId, principalId: req.principalId, principalType: req.principalType, description: req.description }),
+          defined({
+            roleDefinitionId: req.roleDefinitionId,
+            principalId: req.principalId,
+            principalType: req.principalType,
+            description: req.description,
+          }),
           { onResponse: (raw) => (status = raw.status) },
         );
         // ARM answers 201 for a new assignment and 200 when this exact assignment (same name) already existed.
         return { created: status !== 200, assignment: toRoleAssignmentInfo(created) };
       } catch (err) {
         if (statusOf(err) === 409 && errorCodeOf(err) === 'RoleAssignmentExists') {
-          log?.info({ scope: req.scope, roleDefinitionId: req.roleDefinitionId, principalId: req.principalId }, 'role assignment already exists');
+          log?.info(
+            { scope: req.scope, roleDefinitionId: req.roleDefinitionId, principalId: req.principalId },
+            'role assignment already exists',
+          );
           return { created: false };
         }
         throw err;
@@ -458,14 +513,24 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       if (!app.template) throw new Error(`container app ${appId} has no template`);
       const revisionName = `${name}--${revisionSuffix}`; // the id's name: a body name that disagrees must not win
       try {
-        await client.containerApps.beginUpdateAndWait(resourceGroup, name, { location: app.location, template: { ...app.template, revisionSuffix } }, lroOptions);
+        await client.containerApps.beginUpdateAndWait(
+          resourceGroup,
+          name,
+          { location: app.location, template: { ...app.template, revisionSuffix } },
+          lroOptions,
+        );
         return { revisionName };
       } catch (err) {
         // The LRO fails when the new revision fails to provision (e.g. the pull is still refused). The revision exists
         // then: report it with its error instead of throwing; the caller's heal check decides what that means.
-        const rev = await orUndefinedOn404(client.containerAppsRevisions.getRevision(resourceGroup, name, revisionName)).catch(() => undefined);
+        const rev = await orUndefinedOn404(
+          client.containerAppsRevisions.getRevision(resourceGroup, name, revisionName),
+        ).catch(() => undefined);
         if (!rev) throw err;
-        log?.warn({ appId, revisionName, provisioningState: rev.provisioningState }, 'new revision created but failed to provision');
+        log?.warn(
+          { appId, revisionName, provisioningState: rev.provisioningState },
+          'new revision created but failed to provision',
+        );
         return rev.provisioningError ? { revisionName, provisioningError: rev.provisioningError } : { revisionName };
       }
     },

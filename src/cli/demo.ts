@@ -29,7 +29,12 @@ export interface DemoScenario {
 
 /** The bundled scenarios (paths relative to the repository root). */
 export const DEMO_SCENARIOS: readonly DemoScenario[] = [
-  { name: 'seed-story', title: 'Revision cannot pull api:latest — user-assigned identity without AcrPull', world: 'test/worlds/seed-story.json', event: 'test/worlds/seed-story.event.json' },
+  {
+    name: 'seed-story',
+    title: 'Revision cannot pull api:latest — user-assigned identity without AcrPull',
+    world: 'test/worlds/seed-story.json',
+    event: 'test/worlds/seed-story.event.json',
+  },
   {
     name: 'arm-token-auth-disabled',
     title: 'Registry with authentication-as-arm disabled (fix type enabled by the operator)',
@@ -37,15 +42,34 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
     event: 'test/worlds/arm-token-auth-disabled.event.json',
     env: { REMEDIATOR_ALLOWED_FIX_TYPES: 'assign-role,redeploy-revision,enable-arm-token-auth' },
   },
-  { name: 'abac-role-mismatch', title: 'ABAC registry: identity holds AcrPull, which ABAC mode does not honour', world: 'test/worlds/abac-role-mismatch.json', event: 'test/worlds/abac-role-mismatch.event.json' },
-  { name: 'image-not-found', title: 'A tag that does not exist', world: 'test/worlds/image-not-found.json', event: 'test/worlds/image-not-found.event.json' },
-  { name: 'arm-authz-wrong-scope', title: 'AuthorizationFailed: the right role, at a sibling scope', world: 'test/worlds/arm-authz-wrong-scope.json', event: 'test/worlds/arm-authz-wrong-scope.event.json' },
+  {
+    name: 'abac-role-mismatch',
+    title: 'ABAC registry: identity holds AcrPull, which ABAC mode does not honour',
+    world: 'test/worlds/abac-role-mismatch.json',
+    event: 'test/worlds/abac-role-mismatch.event.json',
+  },
+  {
+    name: 'image-not-found',
+    title: 'A tag that does not exist',
+    world: 'test/worlds/image-not-found.json',
+    event: 'test/worlds/image-not-found.event.json',
+  },
+  {
+    name: 'arm-authz-wrong-scope',
+    title: 'AuthorizationFailed: the right role, at a sibling scope',
+    world: 'test/worlds/arm-authz-wrong-scope.json',
+    event: 'test/worlds/arm-authz-wrong-scope.event.json',
+  },
 ];
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { out: { type: 'string', default: 'out/demo' }, json: { type: 'boolean', default: false }, only: { type: 'string' } },
+    options: {
+      out: { type: 'string', default: 'out/demo' },
+      json: { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
     strict: true,
   });
   const root = resolve(__dirname, '..', '..');
@@ -108,7 +132,10 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       .map((m) => ({
         title: `${m.scenario} · ${m.mode}`,
         teams: m.body,
-        slack: sink.received.find((x) => x.channel === 'slack' && x.scenario === m.scenario && x.mode === m.mode && x.seq === m.seq)?.body ?? null,
+        slack:
+          sink.received.find(
+            (x) => x.channel === 'slack' && x.scenario === m.scenario && x.mode === m.mode && x.seq === m.seq,
+          )?.body ?? null,
       })),
     outDir,
   );
@@ -116,7 +143,10 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${JSON.stringify({ runs: report, previews: page, messages: sink.received.length })}\n`);
   } else {
     writeLine(io.stdout);
-    writeLine(io.stdout, `${p.green('✔')} ${scenarios.length} scenarios × 2 modes in ${((Date.now() - started) / 1000).toFixed(1)}s; ${sink.received.length} Teams/Slack messages posted to a local webhook sink`);
+    writeLine(
+      io.stdout,
+      `${p.green('✔')} ${scenarios.length} scenarios × 2 modes in ${((Date.now() - started) / 1000).toFixed(1)}s; ${sink.received.length} Teams/Slack messages posted to a local webhook sink`,
+    );
     writeLine(io.stdout, `  previews: ${page}`);
   }
   return 0;
@@ -157,7 +187,8 @@ async function startWebhookSink(): Promise<{ url: string; received: Received[]; 
       } catch {
         body = Buffer.concat(chunks).toString('utf8');
       }
-      if (channel === 'teams' || channel === 'slack') received.push({ channel, scenario: scenario ?? '', mode: mode ?? '', seq, body });
+      if (channel === 'teams' || channel === 'slack')
+        received.push({ channel, scenario: scenario ?? '', mode: mode ?? '', seq, body });
       res.writeHead(channel === 'slack' ? 200 : 202, { 'content-type': 'text/plain' });
       res.end(channel === 'slack' ? 'ok' : '');
     });

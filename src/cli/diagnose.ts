@@ -16,7 +16,8 @@ import type { Diagnosis, DiagnosisKind, FailureEvent } from '../model';
 import { readJsonFile } from './files';
 import { type CliIo, painter, UsageError, writeLine } from './io';
 
-export const DIAGNOSE_USAGE = 'usage: remediator diagnose (--message "…" | --event FILE | --deployment-error FILE) [--live [--app APP_ID]] [--json]';
+export const DIAGNOSE_USAGE =
+  'usage: remediator diagnose (--message "…" | --event FILE | --deployment-error FILE) [--live [--app APP_ID]] [--json]';
 
 /** Offline verdict on an error text: the kind it most likely is, and why. `candidates` when the text alone cannot decide. */
 export interface Triage {
@@ -51,7 +52,9 @@ export function triageMessage(text: string): Triage {
       authz.action ? `denied action: ${authz.action}` : '',
       authz.scope ? `scope: ${authz.scope}` : '',
     ].filter(Boolean);
-    const candidates: DiagnosisKind[] = pull ? ['arm-authz/acr-pull-denied'] : ['arm-authz/missing-role', 'arm-authz/wrong-scope', 'arm-authz/deny-assignment', 'arm-authz/role-propagating'];
+    const candidates: DiagnosisKind[] = pull
+      ? ['arm-authz/acr-pull-denied']
+      : ['arm-authz/missing-role', 'arm-authz/wrong-scope', 'arm-authz/deny-assignment', 'arm-authz/role-propagating'];
     return {
       ...(kind ? { kind } : {}),
       candidates,
@@ -64,7 +67,9 @@ export function triageMessage(text: string): Triage {
   if (pull) {
     const facts = [
       pull.image ? `image: ${pull.image.image}` : '',
-      pull.loginServer ?? pull.image?.loginServer ? `registry login server: ${pull.loginServer ?? pull.image?.loginServer ?? ''}` : '',
+      (pull.loginServer ?? pull.image?.loginServer)
+        ? `registry login server: ${pull.loginServer ?? pull.image?.loginServer ?? ''}`
+        : '',
       pull.repository ? `repository: ${pull.repository}` : '',
       pull.missingTag ? `missing tag: ${pull.missingTag}` : '',
       pull.containerName ? `container: ${pull.containerName}` : '',
@@ -73,11 +78,29 @@ export function triageMessage(text: string): Triage {
     ].filter(Boolean);
     switch (pull.kind) {
       case 'image-not-found':
-        return { kind: 'acr-pull/image-not-found', candidates: ['acr-pull/image-not-found'], meaning: KIND_EXPLANATIONS['acr-pull/image-not-found'].meaning, facts, checks: KIND_EXPLANATIONS['acr-pull/image-not-found'].checks };
+        return {
+          kind: 'acr-pull/image-not-found',
+          candidates: ['acr-pull/image-not-found'],
+          meaning: KIND_EXPLANATIONS['acr-pull/image-not-found'].meaning,
+          facts,
+          checks: KIND_EXPLANATIONS['acr-pull/image-not-found'].checks,
+        };
       case 'network-blocked':
-        return { kind: 'acr-pull/network-blocked', candidates: ['acr-pull/network-blocked'], meaning: KIND_EXPLANATIONS['acr-pull/network-blocked'].meaning, facts, checks: KIND_EXPLANATIONS['acr-pull/network-blocked'].checks };
+        return {
+          kind: 'acr-pull/network-blocked',
+          candidates: ['acr-pull/network-blocked'],
+          meaning: KIND_EXPLANATIONS['acr-pull/network-blocked'].meaning,
+          facts,
+          checks: KIND_EXPLANATIONS['acr-pull/network-blocked'].checks,
+        };
       case 'host-not-found':
-        return { kind: 'acr-pull/registry-not-found', candidates: ['acr-pull/registry-not-found'], meaning: KIND_EXPLANATIONS['acr-pull/registry-not-found'].meaning, facts, checks: KIND_EXPLANATIONS['acr-pull/registry-not-found'].checks };
+        return {
+          kind: 'acr-pull/registry-not-found',
+          candidates: ['acr-pull/registry-not-found'],
+          meaning: KIND_EXPLANATIONS['acr-pull/registry-not-found'].meaning,
+          facts,
+          checks: KIND_EXPLANATIONS['acr-pull/registry-not-found'].checks,
+        };
       case 'unauthorized':
       case 'denied':
         return {
@@ -120,8 +143,10 @@ export function textOfDeploymentError(doc: unknown): string {
     }
     if (typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      for (const key of ['code', 'message', 'statusMessage', 'provisioningError']) if (typeof o[key] === 'string') parts.push(`${key === 'code' ? '' : ''}${o[key] as string}`);
-      for (const key of ['error', 'details', 'properties', 'statusMessage']) if (typeof o[key] === 'object') walk(o[key], depth + 1);
+      for (const key of ['code', 'message', 'statusMessage', 'provisioningError'])
+        if (typeof o[key] === 'string') parts.push(`${key === 'code' ? '' : ''}${o[key]}`);
+      for (const key of ['error', 'details', 'properties', 'statusMessage'])
+        if (typeof o[key] === 'object') walk(o[key], depth + 1);
     }
   };
   walk(doc, 0);
@@ -142,7 +167,8 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
     strict: true,
   });
   const given = [values.message, values.event, values['deployment-error']].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new UsageError(`give exactly one of --message, --event, --deployment-error\n${DIAGNOSE_USAGE}`);
+  if (given !== 1)
+    throw new UsageError(`give exactly one of --message, --event, --deployment-error\n${DIAGNOSE_USAGE}`);
   if (values.message !== undefined && values.message.trim() === '') throw new UsageError('--message is empty');
 
   let events: FailureEvent[] = [];
@@ -150,25 +176,48 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
   if (values.event) {
     const items = parseIncoming(readJsonFile(values.event, 'event', io.cwd));
     const rejected = items.filter((i) => i.status === 'rejected');
-    if (items.length === rejected.length) throw new UsageError(`event file ${values.event} holds no usable event: ${rejected.map((r) => r.error).join('; ')}`);
+    if (items.length === rejected.length)
+      throw new UsageError(
+        `event file ${values.event} holds no usable event: ${rejected.map((r) => r.error).join('; ')}`,
+      );
     events = items.flatMap((i) => (i.status === 'accepted' ? [i.event] : []));
     if (events.length === 0) {
       const reasons = items.flatMap((i) => (i.status === 'ignored' ? [i.reason] : []));
-      return finish(io, values.json, { triage: { kind: 'unrelated', candidates: ['unrelated'], meaning: KIND_EXPLANATIONS.unrelated.meaning, facts: reasons, checks: [] } });
+      return finish(io, values.json, {
+        triage: {
+          kind: 'unrelated',
+          candidates: ['unrelated'],
+          meaning: KIND_EXPLANATIONS.unrelated.meaning,
+          facts: reasons,
+          checks: [],
+        },
+      });
     }
-    text = events.map((e) => [e.statusDetail?.statusMessage, e.statusDetail?.subStatus].filter(Boolean).join('\n')).join('\n');
+    text = events
+      .map((e) => [e.statusDetail?.statusMessage, e.statusDetail?.subStatus].filter(Boolean).join('\n'))
+      .join('\n');
   }
-  if (values['deployment-error']) text = textOfDeploymentError(readJsonFile(values['deployment-error'], 'deployment error', io.cwd));
+  if (values['deployment-error'])
+    text = textOfDeploymentError(readJsonFile(values['deployment-error'], 'deployment error', io.cwd));
 
   if (!values.live) {
     if (events.length > 0 && (text ?? '').trim() === '') {
       // An Event Grid event carries no error text (DOMAIN.md): only live state can say why.
       return finish(io, values.json, {
         triage: {
-          candidates: [...PULL_AUTH_CANDIDATES, 'acr-pull/image-not-found', 'acr-pull/network-blocked', 'acr-pull/registry-not-found'],
+          candidates: [
+            ...PULL_AUTH_CANDIDATES,
+            'acr-pull/image-not-found',
+            'acr-pull/network-blocked',
+            'acr-pull/registry-not-found',
+          ],
           meaning: `A failed ${events[0]?.operationName ?? 'operation'} on ${events[0]?.resourceId ?? '?'}. Event Grid events carry no error text: run with --live to read the revision's provisioning error and the roles.`,
-          facts: events.map((e) => `${e.operationName} ${e.status} on ${e.resourceId} (correlation ${e.correlationId ?? '?'})`),
-          checks: ['az containerapp revision list -n APP -g RG --query "[].{name:name,state:properties.provisioningState,error:properties.provisioningError}"'],
+          facts: events.map(
+            (e) => `${e.operationName} ${e.status} on ${e.resourceId} (correlation ${e.correlationId ?? '?'})`,
+          ),
+          checks: [
+            'az containerapp revision list -n APP -g RG --query "[].{name:name,state:properties.provisioningState,error:properties.provisioningError}"',
+          ],
         },
       });
     }
@@ -184,13 +233,22 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const log = createLogger({ level: 'warn', destination: io.stderr });
-  const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential: new DefaultAzureCredential(), log, clock: { now: () => new Date() } });
+  const arm = createSdkArmPort({
+    endpoint: config.armEndpoint,
+    credential: new DefaultAzureCredential(),
+    log,
+    clock: { now: () => new Date() },
+  });
   if (events.length === 0) {
-    if (!values.app) throw new UsageError('--live with --message or --deployment-error needs --app APP_ID (the container app the error is about)');
+    if (!values.app)
+      throw new UsageError(
+        '--live with --message or --deployment-error needs --app APP_ID (the container app the error is about)',
+      );
     events = [syntheticEvent(values.app, text ?? '')];
   }
   const diagnoses: Diagnosis[] = [];
-  for (const e of events) diagnoses.push(await diagnose(e, { arm: readOnly(arm), clock: { now: () => new Date() }, config, log }));
+  for (const e of events)
+    diagnoses.push(await diagnose(e, { arm: readOnly(arm), clock: { now: () => new Date() }, config, log }));
   return finish(io, values.json, { diagnoses });
 }
 
@@ -199,7 +257,7 @@ function readOnly(arm: ArmPort): ArmPort {
   const refuse = (): never => {
     throw new Error('remediator diagnose --live is read-only');
   };
-  return { ...arm, createRoleAssignment: refuse, enableArmTokenAuth: refuse, createRevision: refuse } as ArmPort;
+  return { ...arm, createRoleAssignment: refuse, enableArmTokenAuth: refuse, createRevision: refuse };
 }
 
 function syntheticEvent(appId: string, message: string): FailureEvent {
@@ -225,7 +283,12 @@ function finish(io: CliIo, json: boolean | undefined, result: { triage?: Triage;
   const p = painter(io.stdout, io.env);
   if (result.triage) {
     const t = result.triage;
-    writeLine(io.stdout, t.kind ? `${p.bold('kind:')} ${p.cyan(t.kind)}` : `${p.bold('could be:')} ${t.candidates.map((c) => p.cyan(c)).join(', ')}`);
+    writeLine(
+      io.stdout,
+      t.kind
+        ? `${p.bold('kind:')} ${p.cyan(t.kind)}`
+        : `${p.bold('could be:')} ${t.candidates.map((c) => p.cyan(c)).join(', ')}`,
+    );
     writeLine(io.stdout, `${p.bold('means:')} ${t.meaning}`);
     for (const f of t.facts) writeLine(io.stdout, `  • ${f}`);
     if (t.kind) writeLine(io.stdout, `${p.bold('remediation:')} ${KIND_EXPLANATIONS[t.kind].remediation}`);

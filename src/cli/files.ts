@@ -10,7 +10,9 @@ export function readJsonFile(path: string, what: string, cwd: string): unknown {
     text = readFileSync(full, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} file ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}`);
+    throw new UsageError(
+      `cannot read ${what} file ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

@@ -6,7 +6,12 @@ export interface CliIo {
   cwd: string;
 }
 
-export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+export const processIo = (): CliIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
 
 /** A usage or input problem: printed on stderr, exit code 2. */
 export class UsageError extends Error {

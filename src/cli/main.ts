@@ -2,7 +2,13 @@
  * `remediator <command>`: simulate | diagnose | replay | emulator | audit | demo.
  * Exit codes: 0 the command worked (whatever it diagnosed); 1 it failed at run time; 2 unusable input or usage.
  */
+import type * as AuditCommand from './audit';
+import type * as DemoCommand from './demo';
+import type * as DiagnoseCommand from './diagnose';
+import type * as EmulatorCommand from '../../emulator/cli';
 import { type CliIo, processIo, UsageError, writeLine } from './io';
+import type * as ReplayCommand from './replay';
+import type * as SimulateCommand from './simulate';
 
 export const USAGE = `remediator — self-healing Azure deployments
 
@@ -24,13 +30,13 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 // pay for the emulator, Azurite and the SDK clients.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const COMMANDS: Record<string, () => Command> = {
-  simulate: () => (require('./simulate') as typeof import('./simulate')).runSimulate,
-  diagnose: () => (require('./diagnose') as typeof import('./diagnose')).runDiagnose,
-  replay: () => (require('./replay') as typeof import('./replay')).runReplay,
-  demo: () => (require('./demo') as typeof import('./demo')).runDemo,
-  audit: () => (require('./audit') as typeof import('./audit')).runAuditCommand,
+  simulate: () => (require('./simulate') as typeof SimulateCommand).runSimulate,
+  diagnose: () => (require('./diagnose') as typeof DiagnoseCommand).runDiagnose,
+  replay: () => (require('./replay') as typeof ReplayCommand).runReplay,
+  demo: () => (require('./demo') as typeof DemoCommand).runDemo,
+  audit: () => (require('./audit') as typeof AuditCommand).runAuditCommand,
   emulator: () => {
-    const { runEmulatorCommand } = require('../../emulator/cli') as typeof import('../../emulator/cli');
+    const { runEmulatorCommand } = require('../../emulator/cli') as typeof EmulatorCommand;
     return (argv: string[]) => runEmulatorCommand(argv);
   },
 };

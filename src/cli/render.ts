@@ -2,7 +2,13 @@
 import type { Action, Outcome, RemediatorMode } from '../model';
 import { type CliIo, painter, writeLine } from './io';
 
-const STATUS_MARK: Record<Action['status'], string> = { applied: '✔', planned: '○', blocked: '⊘', manual: '✋', failed: '✖' };
+const STATUS_MARK: Record<Action['status'], string> = {
+  applied: '✔',
+  planned: '○',
+  blocked: '⊘',
+  manual: '✋',
+  failed: '✖',
+};
 
 export function renderOutcomesText(outcomes: readonly Outcome[], ctx: { mode: RemediatorMode; io: CliIo }): void {
   const { io } = ctx;
@@ -20,21 +26,43 @@ export function renderOutcomesText(outcomes: readonly Outcome[], ctx: { mode: Re
       for (const s of d.manualSteps ?? []) writeLine(io.stdout, `    ${p.yellow('manual:')} ${s}`);
     }
     for (const a of o.actions ?? []) {
-      const colour = a.status === 'applied' ? p.green : a.status === 'failed' || a.status === 'blocked' ? p.red : p.yellow;
-      const what = [a.type, a.roleDefinitionId ? `role ${a.roleDefinitionId.split('/').pop() ?? ''}` : '', a.principalId ? `principal ${a.principalId}` : '', a.scope ? `at ${a.scope}` : '']
+      const colour =
+        a.status === 'applied' ? p.green : a.status === 'failed' || a.status === 'blocked' ? p.red : p.yellow;
+      const what = [
+        a.type,
+        a.roleDefinitionId ? `role ${a.roleDefinitionId.split('/').pop() ?? ''}` : '',
+        a.principalId ? `principal ${a.principalId}` : '',
+        a.scope ? `at ${a.scope}` : '',
+      ]
         .filter(Boolean)
         .join(' ');
-      writeLine(io.stdout, `  ${colour(`${STATUS_MARK[a.status]} ${a.status}`)} ${what}${a.reason ? p.dim(` — ${a.reason}`) : ''}`);
+      writeLine(
+        io.stdout,
+        `  ${colour(`${STATUS_MARK[a.status]} ${a.status}`)} ${what}${a.reason ? p.dim(` — ${a.reason}`) : ''}`,
+      );
     }
     if (o.heal) {
       const h = o.heal;
       const colour = h.status === 'healed' ? p.green : h.status === 'still-failing' ? p.red : p.yellow;
       const after = h.healedAfterMs !== undefined ? ` after ${formatDuration(h.healedAfterMs)}` : '';
-      writeLine(io.stdout, `  ${colour(`heal: ${h.status}`)}${after}${h.revisionName ? ` (revision ${h.revisionName})` : ''}${h.detail ? p.dim(` — ${h.detail}`) : ''}`);
+      writeLine(
+        io.stdout,
+        `  ${colour(`heal: ${h.status}`)}${after}${h.revisionName ? ` (revision ${h.revisionName})` : ''}${h.detail ? p.dim(` — ${h.detail}`) : ''}`,
+      );
     }
   }
-  const counts = outcomes.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.status]: (acc[o.status] ?? 0) + 1 }), {});
-  writeLine(io.stdout, p.dim(`${outcomes.length} event(s) in ${ctx.mode}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`));
+  const counts = outcomes.reduce<Record<string, number>>(
+    (acc, o) => ({ ...acc, [o.status]: (acc[o.status] ?? 0) + 1 }),
+    {},
+  );
+  writeLine(
+    io.stdout,
+    p.dim(
+      `${outcomes.length} event(s) in ${ctx.mode}: ${Object.entries(counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}`,
+    ),
+  );
 }
 
 export function formatDuration(ms: number): string {

@@ -24,10 +24,16 @@ import { parseMode } from './simulate';
 export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { file: { type: 'string' }, mode: { type: 'string' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } },
+    options: {
+      file: { type: 'string' },
+      mode: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
     strict: true,
   });
-  if (!values.file) throw new UsageError('--file is required\nusage: remediator replay --file EVENTS.json [--mode auto-fix] [--json]');
+  if (!values.file)
+    throw new UsageError('--file is required\nusage: remediator replay --file EVENTS.json [--mode auto-fix] [--json]');
   const mode = values.mode === undefined ? 'dry-run' : parseMode(values.mode);
   const items = readDeliveries(resolve(io.cwd, values.file));
 
@@ -39,7 +45,9 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const log = createLogger({ level: values.verbose ? 'debug' : 'warn', destination: io.stderr });
-  const credential = new DefaultAzureCredential(config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {});
+  const credential = new DefaultAzureCredential(
+    config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {},
+  );
   const clock = { now: () => new Date() };
   const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
   const store = await createStore(config, log);

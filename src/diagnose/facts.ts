@@ -15,11 +15,25 @@
  *   round 2  definitions of custom roles the caller holds (cached).
  */
 import type { Logger } from 'pino';
-import type { ArmPort, ContainerAppInfo, DenyAssignmentInfo, RegistryInfo, RoleAssignmentInfo, RoleDefinitionInfo } from '../azure/arm-port';
+import type {
+  ArmPort,
+  ContainerAppInfo,
+  DenyAssignmentInfo,
+  RegistryInfo,
+  RoleAssignmentInfo,
+  RoleDefinitionInfo,
+} from '../azure/arm-port';
 import { isAtOrAbove, parseResourceId, roleGuid, sameId } from '../azure/ids';
 import type { FailureEvent, RegistryIdentityRef } from '../model';
 import type { AcrPullFacts, ArmAuthzFacts, Facts, UnclassifiedFacts } from './facts-model';
-import { matchPullError, parseAuthorizationFailed, parseImageReference, type AuthorizationFailure, type ImageReference, type PullErrorMatch } from './messages';
+import {
+  matchPullError,
+  parseAuthorizationFailed,
+  parseImageReference,
+  type AuthorizationFailure,
+  type ImageReference,
+  type PullErrorMatch,
+} from './messages';
 import { ACR_PULL_ACTION, KNOWN_ROLE_DEFINITIONS } from './rbac';
 
 export interface FactDeps {
@@ -48,7 +62,8 @@ export function containerAppIdOf(resourceId: string): { appId: string; revisionN
   const p = parseResourceId(resourceId);
   const type = (p.type ?? '').toLowerCase();
   if (type === CONTAINER_APP_TYPE) return { appId: p.id };
-  if (type === `${CONTAINER_APP_TYPE}/revisions` && p.parent && p.name) return { appId: p.parent, revisionName: p.name };
+  if (type === `${CONTAINER_APP_TYPE}/revisions` && p.parent && p.name)
+    return { appId: p.parent, revisionName: p.name };
   return undefined;
 }
 
@@ -79,7 +94,11 @@ function findRegistry(registries: readonly RegistryInfo[], loginServer: string):
 function managementGroupsOf(assignments: readonly RoleAssignmentInfo[]): string[] {
   const out: string[] = [];
   for (const a of assignments) {
-    if (/^\/providers\/microsoft\.management\/managementgroups\/[^/]+\/?$/i.test(a.scope) && !out.some((m) => sameId(m, a.scope))) out.push(a.scope);
+    if (
+      /^\/providers\/microsoft\.management\/managementgroups\/[^/]+\/?$/i.test(a.scope) &&
+      !out.some((m) => sameId(m, a.scope))
+    )
+      out.push(a.scope);
   }
   return out;
 }
@@ -91,11 +110,18 @@ interface PullReadTarget {
 }
 
 function readsFor(arm: ArmPort, t: PullReadTarget): Promise<[RoleAssignmentInfo[], DenyAssignmentInfo[]]> {
-  return Promise.all([arm.listRoleAssignmentsForPrincipal(t.registryId, t.principalId), arm.listDenyAssignments(t.registryId)]);
+  return Promise.all([
+    arm.listRoleAssignmentsForPrincipal(t.registryId, t.principalId),
+    arm.listDenyAssignments(t.registryId),
+  ]);
 }
 
 /** Definitions (keyed by GUID) of roles the rules do not know, read through the port (the adapter caches them). */
-async function readRoleDefinitions(arm: ArmPort, assignments: readonly RoleAssignmentInfo[], known: ReadonlyArray<RoleDefinitionInfo> = []): Promise<Record<string, RoleDefinitionInfo>> {
+async function readRoleDefinitions(
+  arm: ArmPort,
+  assignments: readonly RoleAssignmentInfo[],
+  known: ReadonlyArray<RoleDefinitionInfo> = [],
+): Promise<Record<string, RoleDefinitionInfo>> {
   const knownGuids = new Set([...Object.keys(KNOWN_ROLE_DEFINITIONS), ...known.map((d) => roleGuid(d.id || d.name))]);
   const out: Record<string, RoleDefinitionInfo> = {};
   for (const d of known) out[roleGuid(d.id || d.name)] = d;
@@ -105,16 +131,36 @@ async function readRoleDefinitions(arm: ArmPort, assignments: readonly RoleAssig
   return out;
 }
 
-async function findActivityLogFailure(event: FailureEvent, deps: FactDeps): Promise<{ message?: string; entryFound: boolean; authorization?: { action?: string; scope?: string }; caller?: string }> {
+async function findActivityLogFailure(
+  event: FailureEvent,
+  deps: FactDeps,
+): Promise<{
+  message?: string;
+  entryFound: boolean;
+  authorization?: { action?: string; scope?: string };
+  caller?: string;
+}> {
   const subscriptionId = event.subscriptionId ?? parseResourceId(event.resourceId).subscriptionId;
   if (!event.correlationId || !subscriptionId) return { entryFound: false };
   const t = Date.parse(event.time);
   const at = Number.isFinite(t) ? t : deps.now.getTime();
-  const entries = await deps.arm.listActivityLog(subscriptionId, event.correlationId, new Date(at - ACTIVITY_LOG_WINDOW_MS), new Date(Math.max(at + ACTIVITY_LOG_WINDOW_MS, at)));
-  const failed = entries.filter((e) => sameId(e.correlationId ?? event.correlationId, event.correlationId) && /fail/i.test(e.status ?? 'Failed'));
+  const entries = await deps.arm.listActivityLog(
+    subscriptionId,
+    event.correlationId,
+    new Date(at - ACTIVITY_LOG_WINDOW_MS),
+    new Date(Math.max(at + ACTIVITY_LOG_WINDOW_MS, at)),
+  );
+  const failed = entries.filter(
+    (e) => sameId(e.correlationId ?? event.correlationId, event.correlationId) && /fail/i.test(e.status ?? 'Failed'),
+  );
   const withMessage = failed.find((e) => e.statusMessage && e.statusMessage.trim() !== '') ?? failed[0];
   if (!withMessage) return { entryFound: entries.length > 0 };
-  const out: { message?: string; entryFound: boolean; authorization?: { action?: string; scope?: string }; caller?: string } = { entryFound: true };
+  const out: {
+    message?: string;
+    entryFound: boolean;
+    authorization?: { action?: string; scope?: string };
+    caller?: string;
+  } = { entryFound: true };
   if (withMessage.statusMessage) out.message = withMessage.statusMessage;
   if (withMessage.authorization) out.authorization = withMessage.authorization;
   if (withMessage.caller) out.caller = withMessage.caller;
@@ -123,7 +169,6 @@ async function findActivityLogFailure(event: FailureEvent, deps: FactDeps): Prom
 
 /** Gather the facts for one failure event. */
 export async function gatherFacts(event: FailureEvent, deps: FactDeps): Promise<Facts> {
-  const { arm } = deps;
   // 1. The door already carries the message (Activity Log alert): an authorization failure needs no app reads.
   const doorMessage = event.statusDetail?.statusMessage;
   const doorAuthz = parseAuthorizationFailed(doorMessage);
@@ -136,10 +181,20 @@ export async function gatherFacts(event: FailureEvent, deps: FactDeps): Promise<
   const found = await findActivityLogFailure(event, deps);
   const authz = parseAuthorizationFailed(found.message);
   if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
-  return unclassified(event, found.message ?? doorMessage, found.entryFound ? 'The Activity Log entry for this failure carries no message the remediator understands.' : 'No message explains this failure (no Activity Log entry with this correlation id).');
+  return unclassified(
+    event,
+    found.message ?? doorMessage,
+    found.entryFound
+      ? 'The Activity Log entry for this failure carries no message the remediator understands.'
+      : 'No message explains this failure (no Activity Log entry with this correlation id).',
+  );
 }
 
-function withEventDefaults(f: AuthorizationFailure, event: FailureEvent, auth?: { action?: string; scope?: string }): AuthorizationFailure {
+function withEventDefaults(
+  f: AuthorizationFailure,
+  event: FailureEvent,
+  auth?: { action?: string; scope?: string },
+): AuthorizationFailure {
   const out = { ...f };
   if (!out.action) {
     const a = auth?.action ?? event.authorization?.action;
@@ -153,12 +208,20 @@ function withEventDefaults(f: AuthorizationFailure, event: FailureEvent, auth?: 
   return out;
 }
 
-function unclassified(event: FailureEvent, rawMessage: string | undefined, reason: string, extra: Partial<UnclassifiedFacts> = {}): UnclassifiedFacts {
+function unclassified(
+  event: FailureEvent,
+  rawMessage: string | undefined,
+  reason: string,
+  extra: Partial<UnclassifiedFacts> = {},
+): UnclassifiedFacts {
   const f: UnclassifiedFacts = {
     flavor: 'unclassified',
     resourceId: event.resourceId,
     reason,
-    evidence: [`${event.operationName} on ${event.resourceId} reported ${event.status}${event.correlationId ? ` (correlation id ${event.correlationId})` : ''}.`, ...(extra.evidence ?? [])],
+    evidence: [
+      `${event.operationName} on ${event.resourceId} reported ${event.status}${event.correlationId ? ` (correlation id ${event.correlationId})` : ''}.`,
+      ...(extra.evidence ?? []),
+    ],
   };
   if (rawMessage) f.rawMessage = rawMessage;
   if (extra.appId) f.appId = extra.appId;
@@ -167,11 +230,19 @@ function unclassified(event: FailureEvent, rawMessage: string | undefined, reaso
 }
 
 /** Pick the failing image: the one the error names, else the revision's image on the error's registry/container. */
-function pickFailingImage(pull: PullErrorMatch, containers: ReadonlyArray<{ name: string; image: string }>): { image?: ImageReference; containerName?: string } {
+function pickFailingImage(
+  pull: PullErrorMatch,
+  containers: ReadonlyArray<{ name: string; image: string }>,
+): { image?: ImageReference; containerName?: string } {
   const parsed = containers.map((c) => ({ name: c.name, ref: parseImageReference(c.image) }));
   if (pull.image) {
-    const c = parsed.find((p) => p.ref && p.ref.loginServer === pull.image?.loginServer && p.ref.repository === pull.image?.repository);
-    return { image: pull.image, ...(c ? { containerName: c.name } : pull.containerName ? { containerName: pull.containerName } : {}) };
+    const c = parsed.find(
+      (p) => p.ref && p.ref.loginServer === pull.image?.loginServer && p.ref.repository === pull.image?.repository,
+    );
+    return {
+      image: pull.image,
+      ...(c ? { containerName: c.name } : pull.containerName ? { containerName: pull.containerName } : {}),
+    };
   }
   if (pull.containerName) {
     const c = parsed.find((p) => p.name === pull.containerName && p.ref);
@@ -179,8 +250,10 @@ function pickFailingImage(pull: PullErrorMatch, containers: ReadonlyArray<{ name
   }
   if (pull.loginServer) {
     const c =
-      parsed.find((p) => p.ref && p.ref.loginServer === pull.loginServer && (!pull.repository || p.ref.repository === pull.repository)) ??
-      parsed.find((p) => p.ref && p.ref.loginServer === pull.loginServer);
+      parsed.find(
+        (p) =>
+          p.ref && p.ref.loginServer === pull.loginServer && (!pull.repository || p.ref.repository === pull.repository),
+      ) ?? parsed.find((p) => p.ref && p.ref.loginServer === pull.loginServer);
     if (c?.ref) return { image: c.ref, containerName: c.name };
     return {};
   }
@@ -188,24 +261,42 @@ function pickFailingImage(pull: PullErrorMatch, containers: ReadonlyArray<{ name
   return first?.ref ? { image: first.ref, containerName: first.name } : {};
 }
 
-export async function gatherAcrPullFacts(event: FailureEvent, appId: string, revisionHint: string | undefined, deps: FactDeps, doorMessage?: string): Promise<Facts> {
+export async function gatherAcrPullFacts(
+  event: FailureEvent,
+  appId: string,
+  revisionHint: string | undefined,
+  deps: FactDeps,
+  doorMessage?: string,
+): Promise<Facts> {
   const { arm, log } = deps;
   // Round 1: the app (the registry map is cached and usually costs nothing).
   const registriesP = arm.listRegistries();
   registriesP.catch(() => undefined);
   const app = await arm.getContainerApp(appId);
-  if (!app) return unclassified(event, doorMessage, `Container app ${appId} no longer exists, so the failure cannot be examined.`, { appId });
+  if (!app)
+    return unclassified(
+      event,
+      doorMessage,
+      `Container app ${appId} no longer exists, so the failure cannot be examined.`,
+      { appId },
+    );
   const registries = await registriesP;
 
   // Speculative targets: every (registry, principal) the app's own images would pull with.
-  const appImages = [...app.initContainers, ...app.containers].map((c) => parseImageReference(c.image)).filter((r): r is ImageReference => !!r);
+  const appImages = [...app.initContainers, ...app.containers]
+    .map((c) => parseImageReference(c.image))
+    .filter((r): r is ImageReference => !!r);
   const targets = new Map<string, PullReadTarget>();
   for (const img of appImages) {
     const reg = findRegistry(registries, img.loginServer);
     const entry = app.registries.find((r) => r.server.toLowerCase() === img.loginServer);
     if (!reg || !entry?.identity) continue;
     const { ref, attached } = identityFor(app, entry.identity);
-    if (attached && ref.principalId) targets.set(`${reg.id.toLowerCase()}|${ref.principalId.toLowerCase()}`, { registryId: reg.id, principalId: ref.principalId });
+    if (attached && ref.principalId)
+      targets.set(`${reg.id.toLowerCase()}|${ref.principalId.toLowerCase()}`, {
+        registryId: reg.id,
+        principalId: ref.principalId,
+      });
   }
   const speculative = targets.size === 1 ? [...targets.values()][0] : undefined;
 
@@ -230,25 +321,32 @@ export async function gatherAcrPullFacts(event: FailureEvent, appId: string, rev
     // no revision). Let the Activity Log speak first; keep the revision's pull error otherwise.
     const found = await findActivityLogFailure(event, deps);
     const authz = parseAuthorizationFailed(found.message);
-    if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
+    if (authz)
+      return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
   }
   if (!pull) {
     // Round 3: the revision does not say why: ask the Activity Log.
     const found = await findActivityLogFailure(event, deps);
     const authz = parseAuthorizationFailed(found.message);
-    if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
+    if (authz)
+      return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
     pull = matchPullError(found.message);
     if (pull && found.message) {
       message = found.message;
       messageSource = 'activity-log';
     } else {
       const raw = revision?.provisioningError ?? found.message ?? doorMessage;
-      const healthy = revision && !revision.provisioningError && !/fail/i.test(`${revision.provisioningState ?? ''} ${revision.runningState ?? ''}`);
+      const healthy =
+        revision &&
+        !revision.provisioningError &&
+        !/fail/i.test(`${revision.provisioningState ?? ''} ${revision.runningState ?? ''}`);
       const evidence = [
         revision
           ? `Latest revision ${revision.name}: provisioningState ${revision.provisioningState ?? '?'}, runningState ${revision.runningState ?? '?'}${revision.provisioningError ? `, provisioningError: ${revision.provisioningError}` : ', no provisioningError'}.`
           : `Container app ${app.name} has no latest revision to read.`,
-        found.entryFound ? `The Activity Log entry for correlation id ${event.correlationId ?? '?'} carries ${found.message ? 'a message the remediator does not recognise' : 'no status message'}.` : `No Activity Log entry was found for correlation id ${event.correlationId ?? '(none)'}.`,
+        found.entryFound
+          ? `The Activity Log entry for correlation id ${event.correlationId ?? '?'} carries ${found.message ? 'a message the remediator does not recognise' : 'no status message'}.`
+          : `No Activity Log entry was found for correlation id ${event.correlationId ?? '(none)'}.`,
       ];
       return unclassified(
         event,
@@ -264,7 +362,10 @@ export async function gatherAcrPullFacts(event: FailureEvent, appId: string, rev
   }
   if (!message) message = '';
 
-  const { image, containerName } = pickFailingImage(pull, revision?.containers.length ? revision.containers : [...app.initContainers, ...app.containers]);
+  const { image, containerName } = pickFailingImage(
+    pull,
+    revision?.containers.length ? revision.containers : [...app.initContainers, ...app.containers],
+  );
   const loginServer = image?.loginServer ?? pull.loginServer;
   let registry = loginServer ? findRegistry(registries, loginServer) : undefined;
   if (!registry && loginServer && pull.kind !== 'image-not-found') {
@@ -305,20 +406,35 @@ export async function gatherAcrPullFacts(event: FailureEvent, appId: string, rev
 
   const principalId = facts.identity?.principalId;
   if (registry && principalId && facts.identityAttached && pull.kind !== 'image-not-found') {
-    const useSpec = speculative && sameId(speculative.registryId, registry.id) && speculative.principalId.toLowerCase() === principalId.toLowerCase();
-    const [assignments, denies] = await (useSpec && specReads ? specReads : readsFor(arm, { registryId: registry.id, principalId }));
+    const useSpec =
+      speculative &&
+      sameId(speculative.registryId, registry.id) &&
+      speculative.principalId.toLowerCase() === principalId.toLowerCase();
+    const [assignments, denies] = await (useSpec && specReads
+      ? specReads
+      : readsFor(arm, { registryId: registry.id, principalId }));
     facts.roleAssignments = assignments;
     facts.denyAssignments = denies;
     const mgs = managementGroupsOf(assignments);
     if (mgs.length) facts.managementGroupIds = mgs;
-    const covering = assignments.filter((a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registry.id, mgs));
+    const covering = assignments.filter(
+      (a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registry.id, mgs),
+    );
     facts.roleDefinitions = await readRoleDefinitions(arm, covering);
   }
-  log?.debug({ appId: app.id, revision: revision?.name, pull: pull.kind, loginServer, registryId: registry?.id, principalId }, 'acr pull facts gathered');
+  log?.debug(
+    { appId: app.id, revision: revision?.name, pull: pull.kind, loginServer, registryId: registry?.id, principalId },
+    'acr pull facts gathered',
+  );
   return facts;
 }
 
-export async function gatherAuthzFacts(event: FailureEvent, failure: AuthorizationFailure, source: ArmAuthzFacts['messageSource'], deps: FactDeps): Promise<ArmAuthzFacts> {
+export async function gatherAuthzFacts(
+  event: FailureEvent,
+  failure: AuthorizationFailure,
+  source: ArmAuthzFacts['messageSource'],
+  deps: FactDeps,
+): Promise<ArmAuthzFacts> {
   const { arm } = deps;
   const f = withEventDefaults(failure, event);
   const deniedScope = f.scope ?? event.resourceId;
@@ -331,7 +447,9 @@ export async function gatherAuthzFacts(event: FailureEvent, failure: Authorizati
     .then((all) => all.filter((d) => d.roleType === undefined || /builtin/i.test(d.roleType)));
   const pullUseP = gatherPullUse(event, f, deps);
   const [assignments, denies, builtIns, pullUse] = await Promise.all([
-    principalId ? arm.listRoleAssignmentsForPrincipal(readScope, principalId) : Promise.resolve([] as RoleAssignmentInfo[]),
+    principalId
+      ? arm.listRoleAssignmentsForPrincipal(readScope, principalId)
+      : Promise.resolve([] as RoleAssignmentInfo[]),
     arm.listDenyAssignments(deniedScope),
     builtInsP,
     pullUseP,
@@ -358,10 +476,17 @@ export async function gatherAuthzFacts(event: FailureEvent, failure: Authorizati
 }
 
 /** For a denied ACR pull on a container app's behalf: which registry and identity of that app use the caller. */
-async function gatherPullUse(event: FailureEvent, f: AuthorizationFailure, deps: FactDeps): Promise<ArmAuthzFacts['pullUse']> {
+async function gatherPullUse(
+  event: FailureEvent,
+  f: AuthorizationFailure,
+  deps: FactDeps,
+): Promise<ArmAuthzFacts['pullUse']> {
   if ((f.action ?? '').toLowerCase() !== ACR_PULL_ACTION.toLowerCase() || !f.callerObjectId) return undefined;
   const caller = f.callerObjectId.toLowerCase();
-  const registryId = f.scope && parseResourceId(f.scope).type?.toLowerCase() === 'microsoft.containerregistry/registries' ? f.scope : undefined;
+  const registryId =
+    f.scope && parseResourceId(f.scope).type?.toLowerCase() === 'microsoft.containerregistry/registries'
+      ? f.scope
+      : undefined;
   const target = containerAppIdOf(event.resourceId);
   let apps: ContainerAppInfo[];
   if (target) {
@@ -381,7 +506,8 @@ async function gatherPullUse(event: FailureEvent, f: AuthorizationFailure, deps:
       const use: NonNullable<ArmAuthzFacts['pullUse']> = { appId: app.id, loginServer: entry.server, identity: ref };
       if (registryId) use.registryId = registryId;
       if (registry?.roleAssignmentMode) use.roleAssignmentMode = registry.roleAssignmentMode;
-      if (app.latestRevisionName && app.latestRevisionName !== app.latestReadyRevisionName) use.failingRevisionName = app.latestRevisionName;
+      if (app.latestRevisionName && app.latestRevisionName !== app.latestReadyRevisionName)
+        use.failingRevisionName = app.latestRevisionName;
       if (!registry || entry.server.toLowerCase() === registry.loginServer.toLowerCase()) return use;
       best ??= use;
     }

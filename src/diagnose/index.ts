@@ -31,6 +31,12 @@ export async function diagnose(event: FailureEvent, deps: DiagnoseDeps): Promise
 export { classify, classifyWithRule, ACR_PULL_RULES, ARM_AUTHZ_RULES } from './rules';
 export { gatherFacts, containerAppIdOf } from './facts';
 export type { Facts, AcrPullFacts, ArmAuthzFacts, UnclassifiedFacts } from './facts-model';
-export { matchPullError, parseAuthorizationFailed, parseImageReference, extractImageReference, extractArmError } from './messages';
+export {
+  matchPullError,
+  parseAuthorizationFailed,
+  parseImageReference,
+  extractImageReference,
+  extractArmError,
+} from './messages';
 export type { PullErrorMatch, ImageReference, AuthorizationFailure } from './messages';
 export { pickLeastPrivilegeRole, grantsAction, matchesAction, scoreRole } from './rbac';

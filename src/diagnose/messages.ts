@@ -125,7 +125,11 @@ export function matchPullError(text: string | undefined): PullErrorMatch | undef
     kind = 'unauthorized';
     if (/\bUNAUTHORIZED\b/.test(t)) tokens.push('UNAUTHORIZED');
     if (/authentication required/i.test(t)) tokens.push('authentication required');
-  } else if (/\bDENIED\b/.test(t) || /\bdenied:\s*requested access to the resource is denied/i.test(t) || /\bdenied:/i.test(t)) {
+  } else if (
+    /\bDENIED\b/.test(t) ||
+    /\bdenied:\s*requested access to the resource is denied/i.test(t) ||
+    /\bdenied:/i.test(t)
+  ) {
     kind = 'denied';
     tokens.push('DENIED');
   }
@@ -150,17 +154,21 @@ export function matchPullError(text: string | undefined): PullErrorMatch | undef
     const manifests = /^\/v2\/(.+?)\/(?:manifests|blobs)\/([^\s/?'"]+)/i.exec(u[2] ?? '');
     if (manifests?.[1]) {
       out.repository ??= manifests[1].toLowerCase();
-      if (kind === 'image-not-found' && manifests[2] && !manifests[2].startsWith('sha256:')) out.missingTag ??= manifests[2];
+      if (kind === 'image-not-found' && manifests[2] && !manifests[2].startsWith('sha256:'))
+        out.missingTag ??= manifests[2];
     }
     break;
   }
   if (!out.loginServer && image) out.loginServer = image.loginServer;
   if (!out.repository && image) out.repository = image.repository;
 
-  const tagged = /manifest tagged by\s*\\?["'“]([^"'”\\]+)\\?["'”]\s*is not found/i.exec(t) ?? /map\[Tag:([^\]\s]+)\]/i.exec(t);
+  const tagged =
+    /manifest tagged by\s*\\?["'“]([^"'”\\]+)\\?["'”]\s*is not found/i.exec(t) ?? /map\[Tag:([^\]\s]+)\]/i.exec(t);
   if (tagged?.[1]) out.missingTag = tagged[1];
 
-  const field = /template\.(?:init)?containers\.([A-Za-z0-9._-]+?)\.image/i.exec(t) ?? /template\.(?:init)?containers\[([^\]]+)\]/i.exec(t);
+  const field =
+    /template\.(?:init)?containers\.([A-Za-z0-9._-]+?)\.image/i.exec(t) ??
+    /template\.(?:init)?containers\[([^\]]+)\]/i.exec(t);
   if (field?.[1]) out.containerName = field[1].replace(/^['"]|['"]$/g, '');
   return out;
 }
@@ -207,7 +215,10 @@ export function parseAuthorizationFailed(text: string | undefined): Authorizatio
   const err = extractArmError(text);
   if (!err) return undefined;
   const msg = err.message;
-  const code = err.code ?? (/\bAuthorizationFailed\b/.exec(text ?? '')?.[0] ?? (/does not have authorization to perform action/i.test(msg) ? 'AuthorizationFailed' : undefined));
+  const code =
+    err.code ??
+    /\bAuthorizationFailed\b/.exec(text ?? '')?.[0] ??
+    (/does not have authorization to perform action/i.test(msg) ? 'AuthorizationFailed' : undefined);
   if (!code || !/AuthorizationFailed$/i.test(code)) return undefined;
   const out: AuthorizationFailure = { code, message: msg };
   const q = `['"‘’“”]`;

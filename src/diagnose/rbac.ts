@@ -31,7 +31,10 @@ export const KNOWN_ROLE_DEFINITIONS: Readonly<Record<string, RoleDefinitionInfo>
       {
         actions: [],
         notActions: [],
-        dataActions: [ACR_REPOSITORY_READ_DATA_ACTION, 'Microsoft.ContainerRegistry/registries/repositories/metadata/read'],
+        dataActions: [
+          ACR_REPOSITORY_READ_DATA_ACTION,
+          'Microsoft.ContainerRegistry/registries/repositories/metadata/read',
+        ],
         notDataActions: [],
       },
     ],
@@ -41,7 +44,13 @@ export const KNOWN_ROLE_DEFINITIONS: Readonly<Record<string, RoleDefinitionInfo>
 
 /** ARM action pattern match: case-insensitive, `*` matches any run of characters (including `/`). */
 export function matchesAction(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return re.test(action);
 }
 
@@ -55,11 +64,19 @@ export function grantsAction(permissions: readonly RolePermission[], action: str
 }
 
 /** Whether a deny assignment blocks `principalId` from `action` at `scope`. */
-export function denyApplies(d: DenyAssignmentInfo, principalId: string, action: string, scope: string, managementGroupIds: readonly string[] = []): boolean {
+export function denyApplies(
+  d: DenyAssignmentInfo,
+  principalId: string,
+  action: string,
+  scope: string,
+  managementGroupIds: readonly string[] = [],
+): boolean {
   if (d.scope !== undefined) {
-    if (d.doNotApplyToChildScopes ? !sameId(d.scope, scope) : !isAtOrAbove(d.scope, scope, managementGroupIds)) return false;
+    if (d.doNotApplyToChildScopes ? !sameId(d.scope, scope) : !isAtOrAbove(d.scope, scope, managementGroupIds))
+      return false;
   }
-  const covers = (list: ReadonlyArray<{ id: string }>) => list.some((p) => sameId(p.id, principalId) || p.id === EVERYONE_PRINCIPAL_ID);
+  const covers = (list: ReadonlyArray<{ id: string }>) =>
+    list.some((p) => sameId(p.id, principalId) || p.id === EVERYONE_PRINCIPAL_ID);
   if (!covers(d.principals)) return false;
   if (d.excludePrincipals.some((p) => sameId(p.id, principalId))) return false;
   return grantsAction(d.permissions, action) || grantsAction(d.permissions, action, true);
@@ -97,14 +114,27 @@ function patternCount(role: RoleDefinitionInfo): number {
 }
 
 /** The least-privilege built-in role that grants `action`, or undefined when none does. */
-export function pickLeastPrivilegeRole(roles: readonly RoleDefinitionInfo[], action: string): RoleDefinitionInfo | undefined {
-  const candidates = roles.filter((r) => (r.roleType === undefined || /builtin/i.test(r.roleType)) && grantsAction(r.permissions, action));
-  candidates.sort((a, b) => scoreRole(a) - scoreRole(b) || patternCount(a) - patternCount(b) || (a.roleName < b.roleName ? -1 : a.roleName > b.roleName ? 1 : 0));
+export function pickLeastPrivilegeRole(
+  roles: readonly RoleDefinitionInfo[],
+  action: string,
+): RoleDefinitionInfo | undefined {
+  const candidates = roles.filter(
+    (r) => (r.roleType === undefined || /builtin/i.test(r.roleType)) && grantsAction(r.permissions, action),
+  );
+  candidates.sort(
+    (a, b) =>
+      scoreRole(a) - scoreRole(b) ||
+      patternCount(a) - patternCount(b) ||
+      (a.roleName < b.roleName ? -1 : a.roleName > b.roleName ? 1 : 0),
+  );
   return candidates[0];
 }
 
 /** The definition of a role by any id form: known built-ins first, then the given map (keyed by GUID). */
-export function lookupRole(roleDefinitionId: string, defs: Readonly<Record<string, RoleDefinitionInfo>>): RoleDefinitionInfo | undefined {
+export function lookupRole(
+  roleDefinitionId: string,
+  defs: Readonly<Record<string, RoleDefinitionInfo>>,
+): RoleDefinitionInfo | undefined {
   const g = roleGuid(roleDefinitionId);
   return KNOWN_ROLE_DEFINITIONS[g] ?? defs[g];
 }

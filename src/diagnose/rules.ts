@@ -27,9 +27,22 @@
  */
 import type { RoleAssignmentInfo, RoleDefinitionInfo } from '../azure/arm-port';
 import { isAtOrAbove, parseResourceId, roleGuid, sameId, subscriptionRoleDefinitionId } from '../azure/ids';
-import { ROLE_IDS, type Diagnosis, type DiagnosisDetails, type DiagnosisKind, type RegistryIdentityRef } from '../model';
+import {
+  ROLE_IDS,
+  type Diagnosis,
+  type DiagnosisDetails,
+  type DiagnosisKind,
+  type RegistryIdentityRef,
+} from '../model';
 import type { AcrPullFacts, ArmAuthzFacts, Facts, UnclassifiedFacts } from './facts-model';
-import { ACR_PULL_ACTION, ACR_REPOSITORY_READ_DATA_ACTION, denyApplies, grantsAction, lookupRole, pickLeastPrivilegeRole } from './rbac';
+import {
+  ACR_PULL_ACTION,
+  ACR_REPOSITORY_READ_DATA_ACTION,
+  denyApplies,
+  grantsAction,
+  lookupRole,
+  pickLeastPrivilegeRole,
+} from './rbac';
 
 /** A revision created within this time of the app itself counts as the app's first (create) revision. */
 export const CREATE_REVISION_SLACK_MS = 15 * 60_000;
@@ -56,7 +69,8 @@ function isYoungerThanWindow(createdOn: string | undefined, now: string, windowM
 
 function describeIdentity(id: RegistryIdentityRef | undefined): string {
   if (!id) return 'no identity';
-  if (id.kind === 'system') return `the app's system-assigned identity${id.principalId ? ` (principal ${id.principalId})` : ''}`;
+  if (id.kind === 'system')
+    return `the app's system-assigned identity${id.principalId ? ` (principal ${id.principalId})` : ''}`;
   return `user-assigned identity ${nameOf(id.resourceId)}${id.principalId ? ` (principal ${id.principalId})` : ''}`;
 }
 
@@ -64,17 +78,34 @@ function roleNameOf(roleDefinitionId: string, defs: Readonly<Record<string, Role
   return lookupRole(roleDefinitionId, defs)?.roleName ?? roleGuid(roleDefinitionId);
 }
 
-function roleFound(a: RoleAssignmentInfo, defs: Readonly<Record<string, RoleDefinitionInfo>>): NonNullable<DiagnosisDetails['rolesFound']>[number] {
-  const r: NonNullable<DiagnosisDetails['rolesFound']>[number] = { roleDefinitionId: a.roleDefinitionId, roleName: roleNameOf(a.roleDefinitionId, defs), scope: a.scope, assignmentId: a.id };
+function roleFound(
+  a: RoleAssignmentInfo,
+  defs: Readonly<Record<string, RoleDefinitionInfo>>,
+): NonNullable<DiagnosisDetails['rolesFound']>[number] {
+  const r: NonNullable<DiagnosisDetails['rolesFound']>[number] = {
+    roleDefinitionId: a.roleDefinitionId,
+    roleName: roleNameOf(a.roleDefinitionId, defs),
+    scope: a.scope,
+    assignmentId: a.id,
+  };
   if (a.createdOn) r.createdOn = a.createdOn;
   return r;
 }
 
 function newest(as: readonly RoleAssignmentInfo[]): RoleAssignmentInfo | undefined {
-  return [...as].filter((a) => a.createdOn).sort((x, y) => Date.parse(y.createdOn as string) - Date.parse(x.createdOn as string))[0];
+  return [...as]
+    .filter((a) => a.createdOn)
+    .sort((x, y) => Date.parse(y.createdOn as string) - Date.parse(x.createdOn as string))[0];
 }
 
-function finish(kind: DiagnosisKind, resourceId: string, summary: string, evidence: string[], details: DiagnosisDetails, manualSteps?: string[]): Diagnosis {
+function finish(
+  kind: DiagnosisKind,
+  resourceId: string,
+  summary: string,
+  evidence: string[],
+  details: DiagnosisDetails,
+  manualSteps?: string[],
+): Diagnosis {
   const d: Diagnosis = { kind, resourceId, summary, evidence, details };
   if (manualSteps && manualSteps.length) d.manualSteps = manualSteps;
   return d;
@@ -112,7 +143,11 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   const principalId = f.identity?.principalId;
   const repo = f.image?.repository ?? f.pullError.repository;
   const covering =
-    registryId && principalId ? f.roleAssignments.filter((a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registryId, f.managementGroupIds ?? [])) : [];
+    registryId && principalId
+      ? f.roleAssignments.filter(
+          (a) => sameId(a.principalId, principalId) && isAtOrAbove(a.scope, registryId, f.managementGroupIds ?? []),
+        )
+      : [];
   const unreadableRoles: string[] = [];
   const grantsPull = (a: RoleAssignmentInfo): boolean => {
     const def = lookupRole(a.roleDefinitionId, f.roleDefinitions);
@@ -121,7 +156,14 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
       return false;
     }
     // An ABAC condition that names repositories only covers the ones it names.
-    if (abac && a.condition && /repositories/i.test(a.condition) && repo && !a.condition.toLowerCase().includes(repo.toLowerCase())) return false;
+    if (
+      abac &&
+      a.condition &&
+      /repositories/i.test(a.condition) &&
+      repo &&
+      !a.condition.toLowerCase().includes(repo.toLowerCase())
+    )
+      return false;
     const data = grantsAction(def.permissions, ACR_REPOSITORY_READ_DATA_ACTION, true);
     // Legacy mode checks the control-plane pull action (AcrPull, AcrPush, Reader's */read, Owner, Contributor…).
     return abac ? data : grantsAction(def.permissions, ACR_PULL_ACTION);
@@ -132,14 +174,19 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   const acrPullHeld = covering.filter((a) => roleGuid(a.roleDefinitionId) === ROLE_IDS.acrPull);
   const deny =
     registryId && principalId
-      ? f.denyAssignments.find((d) => denyApplies(d, principalId, ACR_PULL_ACTION, registryId, f.managementGroupIds ?? []) || denyApplies(d, principalId, ACR_REPOSITORY_READ_DATA_ACTION, registryId, f.managementGroupIds ?? []))
+      ? f.denyAssignments.find(
+          (d) =>
+            denyApplies(d, principalId, ACR_PULL_ACTION, registryId, f.managementGroupIds ?? []) ||
+            denyApplies(d, principalId, ACR_REPOSITORY_READ_DATA_ACTION, registryId, f.managementGroupIds ?? []),
+        )
       : undefined;
   const requiredRoleGuid = abac ? ROLE_IDS.repositoryReader : ROLE_IDS.acrPull;
   const requiredRoleName = abac ? 'Container Registry Repository Reader' : 'AcrPull';
 
   const created = f.app.createdAt ? Date.parse(f.app.createdAt) : NaN;
   const revCreated = f.revision?.createdTime ? Date.parse(f.revision.createdTime) : NaN;
-  const revisionAtCreation = Number.isFinite(created) && Number.isFinite(revCreated) && revCreated - created <= CREATE_REVISION_SLACK_MS;
+  const revisionAtCreation =
+    Number.isFinite(created) && Number.isFinite(revCreated) && revCreated - created <= CREATE_REVISION_SLACK_MS;
 
   const details: DiagnosisDetails = { appId: f.app.id, appName: f.app.name, rawMessage: f.message };
   if (f.revision) details.revisionName = f.revision.name;
@@ -181,16 +228,38 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
         : `Principal ${principalId} holds no role assignment at or above ${f.registry.id}.`,
     );
   }
-  for (const r of [...new Set(unreadableRoles)]) evidence.push(`Role definition ${r} could not be read, so it is not counted as granting a pull.`);
-  const out: AcrPullAnalysis = { abac, covering, right, effective, propagating, acrPullHeld, unreadableRoles, requiredRoleGuid, requiredRoleName, revisionAtCreation, details, evidence };
+  for (const r of [...new Set(unreadableRoles)])
+    evidence.push(`Role definition ${r} could not be read, so it is not counted as granting a pull.`);
+  const out: AcrPullAnalysis = {
+    abac,
+    covering,
+    right,
+    effective,
+    propagating,
+    acrPullHeld,
+    unreadableRoles,
+    requiredRoleGuid,
+    requiredRoleName,
+    revisionAtCreation,
+    details,
+    evidence,
+  };
   if (principalId) out.principalId = principalId;
-  if (deny) out.denyId = { id: deny.id, ...(deny.name ? { name: deny.name } : {}), ...(deny.scope ? { scope: deny.scope } : {}) };
+  if (deny)
+    out.denyId = {
+      id: deny.id,
+      ...(deny.name ? { name: deny.name } : {}),
+      ...(deny.scope ? { scope: deny.scope } : {}),
+    };
   return out;
 }
 
 function withRequiredRole(f: AcrPullFacts, a: AcrPullAnalysis): DiagnosisDetails {
   const sub = f.registry ? parseResourceId(f.registry.id).subscriptionId : undefined;
-  return { ...a.details, requiredRoleDefinitionId: sub ? subscriptionRoleDefinitionId(sub, a.requiredRoleGuid) : a.requiredRoleGuid };
+  return {
+    ...a.details,
+    requiredRoleDefinitionId: sub ? subscriptionRoleDefinitionId(sub, a.requiredRoleGuid) : a.requiredRoleGuid,
+  };
 }
 
 function assignStep(f: AcrPullFacts, a: AcrPullAnalysis): string {
@@ -207,14 +276,21 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
     name: 'image-not-found',
     when: (f) => f.pullError.kind === 'image-not-found',
     build: (f, a) => {
-      const what = f.pullError.missingTag ? `tag ${f.pullError.missingTag} of ${a.details.repository ?? 'the repository'}` : (a.details.image ?? 'the image');
+      const what = f.pullError.missingTag
+        ? `tag ${f.pullError.missingTag} of ${a.details.repository ?? 'the repository'}`
+        : (a.details.image ?? 'the image');
       return finish(
         'acr-pull/image-not-found',
         f.app.id,
         `Container app ${f.app.name} cannot start: ${what} does not exist in ${a.details.loginServer ?? 'the registry'}.`,
-        [...a.evidence, `The registry answered ${f.pullError.tokens.join(', ')}: the repository or tag does not exist.`],
+        [
+          ...a.evidence,
+          `The registry answered ${f.pullError.tokens.join(', ')}: the repository or tag does not exist.`,
+        ],
         a.details,
-        [`Push ${a.details.image ?? 'the image'} to ${a.details.loginServer ?? 'the registry'}, or point the container at an existing tag, then deploy again.`],
+        [
+          `Push ${a.details.image ?? 'the image'} to ${a.details.loginServer ?? 'the registry'}, or point the container at an existing tag, then deploy again.`,
+        ],
       );
     },
   },
@@ -226,18 +302,35 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         'acr-pull/registry-not-found',
         f.app.id,
         `Container app ${f.app.name} pulls from ${a.details.loginServer ?? 'a registry'} which matches no container registry the remediator can see.`,
-        [...a.evidence, `No registry with login server ${a.details.loginServer ?? '(unknown)'} exists in any subscription the remediator can read.`],
+        [
+          ...a.evidence,
+          `No registry with login server ${a.details.loginServer ?? '(unknown)'} exists in any subscription the remediator can read.`,
+        ],
         a.details,
-        [`Check the image's login server for typos; if the registry lives in a subscription the remediator cannot read, grant it Reader there or fix the pull manually.`],
+        [
+          `Check the image's login server for typos; if the registry lives in a subscription the remediator cannot read, grant it Reader there or fix the pull manually.`,
+        ],
       ),
   },
   {
     name: 'network-blocked',
-    when: (f) => f.pullError.kind === 'network-blocked' || f.pullError.kind === 'host-not-found' || /^disabled$/i.test(f.registry?.publicNetworkAccess ?? '') || /^deny$/i.test(f.registry?.networkDefaultAction ?? ''),
+    when: (f) =>
+      f.pullError.kind === 'network-blocked' ||
+      f.pullError.kind === 'host-not-found' ||
+      /^disabled$/i.test(f.registry?.publicNetworkAccess ?? '') ||
+      /^deny$/i.test(f.registry?.networkDefaultAction ?? ''),
     build: (f, a) => {
       const reasons: string[] = [];
-      if (f.pullError.kind === 'host-not-found') reasons.push(`the login server ${a.details.loginServer ?? ''} does not resolve from the environment (DNS / private endpoint)`);
-      if (f.pullError.kind === 'network-blocked') reasons.push(f.pullError.clientIp ? `the registry refused client IP ${f.pullError.clientIp}` : 'the registry refused the network path');
+      if (f.pullError.kind === 'host-not-found')
+        reasons.push(
+          `the login server ${a.details.loginServer ?? ''} does not resolve from the environment (DNS / private endpoint)`,
+        );
+      if (f.pullError.kind === 'network-blocked')
+        reasons.push(
+          f.pullError.clientIp
+            ? `the registry refused client IP ${f.pullError.clientIp}`
+            : 'the registry refused the network path',
+        );
       if (/^disabled$/i.test(f.registry?.publicNetworkAccess ?? '')) reasons.push('public network access is Disabled');
       if (/^deny$/i.test(f.registry?.networkDefaultAction ?? '')) reasons.push('the firewall default action is Deny');
       const details = { ...a.details, networkBlock: reasons.join('; ') };
@@ -247,7 +340,9 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         `Container app ${f.app.name} cannot reach registry ${f.registry?.name ?? a.details.loginServer ?? ''}: ${reasons.join('; ')}.`,
         [...a.evidence, `Network: ${reasons.join('; ')}.`],
         details,
-        ['Allow the Container Apps environment to reach the registry (private endpoint in its VNet, or an IP rule for its outbound IPs), then deploy again.'],
+        [
+          'Allow the Container Apps environment to reach the registry (private endpoint in its VNet, or an IP rule for its outbound IPs), then deploy again.',
+        ],
       );
     },
   },
@@ -284,7 +379,10 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         isSystem
           ? `Container app ${f.app.name} pulls from ${a.details.loginServer ?? 'the registry'} with its system identity, but the app has no system-assigned identity.`
           : `Container app ${f.app.name} pulls from ${a.details.loginServer ?? 'the registry'} with identity ${nameOf(named)}, which is not attached to the app.`,
-        [...a.evidence, `The app's identity type is ${f.app.identity.type}; attached user-assigned identities: ${Object.keys(f.app.identity.userAssignedIdentities).map(nameOf).join(', ') || 'none'}.`],
+        [
+          ...a.evidence,
+          `The app's identity type is ${f.app.identity.type}; attached user-assigned identities: ${Object.keys(f.app.identity.userAssignedIdentities).map(nameOf).join(', ') || 'none'}.`,
+        ],
         a.details,
         [
           isSystem
@@ -303,14 +401,31 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         'arm-authz/deny-assignment',
         f.app.id,
         `A deny assignment (${a.denyId?.name ?? a.denyId?.id}) blocks ${describeIdentity(f.identity)} from pulling from registry ${f.registry?.name ?? ''}.`,
-        [...a.evidence, `Deny assignment ${a.denyId?.id} at ${a.denyId?.scope ?? '(scope unknown)'} denies the pull for principal ${a.principalId}.`],
-        { ...a.details, denyAssignment: a.denyId as { id: string }, deniedAction: ACR_PULL_ACTION, ...(f.registry ? { deniedScope: f.registry.id } : {}) },
-        ['Deny assignments are managed by their owner (e.g. a deployment stack or managed application): ask them to exclude this principal.'],
+        [
+          ...a.evidence,
+          `Deny assignment ${a.denyId?.id} at ${a.denyId?.scope ?? '(scope unknown)'} denies the pull for principal ${a.principalId}.`,
+        ],
+        {
+          ...a.details,
+          denyAssignment: a.denyId as { id: string },
+          deniedAction: ACR_PULL_ACTION,
+          ...(f.registry ? { deniedScope: f.registry.id } : {}),
+        },
+        [
+          'Deny assignments are managed by their owner (e.g. a deployment stack or managed application): ask them to exclude this principal.',
+        ],
       ),
   },
   {
     name: 'system-identity-on-create',
-    when: (f, a) => f.identity?.kind === 'system' && a.revisionAtCreation && (a.effective.length === 0 || a.right.some((r) => !!r.createdOn && !!f.revision?.createdTime && Date.parse(r.createdOn) > Date.parse(f.revision.createdTime))),
+    when: (f, a) =>
+      f.identity?.kind === 'system' &&
+      a.revisionAtCreation &&
+      (a.effective.length === 0 ||
+        a.right.some(
+          (r) =>
+            !!r.createdOn && !!f.revision?.createdTime && Date.parse(r.createdOn) > Date.parse(f.revision.createdTime),
+        )),
     build: (f, a) => {
       const details = withRequiredRole(f, a);
       const n = newest(a.right);
@@ -327,7 +442,11 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
           `The app was created at ${f.app.createdAt ?? '?'} and the failing revision at ${f.revision?.createdTime ?? '?'}: the system identity only exists from the app's creation.`,
         ],
         details,
-        [assignStep(f, a), redeployStep(f), 'Prefer a user-assigned identity for registry pulls: it can be granted the role before the app is created.'],
+        [
+          assignStep(f, a),
+          redeployStep(f),
+          'Prefer a user-assigned identity for registry pulls: it can be granted the role before the app is created.',
+        ],
       );
     },
   },
@@ -339,7 +458,10 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         'acr-pull/abac-role-mismatch',
         f.app.id,
         `Registry ${f.registry?.name ?? ''} uses ABAC repository permissions, so the AcrPull role of ${describeIdentity(f.identity)} is not honoured; it needs Container Registry Repository Reader.`,
-        [...a.evidence, `In AbacRepositoryPermissions mode AcrPull is not honoured; no Container Registry Repository Reader assignment covers the registry.`],
+        [
+          ...a.evidence,
+          `In AbacRepositoryPermissions mode AcrPull is not honoured; no Container Registry Repository Reader assignment covers the registry.`,
+        ],
         withRequiredRole(f, a),
         [assignStep(f, a), redeployStep(f)],
       ),
@@ -354,7 +476,10 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         'acr-pull/role-propagating',
         f.app.id,
         `${a.requiredRoleName} for ${describeIdentity(f.identity)} on ${f.registry?.name ?? 'the registry'} was created at ${n.createdOn} and should take effect by ${effectiveAt}.`,
-        [...a.evidence, `The newest matching assignment (${n.id}) is younger than the propagation window of ${Math.round(f.propagationWindowMs / 60_000)} minutes.`],
+        [
+          ...a.evidence,
+          `The newest matching assignment (${n.id}) is younger than the propagation window of ${Math.round(f.propagationWindowMs / 60_000)} minutes.`,
+        ],
         { ...withRequiredRole(f, a), newestAssignmentCreatedOn: n.createdOn as string, effectiveAt },
         [`Wait until ${effectiveAt}, then: ${redeployStep(f)}`],
       );
@@ -367,8 +492,14 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       finish(
         'acr-pull/missing-role',
         f.app.id,
-        `${describeIdentity(f.identity)} has no ${a.requiredRoleName} on registry ${f.registry?.name ?? ''}, so container app ${f.app.name} cannot pull ${a.details.image ?? 'its image'}.`.replace(/^./, (c) => c.toUpperCase()),
-        [...a.evidence, `Needed: ${a.requiredRoleName} (${a.requiredRoleGuid}) for principal ${a.principalId ?? '?'} at ${f.registry?.id ?? 'the registry'} or above.`],
+        `${describeIdentity(f.identity)} has no ${a.requiredRoleName} on registry ${f.registry?.name ?? ''}, so container app ${f.app.name} cannot pull ${a.details.image ?? 'its image'}.`.replace(
+          /^./,
+          (c) => c.toUpperCase(),
+        ),
+        [
+          ...a.evidence,
+          `Needed: ${a.requiredRoleName} (${a.requiredRoleGuid}) for principal ${a.principalId ?? '?'} at ${f.registry?.id ?? 'the registry'} or above.`,
+        ],
         withRequiredRole(f, a),
         [assignStep(f, a), redeployStep(f)],
       ),
@@ -380,10 +511,19 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       finish(
         'acr-pull/arm-token-auth-disabled',
         f.app.id,
-        `${describeIdentity(f.identity)} holds a pull role on registry ${f.registry?.name ?? ''}, but the registry's authentication-as-arm policy is disabled, so the pull token is refused.`.replace(/^./, (c) => c.toUpperCase()),
-        [...a.evidence, `policies.azureADAuthenticationAsArmPolicy.status is disabled on ${f.registry?.id ?? 'the registry'}.`],
+        `${describeIdentity(f.identity)} holds a pull role on registry ${f.registry?.name ?? ''}, but the registry's authentication-as-arm policy is disabled, so the pull token is refused.`.replace(
+          /^./,
+          (c) => c.toUpperCase(),
+        ),
+        [
+          ...a.evidence,
+          `policies.azureADAuthenticationAsArmPolicy.status is disabled on ${f.registry?.id ?? 'the registry'}.`,
+        ],
         withRequiredRole(f, a),
-        [`az acr config authentication-as-arm update --registry ${f.registry?.name ?? '<registry>'} --status enabled   # only if your policy allows it`, redeployStep(f)],
+        [
+          `az acr config authentication-as-arm update --registry ${f.registry?.name ?? '<registry>'} --status enabled   # only if your policy allows it`,
+          redeployStep(f),
+        ],
       ),
   },
   {
@@ -394,7 +534,10 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         'unknown',
         f.app.id,
         `Container app ${f.app.name} failed to pull although ${describeIdentity(f.identity)} holds an effective pull role on ${f.registry?.name ?? 'the registry'}: ${f.message}`,
-        [...a.evidence, 'Every check passed (registry found, network open, identity attached, role in effect, authentication-as-arm enabled); the raw error is in the details.'],
+        [
+          ...a.evidence,
+          'Every check passed (registry found, network open, identity attached, role in effect, authentication-as-arm enabled); the raw error is in the details.',
+        ],
         withRequiredRole(f, a),
         ['Read the raw error; check the registry for a repository-scoped token or condition, then redeploy to retry.'],
       ),
@@ -434,7 +577,10 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
       });
     }
   }
-  const deny = action && principalId ? f.denyAssignments.find((d) => denyApplies(d, principalId, action, deniedScope, f.managementGroupIds)) : undefined;
+  const deny =
+    action && principalId
+      ? f.denyAssignments.find((d) => denyApplies(d, principalId, action, deniedScope, f.managementGroupIds))
+      : undefined;
   const details: DiagnosisDetails = { deniedScope, rawMessage: f.failure.message };
   if (action) details.deniedAction = action;
   if (principalId) details.callerPrincipalId = principalId;
@@ -450,11 +596,21 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
   const out: ArmAuthzAnalysis = { deniedScope, grants, details, evidence };
   if (principalId) out.principalId = principalId;
   if (action) out.action = action;
-  if (deny) out.denyId = { id: deny.id, ...(deny.name ? { name: deny.name } : {}), ...(deny.scope ? { scope: deny.scope } : {}) };
+  if (deny)
+    out.denyId = {
+      id: deny.id,
+      ...(deny.name ? { name: deny.name } : {}),
+      ...(deny.scope ? { scope: deny.scope } : {}),
+    };
   return out;
 }
 
-function azAssign(principalId: string | undefined, principalType: string | undefined, roleName: string, scope: string): string {
+function azAssign(
+  principalId: string | undefined,
+  principalType: string | undefined,
+  roleName: string,
+  scope: string,
+): string {
   return `az role assignment create --assignee-object-id ${principalId ?? '<principal-id>'}${principalType ? ` --assignee-principal-type ${principalType}` : ''} --role "${roleName}" --scope "${scope}"`;
 }
 
@@ -467,9 +623,14 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
         'arm-authz/deny-assignment',
         a.deniedScope,
         `Deny assignment ${a.denyId?.name ?? a.denyId?.id} blocks ${a.action} for principal ${a.principalId} at ${a.deniedScope}.`,
-        [...a.evidence, `Deny assignment ${a.denyId?.id} (scope ${a.denyId?.scope ?? '?'}) covers ${a.action} for this principal; deny assignments override role assignments.`],
+        [
+          ...a.evidence,
+          `Deny assignment ${a.denyId?.id} (scope ${a.denyId?.scope ?? '?'}) covers ${a.action} for this principal; deny assignments override role assignments.`,
+        ],
         { ...a.details, denyAssignment: a.denyId as { id: string } },
-        ['Ask the owner of the deny assignment (deployment stack, managed application or Blueprint) to exclude this principal or the action.'],
+        [
+          'Ask the owner of the deny assignment (deployment stack, managed application or Blueprint) to exclude this principal or the action.',
+        ],
       ),
   },
   {
@@ -482,7 +643,10 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
         'arm-authz/role-propagating',
         a.deniedScope,
         `Principal ${a.principalId} was granted ${a.action} at ${n.scope} at ${n.createdOn}; it should take effect by ${effectiveAt}.`,
-        [...a.evidence, `Assignment ${n.id} is younger than the propagation window of ${Math.round(f.propagationWindowMs / 60_000)} minutes.`],
+        [
+          ...a.evidence,
+          `Assignment ${n.id} is younger than the propagation window of ${Math.round(f.propagationWindowMs / 60_000)} minutes.`,
+        ],
         { ...a.details, newestAssignmentCreatedOn: n.createdOn as string, effectiveAt },
         [`Retry the operation after ${effectiveAt} (the caller may need a fresh token).`],
       );
@@ -497,7 +661,10 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
         'unknown',
         a.deniedScope,
         `Principal ${a.principalId} holds ${g.roleName} at ${g.assignment.scope}, which grants ${a.action}, yet ARM denied it: ${f.failure.message}`,
-        [...a.evidence, `${g.roleName} at ${g.assignment.scope} grants the action and is older than the propagation window; a condition or a stale token may be the cause.`],
+        [
+          ...a.evidence,
+          `${g.roleName} at ${g.assignment.scope} grants the action and is older than the propagation window; a condition or a stale token may be the cause.`,
+        ],
         a.details,
         ['Check the assignment for a condition, and retry with a fresh token.'],
       );
@@ -517,9 +684,19 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
         'arm-authz/wrong-scope',
         a.deniedScope,
         `Principal ${a.principalId} holds ${g.roleName} at ${g.assignment.scope}, which does not cover ${a.deniedScope}.`,
-        [...a.evidence, `Assignment ${g.assignment.id} grants ${a.action} but at ${g.assignment.scope}, a scope that does not contain ${a.deniedScope}.`],
-        { ...a.details, recommendedRole, wrongScopeAssignment: { assignmentId: g.assignment.id, scope: g.assignment.scope, roleName: g.roleName } },
-        [azAssign(a.principalId, f.callerPrincipalType, recommendedRole.roleName, a.deniedScope), `Remove ${g.assignment.id} if it was meant for ${a.deniedScope}.`],
+        [
+          ...a.evidence,
+          `Assignment ${g.assignment.id} grants ${a.action} but at ${g.assignment.scope}, a scope that does not contain ${a.deniedScope}.`,
+        ],
+        {
+          ...a.details,
+          recommendedRole,
+          wrongScopeAssignment: { assignmentId: g.assignment.id, scope: g.assignment.scope, roleName: g.roleName },
+        },
+        [
+          azAssign(a.principalId, f.callerPrincipalType, recommendedRole.roleName, a.deniedScope),
+          `Remove ${g.assignment.id} if it was meant for ${a.deniedScope}.`,
+        ],
       );
     },
   },
@@ -532,7 +709,11 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
       const guid = abac ? ROLE_IDS.repositoryReader : ROLE_IDS.acrPull;
       const roleName = abac ? 'Container Registry Repository Reader' : 'AcrPull';
       const roleId = sub ? subscriptionRoleDefinitionId(sub, guid) : guid;
-      const details: DiagnosisDetails = { ...a.details, requiredRoleDefinitionId: roleId, recommendedRole: { roleDefinitionId: roleId, roleName } };
+      const details: DiagnosisDetails = {
+        ...a.details,
+        requiredRoleDefinitionId: roleId,
+        recommendedRole: { roleDefinitionId: roleId, roleName },
+      };
       if (f.pullUse) {
         details.appId = f.pullUse.appId;
         details.appName = nameOf(f.pullUse.appId);
@@ -548,7 +729,9 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
         `Principal ${a.principalId} may not pull from ${nameOf(a.deniedScope)}: it holds no ${roleName} at or above the registry.`,
         [
           ...a.evidence,
-          f.pullUse ? `Container app ${nameOf(f.pullUse.appId)} uses this principal for ${f.pullUse.loginServer ?? 'the registry'}.` : 'No container app was found that uses this principal for this registry.',
+          f.pullUse
+            ? `Container app ${nameOf(f.pullUse.appId)} uses this principal for ${f.pullUse.loginServer ?? 'the registry'}.`
+            : 'No container app was found that uses this principal for this registry.',
         ],
         details,
         [azAssign(a.principalId, 'ServicePrincipal', roleName, a.deniedScope)],
@@ -566,9 +749,16 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
         'arm-authz/missing-role',
         a.deniedScope,
         `Principal ${a.principalId ?? '(unknown)'} holds no role granting ${a.action ?? 'the action'} at or above ${a.deniedScope}${role ? `; the least-privilege built-in role that grants it is ${role.roleName}` : ''}.`,
-        [...a.evidence, role ? `${role.roleName} (${role.name}) is the narrowest built-in role that grants ${a.action}.` : `No built-in role definition was found that grants ${a.action ?? 'the action'}.`],
+        [
+          ...a.evidence,
+          role
+            ? `${role.roleName} (${role.name}) is the narrowest built-in role that grants ${a.action}.`
+            : `No built-in role definition was found that grants ${a.action ?? 'the action'}.`,
+        ],
         details,
-        role ? [azAssign(a.principalId, f.callerPrincipalType, role.roleName, a.deniedScope)] : ['Create or pick a role that grants the action and assign it at the denied scope.'],
+        role
+          ? [azAssign(a.principalId, f.callerPrincipalType, role.roleName, a.deniedScope)]
+          : ['Create or pick a role that grants the action and assign it at the denied scope.'],
       );
     },
   },
@@ -581,11 +771,21 @@ function classifyUnclassified(f: UnclassifiedFacts): Diagnosis {
   if (f.rawMessage) details.rawMessage = f.rawMessage;
   if (f.appId) details.appId = f.appId;
   if (f.revisionName) details.revisionName = f.revisionName;
-  return finish('unknown', f.resourceId, `${f.reason}${f.rawMessage ? ` Raw: ${f.rawMessage}` : ''}`, f.evidence, details);
+  return finish(
+    'unknown',
+    f.resourceId,
+    `${f.reason}${f.rawMessage ? ` Raw: ${f.rawMessage}` : ''}`,
+    f.evidence,
+    details,
+  );
 }
 
 /** Apply an ordered rule list; returns the diagnosis and the name of the rule that decided it. */
-export function applyRules<F, A>(rules: ReadonlyArray<Rule<F, A>>, facts: F, analysis: A): { rule: string; diagnosis: Diagnosis } {
+export function applyRules<F, A>(
+  rules: ReadonlyArray<Rule<F, A>>,
+  facts: F,
+  analysis: A,
+): { rule: string; diagnosis: Diagnosis } {
   for (const r of rules) if (r.when(facts, analysis)) return { rule: r.name, diagnosis: r.build(facts, analysis) };
   throw new Error('rule list without a catch-all');
 }

@@ -38,11 +38,47 @@ export async function startAzurite(): Promise<RunningAzurite> {
   const host = '127.0.0.1';
   // TableConfiguration(host, port, keepAliveTimeout, metadataDBPath, enableDebugLog, enableAccessLog, accessLogWriteStream,
   //   debugLogFilePath, loose, skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, isMemoryPersistence)
-  const tableConfig = new TableConfiguration(host, 0, 5, ':memory:', false, false, undefined, undefined, true, true, '', '', '', undefined, false, true);
+  const tableConfig = new TableConfiguration(
+    host,
+    0,
+    5,
+    ':memory:',
+    false,
+    false,
+    undefined,
+    undefined,
+    true,
+    true,
+    '',
+    '',
+    '',
+    undefined,
+    false,
+    true,
+  );
   // QueueConfiguration(host, port, keepAliveTimeout, metadataDBPath, extentDBPath, persistencePathArray, enableAccessLog,
   //   accessLogWriteStream, enableDebugLog, debugLogFilePath, loose, skipApiVersionCheck, cert, key, pwd, oauth,
   //   disableProductStyleUrl, isMemoryPersistence, memoryStore)
-  const queueConfig = new QueueConfiguration(host, 0, 5, ':memory:', ':memory:', [], false, undefined, false, undefined, true, true, '', '', '', undefined, false, true);
+  const queueConfig = new QueueConfiguration(
+    host,
+    0,
+    5,
+    ':memory:',
+    ':memory:',
+    [],
+    false,
+    undefined,
+    false,
+    undefined,
+    true,
+    true,
+    '',
+    '',
+    '',
+    undefined,
+    false,
+    true,
+  );
   const table = new TableServer(tableConfig);
   const queue = new QueueServer(queueConfig);
   await table.start();

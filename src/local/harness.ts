@@ -60,7 +60,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const log = opts.log ?? createLogger({ level: 'silent' });
   const ownsEmulator = opts.emulator === undefined;
   const emulator =
-    opts.emulator ?? (await startEmulator({ world: opts.world, ...(opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {}) }));
+    opts.emulator ??
+    (await startEmulator({
+      world: opts.world,
+      ...(opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {}),
+    }));
   let storage: LocalStorage | undefined;
   let ownsStorage = false;
   try {
@@ -99,7 +103,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
             digestWindowMs: config.digestWindowMs,
           })
         : undefined;
-    const deps: PipelineDeps = { arm, clock, log, config, store, scheduler, ...(notifier ? { notifier } : {}), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) };
+    const deps: PipelineDeps = {
+      arm,
+      clock,
+      log,
+      config,
+      store,
+      scheduler,
+      ...(notifier ? { notifier } : {}),
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    };
 
     const harness: Harness = {
       emulator,
@@ -125,7 +138,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         if (notifier) {
           for (const o of settled) {
             const heal = byEvent.get(o.eventId);
-            if (heal) await notifier.notifyHeal(o, heal).catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
+            if (heal)
+              await notifier.notifyHeal(o, heal).catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
           }
           // The run is over: close every digest window and send everything still waiting, now.
           await notifier.flushDigests({ closeAll: true });
@@ -147,5 +161,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 }
 
 function healDeps(deps: PipelineDeps) {
-  return { arm: deps.arm, store: deps.store, scheduler: deps.scheduler, clock: deps.clock, config: deps.config, log: deps.log };
+  return {
+    arm: deps.arm,
+    store: deps.store,
+    scheduler: deps.scheduler,
+    clock: deps.clock,
+    config: deps.config,
+    log: deps.log,
+  };
 }

@@ -84,13 +84,11 @@ function header(status: StatusColour, title: string, subtitle: string, b: Budget
   };
 }
 function openUrlActions(links: readonly SummaryLink[]): AdaptiveElement[] {
-  return links
-    .slice(0, 4)
-    .map((l, i) => ({
-      type: 'Action.OpenUrl',
-      title: i === 0 ? 'Open in portal' : truncateText(`Open ${l.title.toLowerCase()}`, 40),
-      url: l.url,
-    }));
+  return links.slice(0, 4).map((l, i) => ({
+    type: 'Action.OpenUrl',
+    title: i === 0 ? 'Open in portal' : truncateText(`Open ${l.title.toLowerCase()}`, 40),
+    url: l.url,
+  }));
 }
 function context(parts: Array<string | undefined>): AdaptiveElement {
   return textBlock(parts.filter((p): p is string => !!p).join(' · '), {

@@ -23,11 +23,21 @@ class TestClock {
   }
 }
 
-async function withPort(world: string, fn: (port: SdkArmPort, emu: TestEmulator, clock: TestClock) => Promise<void>): Promise<void> {
+async function withPort(
+  world: string,
+  fn: (port: SdkArmPort, emu: TestEmulator, clock: TestClock) => Promise<void>,
+): Promise<void> {
   const emu = await startTestEmulator(`test/worlds/${world}.json`);
   const clock = new TestClock();
   try {
-    const port = createSdkArmPort({ endpoint: emu.endpoint, credential: staticCredential, tlsCa: emu.ca, clock, retryOptions: { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 10 }, cacheTtlMs: 60_000 });
+    const port = createSdkArmPort({
+      endpoint: emu.endpoint,
+      credential: staticCredential,
+      tlsCa: emu.ca,
+      clock,
+      retryOptions: { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 10 },
+      cacheTtlMs: 60_000,
+    });
     await fn(port, emu, clock);
   } finally {
     await emu.stop();
@@ -45,7 +55,11 @@ describe('createSdkArmPort', () => {
       expect(app?.containers[0]?.image).toMatch(/^acmeacr\.azurecr\.io\/api:/);
 
       const rev = await port.getRevision(APP, 'web--v7');
-      expect(rev).toMatchObject({ name: 'web--v7', provisioningState: 'Failed', createdTime: '2026-11-21T09:58:45.000Z' });
+      expect(rev).toMatchObject({
+        name: 'web--v7',
+        provisioningState: 'Failed',
+        createdTime: '2026-11-21T09:58:45.000Z',
+      });
       expect(rev?.provisioningError).toMatch(/UNAUTHORIZED/);
       expect((await port.listRevisions(APP)).map((r) => r.name).sort()).toEqual(['web--v6', 'web--v7']);
 
@@ -59,7 +73,12 @@ describe('createSdkArmPort', () => {
     withPort('missing-role', async (port, emu, clock) => {
       const regs = await port.listRegistries();
       expect(regs.map((r) => r.id.toLowerCase())).toEqual([REG.toLowerCase()]);
-      expect(regs[0]).toMatchObject({ loginServer: 'acmeacr.azurecr.io', roleAssignmentMode: 'LegacyRegistryPermissions', armTokenAuth: 'enabled', publicNetworkAccess: 'Enabled' });
+      expect(regs[0]).toMatchObject({
+        loginServer: 'acmeacr.azurecr.io',
+        roleAssignmentMode: 'LegacyRegistryPermissions',
+        armTokenAuth: 'enabled',
+        publicNetworkAccess: 'Enabled',
+      });
       const cold = port.requestCount();
       expect(cold).toBeGreaterThanOrEqual(2); // subscriptions + registries per subscription
 
@@ -101,7 +120,11 @@ describe('createSdkArmPort', () => {
 
       const builtIns = await port.listRoleDefinitions(`/subscriptions/${SUB}`, "type eq 'BuiltInRole'");
       expect(builtIns.map((r) => r.roleName)).toEqual(expect.arrayContaining(['AcrPull', 'Reader', 'Owner']));
-      expect(await port.getRoleDefinition('/providers/Microsoft.Authorization/roleDefinitions/12345678-aaaa-4bbb-8ccc-123456789012')).toBeUndefined();
+      expect(
+        await port.getRoleDefinition(
+          '/providers/Microsoft.Authorization/roleDefinitions/12345678-aaaa-4bbb-8ccc-123456789012',
+        ),
+      ).toBeUndefined();
     }));
 
   it('reads deny assignments and the Activity Log by correlation id', () =>
@@ -109,18 +132,33 @@ describe('createSdkArmPort', () => {
       const denies = await port.listDenyAssignments(APP);
       expect(denies).toHaveLength(1);
       expect(denies[0]?.permissions[0]?.actions).toContain('*/write');
-      const world = JSON.parse(readFileSync('test/worlds/arm-authz-deny-assignment.json', 'utf8')) as { activityLog: Array<{ correlationId: string }> };
+      const world = JSON.parse(readFileSync('test/worlds/arm-authz-deny-assignment.json', 'utf8')) as {
+        activityLog: Array<{ correlationId: string }>;
+      };
       const cid = world.activityLog[0]?.correlationId as string;
-      const entries = await port.listActivityLog(SUB, cid, new Date('2026-11-21T09:00:00Z'), new Date('2026-11-21T10:00:00Z'));
+      const entries = await port.listActivityLog(
+        SUB,
+        cid,
+        new Date('2026-11-21T09:00:00Z'),
+        new Date('2026-11-21T10:00:00Z'),
+      );
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ correlationId: cid, status: 'Failed', statusCode: 'Forbidden' });
       expect(entries[0]?.statusMessage).toMatch(/AuthorizationFailed/);
-      expect(await port.listActivityLog(SUB, cid, new Date('2026-11-20T09:00:00Z'), new Date('2026-11-20T10:00:00Z'))).toEqual([]);
+      expect(
+        await port.listActivityLog(SUB, cid, new Date('2026-11-20T09:00:00Z'), new Date('2026-11-20T10:00:00Z')),
+      ).toEqual([]);
     }));
 
   it('creates a role assignment with principalType; the same one again is not created twice', () =>
     withPort('missing-role', async (port, emu) => {
-      const req = { scope: REG, name: '0f0e0d0c-0b0a-4909-8807-060504030201', roleDefinitionId: `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/${ROLE_IDS.acrPull}`, principalId: PRINCIPAL, principalType: 'ServicePrincipal' };
+      const req = {
+        scope: REG,
+        name: '0f0e0d0c-0b0a-4909-8807-060504030201',
+        roleDefinitionId: `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/${ROLE_IDS.acrPull}`,
+        principalId: PRINCIPAL,
+        principalType: 'ServicePrincipal',
+      };
       const first = await port.createRoleAssignment(req);
       expect(first.created).toBe(true);
       expect(first.assignment).toMatchObject({ principalId: PRINCIPAL, principalType: 'ServicePrincipal' });
@@ -128,7 +166,11 @@ describe('createSdkArmPort', () => {
       expect(again.created).toBe(false);
       const otherName = await port.createRoleAssignment({ ...req, name: '1f0e0d0c-0b0a-4909-8807-060504030201' });
       expect(otherName).toEqual({ created: false }); // 409 RoleAssignmentExists
-      expect(emu.requestLog.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([201, expect.any(Number), 409]);
+      expect(emu.requestLog.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([
+        201,
+        expect.any(Number),
+        409,
+      ]);
       expect(await port.listRoleAssignmentsForPrincipal(REG, PRINCIPAL)).toHaveLength(1);
     }));
 
@@ -140,7 +182,9 @@ describe('createSdkArmPort', () => {
       expect((await port.getRegistry(REG))?.armTokenAuth).toBe('enabled');
       expect(emu.requestLog.filter((r) => r.write).map((r) => r.method)).toEqual(['PATCH']);
       // the other policies are kept
-      const raw = emu.snapshot().resources.find((r) => r.id.toLowerCase() === REG.toLowerCase()) as unknown as { properties: { policies: Record<string, { status?: string }> } };
+      const raw = emu.snapshot().resources.find((r) => r.id.toLowerCase() === REG.toLowerCase()) as unknown as {
+        properties: { policies: Record<string, { status?: string }> };
+      };
       expect(raw.properties.policies['exportPolicy']?.status).toBe('enabled');
       expect(raw.properties.policies['retentionPolicy']).toBeDefined();
     }));

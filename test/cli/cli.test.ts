@@ -17,7 +17,10 @@ const SEED_EVENT = resolve(ROOT, '..', 'shared', 'examples', 'seed-story', 'even
 const LOCAL_SEED_WORLD = join(ROOT, 'test/worlds/seed-story.json');
 const LOCAL_SEED_EVENT = join(ROOT, 'test/worlds/seed-story.event.json');
 
-async function run(argv: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
@@ -60,13 +63,25 @@ describe('remediator simulate', () => {
     const after = JSON.parse(readFileSync(worldOut, 'utf8')) as { resources: Array<{ type: string }> };
     expect(after.resources.filter((x) => x.type === 'Microsoft.Authorization/roleAssignments')).toHaveLength(0);
     const before = JSON.parse(readFileSync(worldPath, 'utf8')) as { resources: Array<{ type: string }> };
-    const revs = (w: { resources: Array<{ type: string }> }) => w.resources.filter((x) => x.type === 'Microsoft.App/containerApps/revisions').length;
+    const revs = (w: { resources: Array<{ type: string }> }) =>
+      w.resources.filter((x) => x.type === 'Microsoft.App/containerApps/revisions').length;
     expect(revs(after)).toBe(revs(before));
   });
 
   it('auto-fix on the seed story: AcrPull applied at the registry, redeploy applied, healed; the world shows both', async () => {
     const worldOut = join(tmp, 'fixed.json');
-    const r = await run(['simulate', '--world', worldPath, '--event', eventPath, '--mode', 'auto-fix', '--json', '--world-out', worldOut]);
+    const r = await run([
+      'simulate',
+      '--world',
+      worldPath,
+      '--event',
+      eventPath,
+      '--mode',
+      'auto-fix',
+      '--json',
+      '--world-out',
+      worldOut,
+    ]);
     expect(r.code).toBe(0);
     const o = (JSON.parse(r.stdout) as { outcomes: Outcome[] }).outcomes[0] as Outcome;
     expect(o.actions?.map((a) => [a.type, a.status])).toEqual([
@@ -81,14 +96,32 @@ describe('remediator simulate', () => {
     expect(assignments).toHaveLength(1);
     expect(String(assignments[0]?.properties?.['roleDefinitionId'])).toContain(ROLE_IDS.acrPull);
     expect(String(assignments[0]?.properties?.['principalId'])).toBe('7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d');
-    expect(assignments[0]?.id.toLowerCase()).toContain('/registries/acmeacr/providers/microsoft.authorization/roleassignments/');
-    const healed = after.resources.find((x) => x.type === 'Microsoft.App/containerApps/revisions' && o.heal?.revisionName && x.id.endsWith(`/${o.heal.revisionName}`));
+    expect(assignments[0]?.id.toLowerCase()).toContain(
+      '/registries/acmeacr/providers/microsoft.authorization/roleassignments/',
+    );
+    const healed = after.resources.find(
+      (x) =>
+        x.type === 'Microsoft.App/containerApps/revisions' &&
+        o.heal?.revisionName &&
+        x.id.endsWith(`/${o.heal.revisionName}`),
+    );
     expect(healed?.properties?.['runningState']).toBe('Running');
   });
 
   it('a malformed event in the file is an honest `rejected` outcome with an error, exit 0', async () => {
     const ev = join(tmp, 'bad-event.json');
-    writeFileSync(ev, JSON.stringify([{ id: 'x1', eventType: 'Microsoft.Resources.ResourceWriteFailure', subject: '/subscriptions/s', eventTime: 'now', dataVersion: '2' }]));
+    writeFileSync(
+      ev,
+      JSON.stringify([
+        {
+          id: 'x1',
+          eventType: 'Microsoft.Resources.ResourceWriteFailure',
+          subject: '/subscriptions/s',
+          eventTime: 'now',
+          dataVersion: '2',
+        },
+      ]),
+    );
     const r = await run(['simulate', '--world', worldPath, '--event', ev, '--json']);
     expect(r.code).toBe(0);
     const o = (JSON.parse(r.stdout) as { outcomes: Outcome[] }).outcomes[0] as Outcome;
@@ -98,8 +131,15 @@ describe('remediator simulate', () => {
   });
 
   it('a success event is ignored, without a diagnosis', async () => {
-    const ev = JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown> & { data: Record<string, unknown> };
-    const success = { ...ev, id: 'ok-1', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { ...ev.data, status: 'Succeeded' } };
+    const ev = JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown> & {
+      data: Record<string, unknown>;
+    };
+    const success = {
+      ...ev,
+      id: 'ok-1',
+      eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+      data: { ...ev.data, status: 'Succeeded' },
+    };
     const p = join(tmp, 'success.json');
     writeFileSync(p, JSON.stringify(success));
     const r = await run(['simulate', '--world', worldPath, '--event', p, '--json']);
@@ -113,7 +153,10 @@ describe('remediator simulate', () => {
     [['simulate', '--world', 'x.json'], /--event is required/],
     [['simulate', '--world', 'nope.json', '--event', 'nope.json'], /world file nope.json cannot be used/],
     [['simulate', '--world', 'LOCAL_WORLD', '--event', 'nope.json'], /cannot read event file nope.json: no such file/],
-    [['simulate', '--world', 'LOCAL_WORLD', '--event', 'LOCAL_EVENT', '--mode', 'yolo'], /--mode must be dry-run or auto-fix/],
+    [
+      ['simulate', '--world', 'LOCAL_WORLD', '--event', 'LOCAL_EVENT', '--mode', 'yolo'],
+      /--mode must be dry-run or auto-fix/,
+    ],
     [['simulate', '--world', 'LOCAL_WORLD', '--event', 'LOCAL_EVENT', '--bogus'], /Unknown option '--bogus'/],
   ])('unusable input %j → exit 2 with a clear message on stderr', async (argv, message) => {
     const args = argv.map((a) => (a === 'LOCAL_WORLD' ? LOCAL_SEED_WORLD : a === 'LOCAL_EVENT' ? LOCAL_SEED_EVENT : a));
@@ -152,7 +195,11 @@ describe('remediator diagnose (offline)', () => {
   });
 
   it('UNAUTHORIZED cannot be decided offline: it lists the candidate causes and the checks', async () => {
-    const r = await run(['diagnose', '--message', 'GET https:?scope=repository%3Aapi%3Apull&service=acmeacr.azurecr.io: UNAUTHORIZED: authentication required']);
+    const r = await run([
+      'diagnose',
+      '--message',
+      'GET https:?scope=repository%3Aapi%3Apull&service=acmeacr.azurecr.io: UNAUTHORIZED: authentication required',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/could be: .*acr-pull\/missing-role/);
     expect(r.stdout).toMatch(/az role assignment list/);
@@ -162,11 +209,19 @@ describe('remediator diagnose (offline)', () => {
   it('AuthorizationFailed: caller, action and scope are extracted', async () => {
     const msg =
       "The client 'deployer@contoso.com' with object id '9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b' does not have authorization to perform action 'Microsoft.App/containerApps/write' over scope '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/web-rg/providers/Microsoft.App/containerApps/web' or the scope is invalid.";
-    const r = await run(['diagnose', '--message', JSON.stringify({ error: { code: 'AuthorizationFailed', message: msg } }), '--json']);
+    const r = await run([
+      'diagnose',
+      '--message',
+      JSON.stringify({ error: { code: 'AuthorizationFailed', message: msg } }),
+      '--json',
+    ]);
     const doc = JSON.parse(r.stdout) as { triage: { candidates: string[]; facts: string[] } };
     expect(doc.triage.candidates).toContain('arm-authz/missing-role');
     expect(doc.triage.facts).toEqual(
-      expect.arrayContaining(['caller object id: 9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b', 'denied action: Microsoft.App/containerApps/write']),
+      expect.arrayContaining([
+        'caller object id: 9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b',
+        'denied action: Microsoft.App/containerApps/write',
+      ]),
     );
   });
 
@@ -176,11 +231,14 @@ describe('remediator diagnose (offline)', () => {
     expect(r.stdout).toMatch(/--live/);
   });
 
-  it.each([[['diagnose']], [['diagnose', '--message', 'a', '--event', 'b.json']], [['diagnose', '--message', '  ']]])('bad input %j → exit 2', async (argv) => {
-    const r = await run(argv);
-    expect(r.code).toBe(2);
-    expect(r.stderr.length).toBeGreaterThan(0);
-  });
+  it.each([[['diagnose']], [['diagnose', '--message', 'a', '--event', 'b.json']], [['diagnose', '--message', '  ']]])(
+    'bad input %j → exit 2',
+    async (argv) => {
+      const r = await run(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr.length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('remediator demo', () => {
@@ -188,7 +246,11 @@ describe('remediator demo', () => {
     const out = join(tmp, 'demo');
     const r = await run(['demo', '--only', 'seed-story', '--out', out, '--json']);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { runs: Array<{ scenario: string; mode: string; outcomes: Outcome[] }>; previews: string; messages: number };
+    const doc = JSON.parse(r.stdout) as {
+      runs: Array<{ scenario: string; mode: string; outcomes: Outcome[] }>;
+      previews: string;
+      messages: number;
+    };
     expect(doc.runs.map((x) => x.mode)).toEqual(['dry-run', 'auto-fix']);
     expect(doc.runs[0]?.outcomes[0]?.actions?.every((a) => a.status === 'planned')).toBe(true);
     expect(doc.runs[1]?.outcomes[0]?.heal?.status).toBe('healed');
@@ -214,9 +276,19 @@ describe('remediator (dispatch) and the bin', () => {
   });
 
   it('the installed bin runs (child process)', () => {
-    const out = execFileSync(process.execPath, [join(ROOT, 'bin/remediator.js'), 'diagnose', '--message', 'NAME_UNKNOWN: repository name not known to registry', '--json'], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'bin/remediator.js'),
+        'diagnose',
+        '--message',
+        'NAME_UNKNOWN: repository name not known to registry',
+        '--json',
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect((JSON.parse(out) as { triage: { kind: string } }).triage.kind).toBe('acr-pull/image-not-found');
   });
 });

@@ -64,7 +64,8 @@ export function failureEventFromAlert(raw: Json): FailureEvent {
   const sub = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1];
   if (sub) e.subscriptionId = sub;
   const oid = str(claims['http://schemas.microsoft.com/identity/claims/objectidentifier']) ?? str(c['caller']);
-  if (oid) e.caller = { principalId: oid, ...(str(claims['idtyp']) === 'app' ? { principalType: 'ServicePrincipal' } : {}) };
+  if (oid)
+    e.caller = { principalId: oid, ...(str(claims['idtyp']) === 'app' ? { principalType: 'ServicePrincipal' } : {}) };
   const action = str(auth['action']);
   const scope = str(auth['scope']);
   if (action || scope) e.authorization = { ...(action ? { action } : {}), ...(scope ? { scope } : {}) };

@@ -3,9 +3,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractArmError, matchPullError, parseAuthorizationFailed, parseImageReference } from '../../src/diagnose/messages';
+import {
+  extractArmError,
+  matchPullError,
+  parseAuthorizationFailed,
+  parseImageReference,
+} from '../../src/diagnose/messages';
 
-const load = <T>(name: string): T => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'messages', name), 'utf8')) as T;
+const load = <T>(name: string): T =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'messages', name), 'utf8')) as T;
 
 type PullCase = { name: string; text: string; expect: null | Record<string, string | null> };
 type AuthzCase = { name: string; text: string; expect: null | Record<string, string> };
@@ -15,7 +21,13 @@ describe('matchPullError', () => {
   const cases = load<PullCase[]>('pull-errors.json');
   it('has a corpus covering every kind', () => {
     const kinds = new Set(cases.map((c) => c.expect?.['kind']).filter(Boolean));
-    expect([...kinds].sort()).toEqual(['denied', 'host-not-found', 'image-not-found', 'network-blocked', 'unauthorized']);
+    expect([...kinds].sort()).toEqual([
+      'denied',
+      'host-not-found',
+      'image-not-found',
+      'network-blocked',
+      'unauthorized',
+    ]);
   });
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const m = matchPullError(c.text);
@@ -65,7 +77,10 @@ describe('parseImageReference', () => {
 
 describe('extractArmError', () => {
   it('unwraps {error:{code,message}} and keeps plain text', () => {
-    expect(extractArmError('{"error":{"code":"Conflict","message":"busy"}}')).toEqual({ code: 'Conflict', message: 'busy' });
+    expect(extractArmError('{"error":{"code":"Conflict","message":"busy"}}')).toEqual({
+      code: 'Conflict',
+      message: 'busy',
+    });
     expect(extractArmError('just text')).toEqual({ message: 'just text' });
     expect(extractArmError('')).toBeUndefined();
   });

@@ -1,7 +1,18 @@
 import type { RoleDefinitionInfo } from '../../src/azure/arm-port';
-import { denyApplies, grantsAction, matchesAction, pickLeastPrivilegeRole, scorePattern } from '../../src/diagnose/rbac';
+import {
+  denyApplies,
+  grantsAction,
+  matchesAction,
+  pickLeastPrivilegeRole,
+  scorePattern,
+} from '../../src/diagnose/rbac';
 
-const role = (name: string, actions: string[], notActions: string[] = [], dataActions: string[] = []): RoleDefinitionInfo => ({
+const role = (
+  name: string,
+  actions: string[],
+  notActions: string[] = [],
+  dataActions: string[] = [],
+): RoleDefinitionInfo => ({
   id: `/providers/Microsoft.Authorization/roleDefinitions/${name}`,
   name,
   roleName: name,
@@ -15,9 +26,13 @@ describe('RBAC evaluation', () => {
     expect(matchesAction('*', 'Microsoft.Storage/storageAccounts/write')).toBe(true);
     expect(matchesAction('*/read', 'microsoft.containerregistry/registries/pull/read')).toBe(true);
     expect(matchesAction('*/read', 'Microsoft.Storage/storageAccounts/write')).toBe(false);
-    expect(matchesAction('Microsoft.ContainerRegistry/*', 'Microsoft.ContainerRegistry/registries/pull/read')).toBe(true);
+    expect(matchesAction('Microsoft.ContainerRegistry/*', 'Microsoft.ContainerRegistry/registries/pull/read')).toBe(
+      true,
+    );
     expect(matchesAction('Microsoft.ContainerRegistry/*', 'Microsoft.ContainerRegistryX/registries/read')).toBe(false);
-    expect(matchesAction('Microsoft.Storage/storageAccounts/write', 'Microsoft.Storage/storageAccounts/write')).toBe(true);
+    expect(matchesAction('Microsoft.Storage/storageAccounts/write', 'Microsoft.Storage/storageAccounts/write')).toBe(
+      true,
+    );
   });
 
   it('honours notActions', () => {
@@ -36,10 +51,17 @@ describe('RBAC evaluation', () => {
       { ...role('Custom Exact', ['Microsoft.Storage/storageAccounts/write']), roleType: 'CustomRole' },
     ];
     expect(pickLeastPrivilegeRole(roles, 'Microsoft.Storage/storageAccounts/write')?.roleName).toBe('Storage Narrow');
-    expect(pickLeastPrivilegeRole(roles.filter((r) => r.roleName !== 'Storage Narrow'), 'Microsoft.Storage/storageAccounts/write')?.roleName).toBe('Storage Account Contributor');
+    expect(
+      pickLeastPrivilegeRole(
+        roles.filter((r) => r.roleName !== 'Storage Narrow'),
+        'Microsoft.Storage/storageAccounts/write',
+      )?.roleName,
+    ).toBe('Storage Account Contributor');
     expect(pickLeastPrivilegeRole(roles, 'Microsoft.Web/sites/read')?.roleName).toBe('Reader');
     expect(pickLeastPrivilegeRole(roles, 'Microsoft.Authorization/roleAssignments/write')?.roleName).toBe('Owner');
-    expect(pickLeastPrivilegeRole([...roles].reverse(), 'Microsoft.Storage/storageAccounts/write')?.roleName).toBe('Storage Narrow');
+    expect(pickLeastPrivilegeRole([...roles].reverse(), 'Microsoft.Storage/storageAccounts/write')?.roleName).toBe(
+      'Storage Narrow',
+    );
     expect(scorePattern('*')).toBeGreaterThan(scorePattern('*/read'));
     expect(scorePattern('*/read')).toBeGreaterThan(scorePattern('Microsoft.Storage/*'));
     expect(scorePattern('Microsoft.Storage/*')).toBeGreaterThan(scorePattern('Microsoft.Storage/storageAccounts/*'));
@@ -47,11 +69,33 @@ describe('RBAC evaluation', () => {
 
   it('applies deny assignments by scope, principal, exclusions and child scopes', () => {
     const rg = '/subscriptions/s/resourceGroups/rg';
-    const d = { id: `${rg}/providers/Microsoft.Authorization/denyAssignments/d1`, scope: rg, permissions: [{ actions: ['*/write'], notActions: [], dataActions: [], notDataActions: [] }], principals: [{ id: '00000000-0000-0000-0000-000000000000' }], excludePrincipals: [{ id: 'admin' }] };
-    expect(denyApplies(d, 'p1', 'Microsoft.Storage/storageAccounts/write', `${rg}/providers/Microsoft.Storage/storageAccounts/a`)).toBe(true);
+    const d = {
+      id: `${rg}/providers/Microsoft.Authorization/denyAssignments/d1`,
+      scope: rg,
+      permissions: [{ actions: ['*/write'], notActions: [], dataActions: [], notDataActions: [] }],
+      principals: [{ id: '00000000-0000-0000-0000-000000000000' }],
+      excludePrincipals: [{ id: 'admin' }],
+    };
+    expect(
+      denyApplies(
+        d,
+        'p1',
+        'Microsoft.Storage/storageAccounts/write',
+        `${rg}/providers/Microsoft.Storage/storageAccounts/a`,
+      ),
+    ).toBe(true);
     expect(denyApplies(d, 'admin', 'Microsoft.Storage/storageAccounts/write', rg)).toBe(false);
     expect(denyApplies(d, 'p1', 'Microsoft.Storage/storageAccounts/read', rg)).toBe(false);
-    expect(denyApplies({ ...d, doNotApplyToChildScopes: true }, 'p1', 'Microsoft.Storage/storageAccounts/write', `${rg}/providers/Microsoft.Storage/storageAccounts/a`)).toBe(false);
-    expect(denyApplies(d, 'p1', 'Microsoft.Storage/storageAccounts/write', '/subscriptions/s/resourceGroups/other')).toBe(false);
+    expect(
+      denyApplies(
+        { ...d, doNotApplyToChildScopes: true },
+        'p1',
+        'Microsoft.Storage/storageAccounts/write',
+        `${rg}/providers/Microsoft.Storage/storageAccounts/a`,
+      ),
+    ).toBe(false);
+    expect(
+      denyApplies(d, 'p1', 'Microsoft.Storage/storageAccounts/write', '/subscriptions/s/resourceGroups/other'),
+    ).toBe(false);
   });
 });

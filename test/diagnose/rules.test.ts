@@ -17,8 +17,21 @@ const SYSTEM_PRINCIPAL = '99999999-8888-4777-8666-555555555555';
 const NOW = '2026-11-21T10:00:00.000Z';
 const UNAUTHORIZED = `Field 'template.containers.api.image' is invalid with details: 'Invalid value: "acmeacr.azurecr.io/api:latest": GET https:?scope=repository%3Aapi%3Apull&service=acmeacr.azurecr.io: UNAUTHORIZED: authentication required'`;
 
-function assignment(role: string, scope: string, createdOn = '2026-01-01T00:00:00Z', principalId = PRINCIPAL): RoleAssignmentInfo {
-  return { id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${role.slice(0, 8)}-${scope.length}`, name: 'x', scope, roleDefinitionId: `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType: 'ServicePrincipal', createdOn };
+function assignment(
+  role: string,
+  scope: string,
+  createdOn = '2026-01-01T00:00:00Z',
+  principalId = PRINCIPAL,
+): RoleAssignmentInfo {
+  return {
+    id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${role.slice(0, 8)}-${scope.length}`,
+    name: 'x',
+    scope,
+    roleDefinitionId: `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+    principalId,
+    principalType: 'ServicePrincipal',
+    createdOn,
+  };
 }
 
 function seedFacts(message = UNAUTHORIZED): AcrPullFacts {
@@ -40,12 +53,27 @@ function seedFacts(message = UNAUTHORIZED): AcrPullFacts {
       latestRevisionName: 'web--v7',
       createdAt: '2025-06-01T09:00:00Z',
     },
-    revision: { id: `${APP}/revisions/web--v7`, name: 'web--v7', createdTime: '2026-11-21T09:58:45Z', provisioningError: message, containers: [{ name: 'api', image: 'acmeacr.azurecr.io/api:latest' }] },
+    revision: {
+      id: `${APP}/revisions/web--v7`,
+      name: 'web--v7',
+      createdTime: '2026-11-21T09:58:45Z',
+      provisioningError: message,
+      containers: [{ name: 'api', image: 'acmeacr.azurecr.io/api:latest' }],
+    },
     message,
     messageSource: 'revision',
     pullError,
     ...(pullError.image ? { image: pullError.image } : {}),
-    registry: { id: REG, name: 'acmeacr', loginServer: 'acmeacr.azurecr.io', tags: {}, roleAssignmentMode: 'LegacyRegistryPermissions', armTokenAuth: 'enabled', publicNetworkAccess: 'Enabled', networkDefaultAction: 'Allow' },
+    registry: {
+      id: REG,
+      name: 'acmeacr',
+      loginServer: 'acmeacr.azurecr.io',
+      tags: {},
+      roleAssignmentMode: 'LegacyRegistryPermissions',
+      armTokenAuth: 'enabled',
+      publicNetworkAccess: 'Enabled',
+      networkDefaultAction: 'Allow',
+    },
     registryEntry: { server: 'acmeacr.azurecr.io', identity: UAI },
     identity: { kind: 'user-assigned', resourceId: UAI, principalId: PRINCIPAL },
     identityAttached: true,
@@ -67,44 +95,271 @@ function systemFacts(mutate: (f: AcrPullFacts) => void = () => undefined): AcrPu
 
 const acrCases: Array<[string, () => AcrPullFacts, DiagnosisKind, string]> = [
   ['seed story: no role at all', () => seedFacts(), 'acr-pull/missing-role', 'missing-role'],
-  ['tag missing beats everything', () => seedFacts(`Invalid value: "acmeacr.azurecr.io/api:9": GET https:: MANIFEST_UNKNOWN: manifest tagged by "9" is not found; map[Tag:9]`), 'acr-pull/image-not-found', 'image-not-found'],
-  ['login server of no visible registry', () => { const f = seedFacts(); delete f.registry; return f; }, 'acr-pull/registry-not-found', 'registry-not-found'],
-  ['public network access disabled', () => { const f = seedFacts(); (f.registry as NonNullable<AcrPullFacts['registry']>).publicNetworkAccess = 'Disabled'; return f; }, 'acr-pull/network-blocked', 'network-blocked'],
-  ['firewall message', () => seedFacts(`Invalid value: "acmeacr.azurecr.io/api:latest": DENIED: client with IP '1.2.3.4' is not allowed access`), 'acr-pull/network-blocked', 'network-blocked'],
-  ['no registries[] entry (anonymous)', () => { const f = seedFacts(); delete f.registryEntry; delete f.identity; delete f.identityAttached; return f; }, 'acr-pull/no-registry-identity', 'no-registry-identity'],
-  ['admin credentials only', () => { const f = seedFacts(); f.registryEntry = { server: 'acmeacr.azurecr.io', username: 'acmeacr', passwordSecretRef: 'pwd' }; delete f.identity; return f; }, 'acr-pull/no-registry-identity', 'no-registry-identity'],
-  ['user-assigned identity not attached', () => { const f = seedFacts(); f.identityAttached = false; return f; }, 'acr-pull/identity-not-attached', 'identity-not-attached'],
-  ['deny assignment on the registry', () => { const f = seedFacts(); f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG)]; f.denyAssignments = [{ id: `${REG}/providers/Microsoft.Authorization/denyAssignments/d`, name: 'stack-deny', scope: `${SUB}/resourceGroups/shared-rg`, permissions: [{ actions: ['*'], notActions: [], dataActions: [], notDataActions: [] }], principals: [{ id: PRINCIPAL }], excludePrincipals: [] }]; return f; }, 'arm-authz/deny-assignment', 'deny-assignment'],
-  ['system identity on the app\'s first revision', () => systemFacts((f) => { f.app.createdAt = '2026-11-21T09:58:40Z'; }), 'acr-pull/system-identity-on-create', 'system-identity-on-create'],
-  ['system identity on create, role granted after the revision', () => systemFacts((f) => { f.app.createdAt = '2026-11-21T09:40:00Z'; f.revision = { ...(f.revision as NonNullable<AcrPullFacts['revision']>), createdTime: '2026-11-21T09:41:00Z' }; f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG, '2026-11-21T09:45:00Z', SYSTEM_PRINCIPAL)]; }), 'acr-pull/system-identity-on-create', 'system-identity-on-create'],
+  [
+    'tag missing beats everything',
+    () =>
+      seedFacts(
+        `Invalid value: "acmeacr.azurecr.io/api:9": GET https:: MANIFEST_UNKNOWN: manifest tagged by "9" is not found; map[Tag:9]`,
+      ),
+    'acr-pull/image-not-found',
+    'image-not-found',
+  ],
+  [
+    'login server of no visible registry',
+    () => {
+      const f = seedFacts();
+      delete f.registry;
+      return f;
+    },
+    'acr-pull/registry-not-found',
+    'registry-not-found',
+  ],
+  [
+    'public network access disabled',
+    () => {
+      const f = seedFacts();
+      (f.registry as NonNullable<AcrPullFacts['registry']>).publicNetworkAccess = 'Disabled';
+      return f;
+    },
+    'acr-pull/network-blocked',
+    'network-blocked',
+  ],
+  [
+    'firewall message',
+    () =>
+      seedFacts(
+        `Invalid value: "acmeacr.azurecr.io/api:latest": DENIED: client with IP '1.2.3.4' is not allowed access`,
+      ),
+    'acr-pull/network-blocked',
+    'network-blocked',
+  ],
+  [
+    'no registries[] entry (anonymous)',
+    () => {
+      const f = seedFacts();
+      delete f.registryEntry;
+      delete f.identity;
+      delete f.identityAttached;
+      return f;
+    },
+    'acr-pull/no-registry-identity',
+    'no-registry-identity',
+  ],
+  [
+    'admin credentials only',
+    () => {
+      const f = seedFacts();
+      f.registryEntry = { server: 'acmeacr.azurecr.io', username: 'acmeacr', passwordSecretRef: 'pwd' };
+      delete f.identity;
+      return f;
+    },
+    'acr-pull/no-registry-identity',
+    'no-registry-identity',
+  ],
+  [
+    'user-assigned identity not attached',
+    () => {
+      const f = seedFacts();
+      f.identityAttached = false;
+      return f;
+    },
+    'acr-pull/identity-not-attached',
+    'identity-not-attached',
+  ],
+  [
+    'deny assignment on the registry',
+    () => {
+      const f = seedFacts();
+      f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG)];
+      f.denyAssignments = [
+        {
+          id: `${REG}/providers/Microsoft.Authorization/denyAssignments/d`,
+          name: 'stack-deny',
+          scope: `${SUB}/resourceGroups/shared-rg`,
+          permissions: [{ actions: ['*'], notActions: [], dataActions: [], notDataActions: [] }],
+          principals: [{ id: PRINCIPAL }],
+          excludePrincipals: [],
+        },
+      ];
+      return f;
+    },
+    'arm-authz/deny-assignment',
+    'deny-assignment',
+  ],
+  [
+    "system identity on the app's first revision",
+    () =>
+      systemFacts((f) => {
+        f.app.createdAt = '2026-11-21T09:58:40Z';
+      }),
+    'acr-pull/system-identity-on-create',
+    'system-identity-on-create',
+  ],
+  [
+    'system identity on create, role granted after the revision',
+    () =>
+      systemFacts((f) => {
+        f.app.createdAt = '2026-11-21T09:40:00Z';
+        f.revision = { ...(f.revision as NonNullable<AcrPullFacts['revision']>), createdTime: '2026-11-21T09:41:00Z' };
+        f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG, '2026-11-21T09:45:00Z', SYSTEM_PRINCIPAL)];
+      }),
+    'acr-pull/system-identity-on-create',
+    'system-identity-on-create',
+  ],
   ['system identity on an old app: plain missing role', () => systemFacts(), 'acr-pull/missing-role', 'missing-role'],
-  ['ABAC registry, AcrPull held', () => { const f = seedFacts(); (f.registry as NonNullable<AcrPullFacts['registry']>).roleAssignmentMode = 'AbacRepositoryPermissions'; f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG)]; return f; }, 'acr-pull/abac-role-mismatch', 'abac-role-mismatch'],
-  ['ABAC registry, nothing held', () => { const f = seedFacts(); (f.registry as NonNullable<AcrPullFacts['registry']>).roleAssignmentMode = 'AbacRepositoryPermissions'; return f; }, 'acr-pull/missing-role', 'missing-role'],
-  ['ABAC registry, Repository Reader held, policy disabled', () => { const f = seedFacts(); Object.assign(f.registry as object, { roleAssignmentMode: 'AbacRepositoryPermissions', armTokenAuth: 'disabled' }); f.roleAssignments = [assignment(ROLE_IDS.repositoryReader, REG)]; return f; }, 'acr-pull/arm-token-auth-disabled', 'arm-token-auth-disabled'],
-  ['AcrPull created 3 minutes ago', () => { const f = seedFacts(); f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG, '2026-11-21T09:57:00Z')]; return f; }, 'acr-pull/role-propagating', 'role-propagating'],
-  ['AcrPull on a sibling registry only', () => { const f = seedFacts(); f.roleAssignments = [assignment(ROLE_IDS.acrPull, `${SUB}/resourceGroups/shared-rg/providers/Microsoft.ContainerRegistry/registries/other`)]; return f; }, 'acr-pull/missing-role', 'missing-role'],
-  ['AcrPull at resource-group scope, policy disabled', () => { const f = seedFacts(); (f.registry as NonNullable<AcrPullFacts['registry']>).armTokenAuth = 'disabled'; f.roleAssignments = [assignment(ROLE_IDS.acrPull, `${SUB}/resourceGroups/SHARED-RG`)]; return f; }, 'acr-pull/arm-token-auth-disabled', 'arm-token-auth-disabled'],
-  ['Reader (*/read) at subscription scope, policy disabled', () => { const f = seedFacts(); (f.registry as NonNullable<AcrPullFacts['registry']>).armTokenAuth = 'disabled'; f.roleAssignments = [assignment('acdd72a7-3385-48ef-bd42-f606fba81ae7', SUB)]; f.roleDefinitions = { 'acdd72a7-3385-48ef-bd42-f606fba81ae7': { id: 'x/acdd72a7-3385-48ef-bd42-f606fba81ae7', name: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', roleName: 'Reader', permissions: [{ actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] }], assignableScopes: ['/'] } }; return f; }, 'acr-pull/arm-token-auth-disabled', 'arm-token-auth-disabled'],
-  ['AcrPull at a management group above the registry, policy disabled', () => { const f = seedFacts(); (f.registry as NonNullable<AcrPullFacts['registry']>).armTokenAuth = 'disabled'; f.roleAssignments = [assignment(ROLE_IDS.acrPull, '/providers/Microsoft.Management/managementGroups/corp')]; f.managementGroupIds = ['/providers/Microsoft.Management/managementGroups/corp']; return f; }, 'acr-pull/arm-token-auth-disabled', 'arm-token-auth-disabled'],
-  ['unreadable custom role does not count', () => { const f = seedFacts(); f.roleAssignments = [assignment('12345678-1234-1234-1234-123456789012', REG)]; return f; }, 'acr-pull/missing-role', 'missing-role'],
-  ['role in effect and policy enabled: unknown, never a guess', () => { const f = seedFacts(); f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG)]; return f; }, 'unknown', 'unexplained'],
+  [
+    'ABAC registry, AcrPull held',
+    () => {
+      const f = seedFacts();
+      (f.registry as NonNullable<AcrPullFacts['registry']>).roleAssignmentMode = 'AbacRepositoryPermissions';
+      f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG)];
+      return f;
+    },
+    'acr-pull/abac-role-mismatch',
+    'abac-role-mismatch',
+  ],
+  [
+    'ABAC registry, nothing held',
+    () => {
+      const f = seedFacts();
+      (f.registry as NonNullable<AcrPullFacts['registry']>).roleAssignmentMode = 'AbacRepositoryPermissions';
+      return f;
+    },
+    'acr-pull/missing-role',
+    'missing-role',
+  ],
+  [
+    'ABAC registry, Repository Reader held, policy disabled',
+    () => {
+      const f = seedFacts();
+      Object.assign(f.registry as object, {
+        roleAssignmentMode: 'AbacRepositoryPermissions',
+        armTokenAuth: 'disabled',
+      });
+      f.roleAssignments = [assignment(ROLE_IDS.repositoryReader, REG)];
+      return f;
+    },
+    'acr-pull/arm-token-auth-disabled',
+    'arm-token-auth-disabled',
+  ],
+  [
+    'AcrPull created 3 minutes ago',
+    () => {
+      const f = seedFacts();
+      f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG, '2026-11-21T09:57:00Z')];
+      return f;
+    },
+    'acr-pull/role-propagating',
+    'role-propagating',
+  ],
+  [
+    'AcrPull on a sibling registry only',
+    () => {
+      const f = seedFacts();
+      f.roleAssignments = [
+        assignment(
+          ROLE_IDS.acrPull,
+          `${SUB}/resourceGroups/shared-rg/providers/Microsoft.ContainerRegistry/registries/other`,
+        ),
+      ];
+      return f;
+    },
+    'acr-pull/missing-role',
+    'missing-role',
+  ],
+  [
+    'AcrPull at resource-group scope, policy disabled',
+    () => {
+      const f = seedFacts();
+      (f.registry as NonNullable<AcrPullFacts['registry']>).armTokenAuth = 'disabled';
+      f.roleAssignments = [assignment(ROLE_IDS.acrPull, `${SUB}/resourceGroups/SHARED-RG`)];
+      return f;
+    },
+    'acr-pull/arm-token-auth-disabled',
+    'arm-token-auth-disabled',
+  ],
+  [
+    'Reader (*/read) at subscription scope, policy disabled',
+    () => {
+      const f = seedFacts();
+      (f.registry as NonNullable<AcrPullFacts['registry']>).armTokenAuth = 'disabled';
+      f.roleAssignments = [assignment('acdd72a7-3385-48ef-bd42-f606fba81ae7', SUB)];
+      f.roleDefinitions = {
+        'acdd72a7-3385-48ef-bd42-f606fba81ae7': {
+          id: 'x/acdd72a7-3385-48ef-bd42-f606fba81ae7',
+          name: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+          roleName: 'Reader',
+          permissions: [{ actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] }],
+          assignableScopes: ['/'],
+        },
+      };
+      return f;
+    },
+    'acr-pull/arm-token-auth-disabled',
+    'arm-token-auth-disabled',
+  ],
+  [
+    'AcrPull at a management group above the registry, policy disabled',
+    () => {
+      const f = seedFacts();
+      (f.registry as NonNullable<AcrPullFacts['registry']>).armTokenAuth = 'disabled';
+      f.roleAssignments = [assignment(ROLE_IDS.acrPull, '/providers/Microsoft.Management/managementGroups/corp')];
+      f.managementGroupIds = ['/providers/Microsoft.Management/managementGroups/corp'];
+      return f;
+    },
+    'acr-pull/arm-token-auth-disabled',
+    'arm-token-auth-disabled',
+  ],
+  [
+    'unreadable custom role does not count',
+    () => {
+      const f = seedFacts();
+      f.roleAssignments = [assignment('12345678-1234-1234-1234-123456789012', REG)];
+      return f;
+    },
+    'acr-pull/missing-role',
+    'missing-role',
+  ],
+  [
+    'role in effect and policy enabled: unknown, never a guess',
+    () => {
+      const f = seedFacts();
+      f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG)];
+      return f;
+    },
+    'unknown',
+    'unexplained',
+  ],
 ];
 
 describe('ACR pull rules', () => {
   it('are an explicit ordered list ending in a catch-all', () => {
     expect(ACR_PULL_RULES.map((r) => r.name)).toEqual([
-      'image-not-found', 'registry-not-found', 'network-blocked', 'no-registry-identity', 'identity-not-attached', 'deny-assignment',
-      'system-identity-on-create', 'abac-role-mismatch', 'role-propagating', 'missing-role', 'arm-token-auth-disabled', 'unexplained',
+      'image-not-found',
+      'registry-not-found',
+      'network-blocked',
+      'no-registry-identity',
+      'identity-not-attached',
+      'deny-assignment',
+      'system-identity-on-create',
+      'abac-role-mismatch',
+      'role-propagating',
+      'missing-role',
+      'arm-token-auth-disabled',
+      'unexplained',
     ]);
   });
 
-  it.each(acrCases.map(([n, make, kind, rule]) => [n, kind, make, rule] as const))('%s → %s', (_name, kind, make, rule) => {
-    const r = classifyWithRule(make());
-    expect(r.diagnosis.kind).toBe(kind);
-    expect(r.rule).toBe(rule);
-    expect(r.diagnosis.summary.length).toBeGreaterThan(20);
-    expect(r.diagnosis.evidence.length).toBeGreaterThan(0);
-  });
+  it.each(acrCases.map(([n, make, kind, rule]) => [n, kind, make, rule] as const))(
+    '%s → %s',
+    (_name, kind, make, rule) => {
+      const r = classifyWithRule(make());
+      expect(r.diagnosis.kind).toBe(kind);
+      expect(r.rule).toBe(rule);
+      expect(r.diagnosis.summary.length).toBeGreaterThan(20);
+      expect(r.diagnosis.evidence.length).toBeGreaterThan(0);
+    },
+  );
 
   it('seed story: names the identity, its principal, the registry and the AcrPull role', () => {
     const d = classify(seedFacts());
@@ -125,7 +380,10 @@ describe('ACR pull rules', () => {
 
   it('role-propagating says when the role takes effect', () => {
     const f = seedFacts();
-    f.roleAssignments = [assignment(ROLE_IDS.acrPull, REG, '2026-11-21T09:57:00Z'), assignment(ROLE_IDS.acrPull, `${SUB}/resourceGroups/shared-rg`, '2026-11-21T09:55:00Z')];
+    f.roleAssignments = [
+      assignment(ROLE_IDS.acrPull, REG, '2026-11-21T09:57:00Z'),
+      assignment(ROLE_IDS.acrPull, `${SUB}/resourceGroups/shared-rg`, '2026-11-21T09:55:00Z'),
+    ];
     const d = classify(f);
     expect(d.details.newestAssignmentCreatedOn).toBe('2026-11-21T09:57:00Z');
     expect(d.details.effectiveAt).toBe('2026-11-21T10:07:00.000Z');
@@ -139,8 +397,29 @@ const CALLER = 'd1c2b3a4-9e8f-4a7b-b6c5-d4e3f2a1b0c9';
 const SA = `${SUB}/resourceGroups/data-rg/providers/Microsoft.Storage/storageAccounts/acmedata`;
 const STORAGE_WRITE = 'Microsoft.Storage/storageAccounts/write';
 const builtIns = [
-  { id: '/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635', name: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', roleName: 'Owner', roleType: 'BuiltInRole', permissions: [{ actions: ['*'], notActions: [], dataActions: [], notDataActions: [] }], assignableScopes: ['/'] },
-  { id: '/providers/Microsoft.Authorization/roleDefinitions/17d1049b-9a84-46fb-8f53-869881c3d3ab', name: '17d1049b-9a84-46fb-8f53-869881c3d3ab', roleName: 'Storage Account Contributor', roleType: 'BuiltInRole', permissions: [{ actions: ['Microsoft.Storage/storageAccounts/*', 'Microsoft.Resources/deployments/*'], notActions: [], dataActions: [], notDataActions: [] }], assignableScopes: ['/'] },
+  {
+    id: '/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+    name: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+    roleName: 'Owner',
+    roleType: 'BuiltInRole',
+    permissions: [{ actions: ['*'], notActions: [], dataActions: [], notDataActions: [] }],
+    assignableScopes: ['/'],
+  },
+  {
+    id: '/providers/Microsoft.Authorization/roleDefinitions/17d1049b-9a84-46fb-8f53-869881c3d3ab',
+    name: '17d1049b-9a84-46fb-8f53-869881c3d3ab',
+    roleName: 'Storage Account Contributor',
+    roleType: 'BuiltInRole',
+    permissions: [
+      {
+        actions: ['Microsoft.Storage/storageAccounts/*', 'Microsoft.Resources/deployments/*'],
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      },
+    ],
+    assignableScopes: ['/'],
+  },
 ];
 
 function authzFacts(action = STORAGE_WRITE, scope = SA): ArmAuthzFacts {
@@ -149,7 +428,13 @@ function authzFacts(action = STORAGE_WRITE, scope = SA): ArmAuthzFacts {
     now: NOW,
     propagationWindowMs: 10 * 60_000,
     resourceId: scope,
-    failure: { code: 'AuthorizationFailed', message: `... action '${action}' over scope '${scope}'`, callerObjectId: CALLER, action, scope },
+    failure: {
+      code: 'AuthorizationFailed',
+      message: `... action '${action}' over scope '${scope}'`,
+      callerObjectId: CALLER,
+      action,
+      scope,
+    },
     messageSource: 'event',
     callerPrincipalId: CALLER,
     callerPrincipalType: 'User',
@@ -160,26 +445,98 @@ function authzFacts(action = STORAGE_WRITE, scope = SA): ArmAuthzFacts {
     managementGroupIds: [],
   };
 }
-const sac = (scope: string, createdOn = '2026-01-01T00:00:00Z'): RoleAssignmentInfo => assignment('17d1049b-9a84-46fb-8f53-869881c3d3ab', scope, createdOn, CALLER);
+const sac = (scope: string, createdOn = '2026-01-01T00:00:00Z'): RoleAssignmentInfo =>
+  assignment('17d1049b-9a84-46fb-8f53-869881c3d3ab', scope, createdOn, CALLER);
 
 const authzCases: Array<[string, () => ArmAuthzFacts, DiagnosisKind, string]> = [
   ['nothing held → least-privilege role', () => authzFacts(), 'arm-authz/missing-role', 'missing-role'],
-  ['deny assignment', () => { const f = authzFacts(); f.roleAssignments = [sac(SUB)]; f.denyAssignments = [{ id: 'deny-1', scope: SUB, permissions: [{ actions: ['Microsoft.Storage/*'], notActions: [], dataActions: [], notDataActions: [] }], principals: [{ id: '00000000-0000-0000-0000-000000000000' }], excludePrincipals: [] }]; return f; }, 'arm-authz/deny-assignment', 'deny-assignment'],
-  ['granting role at the resource group, 2 minutes old', () => { const f = authzFacts(); f.roleAssignments = [sac(`${SUB}/resourceGroups/data-rg`, '2026-11-21T09:58:00Z')]; return f; }, 'arm-authz/role-propagating', 'role-propagating'],
-  ['granting role at a sibling resource group', () => { const f = authzFacts(); f.roleAssignments = [sac(`${SUB}/resourceGroups/data-rg-test`)]; return f; }, 'arm-authz/wrong-scope', 'wrong-scope'],
-  ['granting role at a management group above, in effect: not wrong-scope', () => { const f = authzFacts(); const mg = '/providers/Microsoft.Management/managementGroups/corp'; f.roleAssignments = [sac(mg)]; f.managementGroupIds = [mg]; return f; }, 'unknown', 'unexplained'],
-  ['acr pull denied', () => authzFacts('Microsoft.ContainerRegistry/registries/pull/read', REG), 'arm-authz/acr-pull-denied', 'acr-pull-denied'],
-  ['granting role in effect: unknown', () => { const f = authzFacts(); f.roleAssignments = [sac(SUB)]; return f; }, 'unknown', 'unexplained'],
+  [
+    'deny assignment',
+    () => {
+      const f = authzFacts();
+      f.roleAssignments = [sac(SUB)];
+      f.denyAssignments = [
+        {
+          id: 'deny-1',
+          scope: SUB,
+          permissions: [{ actions: ['Microsoft.Storage/*'], notActions: [], dataActions: [], notDataActions: [] }],
+          principals: [{ id: '00000000-0000-0000-0000-000000000000' }],
+          excludePrincipals: [],
+        },
+      ];
+      return f;
+    },
+    'arm-authz/deny-assignment',
+    'deny-assignment',
+  ],
+  [
+    'granting role at the resource group, 2 minutes old',
+    () => {
+      const f = authzFacts();
+      f.roleAssignments = [sac(`${SUB}/resourceGroups/data-rg`, '2026-11-21T09:58:00Z')];
+      return f;
+    },
+    'arm-authz/role-propagating',
+    'role-propagating',
+  ],
+  [
+    'granting role at a sibling resource group',
+    () => {
+      const f = authzFacts();
+      f.roleAssignments = [sac(`${SUB}/resourceGroups/data-rg-test`)];
+      return f;
+    },
+    'arm-authz/wrong-scope',
+    'wrong-scope',
+  ],
+  [
+    'granting role at a management group above, in effect: not wrong-scope',
+    () => {
+      const f = authzFacts();
+      const mg = '/providers/Microsoft.Management/managementGroups/corp';
+      f.roleAssignments = [sac(mg)];
+      f.managementGroupIds = [mg];
+      return f;
+    },
+    'unknown',
+    'unexplained',
+  ],
+  [
+    'acr pull denied',
+    () => authzFacts('Microsoft.ContainerRegistry/registries/pull/read', REG),
+    'arm-authz/acr-pull-denied',
+    'acr-pull-denied',
+  ],
+  [
+    'granting role in effect: unknown',
+    () => {
+      const f = authzFacts();
+      f.roleAssignments = [sac(SUB)];
+      return f;
+    },
+    'unknown',
+    'unexplained',
+  ],
 ];
 
 describe('ARM AuthorizationFailed rules', () => {
   it('are an explicit ordered list', () => {
-    expect(ARM_AUTHZ_RULES.map((r) => r.name)).toEqual(['deny-assignment', 'role-propagating', 'unexplained', 'wrong-scope', 'acr-pull-denied', 'missing-role']);
+    expect(ARM_AUTHZ_RULES.map((r) => r.name)).toEqual([
+      'deny-assignment',
+      'role-propagating',
+      'unexplained',
+      'wrong-scope',
+      'acr-pull-denied',
+      'missing-role',
+    ]);
   });
-  it.each(authzCases.map(([n, make, kind, rule]) => [n, kind, make, rule] as const))('%s → %s', (_n, kind, make, rule) => {
-    const r = classifyWithRule(make());
-    expect([r.diagnosis.kind, r.rule]).toEqual([kind, rule]);
-  });
+  it.each(authzCases.map(([n, make, kind, rule]) => [n, kind, make, rule] as const))(
+    '%s → %s',
+    (_n, kind, make, rule) => {
+      const r = classifyWithRule(make());
+      expect([r.diagnosis.kind, r.rule]).toEqual([kind, rule]);
+    },
+  );
   it('missing-role recommends the narrowest built-in role at the exact denied scope', () => {
     const d = classify(authzFacts());
     expect(d.details.recommendedRole?.roleName).toBe('Storage Account Contributor');
@@ -191,13 +548,22 @@ describe('ARM AuthorizationFailed rules', () => {
     const f = authzFacts();
     f.roleAssignments = [sac(`${SUB}/resourceGroups/data-rg-test`)];
     const d = classify(f);
-    expect(d.details.wrongScopeAssignment).toMatchObject({ scope: `${SUB}/resourceGroups/data-rg-test`, roleName: 'Storage Account Contributor' });
+    expect(d.details.wrongScopeAssignment).toMatchObject({
+      scope: `${SUB}/resourceGroups/data-rg-test`,
+      roleName: 'Storage Account Contributor',
+    });
   });
 });
 
 describe('unclassified', () => {
   it('keeps the raw message', () => {
-    const d = classify({ flavor: 'unclassified', resourceId: APP, reason: 'Revision failed with an error the remediator does not recognise.', rawMessage: 'OOMKilled', evidence: ['x'] });
+    const d = classify({
+      flavor: 'unclassified',
+      resourceId: APP,
+      reason: 'Revision failed with an error the remediator does not recognise.',
+      rawMessage: 'OOMKilled',
+      evidence: ['x'],
+    });
     expect(d.kind).toBe('unknown');
     expect(d.details.rawMessage).toBe('OOMKilled');
     expect(d.summary).toContain('OOMKilled');

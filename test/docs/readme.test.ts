@@ -8,11 +8,14 @@ const ROOT = join(__dirname, '..', '..');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 describe('README', () => {
-  it.each(SETTINGS.map((s) => [s.name, s.default] as const))('documents setting %s with its default %j', (name, def) => {
-    const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
-    expect(row).toBeDefined();
-    expect(row).toContain(def === '' ? '_(empty)_' : `\`${def}\``);
-  });
+  it.each(SETTINGS.map((s) => [s.name, s.default] as const))(
+    'documents setting %s with its default %j',
+    (name, def) => {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row).toBeDefined();
+      expect(row).toContain(def === '' ? '_(empty)_' : `\`${def}\``);
+    },
+  );
 
   it.each([...DIAGNOSIS_KINDS])('explains diagnosis kind %s', (kind) => {
     expect(readme).toContain(`| \`${kind}\` |`);
@@ -22,7 +25,9 @@ describe('README', () => {
     expect(readme).toContain('npm ci && npm run demo');
     expect(readme).toContain('npm ci && npm test');
     const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
-    const command = ci.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '));
+    const command = ci
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '));
     expect(command).toEqual(['npm ci && npm test']);
   });
 

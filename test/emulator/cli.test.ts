@@ -1,7 +1,7 @@
 /**
  * `remediator emulator --world WORLD.json [--port N]`: one JSON line, serves until stopped; exit 2 on a bad world.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEmulatorCommand } from '../../emulator/cli';
@@ -18,15 +18,20 @@ test('prints one JSON line with endpoint, caPath and port, serves the world, and
   let stop!: () => void;
   const untilStopped = new Promise<void>((r) => (stop = r));
   const caPath = join(tmpdir(), `emulator-cli-ca-${process.pid}.pem`);
-  const running = runEmulatorCommand(['--world', 'test/worlds/seed-story.json', '--ca-path', caPath], { ...c.io, untilStopped });
+  const running = runEmulatorCommand(['--world', 'test/worlds/seed-story.json', '--ca-path', caPath], {
+    ...c.io,
+    untilStopped,
+  });
   while (c.out.length === 0) await new Promise((r) => setTimeout(r, 5));
   expect(c.out).toHaveLength(1);
   const line = JSON.parse(c.out[0] ?? '') as { endpoint: string; caPath: string; port: number };
   expect(line.endpoint).toBe(`https://127.0.0.1:${line.port}`);
   expect(line.caPath).toBe(caPath);
-  const ca = require('node:fs').readFileSync(line.caPath, 'utf8') as string;
+  const ca = readFileSync(line.caPath, 'utf8');
   const res = await fetchJson({ endpoint: line.endpoint, ca }, '/subscriptions?api-version=2022-12-01');
-  expect((res.body as { value: Array<{ subscriptionId: string }> }).value.map((s) => s.subscriptionId)).toEqual(['0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9']);
+  expect((res.body as { value: Array<{ subscriptionId: string }> }).value.map((s) => s.subscriptionId)).toEqual([
+    '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9',
+  ]);
   stop();
   await expect(running).resolves.toBe(0);
 });

@@ -42,7 +42,10 @@ describe('faults', () => {
     t.clearFaults();
     t.clearRequestLog();
     t.addFault({ kind: 'error', status: 500, method: 'GET' });
-    await expect(t.containerApps.containerApps.get('web-rg', 'web')).rejects.toMatchObject({ statusCode: 500, code: 'InternalServerError' });
+    await expect(t.containerApps.containerApps.get('web-rg', 'web')).rejects.toMatchObject({
+      statusCode: 500,
+      code: 'InternalServerError',
+    });
     expect(statuses()).toEqual([500, 500, 500]); // 1 try + maxRetries 2
   });
 
@@ -50,7 +53,9 @@ describe('faults', () => {
     t.addFault({ kind: 'drop', path: APP_PATH, times: 1 });
     await expect(t.containerApps.containerApps.get('web-rg', 'web')).resolves.toBeDefined();
     t.addFault({ kind: 'timeout', ms: 30, path: 'registries/acmeacr$', onCall: 1 });
-    await expect(t.clientsFor(SHARED_SUB).registries.registries.get('shared-rg', 'acmeacr')).resolves.toMatchObject({ name: 'acmeacr' });
+    await expect(t.clientsFor(SHARED_SUB).registries.registries.get('shared-rg', 'acmeacr')).resolves.toMatchObject({
+      name: 'acmeacr',
+    });
     expect(statuses()).toEqual([0, 200, 0, 200]);
   });
 
@@ -65,23 +70,46 @@ describe('faults', () => {
 
   test('a 403 fault answers AuthorizationFailed worded like ARM (code and message can be overridden)', async () => {
     t.addFault({ kind: 'error', status: 403, method: 'PUT', path: 'roleAssignments', times: 1 });
-    t.addFault({ kind: 'error', status: 400, method: 'PUT', path: 'roleAssignments', code: 'PrincipalNotFound', message: 'Principal x does not exist in the directory.' });
+    t.addFault({
+      kind: 'error',
+      status: 400,
+      method: 'PUT',
+      path: 'roleAssignments',
+      code: 'PrincipalNotFound',
+      message: 'Principal x does not exist in the directory.',
+    });
     const def = `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`;
     const create = (): Promise<unknown> =>
-      t.clientsFor(SHARED_SUB).authorization.roleAssignments.create(REGISTRY_ID, 'efefefef-1111-4222-8333-444444444444', { roleDefinitionId: def, principalId: UAI_PRINCIPAL });
+      t
+        .clientsFor(SHARED_SUB)
+        .authorization.roleAssignments.create(REGISTRY_ID, 'efefefef-1111-4222-8333-444444444444', {
+          roleDefinitionId: def,
+          principalId: UAI_PRINCIPAL,
+        });
     await expect(create()).rejects.toMatchObject({
       statusCode: 403,
       code: 'AuthorizationFailed',
-      message: expect.stringContaining("does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope"),
+      message: expect.stringContaining(
+        "does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope",
+      ),
     });
-    await expect(create()).rejects.toMatchObject({ statusCode: 400, code: 'PrincipalNotFound', message: 'Principal x does not exist in the directory.' });
+    await expect(create()).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'PrincipalNotFound',
+      message: 'Principal x does not exist in the directory.',
+    });
   });
 
   test('method filter: a fault on PUT leaves GETs alone', async () => {
     t.addFault({ kind: 'error', status: 503, method: 'PUT', times: 1 });
     await t.containerApps.containerApps.get('web-rg', 'web');
     const def = `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`;
-    await t.clientsFor(SHARED_SUB).authorization.roleAssignments.create(REGISTRY_ID, 'abababab-1111-4222-8333-444444444444', { roleDefinitionId: def, principalId: UAI_PRINCIPAL });
+    await t
+      .clientsFor(SHARED_SUB)
+      .authorization.roleAssignments.create(REGISTRY_ID, 'abababab-1111-4222-8333-444444444444', {
+        roleDefinitionId: def,
+        principalId: UAI_PRINCIPAL,
+      });
     expect(t.requestLog.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'PUT 503', 'PUT 201']);
   });
 });
@@ -104,9 +132,16 @@ describe('auth, request log and snapshot', () => {
     const t = await startTestEmulator('test/worlds/arm-token-auth-disabled.json');
     try {
       await t.containerApps.containerApps.get('web-rg', 'web');
-      for await (const _ of t.authorization.roleAssignments.listForScope(REGISTRY_ID, { filter: `principalId eq '${UAI_PRINCIPAL}'` })) void _;
+      for await (const _ of t.authorization.roleAssignments.listForScope(REGISTRY_ID, {
+        filter: `principalId eq '${UAI_PRINCIPAL}'`,
+      }))
+        void _;
       expect(t.requestLog.filter((r) => r.write)).toEqual([]);
-      await t.clientsFor(SHARED_SUB).registries.registries.update('shared-rg', 'acmeacr', { policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } } });
+      await t
+        .clientsFor(SHARED_SUB)
+        .registries.registries.update('shared-rg', 'acmeacr', {
+          policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } },
+        });
       expect(t.requestLog.filter((r) => r.write).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH ${REGISTRY_ID}`]);
       expect(t.requestLog.map((r) => r.seq)).toEqual([...t.requestLog.map((r) => r.seq)].sort((a, b) => a - b));
       expect(t.requestLog[0]?.url).toContain('api-version=2025-07-01');
@@ -120,7 +155,12 @@ describe('auth, request log and snapshot', () => {
   test('snapshot() is a valid world carrying the changes; a new emulator from it behaves the same', async () => {
     const t = await startTestEmulator('test/worlds/missing-role.json', { propagationDelayMs: 0 });
     const def = `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`;
-    await t.clientsFor(SHARED_SUB).authorization.roleAssignments.create(REGISTRY_ID, 'cdcdcdcd-1111-4222-8333-444444444444', { roleDefinitionId: def, principalId: UAI_PRINCIPAL });
+    await t
+      .clientsFor(SHARED_SUB)
+      .authorization.roleAssignments.create(REGISTRY_ID, 'cdcdcdcd-1111-4222-8333-444444444444', {
+        roleDefinitionId: def,
+        principalId: UAI_PRINCIPAL,
+      });
     t.clock.advance(1000);
     const snap = validateWorld(JSON.parse(JSON.stringify(t.snapshot())));
     await t.stop();

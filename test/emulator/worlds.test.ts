@@ -2,26 +2,50 @@
  * The seed worlds: files match their generator, load cleanly, and each behaves as its diagnosis kind says when driven
  * through the real SDK clients (the fix the remediator would apply heals it; the others stay broken for the right reason).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerApp } from '@azure/arm-appcontainers';
 import { loadWorld, WorldError } from '../../emulator/world';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
-import { buildSeedCases, REGISTRY_ID, SHARED_SUB, SUB, UAI_ID, UAI_PRINCIPAL, WORLDS_DIR } from '../worlds/build-worlds';
+import {
+  buildSeedCases,
+  REGISTRY_ID,
+  SHARED_SUB,
+  SUB,
+  UAI_ID,
+  UAI_PRINCIPAL,
+  WORLDS_DIR,
+} from '../worlds/build-worlds';
 
-const ROLE = (guid: string): string => `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+const ROLE = (guid: string): string =>
+  `/subscriptions/${SHARED_SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 const ACR_PULL = '7f951dda-4ed3-4680-a7ca-43fe172d538d';
 const REPO_READER = 'b93aa761-3e63-49ed-ac28-beffa264f7ac';
 const world = (name: string): string => join(WORLDS_DIR, `${name}.json`);
 
 async function grant(t: TestEmulator, principalId: string, role: string, name: string): Promise<void> {
-  await t.clientsFor(SHARED_SUB).authorization.roleAssignments.create(REGISTRY_ID, name, { roleDefinitionId: ROLE(role), principalId, principalType: 'ServicePrincipal' });
+  await t
+    .clientsFor(SHARED_SUB)
+    .authorization.roleAssignments.create(REGISTRY_ID, name, {
+      roleDefinitionId: ROLE(role),
+      principalId,
+      principalType: 'ServicePrincipal',
+    });
 }
 
-async function redeploy(t: TestEmulator, suffix: string, change: Partial<ContainerApp> = {}): Promise<{ ok: boolean; error?: string }> {
+async function redeploy(
+  t: TestEmulator,
+  suffix: string,
+  change: Partial<ContainerApp> = {},
+): Promise<{ ok: boolean; error?: string }> {
   const app = await t.containerApps.containerApps.get('web-rg', 'web');
   try {
-    await t.containerApps.containerApps.beginUpdateAndWait('web-rg', 'web', { location: app.location, template: { ...app.template, revisionSuffix: suffix }, ...change });
+    await t.containerApps.containerApps.beginUpdateAndWait('web-rg', 'web', {
+      location: app.location,
+      template: { ...app.template, revisionSuffix: suffix },
+      ...change,
+    });
     return { ok: true };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
@@ -56,14 +80,17 @@ describe('seed world files', () => {
     expect(names.length).toBeGreaterThanOrEqual(16);
     for (const f of names) {
       expect(() => loadWorld(join(WORLDS_DIR, f))).not.toThrow();
-      expect(() => JSON.parse(readFileSync(join(WORLDS_DIR, f.replace(/\.json$/, '.event.json')), 'utf8'))).not.toThrow();
+      expect(
+        () => JSON.parse(readFileSync(join(WORLDS_DIR, f.replace(/\.json$/, '.event.json')), 'utf8')) as unknown,
+      ).not.toThrow();
     }
   });
 
   test('the README table lists every world with its kind', () => {
     const readme = readFileSync(join(WORLDS_DIR, 'README.md'), 'utf8');
     for (const c of cases) expect(readme).toContain(`| ${c.name} | `);
-    for (const c of cases) expect(readme).toMatch(new RegExp(`\\| ${c.name} \\|[^\\n]*\\| ${c.kind.replace('/', '\\/')} \\|`));
+    for (const c of cases)
+      expect(readme).toMatch(new RegExp(`\\| ${c.name} \\|[^\\n]*\\| ${c.kind.replace('/', '\\/')} \\|`));
   });
 });
 
@@ -76,7 +103,10 @@ describe('each acr-pull world behaves as its kind', () => {
           await t.authorization.roleAssignments.create(
             '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/shared-rg/providers/Microsoft.ContainerRegistry/registries/acmeacr',
             'e1e1e1e1-1111-4222-8333-444444444444',
-            { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`, principalId: UAI_PRINCIPAL },
+            {
+              roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`,
+              principalId: UAI_PRINCIPAL,
+            },
           );
         } else await grant(t, UAI_PRINCIPAL, ACR_PULL, 'e1e1e1e1-1111-4222-8333-444444444444');
         t.clock.advance(5 * 60_000);
@@ -107,7 +137,11 @@ describe('each acr-pull world behaves as its kind', () => {
   test('arm-token-auth-disabled: the role alone is not enough; enabling the policy heals', async () => {
     await withWorld('arm-token-auth-disabled', async (t) => {
       expect((await redeploy(t, 'v8')).ok).toBe(false);
-      await t.clientsFor(SHARED_SUB).registries.registries.update('shared-rg', 'acmeacr', { policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } } });
+      await t
+        .clientsFor(SHARED_SUB)
+        .registries.registries.update('shared-rg', 'acmeacr', {
+          policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } },
+        });
       expect(await redeploy(t, 'v9')).toEqual({ ok: true });
     });
   });
@@ -117,7 +151,9 @@ describe('each acr-pull world behaves as its kind', () => {
       expect((await redeploy(t, 'v8')).ok).toBe(false);
       t.clock.advance(3 * 60_000); // created 09:58:00 + 5 min = 10:03:00
       await t.containerApps.containerAppsRevisions.restartRevision('web-rg', 'web', 'web--v8');
-      expect((await t.containerApps.containerAppsRevisions.getRevision('web-rg', 'web', 'web--v8')).runningState).toBe('Running');
+      expect((await t.containerApps.containerAppsRevisions.getRevision('web-rg', 'web', 'web--v8')).runningState).toBe(
+        'Running',
+      );
     });
   });
 
@@ -126,7 +162,10 @@ describe('each acr-pull world behaves as its kind', () => {
       expect(t.canPull(UAI_PRINCIPAL, 'acmeacr.azurecr.io/api:1.4.2')).toEqual({ ok: true });
       expect((await redeploy(t, 'v8')).ok).toBe(false);
       const app = await t.containerApps.containerApps.get('web-rg', 'web');
-      const identity = { type: 'UserAssigned' as const, userAssignedIdentities: { ...app.identity?.userAssignedIdentities, [UAI_ID]: {} } };
+      const identity = {
+        type: 'UserAssigned' as const,
+        userAssignedIdentities: { ...app.identity?.userAssignedIdentities, [UAI_ID]: {} },
+      };
       expect(await redeploy(t, 'v9', { identity })).toEqual({ ok: true });
     });
   });
@@ -135,7 +174,11 @@ describe('each acr-pull world behaves as its kind', () => {
     await withWorld('no-registry-identity', async (t) => {
       expect(await failingRevisionError(t)).toContain('UNAUTHORIZED');
       const app = await t.containerApps.containerApps.get('web-rg', 'web');
-      expect(await redeploy(t, 'v8', { configuration: { ...app.configuration, registries: [{ server: 'acmeacr.azurecr.io', identity: UAI_ID }] } })).toEqual({ ok: true });
+      expect(
+        await redeploy(t, 'v8', {
+          configuration: { ...app.configuration, registries: [{ server: 'acmeacr.azurecr.io', identity: UAI_ID }] },
+        }),
+      ).toEqual({ ok: true });
     });
   });
 
@@ -146,7 +189,8 @@ describe('each acr-pull world behaves as its kind', () => {
   ])('%s: fails for the right reason and no role fixes it', async (name, token) => {
     await withWorld(name, async (t) => {
       expect(await failingRevisionError(t)).toContain(token);
-      if (name !== 'registry-not-found') await grant(t, UAI_PRINCIPAL, '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'e4e4e4e4-1111-4222-8333-444444444444'); // Owner
+      if (name !== 'registry-not-found')
+        await grant(t, UAI_PRINCIPAL, '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'e4e4e4e4-1111-4222-8333-444444444444'); // Owner
       t.clock.advance(10 * 60_000);
       const r = await redeploy(t, 'v8');
       expect(r.ok).toBe(false);
@@ -156,25 +200,45 @@ describe('each acr-pull world behaves as its kind', () => {
 });
 
 describe('each arm-authz world carries its Activity Log entry', () => {
-  test.each(buildSeedCases().filter((c) => c.kind.startsWith('arm-authz/')).map((c) => [c.name, c] as const))('%s', async (name, c) => {
-    const ctx = (c.event as { data: { alertContext: { correlationId: string; authorization: { scope: string; action: string } } } }).data.alertContext;
+  test.each(
+    buildSeedCases()
+      .filter((c) => c.kind.startsWith('arm-authz/'))
+      .map((c) => [c.name, c] as const),
+  )('%s', async (name, c) => {
+    const ctx = (
+      c.event as { data: { alertContext: { correlationId: string; authorization: { scope: string; action: string } } } }
+    ).data.alertContext;
     await withWorld(name, async (t) => {
       const entries = [];
       // the Activity Log is per subscription: ask the subscription of the denied scope
       const monitor = t.clientsFor(/^\/subscriptions\/([^/]+)/i.exec(ctx.authorization.scope)?.[1] ?? SUB).monitor;
-      for await (const e of monitor.activityLogs.list(`eventTimestamp ge '2026-11-21T09:00:00Z' and eventTimestamp le '2026-11-21T10:00:00Z' and correlationId eq '${ctx.correlationId}'`)) entries.push(e);
+      for await (const e of monitor.activityLogs.list(
+        `eventTimestamp ge '2026-11-21T09:00:00Z' and eventTimestamp le '2026-11-21T10:00:00Z' and correlationId eq '${ctx.correlationId}'`,
+      ))
+        entries.push(e);
       expect(entries).toHaveLength(1);
-      expect(entries[0]?.authorization).toMatchObject({ scope: ctx.authorization.scope, action: ctx.authorization.action });
+      expect(entries[0]?.authorization).toMatchObject({
+        scope: ctx.authorization.scope,
+        action: ctx.authorization.action,
+      });
     });
   });
 });
 
 describe('world validation', () => {
   test('names every problem', () => {
-    const path = join(require('node:os').tmpdir(), `bad-world-${process.pid}.json`);
-    require('node:fs').writeFileSync(
+    const path = join(tmpdir(), `bad-world-${process.pid}.json`);
+    writeFileSync(
       path,
-      JSON.stringify({ now: 'yesterday', resources: [{ id: 'x', type: 'Microsoft.App/containerApps' }, { id: '/a', type: 'T/x' }, { id: '/A', type: 'T/x' }], images: { 'r.azurecr.io': ['no-tag'] } }),
+      JSON.stringify({
+        now: 'yesterday',
+        resources: [
+          { id: 'x', type: 'Microsoft.App/containerApps' },
+          { id: '/a', type: 'T/x' },
+          { id: '/A', type: 'T/x' },
+        ],
+        images: { 'r.azurecr.io': ['no-tag'] },
+      }),
     );
     let err: unknown;
     try {

@@ -20,7 +20,10 @@ import type { EmulatorOptions, RunningEmulator, World } from '../../emulator/api
 
 /** A fixed bearer token (the emulator only checks that one is present). */
 export const staticCredential: TokenCredential = {
-  getToken: async (): Promise<AccessToken> => ({ token: 'emulator-test-token', expiresOnTimestamp: Date.now() + 3600_000 }),
+  getToken: async (): Promise<AccessToken> => ({
+    token: 'emulator-test-token',
+    expiresOnTimestamp: Date.now() + 3600_000,
+  }),
 };
 
 export interface EmulatorClientOptions {
@@ -51,16 +54,26 @@ export interface TestEmulator extends RunningEmulator {
   monitor: MonitorClient;
   subscriptions: SubscriptionClient;
   /** Clients bound to another subscription of the world. */
-  clientsFor(subscriptionId: string): Pick<TestEmulator, 'containerApps' | 'registries' | 'authorization' | 'msi' | 'monitor'>;
+  clientsFor(
+    subscriptionId: string,
+  ): Pick<TestEmulator, 'containerApps' | 'registries' | 'authorization' | 'msi' | 'monitor'>;
 }
 
-export async function startTestEmulator(world: World | string, opts: Omit<EmulatorOptions, 'world'> & { subscriptionId?: string } = {}): Promise<TestEmulator> {
+export async function startTestEmulator(
+  world: World | string,
+  opts: Omit<EmulatorOptions, 'world'> & { subscriptionId?: string } = {},
+): Promise<TestEmulator> {
   const w = typeof world === 'string' ? loadWorld(resolve(world)) : world;
   const { subscriptionId: subOpt, ...emuOpts } = opts;
   const emulator = await startEmulator({ ...emuOpts, world: w });
-  const firstSub = subOpt ?? w.resources.map((r) => /^\/subscriptions\/([^/]+)/i.exec(r.id)?.[1]).find((s) => s !== undefined) ?? '00000000-0000-0000-0000-000000000000';
+  const firstSub =
+    subOpt ??
+    w.resources.map((r) => /^\/subscriptions\/([^/]+)/i.exec(r.id)?.[1]).find((s) => s !== undefined) ??
+    '00000000-0000-0000-0000-000000000000';
   const o = clientOptionsFor(emulator);
-  const clientsFor = (sub: string): Pick<TestEmulator, 'containerApps' | 'registries' | 'authorization' | 'msi' | 'monitor'> => ({
+  const clientsFor = (
+    sub: string,
+  ): Pick<TestEmulator, 'containerApps' | 'registries' | 'authorization' | 'msi' | 'monitor'> => ({
     containerApps: new ContainerAppsAPIClient(staticCredential, sub, o),
     registries: new ContainerRegistryManagementClient(staticCredential, sub, o),
     authorization: new AuthorizationManagementClient(staticCredential, sub, o),

@@ -5,7 +5,16 @@
  */
 import { join } from 'node:path';
 import { SETTINGS, loadConfig } from '../../src/config';
-import { INFRA_DIR, readBlockEntries, readBlockObject, readBlocks, readJson, readObjectVar, readParams, readText } from './bicep-reader';
+import {
+  INFRA_DIR,
+  readBlockEntries,
+  readBlockObject,
+  readBlocks,
+  readJson,
+  readObjectVar,
+  readParams,
+  readText,
+} from './bicep-reader';
 
 type SettingFact =
   | { source: 'parameter'; param: string }
@@ -41,12 +50,16 @@ describe('app settings: SETTINGS ↔ template', () => {
     expect([...platformSettings.keys()].sort()).toEqual(Object.keys(facts.platformSettings).sort());
     for (const name of platformSettings.keys()) {
       expect(settingNames).not.toContain(name);
-      expect(name).toMatch(/^(AzureWebJobsStorage__\w+|APPLICATIONINSIGHTS_[A-Z_]+|FUNCTIONS_[A-Z_]+|WEBSITE_[A-Z_]+)$/);
+      expect(name).toMatch(
+        /^(AzureWebJobsStorage__\w+|APPLICATIONINSIGHTS_[A-Z_]+|FUNCTIONS_[A-Z_]+|WEBSITE_[A-Z_]+)$/,
+      );
     }
     // both sets (and only them) go to the site
     const settingsResource = readBlocks(appText).find((b) => b.target.startsWith('Microsoft.Web/sites/config@'));
     expect(settingsResource?.body).toMatch(/name: 'appsettings'/);
-    expect(readBlockEntries(settingsResource!).get('properties')).toBe('union(platformAppSettings, remediatorAppSettings)');
+    expect(readBlockEntries(settingsResource!).get('properties')).toBe(
+      'union(platformAppSettings, remediatorAppSettings)',
+    );
     const appModule = readBlocks(mainText).find((b) => b.symbol === 'app');
     expect(readBlockObject(appModule!, 'params')?.get('remediatorAppSettings')).toBe('remediatorAppSettings');
   });
@@ -62,7 +75,9 @@ describe('app settings: SETTINGS ↔ template', () => {
         // same default as the code
         expect(renderDefault(p!.defaultText ?? '<required>')).toBe(spec.default);
         // and the setting is that parameter (ints rendered with string())
-        expect(expr).toMatch(p!.type === 'int' ? new RegExp(`^string\\(${fact.param}\\)$`) : new RegExp(`^${fact.param}$`));
+        expect(expr).toMatch(
+          p!.type === 'int' ? new RegExp(`^string\\(${fact.param}\\)$`) : new RegExp(`^${fact.param}$`),
+        );
         // the description names the setting it feeds
         expect(p!.decorators.join(' ')).toContain(name);
         break;
@@ -122,7 +137,9 @@ describe('app settings: SETTINGS ↔ template', () => {
     expect(platformSettings.get('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
     expect(platformSettings.get('AzureWebJobsStorage__accountName')).toBe('storage.name');
     expect(platformSettings.get('AzureWebJobsStorage__clientId')).toBe('remediatorIdentity.properties.clientId');
-    expect(remediatorSettings.get('REMEDIATOR_STORAGE_ACCOUNT_URL')).toMatch(/^'https:\/\/\$\{storageAccountName\}\.table\./);
+    expect(remediatorSettings.get('REMEDIATOR_STORAGE_ACCOUNT_URL')).toMatch(
+      /^'https:\/\/\$\{storageAccountName\}\.table\./,
+    );
     expect(remediatorSettings.get('AZURE_CLIENT_ID')).toBe('identities.outputs.remediatorClientId');
   });
 
@@ -130,7 +147,10 @@ describe('app settings: SETTINGS ↔ template', () => {
     const blocks = readBlocks(appText);
     const nameOf = (type: string): string[] =>
       blocks.filter((b) => b.target.startsWith(type)).map((b) => readBlockEntries(b).get('name') ?? '<none>');
-    expect(nameOf('Microsoft.Storage/storageAccounts/tableServices/tables@').sort()).toEqual(['auditTableName', 'claimsTableName']);
+    expect(nameOf('Microsoft.Storage/storageAccounts/tableServices/tables@').sort()).toEqual([
+      'auditTableName',
+      'claimsTableName',
+    ]);
     expect(nameOf('Microsoft.Storage/storageAccounts/queueServices/queues@')).toEqual(['healQueueName']);
     expect(remediatorSettings.get('REMEDIATOR_CLAIMS_TABLE')).toBe('claimsTableName');
     expect(remediatorSettings.get('REMEDIATOR_AUDIT_TABLE')).toBe('auditTableName');

@@ -57,11 +57,17 @@ export function parseYamlMaps(text: string): YamlMap {
 }
 
 const get = (m: YamlValue | undefined, path: string): YamlValue | undefined =>
-  path.split('.').reduce<YamlValue | undefined>((cur, k) => (cur !== undefined && typeof cur === 'object' ? cur[k] : undefined), m);
+  path
+    .split('.')
+    .reduce<YamlValue | undefined>((cur, k) => (cur !== undefined && typeof cur === 'object' ? cur[k] : undefined), m);
 
 describe('the tiny YAML reader', () => {
   it('reads nested maps and scalars and rejects what it does not understand', () => {
-    expect(parseYamlMaps("a: 1\nb:\n  c: 'x y' # note\n  d:\n    e: f\ng: h\n")).toEqual({ a: '1', b: { c: 'x y', d: { e: 'f' } }, g: 'h' });
+    expect(parseYamlMaps("a: 1\nb:\n  c: 'x y' # note\n  d:\n    e: f\ng: h\n")).toEqual({
+      a: '1',
+      b: { c: 'x y', d: { e: 'f' } },
+      g: 'h',
+    });
     expect(() => parseYamlMaps('a:\n  b: 1\n   c: 2\n')).toThrow(/indentation/);
     expect(() => parseYamlMaps('a: 1\na: 2\n')).toThrow(/duplicate/);
     expect(() => parseYamlMaps('a:\n  - b\n')).toThrow(/not a 'key: value'/);

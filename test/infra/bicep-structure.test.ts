@@ -30,40 +30,54 @@ describe('infra Bicep structure', () => {
     expect(bicepFiles.length).toBeGreaterThanOrEqual(5);
   });
 
-  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))('%s has balanced brackets, strings and comments', (_name, file) => {
-    expect(findBracketProblems(readText(file))).toEqual([]);
-  });
+  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))(
+    '%s has balanced brackets, strings and comments',
+    (_name, file) => {
+      expect(findBracketProblems(readText(file))).toEqual([]);
+    },
+  );
 
-  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))('%s calls modules with exactly their declared params', (_name, file) => {
-    const modules = readBlocks(readText(file)).filter((b) => b.kind === 'module');
-    for (const mod of modules) {
-      const modulePath = resolve(dirname(file), mod.target);
-      expect({ module: mod.symbol, exists: existsSync(modulePath) }).toEqual({ module: mod.symbol, exists: true });
-      const declared = readParams(readText(modulePath));
-      const passed = readBlockObject(mod, 'params') ?? new Map<string, string>();
-      const unknown = [...passed.keys()].filter((k) => !declared.has(k));
-      const missing = [...declared.values()].filter((p) => p.defaultText === undefined && !passed.has(p.name)).map((p) => p.name);
-      expect({ module: mod.symbol, unknown, missing }).toEqual({ module: mod.symbol, unknown: [], missing: [] });
-    }
-  });
-
-  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))('%s loads only JSON files that exist and parse', (_name, file) => {
-    for (const p of readLoadJsonPaths(file)) {
-      expect(existsSync(p)).toBe(true);
-      expect(() => readJson(p)).not.toThrow();
-    }
-  });
-
-  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))('%s only reads JSON properties that exist', (_name, file) => {
-    const bindings = readJsonBindings(file);
-    const text = maskBicep(readText(file)); // comments and string text are not property reads
-    for (const name of bindings.keys()) {
-      const uses = [...text.matchAll(new RegExp(`\\b${name}(\\.[A-Za-z_][A-Za-z0-9_]*)+`, 'g'))].map((m) => m[0]);
-      for (const use of uses) {
-        expect({ use, found: resolveJsonPath(bindings, use) !== undefined }).toEqual({ use, found: true });
+  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))(
+    '%s calls modules with exactly their declared params',
+    (_name, file) => {
+      const modules = readBlocks(readText(file)).filter((b) => b.kind === 'module');
+      for (const mod of modules) {
+        const modulePath = resolve(dirname(file), mod.target);
+        expect({ module: mod.symbol, exists: existsSync(modulePath) }).toEqual({ module: mod.symbol, exists: true });
+        const declared = readParams(readText(modulePath));
+        const passed = readBlockObject(mod, 'params') ?? new Map<string, string>();
+        const unknown = [...passed.keys()].filter((k) => !declared.has(k));
+        const missing = [...declared.values()]
+          .filter((p) => p.defaultText === undefined && !passed.has(p.name))
+          .map((p) => p.name);
+        expect({ module: mod.symbol, unknown, missing }).toEqual({ module: mod.symbol, unknown: [], missing: [] });
       }
-    }
-  });
+    },
+  );
+
+  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))(
+    '%s loads only JSON files that exist and parse',
+    (_name, file) => {
+      for (const p of readLoadJsonPaths(file)) {
+        expect(existsSync(p)).toBe(true);
+        expect(() => readJson(p)).not.toThrow();
+      }
+    },
+  );
+
+  it.each(bicepFiles.map((f) => [f.slice(INFRA_DIR.length + 1), f]))(
+    '%s only reads JSON properties that exist',
+    (_name, file) => {
+      const bindings = readJsonBindings(file);
+      const text = maskBicep(readText(file)); // comments and string text are not property reads
+      for (const name of bindings.keys()) {
+        const uses = [...text.matchAll(new RegExp(`\\b${name}(\\.[A-Za-z_][A-Za-z0-9_]*)+`, 'g'))].map((m) => m[0]);
+        for (const use of uses) {
+          expect({ use, found: resolveJsonPath(bindings, use) !== undefined }).toEqual({ use, found: true });
+        }
+      }
+    },
+  );
 
   it('main.parameters.json (azd) only sets declared params and keeps the safe defaults', () => {
     const declared = readParams(readText(mainBicep));

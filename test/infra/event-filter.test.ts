@@ -5,7 +5,12 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HANDLED_EVENT_TYPES, HANDLED_OPERATIONS, findEventGridIgnoreReason, isAuthorizationFailure } from '../../src/intake/relevance';
+import {
+  HANDLED_EVENT_TYPES,
+  HANDLED_OPERATIONS,
+  findEventGridIgnoreReason,
+  isAuthorizationFailure,
+} from '../../src/intake/relevance';
 import { INFRA_DIR, REPO_ROOT, readBlockObject, readBlocks, readJson, readText } from './bicep-reader';
 
 interface EventFilterFacts {
@@ -96,7 +101,9 @@ describe('Event Grid subscription filter', () => {
     expect(sub).toBeDefined();
     const props = readBlockObject(sub!, 'properties')!;
     expect(props.get('filter')).toMatch(/includedEventTypes: eventFilter\.includedEventTypes/);
-    expect(props.get('filter')).toMatch(/operatorType: 'StringIn'\s+key: eventFilter\.operationNameKey\s+values: eventFilter\.operationNames/);
+    expect(props.get('filter')).toMatch(
+      /operatorType: 'StringIn'\s+key: eventFilter\.operationNameKey\s+values: eventFilter\.operationNames/,
+    );
     expect(props.get('eventDeliverySchema')).toBe('eventFilter.eventDeliverySchema');
   });
 });
@@ -108,7 +115,9 @@ describe('Event Grid destination, retries and dead-lettering', () => {
   it('delivers to the eventGridFailures function as an AzureFunction endpoint', () => {
     expect(facts.eventGridFunctionName).toBe('eventGridFailures');
     expect(props.get('destination')).toMatch(/endpointType: 'AzureFunction'/);
-    expect(props.get('destination')).toMatch(/resourceId: '\$\{functionApp\.id\}\/functions\/\$\{eventFilter\.eventGridFunctionName\}'/);
+    expect(props.get('destination')).toMatch(
+      /resourceId: '\$\{functionApp\.id\}\/functions\/\$\{eventFilter\.eventGridFunctionName\}'/,
+    );
   });
 
   it('has a retry policy from parameters', () => {
@@ -141,7 +150,9 @@ describe('Event Grid destination, retries and dead-lettering', () => {
     expect(http![1]).toMatch(/authLevel:\s*'function'/); // the alert posts ?code=<function key>
     // host.json may change the /api prefix of HTTP routes
     const hostJsonPath = join(REPO_ROOT, 'host.json');
-    const host = existsSync(hostJsonPath) ? readJson<{ extensions?: { http?: { routePrefix?: string } } }>(hostJsonPath) : {};
+    const host = existsSync(hostJsonPath)
+      ? readJson<{ extensions?: { http?: { routePrefix?: string } } }>(hostJsonPath)
+      : {};
     expect(host.extensions?.http?.routePrefix ?? 'api').toBe(facts.httpRoutePrefix);
   });
 });
@@ -163,22 +174,39 @@ describe('Activity Log alert', () => {
     const props = readBlockObject(group, 'properties')!;
     const receivers = props.get('webhookReceivers') ?? '';
     expect(receivers).toMatch(/useCommonAlertSchema: alertFacts\.useCommonAlertSchema/);
-    expect(receivers).toMatch(/\/\$\{eventFilter\.httpRoutePrefix\}\/\$\{eventFilter\.alertFunctionRoute\}\?code=\$\{listKeys\('\$\{functionApp\.id\}\/functions\/\$\{eventFilter\.alertFunctionName\}', '[0-9-]+'\)\.default\}/);
+    expect(receivers).toMatch(
+      /\/\$\{eventFilter\.httpRoutePrefix\}\/\$\{eventFilter\.alertFunctionRoute\}\?code=\$\{listKeys\('\$\{functionApp\.id\}\/functions\/\$\{eventFilter\.alertFunctionName\}', '[0-9-]+'\)\.default\}/,
+    );
   });
 
   it('fires on Administrative + Failed + Forbidden, which the alert door treats as an authorization failure', () => {
-    const authzFailed = { category: 'Administrative', status: 'Failed', subStatus: 'Forbidden', 'properties.statusCode': 'Forbidden' };
+    const authzFailed = {
+      category: 'Administrative',
+      status: 'Failed',
+      subStatus: 'Forbidden',
+      'properties.statusCode': 'Forbidden',
+    };
     expect(passesAlertCondition(authzFailed)).toBe(true);
-    expect(isAuthorizationFailure({ subStatus: authzFailed.subStatus, statusCode: authzFailed['properties.statusCode'] })).toBe(true);
+    expect(
+      isAuthorizationFailure({ subStatus: authzFailed.subStatus, statusCode: authzFailed['properties.statusCode'] }),
+    ).toBe(true);
     expect(passesAlertCondition({ ...authzFailed, subStatus: '', 'properties.statusCode': 'Forbidden' })).toBe(true);
     // not: successes, other categories, other failures
     expect(passesAlertCondition({ ...authzFailed, status: 'Succeeded' })).toBe(false);
     expect(passesAlertCondition({ ...authzFailed, category: 'Policy' })).toBe(false);
-    expect(passesAlertCondition({ category: 'Administrative', status: 'Failed', subStatus: 'Conflict', 'properties.statusCode': 'Conflict' })).toBe(false);
+    expect(
+      passesAlertCondition({
+        category: 'Administrative',
+        status: 'Failed',
+        subStatus: 'Conflict',
+        'properties.statusCode': 'Conflict',
+      }),
+    ).toBe(false);
   });
 
   it('uses only fields Activity Log alert conditions support', () => {
-    const allowed = /^(resourceId|category|caller|level|operationName|resourceGroup|resourceProvider|status|subStatus|resourceType|properties\..+)$/i;
+    const allowed =
+      /^(resourceId|category|caller|level|operationName|resourceGroup|resourceProvider|status|subStatus|resourceType|properties\..+)$/i;
     const leaves = alertFacts.condition.allOf.flatMap((c) => ('anyOf' in c ? c.anyOf : [c]));
     for (const l of leaves) expect(l.field).toMatch(allowed);
     expect(leaves.some((l) => l.field === 'category')).toBe(true); // required by the service

@@ -5,7 +5,15 @@
  */
 import { join } from 'node:path';
 import { PULL_ROLE_IDS, ROLE_IDS } from '../../src/model';
-import { INFRA_DIR, listFilesRecursively, readBlockEntries, readBlockObject, readBlocks, readJson, readText } from './bicep-reader';
+import {
+  INFRA_DIR,
+  listFilesRecursively,
+  readBlockEntries,
+  readBlockObject,
+  readBlocks,
+  readJson,
+  readText,
+} from './bicep-reader';
 
 interface CustomRole {
   roleName: string;
@@ -55,7 +63,11 @@ describe('role ids', () => {
     for (const file of infraFiles) {
       const text = readText(file).toLowerCase();
       for (const [name, id] of Object.entries(FORBIDDEN)) {
-        expect({ file, role: name, found: text.includes(id) || text.includes(id.replace(/-/g, '')) }).toEqual({ file, role: name, found: false });
+        expect({ file, role: name, found: text.includes(id) || text.includes(id.replace(/-/g, '')) }).toEqual({
+          file,
+          role: name,
+          found: false,
+        });
       }
     }
   });
@@ -64,17 +76,30 @@ describe('role ids', () => {
     for (const file of bicepFiles) {
       const text = readText(file);
       expect(text).not.toMatch(/'(Owner|Contributor|User Access Administrator)'/);
-      expect({ file, guids: text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [] }).toEqual({ file, guids: [] });
+      expect({
+        file,
+        guids: text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [],
+      }).toEqual({ file, guids: [] });
     }
   });
 
   it('every role assignment in the templates uses a role from rbac.json or a custom role defined here', () => {
-    const allowed = new RegExp(`^(rbac\\.builtInRoles\\.(${Object.keys(rbac.builtInRoles).join('|')})|roleDefinitionGuid)$`);
+    const allowed = new RegExp(
+      `^(rbac\\.builtInRoles\\.(${Object.keys(rbac.builtInRoles).join('|')})|roleDefinitionGuid)$`,
+    );
     for (const file of bicepFiles) {
-      for (const block of readBlocks(readText(file)).filter((b) => b.target.startsWith('Microsoft.Authorization/roleAssignments@'))) {
+      for (const block of readBlocks(readText(file)).filter((b) =>
+        b.target.startsWith('Microsoft.Authorization/roleAssignments@'),
+      )) {
         const props = readBlockObject(block, 'properties')!;
-        const roleRef = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', ([\w.]+)\)$/.exec(props.get('roleDefinitionId') ?? '');
-        expect({ file, block: block.symbol, role: roleRef?.[1] }).toEqual({ file, block: block.symbol, role: expect.stringMatching(allowed) });
+        const roleRef = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', ([\w.]+)\)$/.exec(
+          props.get('roleDefinitionId') ?? '',
+        );
+        expect({ file, block: block.symbol, role: roleRef?.[1] }).toEqual({
+          file,
+          block: block.symbol,
+          role: expect.stringMatching(allowed),
+        });
         expect(props.get('principalType')).toBe("'ServicePrincipal'");
       }
     }
@@ -88,30 +113,35 @@ describe('Role Based Access Control Administrator with the ABAC condition', () =
   });
 
   it('the condition only ever names the two pull roles', () => {
-    const guids = rbac.rbacAdministratorCondition.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [];
+    const guids =
+      rbac.rbacAdministratorCondition.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [];
     expect(guids.length).toBe(4);
     expect([...new Set(guids)].sort()).toEqual([...PULL_ROLE_IDS].sort());
   });
 
   it('main.bicep grants it at the registry scopes, always with the condition', () => {
-    const entry = /map\(effectiveRegistryScopes, s => \{\s*scope: s\s*roleDefinitionGuid: rbac\.builtInRoles\.rbacAdministrator\s*condition: rbac\.rbacAdministratorCondition\s*conditionVersion: rbac\.rbacAdministratorConditionVersion\s*\}\)/;
+    const entry =
+      /map\(effectiveRegistryScopes, s => \{\s*scope: s\s*roleDefinitionGuid: rbac\.builtInRoles\.rbacAdministrator\s*condition: rbac\.rbacAdministratorCondition\s*conditionVersion: rbac\.rbacAdministratorConditionVersion\s*\}\)/;
     expect(mainText).toMatch(entry);
     // it is the only place RBAC Administrator appears
     expect(mainText.match(/rbac\.builtInRoles\.rbacAdministrator\b/g)?.length).toBe(1);
-    expect(mainText).toMatch(/var effectiveRegistryScopes = empty\(registryScopes\) \? \[subscription\(\)\.id\] : registryScopes/);
+    expect(mainText).toMatch(
+      /var effectiveRegistryScopes = empty\(registryScopes\) \? \[subscription\(\)\.id\] : registryScopes/,
+    );
   });
 
-  it.each(bicepFiles.filter((f) => /role-assignment-[\w-]+\.bicep$/.test(f)).map((f) => [f.slice(INFRA_DIR.length + 1), f]))(
-    '%s passes condition and conditionVersion through to the assignment',
-    (_name, file) => {
-      const block = readBlocks(readText(file)).find((b) => b.target.startsWith('Microsoft.Authorization/roleAssignments@'))!;
-      const props = readBlockObject(block, 'properties')!;
-      expect(props.get('condition')).toBe('empty(condition) ? null : condition');
-      expect(props.get('conditionVersion')).toBe('empty(condition) ? null : conditionVersion');
-      expect(readBlockEntries(block).get('name')).toMatch(/^guid\(.*principalId, roleDefinitionGuid\)$/); // idempotent
-      expect(props.get('description')).toBe('description');
-    },
-  );
+  it.each(
+    bicepFiles.filter((f) => /role-assignment-[\w-]+\.bicep$/.test(f)).map((f) => [f.slice(INFRA_DIR.length + 1), f]),
+  )('%s passes condition and conditionVersion through to the assignment', (_name, file) => {
+    const block = readBlocks(readText(file)).find((b) =>
+      b.target.startsWith('Microsoft.Authorization/roleAssignments@'),
+    )!;
+    const props = readBlockObject(block, 'properties')!;
+    expect(props.get('condition')).toBe('empty(condition) ? null : condition');
+    expect(props.get('conditionVersion')).toBe('empty(condition) ? null : conditionVersion');
+    expect(readBlockEntries(block).get('name')).toMatch(/^guid\(.*principalId, roleDefinitionGuid\)$/); // idempotent
+    expect(props.get('description')).toBe('description');
+  });
 
   it('every module call for the remediator identity forwards the condition of its entry', () => {
     const modules = readBlocks(mainText).filter((b) => b.kind === 'module' && b.target.includes('role-assignment-'));
@@ -143,17 +173,25 @@ describe('custom roles', () => {
 
   it('the redeployer can PATCH container apps and restart revisions, nothing on registries', () => {
     expect(redeployer.actions).toEqual(
-      expect.arrayContaining(['Microsoft.App/containerApps/write', 'Microsoft.App/containerApps/revisions/restart/action']),
+      expect.arrayContaining([
+        'Microsoft.App/containerApps/write',
+        'Microsoft.App/containerApps/revisions/restart/action',
+      ]),
     );
     expect(redeployer.actions.every((a) => a.startsWith('Microsoft.App/'))).toBe(true);
   });
 
   it('the registry role only writes registries, and is only deployed when the operator opts in', () => {
-    expect(armTokenAuth.actions.sort()).toEqual(['Microsoft.ContainerRegistry/registries/read', 'Microsoft.ContainerRegistry/registries/write']);
+    expect(armTokenAuth.actions.sort()).toEqual([
+      'Microsoft.ContainerRegistry/registries/read',
+      'Microsoft.ContainerRegistry/registries/write',
+    ]);
     const def = readBlocks(mainText).find((b) => b.symbol === 'registryArmTokenAuthRole')!;
     expect(def.head).toBe('if (enableArmTokenAuthFix)');
     expect(def.body).toMatch(/actions: rbac\.customRoles\.registryArmTokenAuthEnabler\.actions/);
-    expect(mainText).toMatch(/enableArmTokenAuthFix\s*\?\s*map\(effectiveRegistryScopes, s => \{\s*scope: s\s*roleDefinitionGuid: armTokenAuthRoleGuid/);
+    expect(mainText).toMatch(
+      /enableArmTokenAuthFix\s*\?\s*map\(effectiveRegistryScopes, s => \{\s*scope: s\s*roleDefinitionGuid: armTokenAuthRoleGuid/,
+    );
     expect(mainText).toMatch(/^param enableArmTokenAuthFix bool = false$/m);
   });
 
@@ -167,13 +205,17 @@ describe('custom roles', () => {
 
 describe('where the remediator identity reads and writes', () => {
   it('Reader at the read scopes (default: the subscription), nothing broader', () => {
-    expect(mainText).toMatch(/map\(effectiveReadScopes, s => \{\s*scope: s\s*roleDefinitionGuid: rbac\.builtInRoles\.reader\s*condition: ''/);
+    expect(mainText).toMatch(
+      /map\(effectiveReadScopes, s => \{\s*scope: s\s*roleDefinitionGuid: rbac\.builtInRoles\.reader\s*condition: ''/,
+    );
     expect(mainText).toMatch(/var effectiveReadScopes = empty\(readScopes\) \? \[subscription\(\)\.id\] : readScopes/);
   });
 
   it('data-plane roles only on its own storage account, Application Insights and the two secrets', () => {
     const appText = readText(join(INFRA_DIR, 'modules', 'app.bicep'));
-    const assignments = readBlocks(appText).filter((b) => b.target.startsWith('Microsoft.Authorization/roleAssignments@'));
+    const assignments = readBlocks(appText).filter((b) =>
+      b.target.startsWith('Microsoft.Authorization/roleAssignments@'),
+    );
     const byRole = assignments.map((b) => {
       const props = readBlockObject(b, 'properties')!;
       return {
@@ -185,13 +227,29 @@ describe('where the remediator identity reads and writes', () => {
     expect(byRole).toEqual(
       expect.arrayContaining([
         { role: 'storageBlobDataOwner', scope: 'storage', principal: 'remediatorIdentity.properties.principalId' },
-        { role: 'storageQueueDataContributor', scope: 'storage', principal: 'remediatorIdentity.properties.principalId' },
-        { role: 'storageTableDataContributor', scope: 'storage', principal: 'remediatorIdentity.properties.principalId' },
-        { role: 'monitoringMetricsPublisher', scope: 'appInsights', principal: 'remediatorIdentity.properties.principalId' },
+        {
+          role: 'storageQueueDataContributor',
+          scope: 'storage',
+          principal: 'remediatorIdentity.properties.principalId',
+        },
+        {
+          role: 'storageTableDataContributor',
+          scope: 'storage',
+          principal: 'remediatorIdentity.properties.principalId',
+        },
+        {
+          role: 'monitoringMetricsPublisher',
+          scope: 'appInsights',
+          principal: 'remediatorIdentity.properties.principalId',
+        },
         { role: 'keyVaultSecretsUser', scope: 'teamsSecret', principal: 'remediatorIdentity.properties.principalId' },
         { role: 'keyVaultSecretsUser', scope: 'slackSecret', principal: 'remediatorIdentity.properties.principalId' },
         // Event Grid's own identity: only the dead-letter container
-        { role: 'storageBlobDataContributor', scope: 'deadLetterContainer', principal: 'eventGridIdentity.properties.principalId' },
+        {
+          role: 'storageBlobDataContributor',
+          scope: 'deadLetterContainer',
+          principal: 'eventGridIdentity.properties.principalId',
+        },
       ]),
     );
     expect(byRole.length).toBe(7);

@@ -38,35 +38,45 @@ describe('heal-check queue', () => {
     expect(config.storage).toEqual({ kind: 'account-url', accountUrl: url });
     // the queue created in the same account
     expect(toQueueServiceUrl(url)).toBe('https://stabc123.queue.core.windows.net');
-    expect(appText).toMatch(/resource healQueue 'Microsoft\.Storage\/storageAccounts\/queueServices\/queues@[\d-]+' = \{\s*parent: queueService\s*name: healQueueName/);
+    expect(appText).toMatch(
+      /resource healQueue 'Microsoft\.Storage\/storageAccounts\/queueServices\/queues@[\d-]+' = \{\s*parent: queueService\s*name: healQueueName/,
+    );
   });
 
-  (queueTrigger ? it : it.skip)('the storage-queue trigger uses the heal queue setting and a connection the template configures', () => {
-    const options = queueTrigger![1]!;
-    // the queue name comes from the REMEDIATOR_HEAL_QUEUE app setting: a %binding expression% or process.env with
-    // the SETTINGS default as fallback
-    const healQueueDefault = SETTINGS.find((s) => s.name === 'REMEDIATOR_HEAL_QUEUE')!.default;
-    const byExpression = /queueName:\s*'%REMEDIATOR_HEAL_QUEUE%'/.test(options);
-    const byEnv = new RegExp(`queueName:\\s*process\\.env\\[?['.]?REMEDIATOR_HEAL_QUEUE'?\\]?[^,]*\\|\\|\\s*'${healQueueDefault}'`).test(options);
-    expect({ options, ok: byExpression || byEnv }).toEqual({ options, ok: true });
-    const connection = /connection:\s*'([^']+)'/.exec(options)?.[1] ?? 'AzureWebJobsStorage';
-    // identity-based connection: <prefix>__accountName (or __queueServiceUri) + credential + clientId
-    const prefix = `${connection}__`;
-    const keys = [...platformSettings.keys()].filter((k) => k.startsWith(prefix));
-    expect(keys.some((k) => k === `${prefix}accountName` || k === `${prefix}queueServiceUri`)).toBe(true);
-    expect(keys).toEqual(expect.arrayContaining([`${prefix}credential`, `${prefix}clientId`]));
-  });
+  (queueTrigger ? it : it.skip)(
+    'the storage-queue trigger uses the heal queue setting and a connection the template configures',
+    () => {
+      const options = queueTrigger![1]!;
+      // the queue name comes from the REMEDIATOR_HEAL_QUEUE app setting: a %binding expression% or process.env with
+      // the SETTINGS default as fallback
+      const healQueueDefault = SETTINGS.find((s) => s.name === 'REMEDIATOR_HEAL_QUEUE')!.default;
+      const byExpression = /queueName:\s*'%REMEDIATOR_HEAL_QUEUE%'/.test(options);
+      const byEnv = new RegExp(
+        `queueName:\\s*process\\.env\\[?['.]?REMEDIATOR_HEAL_QUEUE'?\\]?[^,]*\\|\\|\\s*'${healQueueDefault}'`,
+      ).test(options);
+      expect({ options, ok: byExpression || byEnv }).toEqual({ options, ok: true });
+      const connection = /connection:\s*'([^']+)'/.exec(options)?.[1] ?? 'AzureWebJobsStorage';
+      // identity-based connection: <prefix>__accountName (or __queueServiceUri) + credential + clientId
+      const prefix = `${connection}__`;
+      const keys = [...platformSettings.keys()].filter((k) => k.startsWith(prefix));
+      expect(keys.some((k) => k === `${prefix}accountName` || k === `${prefix}queueServiceUri`)).toBe(true);
+      expect(keys).toEqual(expect.arrayContaining([`${prefix}credential`, `${prefix}clientId`]));
+    },
+  );
 });
 
 describe('role assignment description marker', () => {
   const executorPath = join(REPO_ROOT, 'src', 'remediate', 'executor.ts');
   const marker = 'acr-remediator: ';
 
-  (existsSync(executorPath) ? it : it.skip)('the executor marks the assignments it creates, as infra/README.md documents', () => {
-    expect(readText(executorPath)).toMatch(/description:\s*`acr-remediator: /);
-    const readme = readText(join(INFRA_DIR, 'README.md'));
-    expect(readme).toContain(`starts_with(description, '${marker}')`);
-  });
+  (existsSync(executorPath) ? it : it.skip)(
+    'the executor marks the assignments it creates, as infra/README.md documents',
+    () => {
+      expect(readText(executorPath)).toMatch(/description:\s*`acr-remediator: /);
+      const readme = readText(join(INFRA_DIR, 'README.md'));
+      expect(readme).toContain(`starts_with(description, '${marker}')`);
+    },
+  );
 
   it("the template's own assignments do not carry the remediator's marker", () => {
     const rbac = readJson<{ assignmentDescription: string }>(join(INFRA_DIR, 'rbac.json'));

@@ -24,7 +24,6 @@ const SHARED_SUB = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
 const THIRD_SUB = '7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
 const RG = `/subscriptions/${SUB}/resourceGroups/web-rg`;
 const SHARED_RG = `/subscriptions/${SHARED_SUB}/resourceGroups/shared-rg`;
-const APP_ID = `${RG}/providers/Microsoft.App/containerApps/web`;
 const UAI_ID = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/web-pull`;
 const UAI_PRINCIPAL = '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d';
 const TOOLS_UAI_ID = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/web-tools`;
