@@ -43,7 +43,7 @@ function load(): { world: World; event: unknown } {
 function find(world: World, idEnd: string): Resource {
   const r = world.resources.find((x) => x.id.toLowerCase().endsWith(idEnd.toLowerCase()));
   if (!r) throw new Error(`no resource ${idEnd}`);
-  return r as Resource;
+  return r;
 }
 
 function acrPull(scope: string, name: string, principalId: string, createdOn = OLD): Resource {
@@ -53,7 +53,7 @@ function acrPull(scope: string, name: string, principalId: string, createdOn = O
     type: 'Microsoft.Authorization/roleAssignments',
     name,
     properties: { roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`, principalId, principalType: 'ServicePrincipal', scope, createdOn, updatedOn: createdOn },
-  } as Resource;
+  };
 }
 
 function registry(id: string, name: string): Resource {
@@ -128,7 +128,7 @@ export function buildDiagnoseWorlds(): Record<string, { world: World; event: unk
     world.resources.push(
       registry(toolsId, 'toolsacr'),
       acrPull(REGISTRY_ID, 'a1b2c3d4-0000-4000-8000-000000000004', UAI_PRINCIPAL),
-      { id: TOOLS_UAI_ID, type: 'Microsoft.ManagedIdentity/userAssignedIdentities', name: 'web-tools', location: 'westeurope', tags: {}, properties: { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', principalId: TOOLS_PRINCIPAL, clientId: '4c5d6e7f-8091-4a2b-b3c4-d5e6f7809a1b' } } as Resource,
+      { id: TOOLS_UAI_ID, type: 'Microsoft.ManagedIdentity/userAssignedIdentities', name: 'web-tools', location: 'westeurope', tags: {}, properties: { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', principalId: TOOLS_PRINCIPAL, clientId: '4c5d6e7f-8091-4a2b-b3c4-d5e6f7809a1b' } },
     );
     setTemplate(world, [{ name: 'api', image: 'acmeacr.azurecr.io/api:1.4.2', resources: { cpu: 0.5, memory: '1Gi' } }], [{ name: 'migrate', image: 'toolsacr.azurecr.io/db/migrate:7', resources: { cpu: 0.25, memory: '0.5Gi' } }]);
     const a = find(world, '/containerApps/web');
