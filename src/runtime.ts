@@ -4,7 +4,7 @@
  * Built: config (loadConfig(process.env)), logger (pino JSON to stdout, configured secrets scrubbed), clock,
  * ARM port (createSdkArmPort over the real SDK clients, DefaultAzureCredential with the user-assigned identity's
  * client id), state store (createStore: Table Storage or the in-memory fallback), heal scheduler
- * (createHealScheduler: the storage queue), notifier (createNotifier, only when a webhook URL is configured).
+ * (createHealScheduler: the storage queue), notifier (createNotifierFromConfig: only when a webhook URL is configured).
  * `extend` may add or replace any of them.
  *
  * A configuration error is logged once, with every problem, and every invocation then fails with it: nothing
@@ -17,7 +17,7 @@ import { describeError } from './errors';
 import { createLogger, type Logger } from './logging';
 import { systemClock, type Clock } from './model';
 import type { PipelineDeps } from './pipeline';
-import { createNotifier } from './notify';
+import { createNotifierFromConfig } from './notify';
 import { createHealScheduler } from './remediate';
 import { createStore } from './store';
 
@@ -71,18 +71,7 @@ export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<Pipel
   const store = await createStore(config, log, { credential, clock });
   const base: RuntimeBase = { arm, clock, log, config, store };
   const scheduler = await createHealScheduler(config, log, { credential });
-  const notifier =
-    config.teamsWebhookUrl || config.slackWebhookUrl
-      ? createNotifier({
-          ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
-          ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
-          store,
-          clock,
-          log,
-          mode: config.mode,
-          digestWindowMs: config.digestWindowMs,
-        })
-      : undefined;
+  const notifier = createNotifierFromConfig(config, { store, clock, log });
   const extra: RuntimeExtension = opts.extend ? await opts.extend(base) : {};
   const finalNotifier = 'notifier' in extra ? extra.notifier : notifier;
   const deps: PipelineDeps = {

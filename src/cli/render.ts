@@ -23,7 +23,9 @@ export function renderOutcomesText(outcomes: readonly Outcome[], ctx: { mode: Re
       writeLine(io.stdout, `  ${p.cyan(d.kind)} — ${d.summary}`);
       writeLine(io.stdout, `  ${p.dim('resource:')} ${d.resourceId}`);
       for (const e of d.evidence) writeLine(io.stdout, `    • ${e}`);
-      for (const s of d.manualSteps ?? []) writeLine(io.stdout, `    ${p.yellow('manual:')} ${s}`);
+      // The steps by hand matter when the remediator did not do the work itself.
+      const allApplied = (o.actions ?? []).length > 0 && (o.actions ?? []).every((a) => a.status === 'applied');
+      if (!allApplied) for (const s of d.manualSteps ?? []) writeLine(io.stdout, `    ${p.yellow('by hand:')} ${s}`);
     }
     for (const a of o.actions ?? []) {
       const colour =

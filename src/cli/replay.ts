@@ -13,7 +13,7 @@ import { ConfigError, loadConfig } from '../config';
 import { parseIncoming } from '../intake';
 import { createLogger } from '../logging';
 import type { IntakeItem, Outcome } from '../model';
-import { createNotifier } from '../notify';
+import { createNotifierFromConfig } from '../notify';
 import { processItem, type PipelineDeps } from '../pipeline';
 import { createHealScheduler } from '../remediate';
 import { createStore } from '../store';
@@ -52,18 +52,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
   const store = await createStore(config, log);
   const scheduler = await createHealScheduler(config, log);
-  const notifier =
-    config.teamsWebhookUrl || config.slackWebhookUrl
-      ? createNotifier({
-          ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
-          ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
-          store,
-          clock,
-          log,
-          mode: config.mode,
-          digestWindowMs: config.digestWindowMs,
-        })
-      : undefined;
+  const notifier = createNotifierFromConfig(config, { store, clock, log });
   const deps: PipelineDeps = { arm, clock, log, config, store, scheduler, ...(notifier ? { notifier } : {}) };
 
   const outcomes: Outcome[] = [];

@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../config';
 import { parseIncoming } from '../intake';
 import { createLogger } from '../logging';
 import type { HealResult, IntakeItem, Outcome, RemediatorMode } from '../model';
-import { createNotifier, type Notifier } from '../notify';
+import { createNotifierFromConfig, type Notifier } from '../notify';
 import { processItems, type PipelineDeps } from '../pipeline';
 import { ClockedScheduler } from '../remediate';
 import { createStore } from '../store';
@@ -91,18 +91,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     });
     const store = await createStore(config, log);
     const scheduler = new ClockedScheduler(clock);
-    const notifier =
-      config.teamsWebhookUrl || config.slackWebhookUrl
-        ? createNotifier({
-            ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
-            ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
-            store,
-            clock,
-            log,
-            mode: config.mode,
-            digestWindowMs: config.digestWindowMs,
-          })
-        : undefined;
+    const notifier = createNotifierFromConfig(config, { store, clock, log });
     const deps: PipelineDeps = {
       arm,
       clock,

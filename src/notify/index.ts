@@ -24,7 +24,7 @@ export { renderTeams, TEAMS_MAX_BYTES, ADAPTIVE_CARD_VERSION } from './teams';
 export type { TeamsMessage, AdaptiveCard } from './teams';
 export { renderSlack, SLACK_LIMITS, escapeMrkdwn } from './slack';
 export type { SlackMessage } from './slack';
-export { createNotifier, flushOutbox, flushDigests, NOTIFY_PARTITIONS } from './notifier';
+export { createNotifier, createNotifierFromConfig, flushOutbox, flushDigests, NOTIFY_PARTITIONS } from './notifier';
 export type { Notifier, NotifierOptions, NotifyResult, FlushResult, FlushOptions, ChannelDelivery } from './notifier';
 export {
   createSender,

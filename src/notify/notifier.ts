@@ -18,6 +18,7 @@
  * Outbox bodies hold rendered messages only, never a URL: the URL is taken from the configuration at send time.
  */
 import type { Logger } from 'pino';
+import type { Config } from '../config';
 import type { FailureEvent, HealResult, Outcome, RemediatorMode } from '../model';
 import type { Clock } from '../model';
 import type { Json, OutboxItem, StateStore } from '../store/port';
@@ -465,4 +466,22 @@ export function flushOutbox(deps: NotifierOptions, opts: FlushOptions = {}): Pro
 /** `flushDigests(deps)`: send the digests whose window has closed. */
 export function flushDigests(deps: NotifierOptions, opts: FlushOptions = {}): Promise<FlushResult> {
   return createNotifier(deps).flushDigests(opts);
+}
+
+/**
+ * The notifier the settings ask for: one channel per configured webhook URL, undefined when none is configured
+ * (nobody is told). The one place the app, the CLI and the local harness build it from a Config.
+ */
+export function createNotifierFromConfig(
+  config: Pick<Config, 'teamsWebhookUrl' | 'slackWebhookUrl' | 'mode' | 'digestWindowMs'>,
+  deps: Pick<NotifierOptions, 'store' | 'clock' | 'log'> & Partial<Pick<NotifierOptions, 'sleep'>>,
+): Notifier | undefined {
+  if (!config.teamsWebhookUrl && !config.slackWebhookUrl) return undefined;
+  return createNotifier({
+    ...(config.teamsWebhookUrl ? { teamsWebhookUrl: config.teamsWebhookUrl } : {}),
+    ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
+    ...deps,
+    mode: config.mode,
+    digestWindowMs: config.digestWindowMs,
+  });
 }
