@@ -76,31 +76,20 @@ export function triageMessage(text: string): Triage {
       pull.clientIp ? `client IP: ${pull.clientIp}` : '',
       `matched tokens: ${pull.tokens.join(', ')}`,
     ].filter(Boolean);
+    const decided = (kind: DiagnosisKind): Triage => ({
+      kind,
+      candidates: [kind],
+      meaning: KIND_EXPLANATIONS[kind].meaning,
+      facts,
+      checks: KIND_EXPLANATIONS[kind].checks,
+    });
     switch (pull.kind) {
       case 'image-not-found':
-        return {
-          kind: 'acr-pull/image-not-found',
-          candidates: ['acr-pull/image-not-found'],
-          meaning: KIND_EXPLANATIONS['acr-pull/image-not-found'].meaning,
-          facts,
-          checks: KIND_EXPLANATIONS['acr-pull/image-not-found'].checks,
-        };
+        return decided('acr-pull/image-not-found');
       case 'network-blocked':
-        return {
-          kind: 'acr-pull/network-blocked',
-          candidates: ['acr-pull/network-blocked'],
-          meaning: KIND_EXPLANATIONS['acr-pull/network-blocked'].meaning,
-          facts,
-          checks: KIND_EXPLANATIONS['acr-pull/network-blocked'].checks,
-        };
+        return decided('acr-pull/network-blocked');
       case 'host-not-found':
-        return {
-          kind: 'acr-pull/registry-not-found',
-          candidates: ['acr-pull/registry-not-found'],
-          meaning: KIND_EXPLANATIONS['acr-pull/registry-not-found'].meaning,
-          facts,
-          checks: KIND_EXPLANATIONS['acr-pull/registry-not-found'].checks,
-        };
+        return decided('acr-pull/registry-not-found');
       case 'unauthorized':
       case 'denied':
         return {
