@@ -4,7 +4,6 @@
  * (DefaultAzureCredential) reads the real state, read-only, and the full diagnosis runs.
  */
 import { parseArgs } from 'node:util';
-import { DefaultAzureCredential } from '@azure/identity';
 import type { ArmPort } from '../azure/arm-port';
 import { createSdkArmPort } from '../azure/sdk-arm';
 import { ConfigError, loadConfig } from '../config';
@@ -13,6 +12,7 @@ import { KIND_EXPLANATIONS } from '../explain';
 import { parseIncoming } from '../intake';
 import { createLogger } from '../logging';
 import type { Diagnosis, DiagnosisKind, FailureEvent } from '../model';
+import { resolveArmTarget } from './arm-target';
 import { readJsonFile } from './files';
 import { type CliIo, painter, UsageError, writeLine } from './io';
 
@@ -222,9 +222,11 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const log = createLogger({ level: 'warn', destination: io.stderr });
+  const target = resolveArmTarget(config, io.env);
   const arm = createSdkArmPort({
     endpoint: config.armEndpoint,
-    credential: new DefaultAzureCredential(),
+    credential: target.credential,
+    ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
     log,
     clock: { now: () => new Date() },
   });

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DefaultAzureCredential } from '@azure/identity';
 import { createSdkArmPort } from '../azure/sdk-arm';
 import { ConfigError, loadConfig } from '../config';
 import { parseIncoming } from '../intake';
@@ -17,6 +16,7 @@ import { createNotifierFromConfig } from '../notify';
 import { processItem, type PipelineDeps } from '../pipeline';
 import { createHealScheduler } from '../remediate';
 import { createStore } from '../store';
+import { resolveArmTarget } from './arm-target';
 import { type CliIo, UsageError, writeLine } from './io';
 import { renderOutcomesText } from './render';
 import { parseMode } from './simulate';
@@ -45,11 +45,15 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const log = createLogger({ level: values.verbose ? 'debug' : 'warn', destination: io.stderr });
-  const credential = new DefaultAzureCredential(
-    config.azureClientId ? { managedIdentityClientId: config.azureClientId } : {},
-  );
+  const target = resolveArmTarget(config, io.env);
   const clock = { now: () => new Date() };
-  const arm = createSdkArmPort({ endpoint: config.armEndpoint, credential, log, clock });
+  const arm = createSdkArmPort({
+    endpoint: config.armEndpoint,
+    credential: target.credential,
+    ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
+    log,
+    clock,
+  });
   const store = await createStore(config, log);
   const scheduler = await createHealScheduler(config, log);
   const notifier = createNotifierFromConfig(config, { store, clock, log });

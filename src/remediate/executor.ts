@@ -111,6 +111,17 @@ export async function executeActions(
         }
         const nowMs = deps.clock.now().getTime();
         const delayMs = computeRedeployDelayMs(diagnosis, done, nowMs, deps.config.propagationWindowMs);
+        if (delayMs > 0 && deps.scheduler.durable === false) {
+          // Promising a redeploy that nothing will run would be a lie: say what a person must do instead.
+          const out: Action = {
+            ...strip(action),
+            status: 'blocked',
+            reason: `no storage queue is configured, so the redeploy cannot wait for the fix to take effect: start a new revision by hand after ${new Date(nowMs + delayMs).toISOString()}`,
+          };
+          done.push(out);
+          await recordAudit(deps, ctx, 'action', out);
+          break;
+        }
         const claimKey = action.claimKey ?? claimKeyForRedeploy(appId, x.revisionName);
         const task: HealTask = {
           id: `heal:${claimKey}`,

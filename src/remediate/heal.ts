@@ -38,6 +38,8 @@ export interface HealTask {
 
 export interface HealScheduler {
   schedule(task: HealTask, delayMs: number): Promise<void>;
+  /** false when scheduled steps are not kept anywhere (no storage configured): a wait cannot be promised. */
+  readonly durable?: boolean;
 }
 
 /** What a heal step did: its result, and whether it handed a follow-up step to the scheduler. */

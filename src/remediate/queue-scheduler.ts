@@ -87,6 +87,7 @@ export async function createHealScheduler(
         'no storage configured: redeploys after a wait and heal checks cannot be scheduled and are skipped',
       );
       return {
+        durable: false,
         async schedule(task: HealTask, delayMs: number): Promise<void> {
           log.warn(
             { eventId: task.eventId, appId: task.appId, phase: task.phase, delayMs },
