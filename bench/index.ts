@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: every benchmark, against the ARM emulator (HTTPS on loopback) and Azurite (in-process), printed as
+ * a table (figure | value | target | ok), or with `--json` as one JSON document on stdout. Bounded loops; stops by
+ * itself. Figures are described in bench/RESULTS.md.
+ */
+import { runColdStartBench } from './cold-start.bench';
+import { runDiagnoseBench } from './diagnose.bench';
+import { runEmulatorBench } from './emulator.bench';
+import { runIntakeBench } from './intake.bench';
+import { runMemoryBench } from './memory.bench';
+import { runPipelineBench } from './pipeline.bench';
+import { runStormBench } from './storm.bench';
+import { round } from './util';
+
+export interface Figure {
+  figure: string;
+  value: number | string;
+  target: string;
+  /** undefined: no target (an extra figure). */
+  ok?: boolean;
+}
+
+const le = (v: number, max: number): boolean => v <= max;
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const progress = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
+  const started = performance.now();
+  const figures: Figure[] = [];
+  const raw: Record<string, unknown> = {};
+
+  progress('diagnose (request counts, critical path)');
+  const d = await runDiagnoseBench();
+  raw['diagnose'] = d;
+  figures.push(
+    { figure: 'ARM requests per diagnosed ACR-pull event, warm caches', value: d.warmRequests, target: '<= 4', ok: le(d.warmRequests, 4) },
+    { figure: 'ARM requests per diagnosed ACR-pull event, cold caches', value: d.coldRequests, target: '<= 6', ok: le(d.coldRequests, 6) },
+    { figure: 'Sequential ARM round trips on the critical path (warm)', value: d.criticalPathRoundTrips, target: '<= 3', ok: le(d.criticalPathRoundTrips, 3) },
+    { figure: 'ARM requests for an ignored event', value: d.ignoredRequests, target: '0', ok: d.ignoredRequests === 0 },
+  );
+
+  progress('pipeline (dry-run requests, handler latency over 1,000 events at 50 ms ARM latency)');
+  const p = await runPipelineBench({ events: 1000, latencyMs: 50, inFlight: 10 });
+  const seq = await runPipelineBench({ events: 100, latencyMs: 50, inFlight: 1 });
+  raw['pipeline'] = p;
+  raw['pipelineSequential'] = seq;
+  const budgetMs = d.criticalPathRoundTrips * p.latencyMs;
+  const medianRatio = round(p.handlerMedianMs / budgetMs, 2);
+  const p99Ratio = round(p.handlerP99Ms / budgetMs, 2);
+  figures.push(
+    { figure: 'Whole pipeline per event, dry-run, cold (ARM requests incl. guard re-reads)', value: p.dryRunRequestsCold, target: '(extra)' },
+    { figure: 'Whole pipeline per event, dry-run, warm caches (ARM requests)', value: p.dryRunRequestsWarm, target: '(extra)' },
+    { figure: 'Whole pipeline per event, dry-run, story already handled (ARM requests)', value: p.dryRunRequestsDuplicate, target: '(extra)' },
+    { figure: `Handler latency median / (${d.criticalPathRoundTrips} round trips x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`, value: `${medianRatio} (${p.handlerMedianMs} ms)`, target: '<= 1.3', ok: le(medianRatio, 1.3) },
+    { figure: `Handler latency p99 / (${d.criticalPathRoundTrips} x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`, value: `${p99Ratio} (${p.handlerP99Ms} ms)`, target: '<= 1.3', ok: le(p99Ratio, 1.3) },
+    { figure: `Handler latency median / p99, ${seq.events} events one at a time`, value: `${round(seq.handlerMedianMs / budgetMs, 2)} / ${round(seq.handlerP99Ms / budgetMs, 2)} (${seq.handlerMedianMs} / ${seq.handlerP99Ms} ms)`, target: '(extra)' },
+  );
+
+  progress('intake throughput');
+  const i = runIntakeBench();
+  raw['intake'] = i;
+  figures.push(
+    { figure: `Intake throughput, mixed batch of ${i.batchEvents} (90 % ignored), events/s`, value: i.intakeEventsPerSecond, target: '(extra)' },
+    { figure: 'Intake cost / JSON.parse of the same body', value: i.costRatio, target: '<= 3', ok: le(i.costRatio, 3) },
+  );
+
+  progress('storm (2,000 events, 40 apps, 4 instances, auto-fix)');
+  const s = await runStormBench();
+  raw['storm'] = s;
+  figures.push(
+    { figure: 'Storm: role-assignment writes', value: s.roleAssignmentWrites, target: '= 2', ok: s.roleAssignmentWrites === 2 },
+    { figure: 'Storm: redeploys', value: s.redeploys, target: '= 40', ok: s.redeploys === 40 },
+    { figure: 'Storm: other ARM writes', value: s.otherWrites, target: '(extra)' },
+    { figure: 'Storm: messages sent (Teams + Slack)', value: `${s.messages} (${s.teamsMessages} + ${s.slackMessages})`, target: '<= 12', ok: le(s.messages, 12) },
+    { figure: 'Storm: apps healed / wall time / events per second', value: `${s.healed} / ${s.wallMs} ms / ${s.eventsPerSecond}`, target: '(extra)' },
+  );
+
+  progress('cold start (bundle vs unbundled require)');
+  const c = await runColdStartBench();
+  raw['coldStart'] = c;
+  figures.push(
+    { figure: 'Cold start: bundled import / unbundled import (median of fresh processes)', value: `${c.ratio} (${c.bundledImportMs} / ${c.unbundledImportMs} ms)`, target: '<= 0.7', ok: le(c.ratio, 0.7) },
+    { figure: 'Bundle size (dist/main.js)', value: `${round(c.bundleBytes / 1024, 0)} KiB`, target: '(extra)' },
+  );
+
+  progress('memory (10,000 and 50,000 events in a child process)');
+  const m = await runMemoryBench();
+  raw['memory'] = m;
+  for (const pt of m.points) {
+    figures.push({
+      figure: `RSS after gc, ${pt.events.toLocaleString('en-US')} events (heap used ${pt.heapUsedMb} MB)`,
+      value: `${pt.rssMb} MB`,
+      target: pt.events === 0 ? '(baseline)' : '<= 150 MB',
+      ...(pt.events === 0 ? {} : { ok: le(pt.rssMb, 150) }),
+    });
+  }
+  figures.push({ figure: 'RSS growth 10,000 → 50,000 events', value: `${m.rssGrowthMb} MB (heap ${m.heapGrowthMb} MB)`, target: 'no growth (<= 10 MB)', ok: le(m.rssGrowthMb, 10) });
+
+  progress('emulator (start-up, round trip)');
+  const e = await runEmulatorBench();
+  raw['emulator'] = e;
+  figures.push(
+    { figure: 'Emulator start-up, first in process (incl. certificate) / next', value: `${e.coldStartupMs} / ${e.startupMs} ms`, target: '(extra)' },
+    { figure: `Emulator GET round trip through the SDK, median / p99 (${e.calls} calls)`, value: `${e.roundTripMedianMs} / ${e.roundTripP99Ms} ms`, target: '(extra)' },
+  );
+
+  const totalMs = round(performance.now() - started, 0);
+  if (json) {
+    console.log(JSON.stringify({ totalMs, node: process.version, figures, raw }, null, 2));
+  } else {
+    const rows = figures.map((f) => [f.figure, String(f.value), f.target, f.ok === undefined ? '' : f.ok ? 'yes' : 'NO']);
+    const head = ['figure', 'value', 'target', 'ok'];
+    const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? '').length)));
+    const line = (r: string[]): string => `| ${r.map((c, k) => c.padEnd(widths[k] ?? 0)).join(' | ')} |`;
+    console.log(line(head));
+    console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+    for (const r of rows) console.log(line(r));
+    console.log(`\ntotal ${round(totalMs / 1000, 1)} s, node ${process.version}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,47 @@
+/** Small helpers shared by the benchmarks: percentiles, rounding, a local webhook sink. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export function percentile(sorted: readonly number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? NaN;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export interface WebhookSink {
+  /** Base URL, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** Every POST received: path and body text. */
+  received: Array<{ path: string; body: string }>;
+  stop(): Promise<void>;
+}
+
+/** A loopback HTTP server standing in for Teams Workflows and Slack incoming webhooks (answers 200 "ok"). */
+export async function startWebhookSink(): Promise<WebhookSink> {
+  const received: WebhookSink['received'] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'POST') received.push({ path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
