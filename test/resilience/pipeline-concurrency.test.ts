@@ -1,0 +1,89 @@
+/**
+ * Exactly once at the PIPELINE level (processItems: event claim, story claim, executor claims, audit), across
+ * processes: 4 child processes x 25 concurrent deliveries = 100 deliveries of the same batch (two events reporting
+ * the seed story's failure, plus an ignored success), against ONE emulator and ONE Azurite. Every write happens once.
+ * (test/remediate/concurrency.test.ts covers the executor alone; this goes through the whole pipeline.)
+ */
+import { fork } from 'node:child_process';
+import { resolve } from 'node:path';
+import { startAzurite, type RunningAzurite } from '../helpers/azurite';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { isAppWrite, isRoleAssignmentPut, seedEvent, seedWorld } from './seed';
+
+jest.setTimeout(60_000);
+
+interface ChildResult {
+  outcomes?: Array<{ eventId: string; status: string; actions: string[] }>;
+  retries?: number;
+  error?: string;
+}
+
+function forkChild(config: object): Promise<{ go(): void; done: Promise<ChildResult> }> {
+  return new Promise((ready, reject) => {
+    const child = fork(resolve(__dirname, 'pipeline-child.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, PIPELINE_CHILD: JSON.stringify(config) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let result: ChildResult | undefined;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<ChildResult>((res, rej) => {
+      child.on('exit', (code) => (result ? res(result) : rej(new Error(`child exited ${code}: ${stderr.slice(-2000)}`))));
+    });
+    child.on('message', (m) => {
+      if (m === 'ready') ready({ go: () => child.send('go'), done });
+      else result = m as ChildResult;
+    });
+    child.on('error', reject);
+    done.catch(reject);
+  });
+}
+
+let emu: TestEmulator;
+let azurite: RunningAzurite;
+beforeAll(async () => {
+  [emu, azurite] = await Promise.all([startTestEmulator(seedWorld(), { propagationDelayMs: 0 }), startAzurite()]);
+});
+afterAll(async () => {
+  await Promise.allSettled([emu?.stop(), azurite?.stop()]);
+});
+
+it('4 processes x 25 concurrent deliveries of one batch → one role assignment, one redeploy, one diagnosis', async () => {
+  const failure = seedEvent('conc-a');
+  const sameFailure = seedEvent('conc-b');
+  const success = {
+    ...seedEvent('conc-ok'),
+    eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+    data: { ...(failure['data'] as object), status: 'Succeeded' },
+  };
+  const base = {
+    endpoint: emu.endpoint,
+    caPath: emu.caPath,
+    connectionString: azurite.connectionString,
+    batch: [failure, sameFailure, success],
+    now: emu.clock.now().toISOString(),
+    deliveries: 25,
+  };
+  const children = await Promise.all([0, 1, 2, 3].map(() => forkChild(base)));
+  for (const c of children) c.go();
+  const results = await Promise.all(children.map((c) => c.done));
+  for (const r of results) expect(r.error).toBeUndefined();
+
+  const writes = emu.requestLog.filter((r) => r.write);
+  expect(writes.filter(isRoleAssignmentPut)).toHaveLength(1);
+  expect(writes.filter(isAppWrite)).toHaveLength(1);
+  expect(writes).toHaveLength(2);
+
+  const outcomes = results.flatMap((r) => r.outcomes ?? []);
+  expect(outcomes).toHaveLength(300);
+  expect(outcomes.filter((o) => o.eventId === 'conc-ok').every((o) => o.status === 'ignored')).toBe(true);
+  const diagnosed = outcomes.filter((o) => o.status === 'diagnosed');
+  expect(diagnosed).toHaveLength(1);
+  expect(diagnosed[0]?.actions).toEqual(['assign-role:applied', 'redeploy-revision:applied']);
+  expect(outcomes.filter((o) => o.status === 'duplicate')).toHaveLength(199);
+
+  const app = await emu.containerApps.containerApps.get('web-rg', 'web');
+  const latest = await emu.containerApps.containerAppsRevisions.getRevision('web-rg', 'web', app.latestRevisionName as string);
+  expect(latest.runningState).toBe('Running');
+});
