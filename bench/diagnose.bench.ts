@@ -60,7 +60,8 @@ export function longestSequentialChain(calls: readonly Call[], minMs: number): n
   const depth: number[] = [];
   for (let i = 0; i < net.length; i++) {
     let best = 0;
-    for (let j = 0; j < i; j++) if ((net[j] as Call).end <= (net[i] as Call).start) best = Math.max(best, depth[j] as number);
+    for (let j = 0; j < i; j++)
+      if ((net[j] as Call).end <= (net[i] as Call).start) best = Math.max(best, depth[j] as number);
     depth.push(best + 1);
   }
   return Math.max(0, ...depth);
@@ -71,7 +72,13 @@ export async function runDiagnoseBench(latencyMs = 60): Promise<DiagnoseBenchRes
   const emulator = await startEmulator({ world: loadWorld(join(worlds, 'seed-story.json')) });
   try {
     const config = { propagationWindowMs: 10 * 60_000 };
-    const sdk = createSdkArmPort({ endpoint: emulator.endpoint, credential: staticCredential, tlsCa: emulator.ca, clock: emulator.clock, retryOptions: { maxRetries: 0 } });
+    const sdk = createSdkArmPort({
+      endpoint: emulator.endpoint,
+      credential: staticCredential,
+      tlsCa: emulator.ca,
+      clock: emulator.clock,
+      retryOptions: { maxRetries: 0 },
+    });
     const event = loadEvent(join(worlds, 'seed-story.event.json'));
 
     emulator.clearRequestLog();
@@ -91,13 +98,27 @@ export async function runDiagnoseBench(latencyMs = 60): Promise<DiagnoseBenchRes
     const criticalPathRoundTrips = longestSequentialChain(calls, latencyMs / 2);
 
     emulator.clearRequestLog();
-    const ignoredDelivery = [{ ...(event.raw as Record<string, unknown>), id: 'ignored-1', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { ...((event.raw as { data: Record<string, unknown> }).data), status: 'Succeeded' } }];
+    const ignoredDelivery = [
+      {
+        ...(event.raw as Record<string, unknown>),
+        id: 'ignored-1',
+        eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+        data: { ...(event.raw as { data: Record<string, unknown> }).data, status: 'Succeeded' },
+      },
+    ];
     for (const item of parseIncoming(ignoredDelivery)) {
       if (item.status === 'accepted') await diagnose(item.event, { arm: sdk, clock: emulator.clock, config });
     }
     const ignoredRequests = emulator.requestLog.length;
 
-    return { warmRequests, coldRequests, criticalPathRoundTrips, ignoredRequests, wallTimeRoundTrips: Math.round((wall / latencyMs) * 10) / 10, kind: cold.kind };
+    return {
+      warmRequests,
+      coldRequests,
+      criticalPathRoundTrips,
+      ignoredRequests,
+      wallTimeRoundTrips: Math.round((wall / latencyMs) * 10) / 10,
+      kind: cold.kind,
+    };
   } finally {
     await emulator.stop();
   }

@@ -33,7 +33,11 @@ export async function runEmulatorBench(calls = 500): Promise<EmulatorBenchResult
   const emulator = await startEmulator({ world });
   const startupMs = performance.now() - t0;
   try {
-    const client = new ContainerAppsAPIClient(staticCredential, '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9', clientOptionsFor(emulator));
+    const client = new ContainerAppsAPIClient(
+      staticCredential,
+      '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9',
+      clientOptionsFor(emulator),
+    );
     for (let i = 0; i < 20; i++) await client.containerApps.get('web-rg', 'web'); // warm up (TLS session, JIT)
     const samples: number[] = [];
     for (let i = 0; i < calls; i++) {
@@ -43,7 +47,13 @@ export async function runEmulatorBench(calls = 500): Promise<EmulatorBenchResult
     }
     samples.sort((a, b) => a - b);
     const round = (n: number): number => Math.round(n * 1000) / 1000;
-    return { startupMs: round(startupMs), coldStartupMs: round(coldStartupMs), roundTripMedianMs: round(percentile(samples, 50)), roundTripP99Ms: round(percentile(samples, 99)), calls };
+    return {
+      startupMs: round(startupMs),
+      coldStartupMs: round(coldStartupMs),
+      roundTripMedianMs: round(percentile(samples, 50)),
+      roundTripP99Ms: round(percentile(samples, 99)),
+      calls,
+    };
   } finally {
     await emulator.stop();
   }

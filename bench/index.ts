@@ -33,9 +33,24 @@ async function main(): Promise<void> {
   const d = await runDiagnoseBench();
   raw['diagnose'] = d;
   figures.push(
-    { figure: 'ARM requests per diagnosed ACR-pull event, warm caches', value: d.warmRequests, target: '<= 4', ok: le(d.warmRequests, 4) },
-    { figure: 'ARM requests per diagnosed ACR-pull event, cold caches', value: d.coldRequests, target: '<= 6', ok: le(d.coldRequests, 6) },
-    { figure: 'Sequential ARM round trips on the critical path (warm)', value: d.criticalPathRoundTrips, target: '<= 3', ok: le(d.criticalPathRoundTrips, 3) },
+    {
+      figure: 'ARM requests per diagnosed ACR-pull event, warm caches',
+      value: d.warmRequests,
+      target: '<= 4',
+      ok: le(d.warmRequests, 4),
+    },
+    {
+      figure: 'ARM requests per diagnosed ACR-pull event, cold caches',
+      value: d.coldRequests,
+      target: '<= 6',
+      ok: le(d.coldRequests, 6),
+    },
+    {
+      figure: 'Sequential ARM round trips on the critical path (warm)',
+      value: d.criticalPathRoundTrips,
+      target: '<= 3',
+      ok: le(d.criticalPathRoundTrips, 3),
+    },
     { figure: 'ARM requests for an ignored event', value: d.ignoredRequests, target: '0', ok: d.ignoredRequests === 0 },
   );
 
@@ -48,19 +63,49 @@ async function main(): Promise<void> {
   const medianRatio = round(p.handlerMedianMs / budgetMs, 2);
   const p99Ratio = round(p.handlerP99Ms / budgetMs, 2);
   figures.push(
-    { figure: 'Whole pipeline per event, dry-run, cold (ARM requests incl. guard re-reads)', value: p.dryRunRequestsCold, target: '(extra)' },
-    { figure: 'Whole pipeline per event, dry-run, warm caches (ARM requests)', value: p.dryRunRequestsWarm, target: '(extra)' },
-    { figure: 'Whole pipeline per event, dry-run, story already handled (ARM requests)', value: p.dryRunRequestsDuplicate, target: '(extra)' },
-    { figure: `Handler latency median / (${d.criticalPathRoundTrips} round trips x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`, value: `${medianRatio} (${p.handlerMedianMs} ms)`, target: '<= 1.3', ok: le(medianRatio, 1.3) },
-    { figure: `Handler latency p99 / (${d.criticalPathRoundTrips} x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`, value: `${p99Ratio} (${p.handlerP99Ms} ms)`, target: '<= 1.3', ok: le(p99Ratio, 1.3) },
-    { figure: `Handler latency median / p99, ${seq.events} events one at a time`, value: `${round(seq.handlerMedianMs / budgetMs, 2)} / ${round(seq.handlerP99Ms / budgetMs, 2)} (${seq.handlerMedianMs} / ${seq.handlerP99Ms} ms)`, target: '(extra)' },
+    {
+      figure: 'Whole pipeline per event, dry-run, cold (ARM requests incl. guard re-reads)',
+      value: p.dryRunRequestsCold,
+      target: '(extra)',
+    },
+    {
+      figure: 'Whole pipeline per event, dry-run, warm caches (ARM requests)',
+      value: p.dryRunRequestsWarm,
+      target: '(extra)',
+    },
+    {
+      figure: 'Whole pipeline per event, dry-run, story already handled (ARM requests)',
+      value: p.dryRunRequestsDuplicate,
+      target: '(extra)',
+    },
+    {
+      figure: `Handler latency median / (${d.criticalPathRoundTrips} round trips x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`,
+      value: `${medianRatio} (${p.handlerMedianMs} ms)`,
+      target: '<= 1.3',
+      ok: le(medianRatio, 1.3),
+    },
+    {
+      figure: `Handler latency p99 / (${d.criticalPathRoundTrips} x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`,
+      value: `${p99Ratio} (${p.handlerP99Ms} ms)`,
+      target: '<= 1.3',
+      ok: le(p99Ratio, 1.3),
+    },
+    {
+      figure: `Handler latency median / p99, ${seq.events} events one at a time`,
+      value: `${round(seq.handlerMedianMs / budgetMs, 2)} / ${round(seq.handlerP99Ms / budgetMs, 2)} (${seq.handlerMedianMs} / ${seq.handlerP99Ms} ms)`,
+      target: '(extra)',
+    },
   );
 
   progress('intake throughput');
   const i = runIntakeBench();
   raw['intake'] = i;
   figures.push(
-    { figure: `Intake throughput, mixed batch of ${i.batchEvents} (90 % ignored), events/s`, value: i.intakeEventsPerSecond, target: '(extra)' },
+    {
+      figure: `Intake throughput, mixed batch of ${i.batchEvents} (90 % ignored), events/s`,
+      value: i.intakeEventsPerSecond,
+      target: '(extra)',
+    },
     { figure: 'Intake cost / JSON.parse of the same body', value: i.costRatio, target: '<= 3', ok: le(i.costRatio, 3) },
   );
 
@@ -68,18 +113,37 @@ async function main(): Promise<void> {
   const s = await runStormBench();
   raw['storm'] = s;
   figures.push(
-    { figure: 'Storm: role-assignment writes', value: s.roleAssignmentWrites, target: '= 2', ok: s.roleAssignmentWrites === 2 },
+    {
+      figure: 'Storm: role-assignment writes',
+      value: s.roleAssignmentWrites,
+      target: '= 2',
+      ok: s.roleAssignmentWrites === 2,
+    },
     { figure: 'Storm: redeploys', value: s.redeploys, target: '= 40', ok: s.redeploys === 40 },
     { figure: 'Storm: other ARM writes', value: s.otherWrites, target: '(extra)' },
-    { figure: 'Storm: messages sent (Teams + Slack)', value: `${s.messages} (${s.teamsMessages} + ${s.slackMessages})`, target: '<= 12', ok: le(s.messages, 12) },
-    { figure: 'Storm: apps healed / wall time / events per second', value: `${s.healed} / ${s.wallMs} ms / ${s.eventsPerSecond}`, target: '(extra)' },
+    {
+      figure: 'Storm: messages sent (Teams + Slack)',
+      value: `${s.messages} (${s.teamsMessages} + ${s.slackMessages})`,
+      target: '<= 12',
+      ok: le(s.messages, 12),
+    },
+    {
+      figure: 'Storm: apps healed / wall time / events per second',
+      value: `${s.healed} / ${s.wallMs} ms / ${s.eventsPerSecond}`,
+      target: '(extra)',
+    },
   );
 
   progress('cold start (bundle vs unbundled require)');
   const c = await runColdStartBench();
   raw['coldStart'] = c;
   figures.push(
-    { figure: 'Cold start: bundled import / unbundled import (median of fresh processes)', value: `${c.ratio} (${c.bundledImportMs} / ${c.unbundledImportMs} ms)`, target: '<= 0.7', ok: le(c.ratio, 0.7) },
+    {
+      figure: 'Cold start: bundled import / unbundled import (median of fresh processes)',
+      value: `${c.ratio} (${c.bundledImportMs} / ${c.unbundledImportMs} ms)`,
+      target: '<= 0.7',
+      ok: le(c.ratio, 0.7),
+    },
     { figure: 'Bundle size (dist/main.js)', value: `${round(c.bundleBytes / 1024, 0)} KiB`, target: '(extra)' },
   );
 
@@ -94,21 +158,39 @@ async function main(): Promise<void> {
       ...(pt.events === 0 ? {} : { ok: le(pt.rssMb, 150) }),
     });
   }
-  figures.push({ figure: 'RSS growth 10,000 → 50,000 events', value: `${m.rssGrowthMb} MB (heap ${m.heapGrowthMb} MB)`, target: 'no growth (<= 10 MB)', ok: le(m.rssGrowthMb, 10) });
+  figures.push({
+    figure: 'RSS growth 10,000 → 50,000 events',
+    value: `${m.rssGrowthMb} MB (heap ${m.heapGrowthMb} MB)`,
+    target: 'no growth (<= 10 MB)',
+    ok: le(m.rssGrowthMb, 10),
+  });
 
   progress('emulator (start-up, round trip)');
   const e = await runEmulatorBench();
   raw['emulator'] = e;
   figures.push(
-    { figure: 'Emulator start-up, first / second start (certificate already cached by earlier benchmarks)', value: `${e.coldStartupMs} / ${e.startupMs} ms`, target: '(extra)' },
-    { figure: `Emulator GET round trip through the SDK, median / p99 (${e.calls} calls)`, value: `${e.roundTripMedianMs} / ${e.roundTripP99Ms} ms`, target: '(extra)' },
+    {
+      figure: 'Emulator start-up, first / second start (certificate already cached by earlier benchmarks)',
+      value: `${e.coldStartupMs} / ${e.startupMs} ms`,
+      target: '(extra)',
+    },
+    {
+      figure: `Emulator GET round trip through the SDK, median / p99 (${e.calls} calls)`,
+      value: `${e.roundTripMedianMs} / ${e.roundTripP99Ms} ms`,
+      target: '(extra)',
+    },
   );
 
   const totalMs = round(performance.now() - started, 0);
   if (json) {
     console.log(JSON.stringify({ totalMs, node: process.version, figures, raw }, null, 2));
   } else {
-    const rows = figures.map((f) => [f.figure, String(f.value), f.target, f.ok === undefined ? '' : f.ok ? 'yes' : 'NO']);
+    const rows = figures.map((f) => [
+      f.figure,
+      String(f.value),
+      f.target,
+      f.ok === undefined ? '' : f.ok ? 'yes' : 'NO',
+    ]);
     const head = ['figure', 'value', 'target', 'ok'];
     const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? '').length)));
     const line = (r: string[]): string => `| ${r.map((c, k) => c.padEnd(widths[k] ?? 0)).join(' | ')} |`;

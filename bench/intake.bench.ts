@@ -26,7 +26,9 @@ export function buildMixedBatch(size: number, prefix = 'mixed'): Array<Record<st
   const template = readSeedEvent();
   return Array.from({ length: size }, (_, i) => {
     const app = storm.appIds[i % storm.appIds.length] as string;
-    return i % 10 === 0 ? failureEventFor(app, `${prefix}-${i}`, template) : successEventFor(app, `${prefix}-${i}`, template);
+    return i % 10 === 0
+      ? failureEventFor(app, `${prefix}-${i}`, template)
+      : successEventFor(app, `${prefix}-${i}`, template);
   });
 }
 

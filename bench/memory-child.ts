@@ -44,7 +44,12 @@ async function main(): Promise<void> {
   const statuses: Record<string, number> = {};
   for (let i = 0; i < 3; i++) gc();
   const m0 = process.memoryUsage();
-  points.push({ events: 0, rssMb: m0.rss / 2 ** 20, heapUsedMb: m0.heapUsed / 2 ** 20, externalMb: m0.external / 2 ** 20 });
+  points.push({
+    events: 0,
+    rssMb: m0.rss / 2 ** 20,
+    heapUsedMb: m0.heapUsed / 2 ** 20,
+    externalMb: m0.external / 2 ** 20,
+  });
   let sent = 0;
   const last = Math.max(...input.checkpoints);
   while (sent < last) {
@@ -59,7 +64,12 @@ async function main(): Promise<void> {
     if (input.checkpoints.includes(sent)) {
       for (let i = 0; i < 3; i++) gc();
       const m = process.memoryUsage();
-      points.push({ events: sent, rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20, externalMb: m.external / 2 ** 20 });
+      points.push({
+        events: sent,
+        rssMb: m.rss / 2 ** 20,
+        heapUsedMb: m.heapUsed / 2 ** 20,
+        externalMb: m.external / 2 ** 20,
+      });
     }
   }
   const audit = (await store.listAudit()).length;

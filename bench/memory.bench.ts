@@ -26,7 +26,9 @@ export interface MemoryBenchResult {
   wallMs: number;
 }
 
-export async function runMemoryBench(opts: { checkpoints?: number[]; batch?: number } = {}): Promise<MemoryBenchResult> {
+export async function runMemoryBench(
+  opts: { checkpoints?: number[]; batch?: number } = {},
+): Promise<MemoryBenchResult> {
   const checkpoints = opts.checkpoints ?? [10_000, 50_000];
   const batch = opts.batch ?? 100;
   const storm = buildStormWorld({ apps: 40, identities: 2 });
@@ -49,28 +51,41 @@ export async function runMemoryBench(opts: { checkpoints?: number[]; batch?: num
       define: { 'import.meta.url': '__bundleImportMetaUrl' },
       banner: { js: 'var __bundleImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
     });
-    const result = await new Promise<Omit<MemoryBenchResult, 'rssGrowthMb' | 'heapGrowthMb' | 'wallMs'>>((resolve, reject) => {
-      const child = fork(childJs, [], {
-        execArgv: ['--expose-gc'],
-        env: {
-          ...process.env,
-          MEMORY_BENCH: JSON.stringify({ endpoint: emulator.endpoint, caPath: emulator.caPath, now: emulator.clock.now().toISOString(), checkpoints, batchFile }),
-        },
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      });
-      let stderr = '';
-      let msg: { error?: string } | undefined;
-      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('message', (m) => (msg = m as { error?: string }));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        if (msg && !msg.error) resolve(msg as never);
-        else reject(new Error(`memory child exited ${code}: ${msg?.error ?? stderr.slice(-2000)}`));
-      });
-    });
+    const result = await new Promise<Omit<MemoryBenchResult, 'rssGrowthMb' | 'heapGrowthMb' | 'wallMs'>>(
+      (resolve, reject) => {
+        const child = fork(childJs, [], {
+          execArgv: ['--expose-gc'],
+          env: {
+            ...process.env,
+            MEMORY_BENCH: JSON.stringify({
+              endpoint: emulator.endpoint,
+              caPath: emulator.caPath,
+              now: emulator.clock.now().toISOString(),
+              checkpoints,
+              batchFile,
+            }),
+          },
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        });
+        let stderr = '';
+        let msg: { error?: string } | undefined;
+        child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('message', (m) => (msg = m as { error?: string }));
+        child.on('error', reject);
+        child.on('exit', (code) => {
+          if (msg && !msg.error) resolve(msg as never);
+          else reject(new Error(`memory child exited ${code}: ${msg?.error ?? stderr.slice(-2000)}`));
+        });
+      },
+    );
     const first = result.points[1];
     const last = result.points[result.points.length - 1];
-    const points = result.points.map((p) => ({ events: p.events, rssMb: round(p.rssMb, 1), heapUsedMb: round(p.heapUsedMb, 1), externalMb: round(p.externalMb, 1) }));
+    const points = result.points.map((p) => ({
+      events: p.events,
+      rssMb: round(p.rssMb, 1),
+      heapUsedMb: round(p.heapUsedMb, 1),
+      externalMb: round(p.externalMb, 1),
+    }));
     return {
       ...result,
       points,

@@ -41,7 +41,9 @@ export function readSeedEvent(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(WORLDS, 'seed-story.event.json'), 'utf8')) as Record<string, unknown>;
 }
 
-export async function runPipelineBench(opts: { events?: number; latencyMs?: number; inFlight?: number } = {}): Promise<PipelineBenchResult> {
+export async function runPipelineBench(
+  opts: { events?: number; latencyMs?: number; inFlight?: number } = {},
+): Promise<PipelineBenchResult> {
   const events = opts.events ?? 1000;
   const latencyMs = opts.latencyMs ?? 50;
   const inFlight = opts.inFlight ?? 25;
@@ -72,7 +74,11 @@ export async function runPipelineBench(opts: { events?: number; latencyMs?: numb
 
     // Handler latency.
     const handler = makeEventGridHandler(() => Promise.resolve(h.deps));
-    const context = new InvocationContext({ invocationId: 'bench', functionName: 'eventGridFailures', logHandler: () => undefined });
+    const context = new InvocationContext({
+      invocationId: 'bench',
+      functionName: 'eventGridFailures',
+      logHandler: () => undefined,
+    });
     emulator.setLatency(latencyMs);
     const samples: number[] = [];
     let next = 0;

@@ -10,6 +10,7 @@
  */
 import { startEmulator } from '../emulator';
 import { startHarness, type Harness } from '../src/local/harness';
+import { ClockedScheduler } from '../src/remediate';
 import { startAzurite } from '../src/local/azurite';
 import type { Outcome } from '../src/model';
 import { buildStormEvents, buildStormWorld } from '../test/helpers/storm';
@@ -52,6 +53,8 @@ export async function runStormBench(
     startWebhookSink(),
   ]);
   const harnesses: Harness[] = [];
+  // Function instances share one Storage Queue for heal steps: the instances here share one scheduler.
+  const scheduler = new ClockedScheduler(emulator.clock);
   try {
     for (let w = 0; w < nWorkers; w++) {
       harnesses.push(
@@ -59,6 +62,7 @@ export async function runStormBench(
           world: storm.world,
           emulator,
           storage,
+          scheduler,
           mode: 'auto-fix',
           env: {
             TEAMS_WEBHOOK_URL: `${sink.url}/teams/workflow?sig=storm-secret`,
@@ -90,9 +94,8 @@ export async function runStormBench(
         }
       }),
     );
-    // Heal steps (redeploy after the propagation wait) run when each instance's scheduler is settled.
-    const settled: Outcome[] = [];
-    for (const [w, h] of harnesses.entries()) settled.push(...(await h.settle(outcomesBy[w] ?? [])));
+    // Heal steps (redeploy after the propagation wait) run from the shared queue; one instance drains it.
+    const settled: Outcome[] = await (harnesses[0] as Harness).settle(outcomesBy.flat());
     const wallMs = performance.now() - t0;
 
     const writes = emulator.requestLog.filter((r) => r.write);
@@ -113,7 +116,10 @@ export async function runStormBench(
     const slackTitles: Record<string, number> = {};
     for (const r of sink.received.filter((x) => x.path.startsWith('/slack'))) {
       const text = String((JSON.parse(r.body) as { text?: unknown }).text ?? '');
-      const title = text.split(' · ').slice(0, text.startsWith('Digest') || text.startsWith('Heal digest') ? 2 : 1).join(' · ');
+      const title = text
+        .split(' · ')
+        .slice(0, text.startsWith('Digest') || text.startsWith('Heal digest') ? 2 : 1)
+        .join(' · ');
       slackTitles[title] = (slackTitles[title] ?? 0) + 1;
     }
     const teamsMessages = sink.received.filter((r) => r.path.startsWith('/teams')).length;

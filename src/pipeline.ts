@@ -195,7 +195,10 @@ export function storyKeyOf(d: Diagnosis, event: FailureEvent, clock: Clock): str
       .join('|')
       .toLowerCase();
   }
-  return [d.kind, x.appId ?? d.resourceId, x.revisionName ?? event.correlationId ?? event.id].join('|').toLowerCase();
+  // One failed revision is one failure, whatever it is diagnosed as on the way (an event read after the first fix
+  // landed sees the same failure as role-propagating).
+  const family = d.kind.startsWith('acr-pull/') ? 'acr-pull' : d.kind;
+  return [family, x.appId ?? d.resourceId, x.revisionName ?? event.correlationId ?? event.id].join('|').toLowerCase();
 }
 
 async function audit(deps: PipelineDeps, r: Omit<AuditRecord, 'id' | 'at' | 'mode'>): Promise<void> {

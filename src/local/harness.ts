@@ -31,6 +31,8 @@ export interface HarnessOptions {
   azurite?: boolean;
   /** Share an already running emulator (several instances, one ARM); it is not stopped by stop(). */
   emulator?: RunningEmulator;
+  /** Share one heal scheduler between instances, as Function instances share one Storage Queue. */
+  scheduler?: ClockedScheduler;
   /** Share an already running Azurite (several harnesses, one store). */
   storage?: LocalStorage;
   /** Emulator propagation delay for new role assignments (default: the emulator's). */
@@ -90,7 +92,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200, ...opts.retry },
     });
     const store = await createStore(config, log);
-    const scheduler = new ClockedScheduler(clock);
+    const scheduler = opts.scheduler ?? new ClockedScheduler(clock);
     const notifier = createNotifierFromConfig(config, { store, clock, log });
     const deps: PipelineDeps = {
       arm,

@@ -137,6 +137,8 @@ interface DigestMarker {
   storyKey: string;
   windowStart: string;
   windowEnd: string;
+  /** The first message was held back too (heals): one event → sent as itself, several → one digest of all. */
+  deferred?: boolean;
 }
 
 function isDigestMarker(
@@ -250,8 +252,31 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     return { start: new Date(start), end: new Date(start + w) };
   };
 
-  /** Claim the group for this window (send) or count into it (digest later). */
-  const coalesce = async (groupKey: string, first: Summary | HealFollowUp, idBase: string): Promise<NotifyResult> => {
+  /** Count one event into a claimed group's digest (events, distinct revisions, distinct apps). */
+  const countInto = async (storyKey: string, m: Summary | HealFollowUp): Promise<void> => {
+    await store.increment(NOTIFY_PARTITIONS.count, storyKey);
+    if (
+      m.revisionName &&
+      (await store.claim(NOTIFY_PARTITIONS.revision, `${storyKey}|${m.appName ?? ''}|${m.revisionName}`, {}))
+    )
+      await store.increment(NOTIFY_PARTITIONS.revisions, storyKey);
+    if (m.appName && (await store.claim(NOTIFY_PARTITIONS.app, `${storyKey}|${m.appName}`, {}))) {
+      const n = await store.increment(NOTIFY_PARTITIONS.apps, storyKey);
+      if (n <= MAX_DIGEST_APP_NAMES)
+        await store.claim(NOTIFY_PARTITIONS.appName, `${storyKey}#${n}`, { app: m.appName });
+    }
+  };
+
+  /**
+   * Claim the group for this window (send now) or count into it (digest later). With `deferFirst` (heals) nothing is
+   * sent now: at the end of the window one heal is told as itself, several as one digest of all of them.
+   */
+  const coalesce = async (
+    groupKey: string,
+    first: Summary | HealFollowUp,
+    idBase: string,
+    deferFirst = false,
+  ): Promise<NotifyResult> => {
     if (senders.size === 0) return { status: 'skipped', reason: 'no channel configured', deliveries: [] };
     if (opts.digestWindowMs <= 0) return { status: 'sent', groupKey, deliveries: await deliverAll(first, idBase) };
     const now = opts.clock.now();
@@ -263,43 +288,32 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       windowEnd: win.end.toISOString(),
       eventId: first.eventId,
     });
-    if (claimed) {
-      // The digest marker goes in first: a crash after the claim still ends in a digest.
-      for (const channel of senders.keys()) {
-        const marker: DigestMarker = {
-          kind: 'digest-marker',
-          storyKey,
-          windowStart: win.start.toISOString(),
-          windowEnd: win.end.toISOString(),
-        };
-        await store.putOutbox({
-          id: `digest|${channel}|${storyKey}`,
-          channel,
-          body: toJson(marker),
-          attempts: 0,
-          dueAt: win.end.toISOString(),
-          createdAt: now.toISOString(),
-        });
-      }
-      return { status: 'sent', groupKey, deliveries: await deliverAll(first, idBase) };
-    }
     try {
-      await store.increment(NOTIFY_PARTITIONS.count, storyKey);
-      if (first.revisionName) {
-        if (
-          await store.claim(NOTIFY_PARTITIONS.revision, `${storyKey}|${first.appName ?? ''}|${first.revisionName}`, {})
-        )
-          await store.increment(NOTIFY_PARTITIONS.revisions, storyKey);
-      }
-      if (first.appName) {
-        if (await store.claim(NOTIFY_PARTITIONS.app, `${storyKey}|${first.appName}`, {})) {
-          const n = await store.increment(NOTIFY_PARTITIONS.apps, storyKey);
-          if (n <= MAX_DIGEST_APP_NAMES)
-            await store.claim(NOTIFY_PARTITIONS.appName, `${storyKey}#${n}`, { app: first.appName });
+      if (claimed) {
+        // The digest marker goes in first: a crash after the claim still ends in a digest.
+        for (const channel of senders.keys()) {
+          const marker: DigestMarker = {
+            kind: 'digest-marker',
+            storyKey,
+            windowStart: win.start.toISOString(),
+            windowEnd: win.end.toISOString(),
+            ...(deferFirst ? { deferred: true } : {}),
+          };
+          await store.putOutbox({
+            id: `digest|${channel}|${storyKey}`,
+            channel,
+            body: toJson(marker),
+            attempts: 0,
+            dueAt: win.end.toISOString(),
+            createdAt: now.toISOString(),
+          });
         }
+        if (!deferFirst) return { status: 'sent', groupKey, deliveries: await deliverAll(first, idBase) };
       }
+      await countInto(storyKey, first);
     } catch (err) {
-      // The group's message is out already; a lost count only makes the digest undercount.
+      if (claimed && !deferFirst) throw err;
+      // The group's message is out (or its marker is in); a lost count only makes the digest undercount.
       log.warn(
         { groupKey, err: redactText(err instanceof Error ? err.message : String(err), secrets) },
         'could not count an event into its digest',
@@ -307,7 +321,12 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       return { status: 'grouped', groupKey, reason: 'digest count failed', deliveries: [] };
     }
     log.debug({ groupKey }, 'notification grouped into the digest');
-    return { status: 'grouped', groupKey, deliveries: [] };
+    return {
+      status: 'grouped',
+      groupKey,
+      ...(claimed ? { reason: 'told at the end of the window' } : {}),
+      deliveries: [],
+    };
   };
 
   const nextAttempt = async (
@@ -350,7 +369,12 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
     async notifyHeal(outcome, heal, event) {
       const followUp = buildHealFollowUp(outcome, heal, event, { mode: opts.mode, now: opts.clock.now() });
-      return coalesce(`heal|${heal.status}|${buildGroupKey(outcome, event)}`, followUp, `heal|${outcome.eventId}`);
+      return coalesce(
+        `heal|${heal.status}|${buildGroupKey(outcome, event)}`,
+        followUp,
+        `heal|${outcome.eventId}`,
+        true,
+      );
     },
 
     async flushDigests(flush = {}) {
@@ -361,7 +385,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       for (const item of due) {
         const marker = item.body as unknown as DigestMarker;
         const count = await store.readCounter(NOTIFY_PARTITIONS.count, marker.storyKey);
-        if (count === 0) {
+        if (count === 0 && !marker.deferred) {
           await store.deleteOutbox(item.id);
           result.skipped++;
           continue;
@@ -383,6 +407,20 @@ export function createNotifier(opts: NotifierOptions): Notifier {
           result.dropped++;
           continue;
         }
+        if (marker.deferred && count <= 1) {
+          // A held-back message that nothing joined: tell it as itself.
+          await store.deleteOutbox(item.id);
+          const d = await deliver(
+            item.channel,
+            render(item.channel, first),
+            `${item.channel}|held|${marker.storyKey}`,
+            first.title,
+          );
+          if (d.status === 'delivered') result.delivered++;
+          else if (d.status === 'outboxed') result.retried++;
+          else result.dropped++;
+          continue;
+        }
         const appCount = Math.min(
           await store.readCounter(NOTIFY_PARTITIONS.apps, marker.storyKey),
           MAX_DIGEST_APP_NAMES,
@@ -400,6 +438,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
           key: marker.storyKey,
           first,
           count,
+          ...(marker.deferred ? { includesFirst: true } : {}),
           apps,
           revisions,
           window: { start: marker.windowStart, end: marker.windowEnd },

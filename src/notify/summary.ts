@@ -435,8 +435,10 @@ export function buildHealFollowUp(
 export interface DigestGroup {
   key: string;
   first: Summary | HealFollowUp;
-  /** How many further events joined the group after the first message. */
+  /** How many further events joined the group after the first message (with `includesFirst`: all events). */
   count: number;
+  /** The first event was not told on its own (heals are told at the end of their window): count it in. */
+  includesFirst?: boolean;
   /** Distinct app names among them. */
   apps: string[];
   /** Distinct revisions among them. */
@@ -453,19 +455,22 @@ export function buildDigest(group: DigestGroup): Digest {
   const first = group.first;
   const isHeal = first.type === 'heal';
   let text: string;
+  const more = group.includesFirst ? '' : 'more ';
   if (group.revisions > 0) {
     const verb = isHeal
       ? first.heal === 'healed'
-        ? 'healed the same way'
+        ? group.includesFirst
+          ? 'healed'
+          : 'healed the same way'
         : 'had the same heal result'
       : 'failed for the same reason';
-    text = `${plural(group.revisions, 'more revision', 'more revisions')} of ${plural(Math.max(group.apps.length, 1), 'app', 'apps')} ${verb}`;
+    text = `${plural(group.revisions, `${more}revision`, `${more}revisions`)} of ${plural(Math.max(group.apps.length, 1), 'app', 'apps')} ${verb}`;
   } else {
-    text = `${plural(group.count, 'more event', 'more events')} ${isHeal ? 'had the same heal result' : 'had the same cause'}`;
+    text = `${plural(group.count, `${more}event`, `${more}events`)} ${isHeal ? 'had the same heal result' : 'had the same cause'}`;
   }
   const shownApps = group.apps.slice(0, 20);
   const facts: SummaryFact[] = [
-    { title: 'More events', value: String(group.count) },
+    { title: group.includesFirst ? 'Events' : 'More events', value: String(group.count) },
     { title: 'Window', value: `${group.window.start} – ${group.window.end}` },
   ];
   if (group.revisions > 0) facts.push({ title: 'Revisions', value: String(group.revisions) });
@@ -498,6 +503,14 @@ export function buildDigest(group: DigestGroup): Digest {
  * The storm group of an outcome: events sharing a cause share a key.
  * acr-pull: kind + identity principal + registry; arm-authz: kind + caller + scope; otherwise kind + resource.
  */
+const PULL_ROLE_KINDS: ReadonlySet<string> = new Set([
+  'acr-pull/missing-role',
+  'acr-pull/abac-role-mismatch',
+  'acr-pull/system-identity-on-create',
+  'acr-pull/role-propagating',
+  'arm-authz/acr-pull-denied',
+]);
+
 export function buildGroupKey(outcome: Outcome, event: FailureEvent | undefined): string {
   const d = outcome.diagnosis;
   if (!d) return ['none', outcome.status, outcome.eventId].join('|').toLowerCase();
@@ -512,13 +525,16 @@ export function buildGroupKey(outcome: Outcome, event: FailureEvent | undefined)
       .toLowerCase();
   }
   if (d.kind.startsWith('acr-pull/') || d.kind === 'arm-authz/acr-pull-denied') {
+    // One missing pull role, however it shows: once the first fix lands, later events of the same storm are
+    // diagnosed role-propagating; they are the same story, not a new one.
+    const family = PULL_ROLE_KINDS.has(d.kind) ? 'acr-pull/pull-role' : d.kind;
     const identity = x.identity
       ? (x.identity.principalId ??
         (x.identity.kind === 'user-assigned' ? x.identity.resourceId : `system:${x.appId ?? d.resourceId}`))
       : (x.callerPrincipalId ?? 'no-identity');
     const registry = x.registryId ?? x.loginServer ?? x.deniedScope ?? '';
     const extra = d.kind === 'acr-pull/image-not-found' ? (x.image ?? '') : '';
-    return [d.kind, identity, registry, extra].join('|').toLowerCase();
+    return [family, identity, registry, extra].join('|').toLowerCase();
   }
   return [d.kind, d.resourceId].join('|').toLowerCase();
 }

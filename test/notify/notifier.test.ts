@@ -389,16 +389,35 @@ describe('createNotifier', () => {
     expect(all).not.toContain('/slack/');
   });
 
-  it('heal follow-ups are sent, and grouped like failures', async () => {
+  it('a heal alone is told as itself at the end of its window', async () => {
     const n = s.make();
     const outcome = makeOutcome('acr-pull/missing-role', { mode: 'auto-fix' });
     const r = await n.notifyHeal(outcome, { status: 'healed', revisionName: 'web--v8', healedAfterMs: 130_000 });
-    expect(r.status).toBe('sent');
-    expect(JSON.stringify(s.sink.received[0]!.body)).toContain('healed in 2m 10s');
-    const r2 = await n.notifyHeal(
-      makeOutcome('acr-pull/missing-role', { mode: 'auto-fix', eventId: 'other', app: 'api' }),
-      { status: 'healed', healedAfterMs: 1000 },
-    );
-    expect(r2.status).toBe('grouped');
+    expect(r.status).toBe('grouped');
+    expect(s.sink.received).toHaveLength(0);
+    const flushed = await n.flushDigests({ closeAll: true });
+    expect(flushed.delivered).toBe(2);
+    expect(s.sink.received).toHaveLength(2);
+    for (const m of s.sink.received) expect(JSON.stringify(m.body)).toContain('healed in 2m 10s');
+  });
+
+  it('heals of one storm are told as one digest of all of them, per channel', async () => {
+    const n = s.make();
+    for (const app of ['web', 'api', 'jobs']) {
+      const r = await n.notifyHeal(
+        makeOutcome('acr-pull/missing-role', { mode: 'auto-fix', eventId: `e-${app}`, app }),
+        {
+          status: 'healed',
+          revisionName: `${app}--heal`,
+          healedAfterMs: 1000,
+        },
+      );
+      expect(r.status).toBe('grouped');
+    }
+    await n.flushDigests({ closeAll: true });
+    expect(s.sink.received).toHaveLength(2);
+    const body = JSON.stringify(s.sink.received.find((m) => isTeams(m.path))!.body);
+    expect(body).toContain('3 revisions of 3 apps healed.');
+    expect(body).not.toContain('more revisions');
   });
 });
