@@ -55,6 +55,11 @@ export interface SdkArmPortOptions {
   minRefreshIntervalMs?: number;
   /** Long-running-operation poll interval; default: the SDK's (2 s) against Azure, 0 against a loopback endpoint. */
   lroPollIntervalMs?: number;
+  /**
+   * Most time one HTTP attempt may take (default 20 s). A stalled connection is aborted, and the error is transient
+   * (src/errors.ts), so the delivery is retried instead of holding the invocation until the Functions timeout.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** The ArmPort plus adapter-only helpers (benchmarks, tests). */
@@ -68,6 +73,7 @@ export interface SdkArmPort extends ArmPort {
 /** Any subscription id: scope-based authorization operations never use the client's subscription. */
 const NO_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 const DEFAULT_CACHE_TTL_MS = 10 * 60_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 const DEFAULT_CACHE_MAX_ENTRIES = 500;
 
 function statusOf(err: unknown): number | undefined {
@@ -271,10 +277,13 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
   const lroOptions = lroPollIntervalMs !== undefined ? { updateIntervalInMs: lroPollIntervalMs } : {};
 
   let requests = 0;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const countingPolicy: PipelinePolicy = {
     name: 'remediatorRequestCounter',
     sendRequest: (req, next) => {
       requests++;
+      // Per attempt: the policy sits after the retry policy, so every retry gets the full budget again.
+      if (!req.timeout || req.timeout > requestTimeoutMs) req.timeout = requestTimeoutMs;
       return next(req);
     },
   };

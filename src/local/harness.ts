@@ -40,6 +40,8 @@ export interface HarnessOptions {
   /** Retries for the SDK clients (defaults are fast for loopback). */
   retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
   concurrency?: number;
+  /** Per-attempt ARM request time limit (the adapter's default otherwise). */
+  requestTimeoutMs?: number;
 }
 
 export interface Harness {
@@ -90,6 +92,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       log,
       clock,
       retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200, ...opts.retry },
+      ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
     });
     const store = await createStore(config, log);
     const scheduler = opts.scheduler ?? new ClockedScheduler(clock);
