@@ -115,7 +115,8 @@ export async function runStormBench(
     // What the messages were about (Slack's fallback text starts with the message title, "Title · app: …").
     const slackTitles: Record<string, number> = {};
     for (const r of sink.received.filter((x) => x.path.startsWith('/slack'))) {
-      const text = String((JSON.parse(r.body) as { text?: unknown }).text ?? '');
+      const raw = (JSON.parse(r.body) as { text?: unknown }).text;
+      const text = typeof raw === 'string' ? raw : '';
       const title = text
         .split(' · ')
         .slice(0, text.startsWith('Digest') || text.startsWith('Heal digest') ? 2 : 1)

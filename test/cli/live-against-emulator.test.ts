@@ -38,7 +38,9 @@ describe('live commands against the ARM emulator', () => {
     const r = await run(['diagnose', '--live', '--event', EVENT, '--json'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { diagnoses: Array<{ kind: string; details: { identity?: { principalId?: string } } }> };
+    const doc = JSON.parse(r.stdout) as {
+      diagnoses: Array<{ kind: string; details: { identity?: { principalId?: string } } }>;
+    };
     expect(doc.diagnoses.map((d) => d.kind)).toEqual(['acr-pull/missing-role']);
     expect(doc.diagnoses[0]?.details.identity?.principalId).toBe('7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d');
     expect(emulator.requestLog.length).toBeGreaterThan(0);

@@ -137,11 +137,9 @@ describe('auth, request log and snapshot', () => {
       }))
         void _;
       expect(t.requestLog.filter((r) => r.write)).toEqual([]);
-      await t
-        .clientsFor(SHARED_SUB)
-        .registries.registries.update('shared-rg', 'acmeacr', {
-          policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } },
-        });
+      await t.clientsFor(SHARED_SUB).registries.registries.update('shared-rg', 'acmeacr', {
+        policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } },
+      });
       expect(t.requestLog.filter((r) => r.write).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH ${REGISTRY_ID}`]);
       expect(t.requestLog.map((r) => r.seq)).toEqual([...t.requestLog.map((r) => r.seq)].sort((a, b) => a - b));
       expect(t.requestLog[0]?.url).toContain('api-version=2025-07-01');

@@ -14,13 +14,11 @@ async function grantAcrPull(
   principalId: string,
   name = 'c0c0c0c0-1111-4222-8333-444444444444',
 ): Promise<void> {
-  await t
-    .clientsFor(SHARED_SUB)
-    .authorization.roleAssignments.create(REGISTRY_ID, name, {
-      roleDefinitionId: ACR_PULL_DEF,
-      principalId,
-      principalType: 'ServicePrincipal',
-    });
+  await t.clientsFor(SHARED_SUB).authorization.roleAssignments.create(REGISTRY_ID, name, {
+    roleDefinitionId: ACR_PULL_DEF,
+    principalId,
+    principalType: 'ServicePrincipal',
+  });
 }
 
 function redeployPatch(app: ContainerApp, suffix: string): ContainerApp {

@@ -25,13 +25,11 @@ const REPO_READER = 'b93aa761-3e63-49ed-ac28-beffa264f7ac';
 const world = (name: string): string => join(WORLDS_DIR, `${name}.json`);
 
 async function grant(t: TestEmulator, principalId: string, role: string, name: string): Promise<void> {
-  await t
-    .clientsFor(SHARED_SUB)
-    .authorization.roleAssignments.create(REGISTRY_ID, name, {
-      roleDefinitionId: ROLE(role),
-      principalId,
-      principalType: 'ServicePrincipal',
-    });
+  await t.clientsFor(SHARED_SUB).authorization.roleAssignments.create(REGISTRY_ID, name, {
+    roleDefinitionId: ROLE(role),
+    principalId,
+    principalType: 'ServicePrincipal',
+  });
 }
 
 async function redeploy(
@@ -137,11 +135,9 @@ describe('each acr-pull world behaves as its kind', () => {
   test('arm-token-auth-disabled: the role alone is not enough; enabling the policy heals', async () => {
     await withWorld('arm-token-auth-disabled', async (t) => {
       expect((await redeploy(t, 'v8')).ok).toBe(false);
-      await t
-        .clientsFor(SHARED_SUB)
-        .registries.registries.update('shared-rg', 'acmeacr', {
-          policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } },
-        });
+      await t.clientsFor(SHARED_SUB).registries.registries.update('shared-rg', 'acmeacr', {
+        policies: { azureADAuthenticationAsArmPolicy: { status: 'enabled' } },
+      });
       expect(await redeploy(t, 'v9')).toEqual({ ok: true });
     });
   });

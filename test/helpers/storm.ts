@@ -90,7 +90,10 @@ export function buildStormWorld(opts: { apps: number; identities: number }): Sto
         provisioningState: 'Failed',
         latestRevisionName: `${name}--v2`,
         latestReadyRevisionName: `${name}--v1`,
-        configuration: { activeRevisionsMode: 'Single', registries: [{ server: STORM_LOGIN_SERVER, identity: identityId }] },
+        configuration: {
+          activeRevisionsMode: 'Single',
+          registries: [{ server: STORM_LOGIN_SERVER, identity: identityId }],
+        },
         template: { revisionSuffix: 'v2', containers: [{ name: 'main', image }] },
       },
     });
@@ -131,7 +134,8 @@ export function failureEventFor(appId: string, id: string, template = readSeedEv
   data['resourceUri'] = appId;
   data['correlationId'] = guidOf(id.length * 131 + hashOf(id), 7);
   data['subscriptionId'] = STORM_SUBSCRIPTION;
-  (data['httpRequest'] as Record<string, unknown>)['url'] = `https://management.azure.com${appId}?api-version=2025-07-01`;
+  (data['httpRequest'] as Record<string, unknown>)['url'] =
+    `https://management.azure.com${appId}?api-version=2025-07-01`;
   return { ...template, id, topic: `/subscriptions/${STORM_SUBSCRIPTION}`, subject: appId, data };
 }
 

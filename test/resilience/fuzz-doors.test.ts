@@ -73,12 +73,27 @@ type Obj = Record<string, unknown>;
 const clone = <T>(v: T): T => structuredClone(v);
 
 const EG = seedEvent();
-const CE = JSON.parse(readFileSync(join(FIXTURES, 'cloudevents', 'write-failure-container-app-lowercase.json'), 'utf8')) as Obj;
+const CE = JSON.parse(
+  readFileSync(join(FIXTURES, 'cloudevents', 'write-failure-container-app-lowercase.json'), 'utf8'),
+) as Obj;
 const ALERT = JSON.parse(readFileSync(join(FIXTURES, 'alert', 'authorization-failed-acr-pull.json'), 'utf8')) as Obj;
 
 /** Any JSON value that is not a string. */
-const notString = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }));
-const notObject = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 3 }));
+const notString = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.jsonValue(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }),
+);
+const notObject = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.jsonValue(), { maxLength: 3 }),
+);
 
 const hostileExtras = fc.record(
   {
@@ -86,7 +101,9 @@ const hostileExtras = fc.record(
     constructor: fc.jsonValue(),
     prototype: fc.jsonValue(),
     huge: fc.constantFrom('x'.repeat(5000), '\u0000'.repeat(100), '💥'.repeat(300), '../'.repeat(200)),
-    deep: fc.letrec<{ node: unknown }>((tie) => ({ node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.jsonValue(), fc.tuple(tie('node'))) })).node,
+    deep: fc.letrec<{ node: unknown }>((tie) => ({
+      node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.jsonValue(), fc.tuple(tie('node'))),
+    })).node,
   },
   { requiredKeys: [] },
 );
@@ -94,7 +111,8 @@ const hostileExtras = fc.record(
 /** Apply hostile extras as OWN keys (JSON.parse would create own `__proto__` keys too). */
 function withExtras(base: Obj, extras: Obj): Obj {
   const out = JSON.parse(JSON.stringify(base)) as Obj;
-  for (const [k, v] of Object.entries(extras)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(extras))
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 
@@ -103,11 +121,17 @@ const badEventGridEvent: fc.Arbitrary<unknown> = fc
   .tuple(
     fc.constantFrom(EG, CE),
     fc.oneof(
-      fc.record({ op: fc.constant('drop' as const), field: fc.constantFrom('id', 'data', 'eventType', 'type', 'subject') }),
+      fc.record({
+        op: fc.constant('drop' as const),
+        field: fc.constantFrom('id', 'data', 'eventType', 'type', 'subject'),
+      }),
       fc.record({ op: fc.constant('wrong-id' as const), value: notString }),
       fc.record({ op: fc.constant('wrong-data' as const), value: notObject }),
       fc.record({ op: fc.constant('wrong-type' as const), value: notString }),
-      fc.record({ op: fc.constant('other-type' as const), value: fc.string().filter((s) => !/^Microsoft\.Resources\.Resource/i.test(s)) }),
+      fc.record({
+        op: fc.constant('other-type' as const),
+        value: fc.string().filter((s) => !/^Microsoft\.Resources\.Resource/i.test(s)),
+      }),
       fc.record({ op: fc.constant('success' as const), value: fc.constant(0) }),
     ),
     hostileExtras,
@@ -137,7 +161,7 @@ const badEventGridEvent: fc.Arbitrary<unknown> = fc
         (e['data'] as Obj)['status'] = 'Succeeded';
         break;
     }
-    return withExtras(e, extras as Obj);
+    return withExtras(e, extras);
   });
 
 /** A common-alert-schema document that is invalid or irrelevant by construction. */
@@ -176,7 +200,7 @@ const badAlert: fc.Arbitrary<unknown> = fc
         a['data'] = m.value;
         break;
     }
-    return withExtras(a, extras as Obj);
+    return withExtras(a, extras);
   });
 
 /** Random JSON that is not a usable delivery (arbitrary values; objects never carry a valid event by chance). */
@@ -195,9 +219,27 @@ function bodies(docs: fc.Arbitrary<unknown>, valid: unknown): fc.Arbitrary<strin
   return fc.oneof(
     { arbitrary: docs.map((d) => JSON.stringify(d) ?? 'null'), weight: 6 },
     { arbitrary: fc.integer({ min: 0, max: validText.length - 2 }).map((n) => validText.slice(0, n)), weight: 2 },
-    { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }), weight: 2 },
-    { arbitrary: fc.constantFrom('', '   ', '\uFEFF', 'null', '[]', '{}', '[null]', '[[]]', '"x"', '1e309'), weight: 1 },
-    { arbitrary: fc.integer({ min: 1, max: 3 }).map((k) => `[${JSON.stringify({ ...(valid as Obj), pad: 'p'.repeat(MAX_BYTES * k) })}]`), weight: 1 },
+    {
+      arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).filter((s) => {
+        try {
+          JSON.parse(s);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.constantFrom('', '   ', '\uFEFF', 'null', '[]', '{}', '[null]', '[[]]', '"x"', '1e309'),
+      weight: 1,
+    },
+    {
+      arbitrary: fc
+        .integer({ min: 1, max: 3 })
+        .map((k) => `[${JSON.stringify({ ...(valid as Obj), pad: 'p'.repeat(MAX_BYTES * k) })}]`),
+      weight: 1,
+    },
   );
 }
 
@@ -205,15 +247,21 @@ function bodies(docs: fc.Arbitrary<unknown>, valid: unknown): fc.Arbitrary<strin
 
 const context = (): InvocationContext & { lines: string[] } => {
   const lines: string[] = [];
-  const ctx = new InvocationContext({ invocationId: 'fuzz', functionName: 'fuzz', logHandler: (_l, ...a) => void lines.push(a.map(String).join(' ')) });
+  const ctx = new InvocationContext({
+    invocationId: 'fuzz',
+    functionName: 'fuzz',
+    logHandler: (_l, ...a) => void lines.push(a.map(String).join(' ')),
+  });
   return Object.assign(ctx, { lines });
 };
 
 function expectHttpAnswer(res: HttpResponseInit, body: string): void {
-  if (![200, 400, 413].includes(res.status ?? 0)) throw new Error(`status ${res.status} for ${body.slice(0, 300)}: ${JSON.stringify(res.jsonBody)?.slice(0, 300)}`);
+  if (![200, 400, 413].includes(res.status ?? 0))
+    throw new Error(`status ${res.status} for ${body.slice(0, 300)}: ${JSON.stringify(res.jsonBody)?.slice(0, 300)}`);
   if (res.status === 200) {
     const results = (res.jsonBody as { results?: Array<{ status: string }> } | undefined)?.results;
-    if (!Array.isArray(results)) throw new Error(`200 without per-event results for ${body.slice(0, 300)}: ${JSON.stringify(res.jsonBody)}`);
+    if (!Array.isArray(results))
+      throw new Error(`200 without per-event results for ${body.slice(0, 300)}: ${JSON.stringify(res.jsonBody)}`);
     const bad = results.filter((r) => r.status !== 'rejected' && r.status !== 'ignored');
     if (bad.length) throw new Error(`usable event in a fuzzed body: ${JSON.stringify(bad)} for ${body.slice(0, 500)}`);
   }
@@ -226,13 +274,17 @@ it(`Event Grid trigger: ${RUNS} bad events → acknowledged, each rejected or ig
   const deps = makeDeps();
   const handler = makeEventGridHandler(() => Promise.resolve(deps));
   await fc.assert(
-    fc.asyncProperty(fc.oneof({ arbitrary: badEventGridEvent, weight: 4 }, { arbitrary: randomJson, weight: 1 }), async (event) => {
-      const ctx = context();
-      await handler(event, ctx); // must not throw: nothing here is worth a retry
-      const said = ctx.lines.join('\n');
-      if (!/^(rejected|ignored)\b/m.test(said) && !/subscription validation/.test(said)) throw new Error(`no rejected/ignored line: ${said}`);
-      if (/=diagnosed|=duplicate/.test(said)) throw new Error(`diagnosed a fuzzed event: ${said}`);
-    }),
+    fc.asyncProperty(
+      fc.oneof({ arbitrary: badEventGridEvent, weight: 4 }, { arbitrary: randomJson, weight: 1 }),
+      async (event) => {
+        const ctx = context();
+        await handler(event, ctx); // must not throw: nothing here is worth a retry
+        const said = ctx.lines.join('\n');
+        if (!/^(rejected|ignored)\b/m.test(said) && !/subscription validation/.test(said))
+          throw new Error(`no rejected/ignored line: ${said}`);
+        if (/=diagnosed|=duplicate/.test(said)) throw new Error(`diagnosed a fuzzed event: ${said}`);
+      },
+    ),
     { numRuns: RUNS },
   );
 });

@@ -29,7 +29,9 @@ function forkChild(config: object): Promise<{ go(): void; done: Promise<ChildRes
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<ChildResult>((res, rej) => {
-      child.on('exit', (code) => (result ? res(result) : rej(new Error(`child exited ${code}: ${stderr.slice(-2000)}`))));
+      child.on('exit', (code) =>
+        result ? res(result) : rej(new Error(`child exited ${code}: ${stderr.slice(-2000)}`)),
+      );
     });
     child.on('message', (m) => {
       if (m === 'ready') ready({ go: () => child.send('go'), done });
@@ -84,6 +86,10 @@ it('4 processes x 25 concurrent deliveries of one batch → one role assignment,
   expect(outcomes.filter((o) => o.status === 'duplicate')).toHaveLength(199);
 
   const app = await emu.containerApps.containerApps.get('web-rg', 'web');
-  const latest = await emu.containerApps.containerAppsRevisions.getRevision('web-rg', 'web', app.latestRevisionName as string);
+  const latest = await emu.containerApps.containerAppsRevisions.getRevision(
+    'web-rg',
+    'web',
+    app.latestRevisionName as string,
+  );
   expect(latest.runningState).toBe('Running');
 });

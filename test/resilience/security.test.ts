@@ -25,7 +25,12 @@ function roleAssignments(world: World): Array<{ id: string; roleDefinitionId: st
     .filter((r) => /\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/i.test(r.id))
     .map((r) => {
       const p = (r['properties'] ?? {}) as Record<string, unknown>;
-      return { id: r.id.toLowerCase(), roleDefinitionId: String(p['roleDefinitionId'] ?? ''), principalId: String(p['principalId'] ?? '') };
+      const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+      return {
+        id: r.id.toLowerCase(),
+        roleDefinitionId: text(p['roleDefinitionId']),
+        principalId: text(p['principalId']),
+      };
     });
 }
 
@@ -36,7 +41,11 @@ async function runAutoFix(world: World, events: unknown, env: Record<string, str
     const outcomes = await h.settle(await h.deliver(events));
     const after = roleAssignments(h.emulator.snapshot());
     const known = new Set(before.map((a) => a.id));
-    return { outcomes, writes: h.emulator.requestLog.filter((r) => r.write), added: after.filter((a) => !known.has(a.id)) };
+    return {
+      outcomes,
+      writes: h.emulator.requestLog.filter((r) => r.write),
+      added: after.filter((a) => !known.has(a.id)),
+    };
   } finally {
     await h.stop();
   }
@@ -64,7 +73,9 @@ it('a registry outside REMEDIATOR_ALLOWED_SCOPES is never written to (the app is
 });
 
 it('over every seed world in auto-fix, only AcrPull or Repository Reader assignments are ever created', async () => {
-  const names = readdirSync(WORLDS).filter((f) => f.endsWith('.event.json')).map((f) => f.replace(/\.event\.json$/, ''));
+  const names = readdirSync(WORLDS)
+    .filter((f) => f.endsWith('.event.json'))
+    .map((f) => f.replace(/\.event\.json$/, ''));
   expect(names.length).toBeGreaterThanOrEqual(10);
   let created = 0;
   for (const name of names) {
@@ -97,7 +108,10 @@ it('the fix budget holds: with a budget of 1 per hour the role is assigned and t
   const r = await runAutoFix(seedWorld(), [seedEvent()], { REMEDIATOR_FIX_BUDGET_PER_HOUR: '1' });
   expect(r.writes.filter(isRoleAssignmentPut)).toHaveLength(1);
   expect(r.writes.filter(isAppWrite)).toHaveLength(0);
-  expect(r.outcomes[0]?.actions?.map((a) => `${a.type}:${a.status}`)).toEqual(['assign-role:applied', 'redeploy-revision:blocked']);
+  expect(r.outcomes[0]?.actions?.map((a) => `${a.type}:${a.status}`)).toEqual([
+    'assign-role:applied',
+    'redeploy-revision:blocked',
+  ]);
 });
 
 it('no webhook URL, signature or token appears in the captured logs of a full run with webhooks configured', async () => {
@@ -124,7 +138,15 @@ it('no webhook URL, signature or token appears in the captured logs of a full ru
   expect(sink.received.length).toBeGreaterThan(0); // messages really went out
   const all = lines.join('');
   expect(lines.length).toBeGreaterThan(5);
-  for (const secret of ['TeamsSecretSig0123456789', 'SlackSecretToken0123456789', 'T0SECRET/B0SECRET', 'sig=', 'emulator-token', teams, slack]) {
+  for (const secret of [
+    'TeamsSecretSig0123456789',
+    'SlackSecretToken0123456789',
+    'T0SECRET/B0SECRET',
+    'sig=',
+    'emulator-token',
+    teams,
+    slack,
+  ]) {
     expect({ secret, found: all.includes(secret) }).toEqual({ secret, found: false });
   }
 });
