@@ -22,13 +22,13 @@ describe('README', () => {
   });
 
   it('gives the two commands, and .ci/run runs exactly the test command', () => {
-    expect(readme).toContain('npm ci && npm run demo');
-    expect(readme).toContain('npm ci && npm test');
+    expect(readme).toContain('npm install && npm run demo');
+    expect(readme).toContain('npm install && npm test');
     const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
     const command = ci
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '));
-    expect(command).toEqual(['npm ci && npm test']);
+    expect(command).toEqual(['npm install && npm test']);
   });
 
   it('has no placeholder left', () => {
