@@ -3,9 +3,9 @@
  * receive the same failure many times at once, against ONE emulator and ONE Azurite. The emulator's request log must
  * show exactly one role-assignment write and one redeploy.
  */
-import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
+import { forkChild as forkChildScript } from '../helpers/fork-child';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { WORLDS, readWorld } from './e2e-helpers';
 
@@ -16,30 +16,10 @@ interface ChildResult {
   error?: string;
 }
 
-/** Fork a child; resolves when it is ready (diagnosed), with a `go` to start writing and its final result. */
-function forkChild(config: object): Promise<{ go(): void; done: Promise<ChildResult> }> {
-  return new Promise((ready, reject) => {
-    const child = fork(resolve(__dirname, 'fixtures/deliver-child.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, CHILD_CONFIG: JSON.stringify(config) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let result: ChildResult | undefined;
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const done = new Promise<ChildResult>((res, rej) => {
-      child.on('exit', (code) =>
-        result ? res(result) : rej(new Error(`child exited ${code}: ${stderr.slice(-2000)}`)),
-      );
-    });
-    child.on('message', (m) => {
-      if (m === 'ready') ready({ go: () => child.send('go'), done });
-      else result = m as ChildResult;
-    });
-    child.on('error', reject);
-    done.catch(reject);
+const forkChild = (config: object) =>
+  forkChildScript<ChildResult>(resolve(__dirname, 'fixtures/deliver-child.ts'), {
+    CHILD_CONFIG: JSON.stringify(config),
   });
-}
 
 let emu: TestEmulator;
 let azurite: RunningAzurite;

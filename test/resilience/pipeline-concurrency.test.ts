@@ -4,9 +4,9 @@
  * the seed story's failure, plus an ignored success), against ONE emulator and ONE Azurite. Every write happens once.
  * (test/remediate/concurrency.test.ts covers the executor alone; this goes through the whole pipeline.)
  */
-import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
+import { forkChild as forkChildScript } from '../helpers/fork-child';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { isAppWrite, isRoleAssignmentPut, seedEvent, seedWorld } from './seed';
 
@@ -18,29 +18,8 @@ interface ChildResult {
   error?: string;
 }
 
-function forkChild(config: object): Promise<{ go(): void; done: Promise<ChildResult> }> {
-  return new Promise((ready, reject) => {
-    const child = fork(resolve(__dirname, 'pipeline-child.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, PIPELINE_CHILD: JSON.stringify(config) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let result: ChildResult | undefined;
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const done = new Promise<ChildResult>((res, rej) => {
-      child.on('exit', (code) =>
-        result ? res(result) : rej(new Error(`child exited ${code}: ${stderr.slice(-2000)}`)),
-      );
-    });
-    child.on('message', (m) => {
-      if (m === 'ready') ready({ go: () => child.send('go'), done });
-      else result = m as ChildResult;
-    });
-    child.on('error', reject);
-    done.catch(reject);
-  });
-}
+const forkChild = (config: object) =>
+  forkChildScript<ChildResult>(resolve(__dirname, 'pipeline-child.ts'), { PIPELINE_CHILD: JSON.stringify(config) });
 
 let emu: TestEmulator;
 let azurite: RunningAzurite;
