@@ -4,15 +4,10 @@
  * redelivering a copy when the pipeline throws for retry (as Event Grid would). Input: env PIPELINE_CHILD (JSON).
  * Output: one IPC message { outcomes } or { error }.
  */
-import { readFileSync } from 'node:fs';
-import pino from 'pino';
-import { createSdkArmPort } from '../../src/azure/sdk-arm';
-import { loadConfig } from '../../src/config';
 import { isTransientError } from '../../src/errors';
 import { parseIncoming } from '../../src/intake';
 import { processItems } from '../../src/pipeline';
-import { ClockedScheduler } from '../../src/remediate';
-import { createStore } from '../../src/store';
+import { connectInstance } from '../helpers/instance-deps';
 
 interface ChildInput {
   endpoint: string;
@@ -25,24 +20,8 @@ interface ChildInput {
 
 async function main(): Promise<void> {
   const c = JSON.parse(process.env['PIPELINE_CHILD'] ?? '{}') as ChildInput;
-  const log = pino({ level: 'silent' });
-  const clock = { now: () => new Date(c.now) };
-  const config = loadConfig({
-    REMEDIATOR_MODE: 'auto-fix',
-    ARM_ENDPOINT: c.endpoint,
-    REMEDIATOR_STORAGE_CONNECTION: c.connectionString,
-    REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
-  });
-  const arm = createSdkArmPort({
-    endpoint: c.endpoint,
-    credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600_000 }) },
-    tlsCa: readFileSync(c.caPath, 'utf8'),
-    clock,
-    log,
-    retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
-  });
-  const store = await createStore(config, log);
-  const deps = { arm, store, scheduler: new ClockedScheduler(clock), clock, config, log };
+  const deps = await connectInstance(c);
+  const { store } = deps;
   await store.readCounter('warm-up', 'x');
   await new Promise<void>((go) => {
     process.on('message', (m) => m === 'go' && go());

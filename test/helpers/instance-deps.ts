@@ -1,0 +1,42 @@
+/**
+ * The dependencies of one remediator instance (as a Function instance would build them) connected to a shared ARM
+ * emulator and a shared Azurite, on a fixed clock, in auto-fix with no propagation wait: what every child process of
+ * the multi-process tests runs.
+ */
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { createSdkArmPort } from '../../src/azure/sdk-arm';
+import { loadConfig } from '../../src/config';
+import { staticTokenCredential } from '../../src/local/static-credential';
+import { ClockedScheduler } from '../../src/remediate';
+import { createStore } from '../../src/store';
+
+export interface SharedServers {
+  endpoint: string;
+  caPath: string;
+  connectionString: string;
+  /** ISO time of the instance's fixed clock. */
+  now: string;
+}
+
+export async function connectInstance(s: SharedServers) {
+  const log = pino({ level: 'silent' });
+  const clock = { now: () => new Date(s.now) };
+  const config = loadConfig({
+    REMEDIATOR_MODE: 'auto-fix',
+    ARM_ENDPOINT: s.endpoint,
+    REMEDIATOR_STORAGE_CONNECTION: s.connectionString,
+    REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
+  });
+  const arm = createSdkArmPort({
+    endpoint: s.endpoint,
+    credential: staticTokenCredential(),
+    tlsCa: readFileSync(s.caPath, 'utf8'),
+    clock,
+    log,
+    retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+  });
+  const store = await createStore(config, log);
+  const scheduler = new ClockedScheduler(clock);
+  return { arm, store, scheduler, clock, config, log };
+}
