@@ -62,6 +62,8 @@ async function main(): Promise<void> {
   const budgetMs = d.criticalPathRoundTrips * p.latencyMs;
   const medianRatio = round(p.handlerMedianMs / budgetMs, 2);
   const p99Ratio = round(p.handlerP99Ms / budgetMs, 2);
+  const remoteMedianRatio = round(p.remoteArmMedianMs / budgetMs, 2);
+  const remoteP99Ratio = round(p.remoteArmP99Ms / budgetMs, 2);
   figures.push(
     {
       figure: 'Whole pipeline per event, dry-run, cold (ARM requests incl. guard re-reads)',
@@ -79,16 +81,21 @@ async function main(): Promise<void> {
       target: '(extra)',
     },
     {
-      figure: `Handler latency median / (${d.criticalPathRoundTrips} round trips x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`,
-      value: `${medianRatio} (${p.handlerMedianMs} ms)`,
+      figure: `Handler latency median / (${d.criticalPathRoundTrips} round trips x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight, ARM in its own process`,
+      value: `${remoteMedianRatio} (${p.remoteArmMedianMs} ms)`,
       target: '<= 1.3',
-      ok: le(medianRatio, 1.3),
+      ok: le(remoteMedianRatio, 1.3),
     },
     {
-      figure: `Handler latency p99 / (${d.criticalPathRoundTrips} x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight`,
-      value: `${p99Ratio} (${p.handlerP99Ms} ms)`,
+      figure: `Handler latency p99 / (${d.criticalPathRoundTrips} x ${p.latencyMs} ms), ${p.events} events, ${p.inFlight} in flight, ARM in its own process`,
+      value: `${remoteP99Ratio} (${p.remoteArmP99Ms} ms)`,
       target: '<= 1.3',
-      ok: le(p99Ratio, 1.3),
+      ok: le(remoteP99Ratio, 1.3),
+    },
+    {
+      figure: `Handler latency median / p99, ${p.events} events, ${p.inFlight} in flight, emulator in the handler's process`,
+      value: `${medianRatio} / ${p99Ratio} (${p.handlerMedianMs} / ${p.handlerP99Ms} ms)`,
+      target: '(extra)',
     },
     {
       figure: `Handler latency median / p99, ${seq.events} events one at a time`,

@@ -10,6 +10,7 @@
  * Run alone: `npx tsx bench/pipeline.bench.ts`.
  */
 import { InvocationContext } from '@azure/functions';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator';
@@ -18,6 +19,8 @@ import { makeEventGridHandler } from '../src/functions/event-grid-failures';
 import { parseIncoming } from '../src/intake';
 import { startAzurite } from '../src/local/azurite';
 import { startHarness } from '../src/local/harness';
+import { staticTokenCredential } from '../src/local/static-credential';
+import { createSdkArmPort } from '../src/azure/sdk-arm';
 import { processItems } from '../src/pipeline';
 import { createMemoryStore } from '../src/store';
 import { percentile, round } from './util';
@@ -34,7 +37,66 @@ export interface PipelineBenchResult {
   inFlight: number;
   handlerMedianMs: number;
   handlerP99Ms: number;
+  /** The same, with the emulator in its own process (ARM is remote in Azure; here it no longer competes for the
+   * handler's event loop). */
+  remoteArmMedianMs: number;
+  remoteArmP99Ms: number;
   statuses: Record<string, number>;
+}
+
+/** Start `remediator emulator` in a child process; resolves with its endpoint and CA once it serves. */
+async function startEmulatorProcess(
+  worldPath: string,
+  latencyMs: number,
+): Promise<{ endpoint: string; ca: string; stop(): void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(__dirname, '..', 'bin', 'remediator.js'),
+      'emulator',
+      '--world',
+      worldPath,
+      '--latency-ms',
+      String(latencyMs),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.on('exit', (code) => reject(new Error(`emulator process exited ${code}: ${stderr}`)));
+  });
+  const { endpoint, caPath } = JSON.parse(line) as { endpoint: string; caPath: string };
+  return { endpoint, ca: readFileSync(caPath, 'utf8'), stop: () => child.kill('SIGTERM') };
+}
+
+/** Per-event wall time of `events` handler calls with `inFlight` at once; sorted. */
+async function measureHandler(
+  handle: (i: number) => Promise<unknown>,
+  events: number,
+  inFlight: number,
+): Promise<number[]> {
+  const samples: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < events) {
+        const i = next++;
+        const t0 = performance.now();
+        await handle(i);
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  return samples.sort((a, b) => a - b);
 }
 
 export function readSeedEvent(): Record<string, unknown> {
@@ -80,23 +142,32 @@ export async function runPipelineBench(
       logHandler: () => undefined,
     });
     emulator.setLatency(latencyMs);
-    const samples: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < events) {
-          const i = next++;
-          const t0 = performance.now();
-          await handler({ ...seed, id: `latency-${i}` }, context);
-          samples.push(performance.now() - t0);
-        }
-      }),
-    );
+    const samples = await measureHandler((i) => handler({ ...seed, id: `latency-${i}` }, context), events, inFlight);
     emulator.setLatency(0);
+
+    // The same with ARM in its own process: a fresh instance (cold caches, new story) against it.
+    const remote = await startEmulatorProcess(join(WORLDS, 'seed-story.json'), latencyMs);
+    let remoteSamples: number[];
+    try {
+      const arm = createSdkArmPort({
+        endpoint: remote.endpoint,
+        credential: staticTokenCredential(),
+        tlsCa: remote.ca,
+        clock: h.deps.clock,
+      });
+      const remoteDeps = { ...h.deps, arm, store: createMemoryStore({ clock: emulator.clock }) };
+      const remoteHandler = makeEventGridHandler(() => Promise.resolve(remoteDeps));
+      remoteSamples = await measureHandler(
+        (i) => remoteHandler({ ...seed, id: `remote-${i}` }, context),
+        events,
+        inFlight,
+      );
+    } finally {
+      remote.stop();
+    }
     const audit = await h.store.listAudit({ limit: 5000 });
     const statuses: Record<string, number> = {};
     for (const a of audit) if (/^latency-/.test(a.eventId)) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-    samples.sort((a, b) => a - b);
     await h.stop();
     return {
       dryRunRequestsCold,
@@ -107,6 +178,8 @@ export async function runPipelineBench(
       inFlight,
       handlerMedianMs: round(percentile(samples, 50), 1),
       handlerP99Ms: round(percentile(samples, 99), 1),
+      remoteArmMedianMs: round(percentile(remoteSamples, 50), 1),
+      remoteArmP99Ms: round(percentile(remoteSamples, 99), 1),
       statuses,
     };
   } finally {

@@ -20,6 +20,7 @@ export async function runEmulatorCommand(argv: string[], io: EmulatorCommandIo =
     'propagation-delay-ms'?: string;
     'ca-path'?: string;
     'enforce-rbac'?: boolean;
+    'latency-ms'?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -30,6 +31,7 @@ export async function runEmulatorCommand(argv: string[], io: EmulatorCommandIo =
         'propagation-delay-ms': { type: 'string' },
         'ca-path': { type: 'string' },
         'enforce-rbac': { type: 'boolean' },
+        'latency-ms': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -56,6 +58,11 @@ export async function runEmulatorCommand(argv: string[], io: EmulatorCommandIo =
     io.stderr(`remediator emulator: --propagation-delay-ms must be a non-negative number`);
     return 2;
   }
+  const latency = values['latency-ms'] === undefined ? undefined : Number(values['latency-ms']);
+  if (latency !== undefined && (!Number.isFinite(latency) || latency < 0)) {
+    io.stderr(`remediator emulator: --latency-ms must be a non-negative number`);
+    return 2;
+  }
   let world;
   try {
     world = loadWorld(values.world);
@@ -69,6 +76,7 @@ export async function runEmulatorCommand(argv: string[], io: EmulatorCommandIo =
     ...(delay !== undefined ? { propagationDelayMs: delay } : {}),
     ...(values['ca-path'] ? { caPath: values['ca-path'] } : {}),
     ...(values['enforce-rbac'] ? { enforceRbac: true } : {}),
+    ...(latency !== undefined ? { latencyMs: latency } : {}),
   });
   io.stdout(JSON.stringify({ endpoint: emulator.endpoint, caPath: emulator.caPath, port: emulator.port }));
   await (io.untilStopped ?? waitForSignal());

@@ -19,7 +19,7 @@ commands:
   simulate    --world WORLD.json --event EVENT.json [--mode dry-run|auto-fix] [--world-out OUT.json] [--json]
   diagnose    --message "…" | --event FILE | --deployment-error FILE  [--live [--app APP_ID]] [--json]
   replay      --file EVENTS.json [--mode auto-fix] [--json]       (real Azure, dry-run unless --mode auto-fix)
-  emulator    --world WORLD.json [--port N]                       (serve a world over HTTPS until stopped)
+  emulator    --world WORLD.json [--port N] [--latency-ms N]      (serve a world over HTTPS until stopped)
   audit       [--since ISO|1h] [--resource ID] [--event ID] [--limit N] [--json]
 
 Run 'remediator <command> --help' for a command's options.`;
