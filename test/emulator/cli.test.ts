@@ -40,7 +40,7 @@ test.each([
   [['--world', '/nonexistent.json'], /cannot read world file/],
   [[], /--world WORLD.json is required/],
   [['--world', 'test/worlds/seed-story.json', '--port', 'abc'], /--port must be an integer/],
-  [['--world', 'test/worlds/seed-story.json', '--latency-ms', '-5'], /--latency-ms must be a non-negative number/],
+  [['--world', 'test/worlds/seed-story.json', '--latency-ms', 'slow'], /--latency-ms must be a non-negative number/],
   [['--bogus'], /usage: remediator emulator/],
 ])('exit code 2 with a clear message: %j', async (argv, message) => {
   const c = capture();
