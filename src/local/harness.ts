@@ -125,13 +125,14 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         const results = await scheduler.runDue((ms: number) => emulator.clock.advance(ms), healDeps(deps));
         const byEvent = new Map<string, HealResult>();
         for (const r of results) byEvent.set(r.task.eventId, r.result);
+        // The heal belongs to the outcome that did the work, not to duplicate deliveries of the same event id.
         const settled = outcomes.map((o) => {
-          const heal = byEvent.get(o.eventId);
+          const heal = o.status === 'diagnosed' ? byEvent.get(o.eventId) : undefined;
           return heal ? { ...o, heal } : o;
         });
         if (notifier) {
           for (const o of settled) {
-            const heal = byEvent.get(o.eventId);
+            const heal = o.status === 'diagnosed' ? byEvent.get(o.eventId) : undefined;
             if (heal)
               await notifier.notifyHeal(o, heal).catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
           }

@@ -292,3 +292,35 @@ describe('remediator (dispatch) and the bin', () => {
     expect((JSON.parse(out) as { triage: { kind: string } }).triage.kind).toBe('acr-pull/image-not-found');
   });
 });
+
+describe('remediator simulate with a batch', () => {
+  it('one failure reported by a repeated event, another event and a CloudEvent: one story, the rest duplicate', async () => {
+    const seed = JSON.parse(readFileSync(LOCAL_SEED_EVENT, 'utf8')) as Record<string, unknown> & {
+      eventType: string;
+      topic: string;
+      subject: string;
+      eventTime: string;
+      data: unknown;
+    };
+    const cloudEvent = {
+      specversion: '1.0',
+      type: seed.eventType,
+      source: seed.topic,
+      subject: seed.subject,
+      id: 'ce-1',
+      time: seed.eventTime,
+      datacontenttype: 'application/json',
+      data: seed.data,
+    };
+    const p = join(tmp, 'batch.json');
+    writeFileSync(p, JSON.stringify([seed, seed, { ...seed, id: 'another-event' }, cloudEvent]));
+    const r = await run(['simulate', '--world', LOCAL_SEED_WORLD, '--event', p, '--mode', 'auto-fix', '--json']);
+    expect(r.code).toBe(0);
+    const { outcomes } = JSON.parse(r.stdout) as { outcomes: Outcome[] };
+    expect(outcomes.map((o) => o.status)).toEqual(['diagnosed', 'duplicate', 'duplicate', 'duplicate']);
+    expect(outcomes[0]?.heal?.status).toBe('healed');
+    // the heal belongs to the outcome that did the work, not to a redelivery of the same event id
+    expect(outcomes.slice(1).map((o) => o.heal)).toEqual([undefined, undefined, undefined]);
+    expect(outcomes.slice(1).map((o) => o.diagnosis)).toEqual([undefined, undefined, undefined]);
+  });
+});
