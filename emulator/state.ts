@@ -104,6 +104,8 @@ function stableStringify(v: unknown): string {
   return JSON.stringify(v);
 }
 
+// Deliberately its own copy (src/diagnose/rbac.ts has the remediator's): the stand-in for Azure must not share logic
+// with the code it tests, or a shared bug would pass every test.
 function wildcardMatch(pattern: string, action: string): boolean {
   const re = new RegExp(
     `^${pattern
