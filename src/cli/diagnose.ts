@@ -65,6 +65,10 @@ export function triageMessage(text: string): Triage {
   }
   const pull = matchPullError(text);
   if (pull) {
+    const server = pull.loginServer ?? pull.image?.loginServer;
+    const registryName = server?.endsWith('.azurecr.io') ? server.slice(0, -'.azurecr.io'.length) : undefined;
+    const fill = (checks: string[]): string[] =>
+      registryName ? checks.map((c) => c.replace(/\bREGISTRY\b(?!_)/g, registryName)) : checks;
     const facts = [
       pull.image ? `image: ${pull.image.image}` : '',
       (pull.loginServer ?? pull.image?.loginServer)
@@ -81,7 +85,7 @@ export function triageMessage(text: string): Triage {
       candidates: [kind],
       meaning: KIND_EXPLANATIONS[kind].meaning,
       facts,
-      checks: KIND_EXPLANATIONS[kind].checks,
+      checks: fill(KIND_EXPLANATIONS[kind].checks),
     });
     switch (pull.kind) {
       case 'image-not-found':
@@ -98,7 +102,7 @@ export function triageMessage(text: string): Triage {
             'The registry refused the pull: the identity the app pulls with has no effective pull permission. The text alone cannot say which cause; ' +
             'the checks below (or --live) decide between them.',
           facts,
-          checks: PULL_AUTH_CANDIDATES.flatMap((k) => KIND_EXPLANATIONS[k].checks.slice(0, 1)),
+          checks: fill([...new Set(PULL_AUTH_CANDIDATES.flatMap((k) => KIND_EXPLANATIONS[k].checks.slice(0, 1)))]),
         };
       default: {
         const never: never = pull.kind;

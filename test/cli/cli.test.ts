@@ -204,6 +204,10 @@ describe('remediator diagnose (offline)', () => {
     expect(r.stdout).toMatch(/could be: .*acr-pull\/missing-role/);
     expect(r.stdout).toMatch(/az role assignment list/);
     expect(r.stdout).toMatch(/acmeacr\.azurecr\.io/);
+    // the checks name the registry the text names, and each check is listed once
+    expect(r.stdout).toContain('az acr show -n acmeacr --query roleAssignmentMode');
+    const checks = r.stdout.split('\n').filter((l) => l.trim().startsWith('$ '));
+    expect(new Set(checks).size).toBe(checks.length);
   });
 
   it('AuthorizationFailed: caller, action and scope are extracted', async () => {
