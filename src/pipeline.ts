@@ -125,10 +125,7 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
     // 4. Plan, guard and act.
     const planned = planActions(diagnosis, deps.config);
     const { actions, heal } = planned.length
-      ? await executeActions(
-          { event, diagnosis, actions: planned },
-          { arm: deps.arm, store: deps.store, scheduler: deps.scheduler, clock: deps.clock, config: deps.config, log },
-        )
+      ? await executeActions({ event, diagnosis, actions: planned }, { ...deps, log })
       : { actions: [] as Action[], heal: undefined };
 
     const outcome: Outcome = { ...base, status: 'diagnosed', diagnosis, actions, ...(heal ? { heal } : {}) };

@@ -245,13 +245,13 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
     evidence,
   };
   if (principalId) out.principalId = principalId;
-  if (deny)
-    out.denyId = {
-      id: deny.id,
-      ...(deny.name ? { name: deny.name } : {}),
-      ...(deny.scope ? { scope: deny.scope } : {}),
-    };
+  if (deny) out.denyId = toDenyRef(deny);
   return out;
+}
+
+/** The deny assignment as the evidence names it: id, and name and scope where ARM gave them. */
+function toDenyRef(deny: { id: string; name?: string; scope?: string }): { id: string; name?: string; scope?: string } {
+  return { id: deny.id, ...(deny.name ? { name: deny.name } : {}), ...(deny.scope ? { scope: deny.scope } : {}) };
 }
 
 function withRequiredRole(f: AcrPullFacts, a: AcrPullAnalysis): DiagnosisDetails {
@@ -596,12 +596,7 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
   const out: ArmAuthzAnalysis = { deniedScope, grants, details, evidence };
   if (principalId) out.principalId = principalId;
   if (action) out.action = action;
-  if (deny)
-    out.denyId = {
-      id: deny.id,
-      ...(deny.name ? { name: deny.name } : {}),
-      ...(deny.scope ? { scope: deny.scope } : {}),
-    };
+  if (deny) out.denyId = toDenyRef(deny);
   return out;
 }
 

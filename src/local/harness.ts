@@ -122,7 +122,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         return processItems(items, deps);
       },
       async settle(outcomes: Outcome[]): Promise<Outcome[]> {
-        const results = await scheduler.runDue((ms: number) => emulator.clock.advance(ms), healDeps(deps));
+        const results = await scheduler.runDue((ms: number) => emulator.clock.advance(ms), deps);
         const byEvent = new Map<string, HealResult>();
         for (const r of results) byEvent.set(r.task.eventId, r.result);
         // The heal belongs to the outcome that did the work, not to duplicate deliveries of the same event id.
@@ -153,15 +153,4 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     if (ownsStorage && storage) await storage.stop().catch(() => undefined);
     throw err;
   }
-}
-
-function healDeps(deps: PipelineDeps) {
-  return {
-    arm: deps.arm,
-    store: deps.store,
-    scheduler: deps.scheduler,
-    clock: deps.clock,
-    config: deps.config,
-    log: deps.log,
-  };
 }
