@@ -1,6 +1,6 @@
 /**
- * Public API of the ARM emulator (implemented in emulator/server.ts; started by tests, the demo, `remediator simulate`,
- * `remediator emulator` and the benchmarks). Shapes of world files: ../shared/CONTRACTS.md §3.
+ * Public API of the ARM emulator (started by emulator/server.ts, which wires ./http, ./providers and ./state; used by
+ * tests, the demo, `remediator simulate`, `remediator emulator` and the benchmarks). World files: CONTRACTS.md §3.
  */
 
 export interface World {

@@ -66,3 +66,31 @@ export function sameGuid(a: string | undefined, b: string | undefined): boolean 
   if (a === undefined || b === undefined) return false;
   return a.replace(/-/g, '').toLowerCase() === b.replace(/-/g, '').toLowerCase();
 }
+
+/** Scope of an extension resource id (`{scope}/providers/Microsoft.Authorization/…/{name}`). */
+export function scopeOfExtension(id: string): string {
+  const m = /^(.*?)\/providers\/microsoft\.authorization\/[^/]+\/[^/]+$/i.exec(normalizePath(id));
+  const s = m?.[1];
+  return s === undefined || s === '' ? '/' : s;
+}
+
+/** Resource type of an id (`Microsoft.App/containerApps/revisions`; resource groups and subscriptions included). */
+export function resourceTypeOf(id: string): string {
+  const parts = normalizePath(id).split('/').filter(Boolean);
+  const pi = parts.map((p) => p.toLowerCase()).lastIndexOf('providers');
+  if (pi < 0) return parts.length >= 4 ? 'Microsoft.Resources/resourceGroups' : 'Microsoft.Resources/subscriptions';
+  const rest = parts.slice(pi + 1);
+  return [rest[0], ...rest.slice(1).filter((_, i) => i % 2 === 0)].join('/');
+}
+
+/**
+ * A path split at its last `providers` segment: `segs` (as sent), `pIdx` (index of `providers`, -1 when none),
+ * `afterProviders` (segments after it: 3 for `{ns}/{type}/{name}`) and `type` (`{ns}/{type}` lower-cased, or '').
+ */
+export function splitAtProviders(path: string): { segs: string[]; pIdx: number; afterProviders: number; type: string } {
+  const segs = path.split('/').filter(Boolean);
+  const pIdx = segs.map((s) => s.toLowerCase()).lastIndexOf('providers');
+  const afterProviders = pIdx >= 0 ? segs.length - pIdx - 1 : -1;
+  const type = pIdx >= 0 ? `${segs[pIdx + 1]}/${segs[pIdx + 2]}`.toLowerCase() : '';
+  return { segs, pIdx, afterProviders, type };
+}

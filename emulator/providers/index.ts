@@ -1,0 +1,22 @@
+/**
+ * The resource providers the emulator serves, asked in this order (within each stage, see provider.ts). A new provider
+ * is one module exporting a `Provider` and one line here — before `resourcesProvider`, which answers everything.
+ */
+import { activityLogProvider } from './activity-log';
+import { authorizationProvider } from './authorization';
+import { containerAppsProvider } from './container-apps';
+import type { Provider } from './provider';
+import { registriesProvider } from './registries';
+import { resourcesProvider } from './resources';
+import { subscriptionsProvider } from './subscriptions';
+
+export const PROVIDERS: readonly Provider[] = [
+  subscriptionsProvider,
+  authorizationProvider,
+  activityLogProvider,
+  containerAppsProvider,
+  registriesProvider,
+  resourcesProvider,
+];
+
+export type { Arm, Provider, ProviderStage } from './provider';
