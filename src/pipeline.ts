@@ -21,6 +21,10 @@ import type { Notifier } from './notify';
 import { executeActions, planActions } from './remediate';
 import type { HealScheduler } from './remediate';
 import type { AuditRecord, StateStore } from './store/port';
+import { storyKeyOf } from './story';
+
+/** The identity of one failure: defined with the kind catalog (src/story.ts). */
+export { storyKeyOf };
 
 export interface PipelineDeps {
   arm: ArmPort;
@@ -174,28 +178,6 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
     });
     return { ...base, status: 'diagnosed', diagnosis, actions: [] };
   }
-}
-
-/** The identity of one failure, whatever event reports it. */
-export function storyKeyOf(d: Diagnosis, event: FailureEvent, clock: Clock): string {
-  const x = d.details;
-  if (d.kind.startsWith('arm-authz/')) {
-    // The same denial can recur days later: one story per caller+action+scope per hour.
-    const hour = clock.now().toISOString().slice(0, 13);
-    return [
-      d.kind,
-      x.callerPrincipalId ?? event.caller?.principalId ?? '',
-      x.deniedAction ?? '',
-      x.deniedScope ?? '',
-      hour,
-    ]
-      .join('|')
-      .toLowerCase();
-  }
-  // One failed revision is one failure, whatever it is diagnosed as on the way (an event read after the first fix
-  // landed sees the same failure as role-propagating).
-  const family = d.kind.startsWith('acr-pull/') ? 'acr-pull' : d.kind;
-  return [family, x.appId ?? d.resourceId, x.revisionName ?? event.correlationId ?? event.id].join('|').toLowerCase();
 }
 
 async function audit(deps: PipelineDeps, r: Omit<AuditRecord, 'id' | 'at' | 'mode'>): Promise<void> {

@@ -8,8 +8,9 @@ import type { ArmPort } from '../azure/arm-port';
 import { createSdkArmPort } from '../azure/sdk-arm';
 import { ConfigError, loadConfig } from '../config';
 import { diagnose, extractArmError, matchPullError, parseAuthorizationFailed } from '../diagnose';
-import { KIND_EXPLANATIONS } from '../explain';
+import { explainKind } from '../explain';
 import { parseIncoming } from '../intake';
+import { kindDecidedByPullError, kindOfPullActionDenial, kindsDecidedByPullError, triageCandidates } from '../kinds';
 import { createLogger } from '../logging';
 import type { Diagnosis, DiagnosisKind, FailureEvent } from '../model';
 import { resolveArmTarget } from './arm-target';
@@ -30,37 +31,25 @@ export interface Triage {
   checks: string[];
 }
 
-const PULL_AUTH_CANDIDATES: DiagnosisKind[] = [
-  'acr-pull/missing-role',
-  'acr-pull/abac-role-mismatch',
-  'acr-pull/role-propagating',
-  'acr-pull/system-identity-on-create',
-  'acr-pull/identity-not-attached',
-  'acr-pull/no-registry-identity',
-  'acr-pull/arm-token-auth-disabled',
-];
-
 /** Pure: what an error text says on its own. */
 export function triageMessage(text: string): Triage {
   const armError = extractArmError(text);
   const authz = parseAuthorizationFailed(text);
   if (authz) {
     const pull = /registries\/pull\/read/i.test(authz.action ?? '');
-    const kind: DiagnosisKind | undefined = pull ? 'arm-authz/acr-pull-denied' : undefined;
+    const kind: DiagnosisKind | undefined = pull ? kindOfPullActionDenial() : undefined;
     const facts = [
       authz.callerObjectId ? `caller object id: ${authz.callerObjectId}` : '',
       authz.action ? `denied action: ${authz.action}` : '',
       authz.scope ? `scope: ${authz.scope}` : '',
     ].filter(Boolean);
-    const candidates: DiagnosisKind[] = pull
-      ? ['arm-authz/acr-pull-denied']
-      : ['arm-authz/missing-role', 'arm-authz/wrong-scope', 'arm-authz/deny-assignment', 'arm-authz/role-propagating'];
+    const candidates: DiagnosisKind[] = kind ? [kind] : triageCandidates('authz-denied');
     return {
       ...(kind ? { kind } : {}),
       candidates,
       meaning: 'ARM refused the call: the caller holds no effective role granting that action at that scope.',
       facts,
-      checks: candidates.flatMap((k) => KIND_EXPLANATIONS[k].checks),
+      checks: candidates.flatMap((k) => explainKind(k).checks),
     };
   }
   const pull = matchPullError(text);
@@ -83,32 +72,21 @@ export function triageMessage(text: string): Triage {
     const decided = (kind: DiagnosisKind): Triage => ({
       kind,
       candidates: [kind],
-      meaning: KIND_EXPLANATIONS[kind].meaning,
+      meaning: explainKind(kind).meaning,
       facts,
-      checks: fill(KIND_EXPLANATIONS[kind].checks),
+      checks: fill(explainKind(kind).checks),
     });
-    switch (pull.kind) {
-      case 'image-not-found':
-        return decided('acr-pull/image-not-found');
-      case 'network-blocked':
-        return decided('acr-pull/network-blocked');
-      case 'host-not-found':
-        return decided('acr-pull/registry-not-found');
-      case 'unauthorized':
-      case 'denied':
-        return {
-          candidates: PULL_AUTH_CANDIDATES,
-          meaning:
-            'The registry refused the pull: the identity the app pulls with has no effective pull permission. The text alone cannot say which cause; ' +
-            'the checks below (or --live) decide between them.',
-          facts,
-          checks: fill([...new Set(PULL_AUTH_CANDIDATES.flatMap((k) => KIND_EXPLANATIONS[k].checks.slice(0, 1)))]),
-        };
-      default: {
-        const never: never = pull.kind;
-        throw new Error(`unexpected pull error kind ${String(never)}`);
-      }
-    }
+    const decidedKind = kindDecidedByPullError(pull.kind);
+    if (decidedKind) return decided(decidedKind);
+    const candidates = triageCandidates('pull-refused');
+    return {
+      candidates,
+      meaning:
+        'The registry refused the pull: the identity the app pulls with has no effective pull permission. The text alone cannot say which cause; ' +
+        'the checks below (or --live) decide between them.',
+      facts,
+      checks: fill([...new Set(candidates.flatMap((k) => explainKind(k).checks.slice(0, 1)))]),
+    };
   }
   return {
     kind: 'unknown',
@@ -117,7 +95,7 @@ export function triageMessage(text: string): Triage {
       ? `An ARM error (${armError.code}) that is neither an image pull failure nor an authorization failure.`
       : 'Not an image pull or authorization failure the remediator recognises.',
     facts: armError ? [`code: ${armError.code ?? '(none)'}`, `message: ${armError.message.slice(0, 500)}`] : [],
-    checks: KIND_EXPLANATIONS.unknown.checks,
+    checks: explainKind('unknown').checks,
   };
 }
 
@@ -180,7 +158,7 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
         triage: {
           kind: 'unrelated',
           candidates: ['unrelated'],
-          meaning: KIND_EXPLANATIONS.unrelated.meaning,
+          meaning: explainKind('unrelated').meaning,
           facts: reasons,
           checks: [],
         },
@@ -198,12 +176,7 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
       // An Event Grid event carries no error text (DOMAIN.md): only live state can say why.
       return finish(io, values.json, {
         triage: {
-          candidates: [
-            ...PULL_AUTH_CANDIDATES,
-            'acr-pull/image-not-found',
-            'acr-pull/network-blocked',
-            'acr-pull/registry-not-found',
-          ],
+          candidates: [...triageCandidates('pull-refused'), ...kindsDecidedByPullError()],
           meaning: `A failed ${events[0]?.operationName ?? 'operation'} on ${events[0]?.resourceId ?? '?'}. Event Grid events carry no error text: run with --live to read the revision's provisioning error and the roles.`,
           facts: events.map(
             (e) => `${e.operationName} ${e.status} on ${e.resourceId} (correlation ${e.correlationId ?? '?'})`,
@@ -286,7 +259,7 @@ function finish(io: CliIo, json: boolean | undefined, result: { triage?: Triage;
     );
     writeLine(io.stdout, `${p.bold('means:')} ${t.meaning}`);
     for (const f of t.facts) writeLine(io.stdout, `  • ${f}`);
-    if (t.kind) writeLine(io.stdout, `${p.bold('remediation:')} ${KIND_EXPLANATIONS[t.kind].remediation}`);
+    if (t.kind) writeLine(io.stdout, `${p.bold('remediation:')} ${explainKind(t.kind).remediation}`);
     if (t.checks.length) {
       writeLine(io.stdout, p.bold('check:'));
       for (const c of t.checks) writeLine(io.stdout, `  $ ${c}`);
@@ -296,7 +269,7 @@ function finish(io: CliIo, json: boolean | undefined, result: { triage?: Triage;
     writeLine(io.stdout, `${p.bold('kind:')} ${p.cyan(d.kind)} — ${d.summary}`);
     for (const e of d.evidence) writeLine(io.stdout, `  • ${e}`);
     for (const s of d.manualSteps ?? []) writeLine(io.stdout, `  ${p.yellow('manual:')} ${s}`);
-    writeLine(io.stdout, `${p.bold('remediation:')} ${KIND_EXPLANATIONS[d.kind].remediation}`);
+    writeLine(io.stdout, `${p.bold('remediation:')} ${explainKind(d.kind).remediation}`);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
  */
 import type { DenyAssignmentInfo, RoleDefinitionInfo, RolePermission } from '../azure/arm-port';
 import { isAtOrAbove, roleGuid, sameId } from '../azure/ids';
+import { ROLE_NAME } from '../azure/roles';
 import { ROLE_IDS } from '../model';
 
 export const ACR_PULL_ACTION = 'Microsoft.ContainerRegistry/registries/pull/read';
@@ -17,7 +18,7 @@ export const KNOWN_ROLE_DEFINITIONS: Readonly<Record<string, RoleDefinitionInfo>
   [ROLE_IDS.acrPull]: {
     id: `/providers/Microsoft.Authorization/roleDefinitions/${ROLE_IDS.acrPull}`,
     name: ROLE_IDS.acrPull,
-    roleName: 'AcrPull',
+    roleName: ROLE_NAME.acrPull,
     roleType: 'BuiltInRole',
     permissions: [{ actions: [ACR_PULL_ACTION], notActions: [], dataActions: [], notDataActions: [] }],
     assignableScopes: ['/'],
@@ -25,7 +26,7 @@ export const KNOWN_ROLE_DEFINITIONS: Readonly<Record<string, RoleDefinitionInfo>
   [ROLE_IDS.repositoryReader]: {
     id: `/providers/Microsoft.Authorization/roleDefinitions/${ROLE_IDS.repositoryReader}`,
     name: ROLE_IDS.repositoryReader,
-    roleName: 'Container Registry Repository Reader',
+    roleName: ROLE_NAME.repositoryReader,
     roleType: 'BuiltInRole',
     permissions: [
       {

@@ -1,14 +1,10 @@
 /** Notifications: summary model → Adaptive Card / Block Kit; senders with retry, rate limits, outbox and digests. */
-export {
-  buildSummary,
-  buildHealFollowUp,
-  buildDigest,
-  buildGroupKey,
-  buildPortalUrl,
-  formatDurationMs,
-  describeAction,
-  describeKind,
-} from './summary';
+export { buildSummary, buildHealFollowUp } from './summary';
+export { buildDigest } from './digest';
+export { buildGroupKey } from './grouping';
+export { buildPortalUrl } from './portal';
+export { formatDurationMs } from './durations';
+export { describeAction, describeKind } from './wording';
 export type {
   Summary,
   HealFollowUp,
@@ -19,7 +15,7 @@ export type {
   SummaryContext,
   SummaryFact,
   SummaryLink,
-} from './summary';
+} from './message-types';
 export { renderTeams, TEAMS_MAX_BYTES, ADAPTIVE_CARD_VERSION } from './teams';
 export type { TeamsMessage, AdaptiveCard } from './teams';
 export { renderSlack, SLACK_LIMITS, escapeMrkdwn } from './slack';

@@ -35,15 +35,10 @@ import {
   type Sleep,
 } from './send';
 import { renderSlack } from './slack';
-import {
-  buildDigest,
-  buildGroupKey,
-  buildHealFollowUp,
-  buildSummary,
-  type HealFollowUp,
-  type NotificationMessage,
-  type Summary,
-} from './summary';
+import { buildDigest } from './digest';
+import { buildGroupKey } from './grouping';
+import type { HealFollowUp, NotificationMessage, Summary } from './message-types';
+import { buildHealFollowUp, buildSummary } from './summary';
 import { renderTeams } from './teams';
 import { truncateText } from './text';
 

@@ -14,7 +14,7 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import type { ActionStatus } from '../model';
-import type { NotificationMessage, StatusColour, SummaryFact, SummaryLink } from './summary';
+import type { NotificationMessage, StatusColour, SummaryFact, SummaryLink } from './message-types';
 import { ELLIPSIS, limitItems, truncateText } from './text';
 
 export const SLACK_LIMITS = {

@@ -13,7 +13,7 @@ import type {
   Summary,
   SummaryFact,
   SummaryLink,
-} from './summary';
+} from './message-types';
 import { limitItems, measureJsonBytes, truncateText } from './text';
 
 /** Stay well under Teams' ~28 KB hard limit. */

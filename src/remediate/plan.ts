@@ -2,14 +2,10 @@
  * Planning: a Diagnosis → the fixes it calls for (CONTRACTS.md §1). Pure: no SDK, no clock, no I/O.
  * Statuses here are only `planned` (the executor decides, after the guardrails) or `manual` (never automatic).
  */
+import { ROLE_NAMES } from '../azure/roles';
 import type { Config } from '../config';
 import { ROLE_IDS, type Action, type Diagnosis, type DiagnosisDetails } from '../model';
 import { claimKeyForArmTokenAuth, claimKeyForAssignRole, claimKeyForRedeploy } from './ids';
-
-const ROLE_NAMES: Record<string, string> = {
-  [ROLE_IDS.acrPull]: 'AcrPull',
-  [ROLE_IDS.repositoryReader]: 'Container Registry Repository Reader',
-};
 
 const guidOf = (roleDefinitionId: string): string => (roleDefinitionId.split('/').pop() ?? '').toLowerCase();
 

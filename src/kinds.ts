@@ -1,0 +1,350 @@
+/**
+ * The diagnosis-kind catalog: everything the project says about a kind, in one entry the compiler checks for every
+ * member of `DiagnosisKind` — its label in messages, what it means, what a person checks, what the remediator does,
+ * whether only a person can act, what makes two failures of it "one story" and one storm, and how offline triage
+ * (`remediator diagnose`) recognises it. Pure data.
+ *
+ * Adding a kind: the union (src/model.ts), one entry here, one rule (src/diagnose/<family>/), one plan case.
+ */
+import type { PullErrorKind } from './diagnose/messages';
+import type { DiagnosisKind } from './model';
+
+/** The failure domain a kind belongs to (and the rule family that decides it). */
+export type KindFamily = 'acr-pull' | 'arm-authz' | 'other';
+
+/**
+ * What makes events one story (one failure, handled once):
+ * - `revision`: the same failed revision of the same app (or the same event when there is no revision);
+ * - `denial`: the same caller, action and scope within the hour.
+ * Kinds sharing a `family` are the same story: a revision first seen as missing-role and later as role-propagating
+ * is one failure.
+ */
+export interface StoryShape {
+  family: string;
+  by: 'revision' | 'denial';
+}
+
+/**
+ * What makes stories one storm (one message, then a digest):
+ * - `pull-identity`: the same pulling identity and registry (and the same image, `withImage`);
+ * - `caller-scope`: the same caller and denied scope;
+ * - `resource`: the same resource.
+ */
+export interface StormShape {
+  family: string;
+  by: 'pull-identity' | 'caller-scope' | 'resource';
+  withImage?: true;
+}
+
+/** How offline triage, from the error text alone, arrives at the kind. */
+export type TriageShape =
+  /** The registry's error decides it alone (e.g. MANIFEST_UNKNOWN). */
+  | { by: 'pull-error'; pullError: Exclude<PullErrorKind, 'unauthorized' | 'denied'> }
+  /** One of several causes of a refusal that only ARM state tells apart; `rank`: most likely first. */
+  | { by: 'candidate'; of: 'pull-refused' | 'authz-denied'; rank: number }
+  /** An AuthorizationFailed for the registry pull action. */
+  | { by: 'pull-action' }
+  | { by: 'none' };
+
+export interface KindEntry {
+  family: KindFamily;
+  /** Title of the messages about it. */
+  label: string;
+  /** Nothing automatic can help: a person must act. */
+  manual: boolean;
+  story: StoryShape;
+  storm: StormShape;
+  triage: TriageShape;
+  meaning: string;
+  /** What an operator checks by hand (`az` commands with placeholders, or questions). */
+  checks: string[];
+  remediation: string;
+}
+
+export const KINDS: Readonly<Record<DiagnosisKind, KindEntry>> = {
+  'acr-pull/missing-role': {
+    family: 'acr-pull',
+    label: 'Image pull failed: missing pull role',
+    manual: false,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/pull-role', by: 'pull-identity' },
+    triage: { by: 'candidate', of: 'pull-refused', rank: 1 },
+    meaning:
+      "The app's registry identity is configured correctly but holds no pull role on the registry (at registry scope or above).",
+    checks: [
+      'az containerapp show -n APP -g RG --query properties.configuration.registries  (which identity pulls from the registry)',
+      "az role assignment list --assignee PRINCIPAL_ID --all --query \"[?contains(roleDefinitionName,'Acr') || contains(roleDefinitionName,'Repository')]\"",
+      'az acr show -n REGISTRY --query roleAssignmentMode  (legacy → AcrPull; ABAC → Container Registry Repository Reader)',
+    ],
+    remediation:
+      'auto-fix: assign AcrPull (legacy) or Container Registry Repository Reader (ABAC) to that principal at the registry scope, then redeploy the revision.',
+  },
+  'acr-pull/abac-role-mismatch': {
+    family: 'acr-pull',
+    label: 'Image pull failed: AcrPull not honoured in ABAC mode',
+    manual: false,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/pull-role', by: 'pull-identity' },
+    triage: { by: 'candidate', of: 'pull-refused', rank: 2 },
+    meaning:
+      'The registry is in ABAC mode (AbacRepositoryPermissions): AcrPull is not honoured there, and the identity has no Container Registry Repository Reader.',
+    checks: [
+      'az acr show -n REGISTRY --query roleAssignmentMode',
+      'az role assignment list --assignee PRINCIPAL_ID --scope REGISTRY_ID',
+    ],
+    remediation: 'auto-fix: assign Container Registry Repository Reader at the registry scope, then redeploy.',
+  },
+  'acr-pull/system-identity-on-create': {
+    family: 'acr-pull',
+    label: 'Image pull failed: system identity on create',
+    manual: false,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/pull-role', by: 'pull-identity' },
+    triage: { by: 'candidate', of: 'pull-refused', rank: 4 },
+    meaning:
+      'The app was created pulling with its system-assigned identity, which did not exist (so could not hold a role) before the app was created.',
+    checks: [
+      'az containerapp identity show -n APP -g RG',
+      'az role assignment list --assignee SYSTEM_PRINCIPAL_ID --scope REGISTRY_ID',
+    ],
+    remediation:
+      'auto-fix: assign the pull role to the now-existing system principal, then redeploy. Advice: pull with a user-assigned identity granted before the app is created.',
+  },
+  'acr-pull/arm-token-auth-disabled': {
+    family: 'acr-pull',
+    label: 'Image pull failed: ARM-token authentication disabled',
+    manual: false,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/arm-token-auth-disabled', by: 'pull-identity' },
+    triage: { by: 'candidate', of: 'pull-refused', rank: 7 },
+    meaning:
+      "The identity holds the right role, but the registry's authentication-as-arm policy is disabled, so it refuses the ARM-audience tokens Container Apps presents.",
+    checks: [
+      'az acr config authentication-as-arm show -r REGISTRY',
+      'Is the policy enforced by Azure Policy in your organisation?',
+    ],
+    remediation:
+      'auto-fix only where the operator allowed `enable-arm-token-auth` (it loosens a security setting): enable the policy, then redeploy. Otherwise manual.',
+  },
+  'acr-pull/role-propagating': {
+    family: 'acr-pull',
+    label: 'Image pull failed: role still propagating',
+    manual: false,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/pull-role', by: 'pull-identity' },
+    triage: { by: 'candidate', of: 'pull-refused', rank: 3 },
+    meaning:
+      'The right role exists but was assigned too recently to have taken effect (RBAC propagation can take up to 10 minutes).',
+    checks: [
+      'az role assignment list --assignee PRINCIPAL_ID --scope REGISTRY_ID --query "[].{role:roleDefinitionName,createdOn:createdOn}"',
+    ],
+    remediation: 'auto-fix: no role change; redeploy the revision once the propagation window has passed.',
+  },
+  'acr-pull/identity-not-attached': {
+    family: 'acr-pull',
+    label: 'Image pull failed: identity not attached',
+    manual: true,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/identity-not-attached', by: 'pull-identity' },
+    triage: { by: 'candidate', of: 'pull-refused', rank: 5 },
+    meaning:
+      '`registries[].identity` names a user-assigned identity that is not attached to the app, or `system` while the app has no system identity.',
+    checks: [
+      'az containerapp show -n APP -g RG --query "{registries:properties.configuration.registries, identity:identity}"',
+    ],
+    remediation:
+      'manual: attach the identity (az containerapp identity assign --user-assigned ID) or point the registry entry at an attached identity, then redeploy.',
+  },
+  'acr-pull/no-registry-identity': {
+    family: 'acr-pull',
+    label: 'Image pull failed: no registry identity',
+    manual: true,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/no-registry-identity', by: 'pull-identity' },
+    triage: { by: 'candidate', of: 'pull-refused', rank: 6 },
+    meaning:
+      "The image's registry has no `registries[]` entry with an identity: the app pulls anonymously or with admin credentials that fail.",
+    checks: [
+      'az containerapp show -n APP -g RG --query properties.configuration.registries',
+      'az acr show -n REGISTRY --query adminUserEnabled',
+    ],
+    remediation:
+      'manual: az containerapp registry set -n APP -g RG --server SERVER --identity IDENTITY_ID, grant that identity the pull role, redeploy.',
+  },
+  'acr-pull/image-not-found': {
+    family: 'acr-pull',
+    label: 'Image pull failed: image not found',
+    manual: true,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/image-not-found', by: 'pull-identity', withImage: true },
+    triage: { by: 'pull-error', pullError: 'image-not-found' },
+    meaning:
+      'The repository or tag does not exist in the registry (MANIFEST_UNKNOWN / NAME_UNKNOWN). Roles are not the problem.',
+    checks: [
+      'az acr repository show-tags -n REGISTRY --repository REPO',
+      'Did the image build/push step of the pipeline run and succeed?',
+    ],
+    remediation: 'none: push the image or fix the tag in the app template.',
+  },
+  'acr-pull/network-blocked': {
+    family: 'acr-pull',
+    label: 'Image pull failed: registry network blocked',
+    manual: true,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/network-blocked', by: 'pull-identity' },
+    triage: { by: 'pull-error', pullError: 'network-blocked' },
+    meaning:
+      'The registry refuses the network path: public network access is disabled or the firewall default action is Deny.',
+    checks: [
+      'az acr show -n REGISTRY --query "{public:publicNetworkAccess, rules:networkRuleSet}"',
+      'Does the Container Apps environment reach the registry through a private endpoint?',
+    ],
+    remediation:
+      'none: allow the environment network path (private endpoint / firewall rule); the remediator does not change network settings.',
+  },
+  'acr-pull/registry-not-found': {
+    family: 'acr-pull',
+    label: 'Image pull failed: registry not found',
+    manual: true,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'acr-pull/registry-not-found', by: 'pull-identity' },
+    triage: { by: 'pull-error', pullError: 'host-not-found' },
+    meaning:
+      "The image's login server matches no registry the remediator can see (a typo, a deleted registry, or a subscription it cannot read).",
+    checks: [
+      'az acr list --query "[].loginServer"',
+      'Is the registry in a subscription the remediator identity can read?',
+    ],
+    remediation: 'none: fix the image reference, or give the remediator Reader on the registry subscription.',
+  },
+  'arm-authz/acr-pull-denied': {
+    family: 'arm-authz',
+    label: 'Authorization failed: registry pull denied',
+    manual: false,
+    story: { family: 'arm-authz/acr-pull-denied', by: 'denial' },
+    storm: { family: 'acr-pull/pull-role', by: 'pull-identity' },
+    triage: { by: 'pull-action' },
+    meaning: 'An AuthorizationFailed for Microsoft.ContainerRegistry/registries/pull/read.',
+    checks: ['Which identity was denied, and does a container app use it for that registry?'],
+    remediation:
+      'as missing-role, but only for a principal that a container app in scope uses for that registry; otherwise manual.',
+  },
+  'arm-authz/missing-role': {
+    family: 'arm-authz',
+    label: 'Authorization failed: missing role',
+    manual: true,
+    story: { family: 'arm-authz/missing-role', by: 'denial' },
+    storm: { family: 'arm-authz/missing-role', by: 'caller-scope' },
+    triage: { by: 'candidate', of: 'authz-denied', rank: 1 },
+    meaning: 'The caller holds no role granting the denied action at or above the scope.',
+    checks: [
+      'az role assignment list --assignee CALLER --all',
+      'az role definition list --query "[?permissions[?contains(actions, \'ACTION\')]]"',
+    ],
+    remediation:
+      'manual: the least-privilege built-in role that grants the action, at the exact scope (the remediator never grants it itself).',
+  },
+  'arm-authz/wrong-scope': {
+    family: 'arm-authz',
+    label: 'Authorization failed: role at the wrong scope',
+    manual: true,
+    story: { family: 'arm-authz/wrong-scope', by: 'denial' },
+    storm: { family: 'arm-authz/wrong-scope', by: 'caller-scope' },
+    triage: { by: 'candidate', of: 'authz-denied', rank: 2 },
+    meaning:
+      'The caller holds a role granting the action, but at a scope that does not cover the denied scope (a sibling).',
+    checks: ['az role assignment list --assignee CALLER --all --query "[].{role:roleDefinitionName,scope:scope}"'],
+    remediation:
+      'manual: assign at the denied scope (or move the existing assignment); the summary names the assignment at the wrong scope.',
+  },
+  'arm-authz/deny-assignment': {
+    family: 'arm-authz',
+    label: 'Authorization failed: deny assignment',
+    manual: true,
+    story: { family: 'arm-authz/deny-assignment', by: 'denial' },
+    storm: { family: 'arm-authz/deny-assignment', by: 'caller-scope' },
+    triage: { by: 'candidate', of: 'authz-denied', rank: 3 },
+    meaning: 'A deny assignment covers the action at that scope; deny assignments override every role.',
+    checks: [
+      'az rest --method get --url "SCOPE/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01"',
+      'Which managed application / deployment stack / blueprint created it?',
+    ],
+    remediation: 'none: the deny assignment must be changed by its owner; the summary names it.',
+  },
+  'arm-authz/role-propagating': {
+    family: 'arm-authz',
+    label: 'Authorization failed: role still propagating',
+    manual: false,
+    story: { family: 'arm-authz/role-propagating', by: 'denial' },
+    storm: { family: 'arm-authz/role-propagating', by: 'caller-scope' },
+    triage: { by: 'candidate', of: 'authz-denied', rank: 4 },
+    meaning: 'A role granting the action at a covering scope was created too recently to have taken effect.',
+    checks: [
+      'az role assignment list --assignee CALLER --all --query "[].{role:roleDefinitionName,scope:scope,createdOn:createdOn}"',
+    ],
+    remediation: 'none: retry after the time it should take effect (given in the summary).',
+  },
+  unknown: {
+    family: 'other',
+    label: 'Deployment failure (unclassified)',
+    manual: true,
+    story: { family: 'unknown', by: 'revision' },
+    storm: { family: 'unknown', by: 'resource' },
+    triage: { by: 'none' },
+    meaning:
+      'A failure the remediator looks after but could not classify. The raw details are in the summary; nothing is guessed.',
+    checks: [
+      'Read the raw provisioning error / status message in the summary.',
+      'Run `remediator diagnose --message "…"` with the full error text.',
+    ],
+    remediation: 'none.',
+  },
+  unrelated: {
+    family: 'other',
+    label: 'Not a failure we look after',
+    manual: false,
+    story: { family: 'unrelated', by: 'revision' },
+    storm: { family: 'unrelated', by: 'resource' },
+    triage: { by: 'none' },
+    meaning:
+      'Not a failure this project looks after (a success, another resource type or operation, or a failure that is not about pulling or authorization). Acknowledged and dropped.',
+    checks: [],
+    remediation: 'none.',
+  },
+};
+
+/** The catalog entry of a kind. */
+export function kindOf(kind: DiagnosisKind): KindEntry {
+  return KINDS[kind];
+}
+
+/** Every kind, in the catalog's order. */
+export const CATALOG_KINDS = Object.keys(KINDS) as DiagnosisKind[];
+
+/** The kinds offline triage lists for a refusal only ARM state can explain, most likely first. */
+export function triageCandidates(of: 'pull-refused' | 'authz-denied'): DiagnosisKind[] {
+  const ranked: Array<{ kind: DiagnosisKind; rank: number }> = [];
+  for (const kind of CATALOG_KINDS) {
+    const t = KINDS[kind].triage;
+    if (t.by === 'candidate' && t.of === of) ranked.push({ kind, rank: t.rank });
+  }
+  return ranked.sort((a, b) => a.rank - b.rank).map((r) => r.kind);
+}
+
+/** The kind a registry error decides on its own, if it does. */
+export function kindDecidedByPullError(pullError: PullErrorKind): DiagnosisKind | undefined {
+  return CATALOG_KINDS.find((k) => {
+    const t = KINDS[k].triage;
+    return t.by === 'pull-error' && t.pullError === pullError;
+  });
+}
+
+/** The kinds a registry error decides on its own, in catalog order. */
+export function kindsDecidedByPullError(): DiagnosisKind[] {
+  return CATALOG_KINDS.filter((k) => KINDS[k].triage.by === 'pull-error');
+}
+
+/** The kind an AuthorizationFailed for the registry pull action is. */
+export function kindOfPullActionDenial(): DiagnosisKind | undefined {
+  return CATALOG_KINDS.find((k) => KINDS[k].triage.by === 'pull-action');
+}
