@@ -101,6 +101,11 @@ function readHeader(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/** The scrubbed message of any thrown value, for a reason or a line of output (`describeError(err).message`). */
+export function describeErrorMessage(err: unknown): string {
+  return describeError(err).message;
+}
+
 /** A log-safe, plain description of any thrown value (secrets scrubbed from the message). */
 export function describeError(err: unknown): ErrorDescription {
   return describeAt(err, 0);

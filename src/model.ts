@@ -140,20 +140,50 @@ export type ActionType = 'assign-role' | 'enable-arm-token-auth' | 'redeploy-rev
 export const ACTION_TYPES: readonly ActionType[] = ['assign-role', 'enable-arm-token-auth', 'redeploy-revision'];
 export type ActionStatus = 'applied' | 'planned' | 'blocked' | 'manual' | 'failed';
 
-export interface Action {
-  type: ActionType;
-  status: ActionStatus;
-  scope?: string;
-  principalId?: string;
-  principalType?: string;
-  roleDefinitionId?: string;
+/** Every status but `manual`: the remediator may write the fix, so its target is known. */
+export type FixStatus = Exclude<ActionStatus, 'manual'>;
+
+/** What each fix type writes to, once it may be written (for `manual`, every field is optional). */
+export interface ActionTargets {
+  'assign-role': {
+    scope: string;
+    principalId: string;
+    principalType?: string;
+    roleDefinitionId: string;
+    resourceId?: string;
+  };
+  /** `resourceId` (and `scope`) is the registry. */
+  'enable-arm-token-auth': { resourceId: string; scope?: string } & NoPrincipal;
+  /** `resourceId` (and `scope`) is the container app. */
+  'redeploy-revision': { resourceId: string; scope?: string } & NoPrincipal;
+}
+
+/** Fix types that grant nothing carry no principal or role (declared `never` so readers of any action may ask). */
+interface NoPrincipal {
+  principalId?: never;
+  principalType?: never;
+  roleDefinitionId?: never;
+}
+
+interface ActionCommon<T extends ActionType> {
+  type: T;
   /** Why (for blocked / manual / failed); what was done for applied. */
   reason?: string;
-  /** The target the action writes to (container app id for redeploy, registry id for enable-arm-token-auth). */
-  resourceId?: string;
   /** Deterministic idempotency key of this unit of work. */
   claimKey?: string;
 }
+
+/** A fix the remediator may write (planned, then applied / blocked / failed). */
+export type FixAction<T extends ActionType = ActionType> = {
+  [K in T]: ActionCommon<K> & { status: FixStatus } & ActionTargets[K];
+}[T];
+/** A step for a person: what is known of the target, nothing more. */
+export type ManualAction<T extends ActionType = ActionType> = {
+  [K in T]: ActionCommon<K> & { status: 'manual' } & Partial<ActionTargets[K]>;
+}[T];
+/** One action of an outcome, discriminated by `type` then `status`. */
+export type ActionOf<T extends ActionType> = FixAction<T> | ManualAction<T>;
+export type Action = { [K in ActionType]: ActionOf<K> }[ActionType];
 
 export type HealStatus = 'healed' | 'still-failing' | 'pending' | 'not-checked';
 export interface HealResult {
@@ -168,21 +198,53 @@ export interface HealResult {
 
 export type OutcomeStatus = 'diagnosed' | 'ignored' | 'rejected' | 'duplicate';
 
-/** One entry of `remediator simulate --json` `outcomes[]` (CONTRACTS.md §2), with extensions. */
-export interface Outcome {
+interface OutcomeCommon {
   eventId: string;
-  status: OutcomeStatus;
-  diagnosis?: Diagnosis;
-  actions?: Action[];
-  error?: string;
-  /** Extension: why an event was ignored. */
-  reason?: string;
-  /** Extension: heal verification result. */
-  heal?: HealResult;
   /** Extension: correlation id for people. */
   correlationId?: string;
   mode?: RemediatorMode;
 }
+
+/** A failure that was looked at: its diagnosis and what was done (CONTRACTS.md §2). */
+export interface DiagnosedOutcome extends OutcomeCommon {
+  status: 'diagnosed';
+  diagnosis: Diagnosis;
+  actions: Action[];
+  /** Extension: heal verification result. */
+  heal?: HealResult;
+  reason?: never;
+  error?: never;
+}
+
+/**
+ * Outcomes that did no work carry no diagnosis, actions or heal. Fields of other statuses are declared `never` so a
+ * reader of any outcome may still ask for them.
+ */
+interface NoWork {
+  diagnosis?: never;
+  actions?: never;
+  heal?: never;
+}
+export interface IgnoredOutcome extends OutcomeCommon, NoWork {
+  status: 'ignored';
+  /** Extension: why an event was ignored. */
+  reason?: string;
+  error?: never;
+}
+export interface RejectedOutcome extends OutcomeCommon, NoWork {
+  status: 'rejected';
+  error: string;
+  reason?: never;
+}
+export interface DuplicateOutcome extends OutcomeCommon, NoWork {
+  status: 'duplicate';
+  /** Which event or story already did the work. */
+  reason?: string;
+  error?: never;
+}
+
+/** One entry of `remediator simulate --json` `outcomes[]` (CONTRACTS.md §2), with extensions; one shape per status. */
+export type Outcome = DiagnosedOutcome | IgnoredOutcome | RejectedOutcome | DuplicateOutcome;
 
 export type RemediatorMode = 'dry-run' | 'auto-fix';
 

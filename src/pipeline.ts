@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { ArmPort } from './azure/arm-port';
 import type { Config } from './config';
 import { diagnose } from './diagnose';
-import { describeError, isTransientError } from './errors';
+import { describeError, describeErrorMessage, isTransientError } from './errors';
 import { childForEvent } from './logging';
 import type { Action, Clock, Diagnosis, FailureEvent, IntakeItem, Outcome } from './model';
 import type { Notifier } from './notify';
@@ -160,7 +160,7 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
       throw err;
     }
     log.error({ err: describeError(err) }, 'event could not be processed');
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeErrorMessage(err);
     const diagnosis: Diagnosis = {
       kind: 'unknown',
       resourceId: event.resourceId,

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
+import { describeErrorMessage } from '../errors';
 import type { AuditRecord, StateStore } from '../store/port';
 import { createStore } from '../store';
 
@@ -95,7 +96,7 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
       allowPositionals: false,
     }));
   } catch (err) {
-    io.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    io.stderr.write(`${describeErrorMessage(err)}\n${USAGE}\n`);
     return 2;
   }
   if (values.help) {
@@ -111,7 +112,7 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
       query.limit = Number(values.limit);
     }
   } catch (err) {
-    io.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    io.stderr.write(`${describeErrorMessage(err)}\n${USAGE}\n`);
     return 2;
   }
   if (values.resource !== undefined) query.resourceId = values.resource;
@@ -138,9 +139,7 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
   try {
     records = await store.listAudit(query);
   } catch (err) {
-    io.stderr.write(
-      `could not read the audit store: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`,
-    );
+    io.stderr.write(`could not read the audit store: ${describeErrorMessage(err).split('\n')[0] ?? ''}\n`);
     return 1;
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ records })}\n`);

@@ -6,6 +6,7 @@ import type * as AuditCommand from './audit';
 import type * as DemoCommand from './demo';
 import type * as DiagnoseCommand from './diagnose';
 import type * as EmulatorCommand from '../../emulator/cli';
+import type * as Errors from '../errors';
 import { type CliIo, processIo, UsageError, writeLine } from './io';
 import type * as ReplayCommand from './replay';
 import type * as SimulateCommand from './simulate';
@@ -61,7 +62,10 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       writeLine(io.stderr, `remediator ${name}: ${(err as Error).message}`);
       return 2;
     }
-    writeLine(io.stderr, `remediator ${name}: failed: ${err instanceof Error ? err.message : String(err)}`);
+    // Loaded on the failure path only (see COMMANDS).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { describeErrorMessage } = require('../errors') as typeof Errors;
+    writeLine(io.stderr, `remediator ${name}: failed: ${describeErrorMessage(err)}`);
     return 1;
   }
 }

@@ -8,7 +8,7 @@
  * account of REMEDIATOR_STORAGE_CONNECTION / AzureWebJobsStorage: keep them the same account.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { isTransientError } from '../errors';
+import { describeError, describeErrorMessage, isTransientError } from '../errors';
 import type { Diagnosis, HealResult, Outcome } from '../model';
 import type { Notifier } from '../notify';
 import { decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from '../remediate';
@@ -20,21 +20,17 @@ export interface HealCheckDeps extends RemediateDeps {
 
 /** The outcome a heal follow-up message refers to (the task carries what was diagnosed). */
 export function toHealOutcome(task: HealTask, mode: Outcome['mode']): Outcome {
-  const diagnosis: Diagnosis | undefined = task.diagnosis
-    ? {
-        kind: task.diagnosis.kind as Diagnosis['kind'],
-        resourceId: task.diagnosis.resourceId,
-        summary: task.diagnosis.summary,
-        evidence: [],
-        details: { appId: task.appId, ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}) },
-      }
-    : undefined;
+  const details = { appId: task.appId, ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}) };
+  const diagnosis: Diagnosis = task.diagnosis
+    ? { ...task.diagnosis, evidence: [], details }
+    : { kind: 'unknown', resourceId: task.appId, summary: '', evidence: [], details };
   return {
     eventId: task.eventId,
     status: 'diagnosed',
     ...(mode ? { mode } : {}),
     ...(task.correlationId ? { correlationId: task.correlationId } : {}),
-    ...(diagnosis ? { diagnosis } : {}),
+    diagnosis,
+    actions: [],
   };
 }
 
@@ -44,10 +40,7 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
   try {
     task = decodeHealMessage(message);
   } catch (err) {
-    deps.log.error(
-      { err: err instanceof Error ? err.message : String(err) },
-      'heal-check message is not a heal task: dropped',
-    );
+    deps.log.error({ err: describeError(err) }, 'heal-check message is not a heal task: dropped');
     return undefined;
   }
   try {
@@ -70,27 +63,17 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
           ...(heal.detail ? { detail: heal.detail } : {}),
         },
       })
-      .catch((err: unknown) =>
-        deps.log.error(
-          { err: err instanceof Error ? err.message : String(err) },
-          'heal audit record could not be written',
-        ),
-      );
+      .catch((err: unknown) => deps.log.error({ err: describeError(err) }, 'heal audit record could not be written'));
     if (deps.notifier && (heal.status === 'healed' || heal.status === 'still-failing')) {
       await deps.notifier
         .notifyHeal(toHealOutcome(task, deps.config.mode), heal)
-        .catch((err: unknown) =>
-          deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'heal follow-up failed'),
-        );
+        .catch((err: unknown) => deps.log.error({ err: describeError(err) }, 'heal follow-up failed'));
     }
     return heal;
   } catch (err) {
     if (isTransientError(err)) throw err;
-    deps.log.error(
-      { err: err instanceof Error ? err.message : String(err), eventId: task.eventId },
-      'heal step failed permanently',
-    );
-    return { status: 'still-failing', detail: err instanceof Error ? err.message : String(err) };
+    deps.log.error({ err: describeError(err), eventId: task.eventId }, 'heal step failed permanently');
+    return { status: 'still-failing', detail: describeErrorMessage(err) };
   }
 }
 

@@ -1,4 +1,5 @@
 /** Size guard for raw HTTP bodies: text → JSON, or a rejected item that says what is wrong. Pure. */
+import { describeErrorMessage } from '../errors';
 import type { RejectedItem } from './common';
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; tooLarge: boolean; item: RejectedItem };
@@ -17,7 +18,7 @@ export function parseBody(text: string, maxBytes: number): BodyResult {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = describeErrorMessage(err);
     return {
       ok: false,
       tooLarge: false,

@@ -126,9 +126,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         const byEvent = new Map<string, HealResult>();
         for (const r of results) byEvent.set(r.task.eventId, r.result);
         // The heal belongs to the outcome that did the work, not to duplicate deliveries of the same event id.
-        const settled = outcomes.map((o) => {
+        const settled = outcomes.map((o): Outcome => {
           const heal = o.status === 'diagnosed' ? byEvent.get(o.eventId) : undefined;
-          return heal ? { ...o, heal } : o;
+          return heal && o.status === 'diagnosed' ? { ...o, heal } : o;
         });
         if (notifier) {
           for (const o of settled) {

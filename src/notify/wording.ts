@@ -64,8 +64,8 @@ export function describeAction(a: Action): string {
       what = `redeploy the failed revision of ${nameOfResource(a.resourceId ?? a.scope) ?? 'the app'}`;
       break;
     default: {
-      const never: never = a.type;
-      what = String(never);
+      const never: never = a;
+      what = JSON.stringify(never);
     }
   }
   const reason = a.reason ? ` (${a.reason})` : '';

@@ -18,8 +18,6 @@ export interface ExecuteInput {
   actions: Action[];
 }
 
-const strip = ({ claimValue: _c, ...a }: Action & { claimValue?: unknown }): Action => a;
-
 /** How long to wait before redeploying, given what was just done. */
 export function computeRedeployDelayMs(
   diagnosis: Diagnosis,
@@ -56,9 +54,7 @@ export async function executeActions(
     }
     switch (action.type) {
       case 'assign-role': {
-        const scope = action.scope as string;
-        const principalId = action.principalId as string;
-        const roleId = action.roleDefinitionId as string;
+        const { scope, principalId, roleDefinitionId: roleId } = action;
         const name = createRoleAssignmentName(scope, roleId, principalId);
         const sub = parseResourceId(scope).subscriptionId;
         const out = await guardAndWrite(action, ctx, deps, async () => {
@@ -76,14 +72,14 @@ export async function executeActions(
             reason: r.created
               ? `assigned ${describeRole(roleId)} to ${principalId} at the registry (role assignment ${name})`
               : `${describeRole(roleId)} for ${principalId} at the registry already existed (RoleAssignmentExists): nothing to write`,
-            claimValue: { assignmentName: name, created: r.created },
+            facts: { assignmentName: name, created: r.created },
           };
         });
-        done.push(strip(out));
+        done.push(out.action);
         break;
       }
       case 'enable-arm-token-auth': {
-        const registryId = (action.resourceId ?? action.scope) as string;
+        const registryId = action.resourceId;
         const out = await guardAndWrite(action, ctx, deps, async () => {
           const current = await deps.arm.getRegistry(registryId);
           if (current?.armTokenAuth?.toLowerCase() === 'enabled')
@@ -91,11 +87,11 @@ export async function executeActions(
           const r = await deps.arm.enableArmTokenAuth(registryId);
           return { reason: `enabled authentication-as-arm on registry ${r.name} (now ${r.armTokenAuth ?? 'unknown'})` };
         });
-        done.push(strip(out));
+        done.push(out.action);
         break;
       }
       case 'redeploy-revision': {
-        const appId = (action.resourceId ?? x.appId) as string;
+        const appId = action.resourceId;
         const notFixed = done.filter(
           (a) => a.type !== 'redeploy-revision' && (a.status === 'blocked' || a.status === 'failed'),
         );
@@ -114,7 +110,7 @@ export async function executeActions(
         if (delayMs > 0 && deps.scheduler.durable === false) {
           // Promising a redeploy that nothing will run would be a lie: say what a person must do instead.
           const out: Action = {
-            ...strip(action),
+            ...action,
             status: 'blocked',
             reason: `no storage queue is configured, so the redeploy cannot wait for the fix to take effect: start a new revision by hand after ${new Date(nowMs + delayMs).toISOString()}`,
           };
@@ -137,7 +133,7 @@ export async function executeActions(
           diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
         };
         // Guard + claim now (no budget unit: the write happens in the heal step, which re-guards and pays).
-        const scheduled = await guardAndWrite(
+        const claimed = await guardAndWrite(
           { ...action, claimKey },
           { ...ctx, appId, consumeBudget: false },
           deps,
@@ -145,27 +141,28 @@ export async function executeActions(
             delayMs > 0
               ? {
                   reason: `scheduled: a new revision (suffix ${task.revisionSuffix}) will be created in ${Math.round(delayMs / 1000)} s, once the role has taken effect; then its health is checked`,
-                  claimValue: { state: 'scheduled' },
+                  state: 'scheduled',
                 }
               : {
                   reason: `creating a new revision (suffix ${task.revisionSuffix})`,
-                  claimValue: { state: 'scheduled' },
+                  state: 'scheduled',
                 },
         );
+        const { action: scheduled } = claimed;
         if (scheduled.status !== 'applied' || scheduled.reason?.startsWith('already')) {
-          done.push(strip(scheduled));
+          done.push(scheduled);
           break;
         }
         if (delayMs > 0) {
           await deps.scheduler.schedule(task, delayMs);
-          done.push(strip(scheduled));
+          done.push(scheduled);
           heal = { status: 'pending', detail: `redeploy scheduled in ${Math.round(delayMs / 1000)} s` };
           break;
         }
         const step = await runHealTask(task, deps);
         if (step.status === 'pending' && step.revisionName) {
           done.push({
-            ...strip(scheduled),
+            ...scheduled,
             reason: `created revision ${step.revisionName}; its health check is scheduled`,
           });
           heal = {
@@ -176,14 +173,14 @@ export async function executeActions(
         } else {
           // Not written (e.g. the budget ran out in between): let a later delivery try again.
           await deps.store.release(FIX_CLAIM_PARTITION, claimKey).catch(() => undefined);
-          done.push({ ...strip(scheduled), status: 'blocked', reason: step.detail ?? 'redeploy not done' });
+          done.push({ ...scheduled, status: 'blocked', reason: step.detail ?? 'redeploy not done' });
           heal = { status: step.status, ...(step.detail ? { detail: step.detail } : {}) };
         }
         break;
       }
       default: {
-        const never: never = action.type;
-        throw new Error(`unknown action type ${String(never)}`);
+        const never: never = action;
+        throw new Error(`unknown action type ${JSON.stringify(never)}`);
       }
     }
   }

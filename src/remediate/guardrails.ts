@@ -6,7 +6,7 @@
 import type { ContainerAppInfo, RegistryInfo } from '../azure/arm-port';
 import { isAtOrAbove, normalizeId, sameId, roleGuid } from '../azure/ids';
 import type { Config } from '../config';
-import { PULL_ROLE_IDS, ROLE_IDS, type Action } from '../model';
+import { PULL_ROLE_IDS, ROLE_IDS, type Action, type FixAction } from '../model';
 import { describeRole } from './plan';
 
 export interface GuardFacts {
@@ -72,7 +72,7 @@ export function findAppsUsingPrincipal(
   );
 }
 
-function targetOf(action: Action, facts: GuardFacts): { id: string; what: string } | undefined {
+function targetOf(action: FixAction, facts: GuardFacts): { id: string; what: string } | undefined {
   switch (action.type) {
     case 'assign-role':
     case 'enable-arm-token-auth':
@@ -80,8 +80,8 @@ function targetOf(action: Action, facts: GuardFacts): { id: string; what: string
     case 'redeploy-revision':
       return facts.app ? { id: facts.app.id, what: `container app ${facts.app.name}` } : undefined;
     default: {
-      const never: never = action.type;
-      throw new Error(`unknown action type ${String(never)}`);
+      const never: never = action;
+      throw new Error(`unknown action type ${JSON.stringify(never)}`);
     }
   }
 }
@@ -137,7 +137,7 @@ export function checkGuardrail(
     }
     if (
       registry.roleAssignmentMode === 'AbacRepositoryPermissions' &&
-      roleGuid(action.roleDefinitionId as string) === ROLE_IDS.acrPull
+      roleGuid(action.roleDefinitionId) === ROLE_IDS.acrPull
     ) {
       return blocked(
         `registry ${registry.name} is in ABAC mode, where AcrPull is not honoured: Container Registry Repository Reader is needed`,

@@ -8,8 +8,9 @@
  * Both run the SAME `runHealTask`.
  */
 import type { RevisionInfo } from '../azure/arm-port';
-import type { HealResult } from '../model';
-import { isTransientError } from '../errors';
+import type { DiagnosisKind, HealResult } from '../model';
+import { describeErrorMessage, isTransientError } from '../errors';
+import { readFixClaim, toFixClaimValue } from './fix-claim';
 import { FIX_CLAIM_PARTITION } from './ids';
 import { guardAndWrite, type RemediateDeps } from './write';
 
@@ -33,7 +34,7 @@ export interface HealTask {
   /** Checks done so far (phase `check`). */
   attempt: number;
   /** What was diagnosed (for the follow-up message). */
-  diagnosis?: { kind: string; resourceId: string; summary: string };
+  diagnosis?: { kind: DiagnosisKind; resourceId: string; summary: string };
 }
 
 export interface HealScheduler {
@@ -70,12 +71,8 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
   const log = deps.log.child({ eventId: task.eventId, appId: task.appId, healTask: task.id, phase: task.phase });
   if (task.phase === 'redeploy') {
     // A redelivered message after the write: the claim records the revision, go straight to checking.
-    const claim = await deps.store.get(FIX_CLAIM_PARTITION, task.claimKey);
-    const doneRevision =
-      claim?.value['state'] === 'done' && typeof claim.value['revisionName'] === 'string'
-        ? claim.value['revisionName']
-        : undefined;
-    let revisionName = doneRevision;
+    const claim = readFixClaim((await deps.store.get(FIX_CLAIM_PARTITION, task.claimKey))?.value);
+    let revisionName = claim?.state === 'done' ? claim.revisionName : undefined;
     if (revisionName === undefined) {
       const out = await guardAndWrite(
         {
@@ -90,18 +87,18 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
         deps,
         async () => {
           const r = await deps.arm.createRevision(task.appId, task.revisionSuffix);
-          return { reason: `created revision ${r.revisionName}`, claimValue: { revisionName: r.revisionName } };
+          return { reason: `created revision ${r.revisionName}`, facts: { revisionName: r.revisionName } };
         },
       );
-      if (out.status !== 'applied') {
-        log.warn({ status: out.status, reason: out.reason }, 'redeploy not done');
+      if (out.action.status !== 'applied') {
+        log.warn({ status: out.action.status, reason: out.action.reason }, 'redeploy not done');
         return {
           status: 'still-failing',
           ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}),
-          detail: `redeploy ${out.status}: ${out.reason ?? ''}`,
+          detail: `redeploy ${out.action.status}: ${out.action.reason ?? ''}`,
         };
       }
-      revisionName = typeof out.claimValue?.['revisionName'] === 'string' ? out.claimValue['revisionName'] : undefined;
+      revisionName = out.facts?.revisionName;
     }
     if (revisionName === undefined) return { status: 'still-failing', detail: 'the new revision name is not known' };
     await deps.scheduler.schedule(
@@ -117,14 +114,14 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
     };
   }
 
-  const revisionName = task.newRevisionName as string;
+  const revisionName = task.newRevisionName ?? '';
   const attempt = task.attempt + 1;
   const rev = await deps.arm.getRevision(task.appId, revisionName);
   if (rev && isRevisionRunning(rev)) {
     const healedAfterMs = Math.max(0, deps.clock.now().getTime() - Date.parse(task.failedAt));
     log.info({ revisionName, healedAfterMs }, 'healed: the new revision runs');
     await deps.store
-      .update(FIX_CLAIM_PARTITION, task.claimKey, { state: 'done', revisionName, heal: 'healed' })
+      .update(FIX_CLAIM_PARTITION, task.claimKey, toFixClaimValue({ state: 'done', revisionName, heal: 'healed' }))
       .catch(() => undefined);
     return { status: 'healed', revisionName, healedAfterMs, detail: `revision ${revisionName} is ${rev.runningState}` };
   }
@@ -215,7 +212,7 @@ export class ClockedScheduler implements HealScheduler {
       try {
         result = await runHealTask(next.task, { ...deps, scheduler: this });
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = describeErrorMessage(err);
         const deliveries = (this.deliveries.get(next.task.id) ?? 0) + 1;
         this.deliveries.set(next.task.id, deliveries);
         if (isTransientError(err) && deliveries < MAX_DELIVERIES) {

@@ -4,7 +4,7 @@
  */
 import { ROLE_NAMES } from '../azure/roles';
 import type { Config } from '../config';
-import { ROLE_IDS, type Action, type Diagnosis, type DiagnosisDetails } from '../model';
+import { ROLE_IDS, type Action, type ActionOf, type Diagnosis, type DiagnosisDetails } from '../model';
 import { claimKeyForArmTokenAuth, claimKeyForAssignRole, claimKeyForRedeploy } from './ids';
 
 const guidOf = (roleDefinitionId: string): string => (roleDefinitionId.split('/').pop() ?? '').toLowerCase();
@@ -20,24 +20,25 @@ export function describeRole(roleDefinitionId: string, fallback?: string): strin
   return ROLE_NAMES[guidOf(roleDefinitionId)] ?? fallback ?? guidOf(roleDefinitionId);
 }
 
-function manual(type: Action['type'], reason: string, extra: Partial<Action> = {}): Action {
-  return { type, status: 'manual', reason, ...extra };
-}
-
-function assignPullRole(d: Diagnosis, principalId: string | undefined, note?: string): Action {
+function assignPullRole(d: Diagnosis, principalId: string | undefined, note?: string): ActionOf<'assign-role'> {
   const x = d.details;
   const role = selectPullRole(x);
   if (!x.registryId)
-    return manual('assign-role', 'the registry behind the image is not known: assign the pull role by hand', {
+    return {
+      type: 'assign-role',
+      status: 'manual',
+      reason: 'the registry behind the image is not known: assign the pull role by hand',
       roleDefinitionId: role,
       ...(principalId ? { principalId } : {}),
-    });
+    };
   if (!principalId)
-    return manual(
-      'assign-role',
-      `the principal of the app's registry identity is not known: assign ${describeRole(role)} on the registry by hand`,
-      { roleDefinitionId: role, scope: x.registryId },
-    );
+    return {
+      type: 'assign-role',
+      status: 'manual',
+      reason: `the principal of the app's registry identity is not known: assign ${describeRole(role)} on the registry by hand`,
+      roleDefinitionId: role,
+      scope: x.registryId,
+    };
   return {
     type: 'assign-role',
     status: 'planned',
@@ -51,13 +52,14 @@ function assignPullRole(d: Diagnosis, principalId: string | undefined, note?: st
   };
 }
 
-function redeploy(d: Diagnosis, why: string): Action {
+function redeploy(d: Diagnosis, why: string): ActionOf<'redeploy-revision'> {
   const x = d.details;
   if (!x.appId)
-    return manual(
-      'redeploy-revision',
-      'the container app is not known: create a new revision by hand once the cause is fixed',
-    );
+    return {
+      type: 'redeploy-revision',
+      status: 'manual',
+      reason: 'the container app is not known: create a new revision by hand once the cause is fixed',
+    };
   return {
     type: 'redeploy-revision',
     status: 'planned',
@@ -95,10 +97,12 @@ export function planActions(diagnosis: Diagnosis, config: Pick<Config, 'allowedF
             claimKey: claimKeyForArmTokenAuth(x.registryId),
             reason: 'enable the registry policy authentication-as-arm (azureADAuthenticationAsArmPolicy)',
           }
-        : manual(
-            'enable-arm-token-auth',
-            'the registry is not known: run `az acr config authentication-as-arm update --status enabled` on it',
-          );
+        : {
+            type: 'enable-arm-token-auth',
+            status: 'manual',
+            reason:
+              'the registry is not known: run `az acr config authentication-as-arm update --status enabled` on it',
+          };
       return [enable, redeploy(d, 'after the policy is enabled')];
     }
     case 'acr-pull/role-propagating':

@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import type { ArmPort, ContainerAppInfo, RegistryInfo } from '../azure/arm-port';
 import { parseResourceId } from '../azure/ids';
 import type { Config } from '../config';
-import { isTransientError } from '../errors';
-import { RemediatorError, type Action, type Clock } from '../model';
+import { describeError, describeErrorMessage, isTransientError } from '../errors';
+import { RemediatorError, type Action, type Clock, type FixAction } from '../model';
 import type { Json, StateStore } from '../store/port';
+import { readFixClaim, toFixClaimValue, type FixClaimFacts } from './fix-claim';
 import { checkGuardrail, type GuardDecision, type GuardFacts } from './guardrails';
 import type { HealScheduler } from './heal';
 import { BUDGET_PARTITION, FIX_CLAIM_PARTITION, createBudgetHourKey } from './ids';
@@ -35,11 +36,17 @@ export interface WriteContext {
 
 export interface WriteDone {
   reason: string;
-  /** Recorded in the claim (e.g. the new revision's name). */
-  claimValue?: Record<string, Json>;
+  /** Recorded in the work record (e.g. the new revision's name). */
+  facts?: FixClaimFacts;
+  /** The work record's state once written: `done` (default), or `scheduled` (the heal task writes later). */
+  state?: 'done' | 'scheduled';
 }
 
-export type WriteOutcome = Action & { claimValue?: Record<string, Json> };
+/** The action with its final status, and what the write recorded (only when this call wrote it). */
+export interface WriteOutcome {
+  action: Action;
+  facts?: FixClaimFacts;
+}
 
 function sameType(id: string, type: string): boolean {
   return (parseResourceId(id).type ?? '').toLowerCase() === type.toLowerCase();
@@ -71,28 +78,26 @@ export async function recordAudit(
   detail: Record<string, Json> = {},
 ): Promise<void> {
   const at = deps.clock.now().toISOString();
+  const target = action.resourceId ?? action.scope;
   try {
     await deps.store.appendAudit({
       id: `${at}-${ctx.eventId}-${stage}-${action.type}-${Math.random().toString(36).slice(2, 8)}`,
       at,
       eventId: ctx.eventId,
       ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-      ...((action.resourceId ?? action.scope) ? { resourceId: (action.resourceId ?? action.scope) as string } : {}),
+      ...(target ? { resourceId: target } : {}),
       mode: deps.config.mode,
       stage,
       status: action.status,
       detail: { action: JSON.parse(JSON.stringify(action)) as Json, ...detail },
     });
   } catch (err) {
-    deps.log.error(
-      { err: err instanceof Error ? err.message : String(err), eventId: ctx.eventId },
-      'audit record could not be written',
-    );
+    deps.log.error({ err: describeError(err), eventId: ctx.eventId }, 'audit record could not be written');
     if (isTransientError(err)) throw err;
   }
 }
 
-function stopped(action: Action, d: Exclude<GuardDecision, { allowed: true }>): Action {
+function stopped(action: FixAction, d: Exclude<GuardDecision, { allowed: true }>): Action {
   return { ...action, status: d.status, reason: d.reason };
 }
 
@@ -102,7 +107,7 @@ function stopped(action: Action, d: Exclude<GuardDecision, { allowed: true }>): 
  * worth retrying; a permanent failure resolves as `failed`.
  */
 export async function guardAndWrite(
-  action: Action,
+  action: FixAction,
   ctx: WriteContext,
   deps: RemediateDeps,
   write: () => Promise<WriteDone>,
@@ -127,25 +132,25 @@ export async function guardAndWrite(
     const out = stopped(action, first);
     log.info({ status: out.status, reason: out.reason }, 'fix not written');
     await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: used });
-    return out;
+    return { action: out };
   }
   const claimKey = action.claimKey ?? `${action.type}|${action.resourceId ?? action.scope ?? ''}`;
   if (!ctx.claimHeld) {
-    const won = await deps.store.claim(FIX_CLAIM_PARTITION, claimKey, {
-      eventId: ctx.eventId,
-      state: 'claimed',
-      at: deps.clock.now().toISOString(),
-    });
+    const won = await deps.store.claim(
+      FIX_CLAIM_PARTITION,
+      claimKey,
+      toFixClaimValue({ eventId: ctx.eventId, state: 'claimed', at: deps.clock.now().toISOString() }),
+    );
     if (!won) {
-      const owner = await deps.store.get(FIX_CLAIM_PARTITION, claimKey);
-      const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another delivery';
-      const state = owner?.value['state'];
+      const owner = readFixClaim((await deps.store.get(FIX_CLAIM_PARTITION, claimKey))?.value);
+      const ownerEvent = owner?.eventId ?? 'another delivery';
+      const state = owner?.state;
       const out: Action =
-        state === 'failed'
+        owner?.state === 'failed'
           ? {
               ...action,
               status: 'failed',
-              reason: `an earlier attempt by event ${ownerEvent} failed (claim ${claimKey}): ${typeof owner?.value['reason'] === 'string' ? owner.value['reason'] : ''}`,
+              reason: `an earlier attempt by event ${ownerEvent} failed (claim ${claimKey}): ${owner.reason}`,
             }
           : {
               ...action,
@@ -154,7 +159,7 @@ export async function guardAndWrite(
             };
       log.info({ ownerEvent, state }, 'unit of work claimed by another delivery');
       await recordAudit(deps, ctx, 'action', out, { seen, claim: 'lost' });
-      return out;
+      return { action: out };
     }
   }
   const releaseClaim = async (): Promise<void> => {
@@ -169,32 +174,31 @@ export async function guardAndWrite(
       await releaseClaim();
       const out = stopped(action, second);
       await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: n - 1 });
-      return out;
+      return { action: out };
     }
   }
   try {
     const done = await write();
-    await deps.store.update(FIX_CLAIM_PARTITION, claimKey, {
-      eventId: ctx.eventId,
-      state: 'done',
-      at: deps.clock.now().toISOString(),
-      ...(done.claimValue ?? {}),
-    });
-    const out: WriteOutcome = {
-      ...action,
-      status: 'applied',
-      reason: done.reason,
-      ...(done.claimValue ? { claimValue: done.claimValue } : {}),
-    };
+    await deps.store.update(
+      FIX_CLAIM_PARTITION,
+      claimKey,
+      toFixClaimValue({
+        eventId: ctx.eventId,
+        state: done.state ?? 'done',
+        at: deps.clock.now().toISOString(),
+        ...(done.facts ?? {}),
+      }),
+    );
+    const out: Action = { ...action, status: 'applied', reason: done.reason };
     log.info({ reason: done.reason }, 'fix applied');
-    await recordAudit(deps, ctx, 'action', { ...action, status: 'applied', reason: done.reason }, { seen });
-    return out;
+    await recordAudit(deps, ctx, 'action', out, { seen });
+    return done.facts ? { action: out, facts: done.facts } : { action: out };
   } catch (err) {
     if (consume) await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeErrorMessage(err);
     if (isTransientError(err)) {
       await releaseClaim();
-      log.warn({ err: message }, 'transient failure writing a fix; claim released for the retry');
+      log.warn({ err: describeError(err) }, 'transient failure writing a fix; claim released for the retry');
       await recordAudit(
         deps,
         ctx,
@@ -208,16 +212,15 @@ export async function guardAndWrite(
       });
     }
     await deps.store
-      .update(FIX_CLAIM_PARTITION, claimKey, {
-        eventId: ctx.eventId,
-        state: 'failed',
-        reason: message,
-        at: deps.clock.now().toISOString(),
-      })
+      .update(
+        FIX_CLAIM_PARTITION,
+        claimKey,
+        toFixClaimValue({ eventId: ctx.eventId, state: 'failed', reason: message, at: deps.clock.now().toISOString() }),
+      )
       .catch(() => undefined);
     const out: Action = { ...action, status: 'failed', reason: message };
-    log.error({ err: message }, 'fix failed');
+    log.error({ err: describeError(err) }, 'fix failed');
     await recordAudit(deps, ctx, 'action', out, { seen });
-    return out;
+    return { action: out };
   }
 }

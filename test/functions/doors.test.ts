@@ -2,6 +2,7 @@
  * The three doors, driven through their real handlers with real @azure/functions request/context objects and the
  * real pipeline. The ARM port is a counting fake: ignored and rejected events must never reach it.
  */
+import { join } from 'node:path';
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/config';
@@ -13,7 +14,8 @@ import { asList, DEFAULT_MAX_BYTES, loadCorpus } from '../intake/corpus';
 import { createContext, createTestDeps } from './deps';
 
 const fixture = (p: string): string => readFileSync(`${__dirname}/../fixtures/events/${p}.json`, 'utf8');
-const seedText = readFileSync('/work/shared/examples/seed-story/event.json', 'utf8');
+// The shared examples sit next to the repository (`../shared` from its root).
+const seedText = readFileSync(join(__dirname, '../../../shared/examples/seed-story/event.json'), 'utf8');
 
 const post = (url: string, body: string, headers: Record<string, string> = {}): HttpRequest =>
   new HttpRequest({

@@ -1,6 +1,7 @@
 /**
  * How to use intake: every door's payload → IntakeItem[]; the relevance constants; the size guard.
  */
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import {
@@ -14,7 +15,10 @@ import {
 } from '../../src/intake';
 import type { IntakeItem } from '../../src/model';
 
-const seed = JSON.parse(readFileSync('/work/shared/examples/seed-story/event.json', 'utf8')) as Record<string, unknown>;
+// The shared examples sit next to the repository (`../shared` from its root).
+const seed = JSON.parse(
+  readFileSync(join(__dirname, '../../../shared/examples/seed-story/event.json'), 'utf8'),
+) as Record<string, unknown>;
 const fixture = (p: string): unknown =>
   JSON.parse(readFileSync(`${__dirname}/../fixtures/events/${p}.json`, 'utf8')) as unknown;
 const clone = <T>(v: T): T => structuredClone(v);

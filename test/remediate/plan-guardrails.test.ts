@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { ROLE_IDS, type Action, type Diagnosis, type DiagnosisKind } from '../../src/model';
+import { ROLE_IDS, type Action, type FixAction, type Diagnosis, type DiagnosisKind } from '../../src/model';
 import { checkGuardrail, planActions, type GuardFacts } from '../../src/remediate';
 import { APP_ID, PRINCIPAL, REGISTRY_ID, RG, SUB, UAI_ID, makeApp, makeRegistry } from './fake-arm';
 
@@ -137,7 +137,10 @@ describe('planActions', () => {
 });
 
 describe('checkGuardrail', () => {
-  const [assign, redeploy] = planActions(base('acr-pull/missing-role', pullDetails), autoFix) as [Action, Action];
+  const [assign, redeploy] = planActions(base('acr-pull/missing-role', pullDetails), autoFix) as [
+    FixAction<'assign-role'>,
+    Action,
+  ];
   const [enable] = planActions(base('acr-pull/arm-token-auth-disabled', pullDetails), autoFix) as [Action];
   const facts = (over: Partial<GuardFacts> = {}): GuardFacts => ({
     app: makeApp(),
