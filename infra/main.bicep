@@ -333,7 +333,7 @@ module assignmentsAtSubscription 'modules/role-assignment-subscription.bicep' = 
       roleDefinitionGuid: a.roleDefinitionGuid
       condition: a.condition
       conditionVersion: a.conditionVersion
-      description: rbac.assignmentDescription
+      assignmentDescription: rbac.assignmentDescription
     }
     dependsOn: [containerAppRedeployerRole, registryArmTokenAuthRole]
   }
@@ -348,7 +348,7 @@ module assignmentsAtResourceGroup 'modules/role-assignment-resource-group.bicep'
       roleDefinitionGuid: a.roleDefinitionGuid
       condition: a.condition
       conditionVersion: a.conditionVersion
-      description: rbac.assignmentDescription
+      assignmentDescription: rbac.assignmentDescription
     }
     dependsOn: [containerAppRedeployerRole, registryArmTokenAuthRole]
   }
@@ -364,7 +364,7 @@ module assignmentsAtRegistry 'modules/role-assignment-registry.bicep' = [
       roleDefinitionGuid: a.roleDefinitionGuid
       condition: a.condition
       conditionVersion: a.conditionVersion
-      description: rbac.assignmentDescription
+      assignmentDescription: rbac.assignmentDescription
     }
     dependsOn: [containerAppRedeployerRole, registryArmTokenAuthRole]
   }
@@ -380,7 +380,7 @@ module assignmentsAtContainerApp 'modules/role-assignment-container-app.bicep' =
       roleDefinitionGuid: a.roleDefinitionGuid
       condition: a.condition
       conditionVersion: a.conditionVersion
-      description: rbac.assignmentDescription
+      assignmentDescription: rbac.assignmentDescription
     }
     dependsOn: [containerAppRedeployerRole, registryArmTokenAuthRole]
   }

@@ -3,7 +3,7 @@ targetScope = 'resourceGroup'
 
 param principalId string
 param roleDefinitionGuid string
-param description string
+param assignmentDescription string
 @description('ABAC condition; empty for none.')
 param condition string = ''
 param conditionVersion string = ''
@@ -14,7 +14,7 @@ resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionGuid)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: description
+    description: assignmentDescription
     condition: empty(condition) ? null : condition
     conditionVersion: empty(condition) ? null : conditionVersion
   }
