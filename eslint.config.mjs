@@ -10,6 +10,8 @@ export default tseslint.config(
       'coverage/**',
       'out/**',
       '.azurite/**',
+      '.cache/**',
+      'lib/**',
       'docs/**',
       '**/*.js',
       '**/*.mjs',
