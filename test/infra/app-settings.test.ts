@@ -1,20 +1,24 @@
 /**
- * Every app setting the remediator reads (SETTINGS in src/config.ts) is set by the template with the same default,
- * and every app setting the template sets is either in SETTINGS or a documented platform setting. REMEDIATOR_MODE
- * defaults to dry-run. Webhook URLs are Key Vault references; storage is identity-based.
+ * Every app setting the remediator reads (SETTINGS in src/config.ts) is set by the compiled template with the same
+ * default, and every app setting the template sets is either in SETTINGS or a documented platform setting.
+ * REMEDIATOR_MODE defaults to dry-run. Webhook URLs are Key Vault references; storage is identity-based.
+ * The settings are the ones ARM would write: main.bicep's values evaluated for given parameters, passed to the app
+ * module and merged with its platform settings.
  */
 import { join } from 'node:path';
 import { SETTINGS, loadConfig } from '../../src/config';
 import {
   INFRA_DIR,
-  readBlockEntries,
-  readBlockObject,
-  readBlocks,
+  REPO_ROOT,
+  Unresolved,
+  type EvaluationContext,
+  evaluate,
+  evaluateModuleContext,
+  findResources,
+  loadCompiledTemplate,
   readJson,
-  readObjectVar,
-  readParams,
   readText,
-} from './bicep-reader';
+} from './arm';
 
 type SettingFact =
   | { source: 'parameter'; param: string }
@@ -27,77 +31,102 @@ interface AppSettingFacts {
 }
 
 const facts = readJson<AppSettingFacts>(join(INFRA_DIR, 'app-settings.json'));
-const mainText = readText(join(INFRA_DIR, 'main.bicep'));
-const appText = readText(join(INFRA_DIR, 'modules', 'app.bicep'));
-const mainParams = readParams(mainText);
-const remediatorSettings = readObjectVar(mainText, 'remediatorAppSettings');
-const platformSettings = readObjectVar(appText, 'platformAppSettings');
+const main = loadCompiledTemplate('main');
 const settingNames = SETTINGS.map((s) => s.name);
+// resourceToken hashes the subscription id (uniqueString): give it a value so the names built from it evaluate
+const TOKEN = 'abc123';
 
-/** A Bicep literal default as the string the setting will carry (`'x'` → x, `20` → 20). */
-function renderDefault(defaultText: string): string {
-  const quoted = /^'(.*)'$/s.exec(defaultText);
-  return quoted ? quoted[1]!.replace(/\\'/g, "'") : defaultText;
+function mainContext(parameters: Record<string, unknown> = {}): EvaluationContext {
+  return {
+    template: main,
+    parameters: { environmentName: 'prod', location: 'westeurope', ...parameters },
+    variables: { resourceToken: TOKEN },
+  };
+}
+
+/** The app module as main deploys it with these parameters. */
+const appContext = (parameters: Record<string, unknown> = {}): EvaluationContext =>
+  evaluateModuleContext(mainContext(parameters), 'remediator-app');
+
+/** The remediator's settings main.bicep passes to the app module. */
+const remediatorSettings = (parameters: Record<string, unknown> = {}): Record<string, unknown> =>
+  appContext(parameters).parameters!['remediatorAppSettings'] as Record<string, unknown>;
+
+/** Everything the Microsoft.Web/sites/config 'appsettings' resource writes. */
+function deployedAppSettings(parameters: Record<string, unknown> = {}): Record<string, unknown> {
+  const ctx = appContext(parameters);
+  const [config] = findResources(ctx.template, 'Microsoft.Web/sites/config');
+  expect(evaluate(config!.name, ctx)).toBe(`func-remediator-${TOKEN}/appsettings`);
+  return evaluate(config!.properties, ctx) as Record<string, unknown>;
+}
+
+/** A parameter value as the setting carries it (ints as their decimal text). */
+const asSetting = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** A value of the parameter's type that differs from its default, to see it arrive in the setting. */
+function otherValue(param: string): unknown {
+  const def = main.parameters[param]!;
+  if (def.allowedValues) return def.allowedValues.find((v) => v !== def.defaultValue);
+  if (def.type === 'int') return Number(def.defaultValue) + 7;
+  return `${String(def.defaultValue)}-other`;
 }
 
 describe('app settings: SETTINGS ↔ template', () => {
   it('the template sets every SETTINGS entry, and no other remediator setting', () => {
-    expect([...remediatorSettings.keys()].sort()).toEqual([...settingNames].sort());
+    expect(Object.keys(remediatorSettings()).sort()).toEqual([...settingNames].sort());
     expect(Object.keys(facts.settings).sort()).toEqual([...settingNames].sort());
   });
 
   it('every other app setting is a documented platform setting', () => {
-    expect([...platformSettings.keys()].sort()).toEqual(Object.keys(facts.platformSettings).sort());
-    for (const name of platformSettings.keys()) {
-      expect(settingNames).not.toContain(name);
+    const deployed = deployedAppSettings();
+    const platform = Object.keys(deployed).filter((name) => !settingNames.includes(name));
+    expect(platform.sort()).toEqual(Object.keys(facts.platformSettings).sort());
+    for (const name of platform) {
       expect(name).toMatch(
         /^(AzureWebJobsStorage__\w+|APPLICATIONINSIGHTS_[A-Z_]+|FUNCTIONS_[A-Z_]+|WEBSITE_[A-Z_]+)$/,
       );
     }
-    // both sets (and only them) go to the site
-    const settingsResource = readBlocks(appText).find((b) => b.target.startsWith('Microsoft.Web/sites/config@'));
-    expect(settingsResource?.body).toMatch(/name: 'appsettings'/);
-    expect(readBlockEntries(settingsResource!).get('properties')).toBe(
-      'union(platformAppSettings, remediatorAppSettings)',
-    );
-    const appModule = readBlocks(mainText).find((b) => b.symbol === 'app');
-    expect(readBlockObject(appModule!, 'params')?.get('remediatorAppSettings')).toBe('remediatorAppSettings');
+    // both sets, and only them, go to the site: the remediator's exactly as main.bicep made them
+    expect(Object.keys(deployed).length).toBe(platform.length + settingNames.length);
+    for (const name of settingNames) expect(String(deployed[name])).toBe(String(remediatorSettings()[name]));
   });
 
   it.each(SETTINGS.map((s) => [s.name, s]))('%s is set as app-settings.json says', (name, spec) => {
     const fact = facts.settings[name]!;
-    const expr = remediatorSettings.get(name)!;
+    const value = remediatorSettings()[name];
     switch (fact.source) {
       case 'parameter': {
-        const p = mainParams.get(fact.param);
+        const p = main.parameters[fact.param];
         expect(p).toBeDefined();
-        expect(p!.decorators.join(' ')).not.toMatch(/@secure\(\)/);
-        // same default as the code
-        expect(renderDefault(p!.defaultText ?? '<required>')).toBe(spec.default);
-        // and the setting is that parameter (ints rendered with string())
-        expect(expr).toMatch(
-          p!.type === 'int' ? new RegExp(`^string\\(${fact.param}\\)$`) : new RegExp(`^${fact.param}$`),
-        );
+        expect(p!.type).not.toBe('securestring');
+        // same default as the code, and the setting is that parameter
+        expect(asSetting(p!.defaultValue)).toBe(spec.default);
+        expect(value).toBe(spec.default);
+        const other = otherValue(fact.param);
+        expect(remediatorSettings({ [fact.param]: other })[name]).toBe(asSetting(other));
         // the description names the setting it feeds
-        expect(p!.decorators.join(' ')).toContain(name);
+        expect(p!.metadata?.description).toContain(name);
         break;
       }
       case 'keyVaultReference': {
-        const p = mainParams.get(fact.param);
-        expect(p?.decorators).toContain('@secure()');
-        expect(p?.defaultText).toBe("''");
-        expect(expr).toContain('@Microsoft.KeyVault(SecretUri=');
-        expect(expr).toMatch(new RegExp(`^empty\\(${fact.param}\\) \\? '' : `)); // unset stays unset
+        const p = main.parameters[fact.param];
+        expect(p?.type).toBe('securestring');
+        expect(p?.defaultValue).toBe('');
+        expect(value).toBe(''); // unset stays unset
+        expect(remediatorSettings({ [fact.param]: 'https://hooks.example/x' })[name]).toBe(
+          `@Microsoft.KeyVault(SecretUri=https://kv-${TOKEN}.vault.azure.net/secrets/${fact.secretName}/)`,
+        );
         expect(spec.secret).toBe(true);
         break;
       }
       case 'derived':
         expect(fact.why.length).toBeGreaterThan(10);
-        expect(expr.length).toBeGreaterThan(0);
-        expect(expr).not.toMatch(/^'[^$]*'$/); // computed, not a plain literal
+        // computed from the deployment (a resource, the cloud), not a parameter or a literal
+        expect(value).toBeDefined();
+        expect(Object.values(main.parameters).map((p) => p.defaultValue)).not.toContain(value);
         break;
       case 'fixed':
-        expect(renderDefault(expr)).toBe(fact.value);
+        expect(value).toBe(fact.value);
         break;
       default: {
         const never: never = fact;
@@ -106,68 +135,90 @@ describe('app settings: SETTINGS ↔ template', () => {
     }
   });
 
+  it('the derived settings are the app’s own storage, the cloud’s ARM endpoint and the remediator identity', () => {
+    const settings = remediatorSettings();
+    expect(settings['REMEDIATOR_STORAGE_ACCOUNT_URL']).toBe(`https://st${TOKEN}.table.core.windows.net`);
+    expect(settings['ARM_ENDPOINT']).toBe('https://management.azure.com/');
+    expect(settings['AZURE_CLIENT_ID']).toBeInstanceOf(Unresolved);
+    expect(String(settings['AZURE_CLIENT_ID'])).toMatch(
+      /'remediator-identities'\), '[\d-]+'\)\.outputs\.remediatorClientId\.value>$/,
+    );
+  });
+
   it('REMEDIATOR_MODE defaults to dry-run and only allows dry-run | auto-fix', () => {
-    const p = mainParams.get('remediatorMode')!;
-    expect(p.defaultText).toBe("'dry-run'");
-    expect(p.decorators.join(' ')).toMatch(/@allowed\(\[\s*'dry-run',?\s*'auto-fix'\s*\]\)/);
-    expect(remediatorSettings.get('REMEDIATOR_MODE')).toBe('remediatorMode');
+    expect(main.parameters['remediatorMode']).toMatchObject({ type: 'string', defaultValue: 'dry-run' });
+    expect([...(main.parameters['remediatorMode']!.allowedValues ?? [])].sort()).toEqual(['auto-fix', 'dry-run']);
+    expect(remediatorSettings()['REMEDIATOR_MODE']).toBe('dry-run');
+    expect(remediatorSettings({ remediatorMode: 'auto-fix' })['REMEDIATOR_MODE']).toBe('auto-fix');
   });
 
   it('the template defaults make a valid configuration for loadConfig', () => {
-    // Evaluate the literal-default settings the way the template would set them, fill the derived ones with
-    // values of the right shape, and let the real config loader judge.
+    // The settings ARM would write with every default; the identity's client id is only known once deployed.
     const env: Record<string, string> = {};
-    for (const [name, fact] of Object.entries(facts.settings)) {
-      if (fact.source === 'parameter') env[name] = renderDefault(mainParams.get(fact.param)!.defaultText!);
-      else if (fact.source === 'fixed') env[name] = fact.value;
-      else if (fact.source === 'keyVaultReference') env[name] = ''; // secret params default to ''
+    for (const [name, value] of Object.entries(remediatorSettings())) {
+      env[name] = value instanceof Unresolved ? '00000000-0000-0000-0000-000000000001' : String(value);
     }
-    env['REMEDIATOR_STORAGE_ACCOUNT_URL'] = 'https://stabc.table.core.windows.net';
-    env['ARM_ENDPOINT'] = 'https://management.azure.com/';
-    env['AZURE_CLIENT_ID'] = '00000000-0000-0000-0000-000000000001';
     const config = loadConfig(env);
     expect(config.mode).toBe('dry-run');
-    expect(config.storage).toEqual({ kind: 'account-url', accountUrl: 'https://stabc.table.core.windows.net' });
+    expect(config.storage).toEqual({ kind: 'account-url', accountUrl: `https://st${TOKEN}.table.core.windows.net` });
     expect(config.allowedFixTypes).not.toContain('enable-arm-token-auth');
   });
 
   it('storage is identity-based: no keys, no connection strings', () => {
-    expect(appText).toMatch(/allowSharedKeyAccess: false/);
-    expect(appText).not.toMatch(/listKeys\(\)|\.listKeys\(|AccountKey=/);
-    expect(platformSettings.get('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
-    expect(platformSettings.get('AzureWebJobsStorage__accountName')).toBe('storage.name');
-    expect(platformSettings.get('AzureWebJobsStorage__clientId')).toBe('remediatorIdentity.properties.clientId');
-    expect(remediatorSettings.get('REMEDIATOR_STORAGE_ACCOUNT_URL')).toMatch(
-      /^'https:\/\/\$\{storageAccountName\}\.table\./,
+    const ctx = appContext();
+    const [storage] = findResources(ctx.template, 'Microsoft.Storage/storageAccounts');
+    expect(storage!.properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false });
+    expect(JSON.stringify(ctx.template)).not.toMatch(/listKeys\(|AccountKey=/);
+    const deployed = deployedAppSettings();
+    expect(deployed['AzureWebJobsStorage__credential']).toBe('managedidentity');
+    expect(deployed['AzureWebJobsStorage__accountName']).toBe(`st${TOKEN}`);
+    expect(String(deployed['AzureWebJobsStorage__clientId'])).toBe(
+      "<reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('remediatorIdentityName')), '2023-01-31').clientId>",
     );
-    expect(remediatorSettings.get('AZURE_CLIENT_ID')).toBe('identities.outputs.remediatorClientId');
+    expect(deployed['REMEDIATOR_STORAGE_CONNECTION']).toBe('');
   });
 
   it('the tables and the queue the settings name are created by the template', () => {
-    const blocks = readBlocks(appText);
-    const nameOf = (type: string): string[] =>
-      blocks.filter((b) => b.target.startsWith(type)).map((b) => readBlockEntries(b).get('name') ?? '<none>');
-    expect(nameOf('Microsoft.Storage/storageAccounts/tableServices/tables@').sort()).toEqual([
-      'auditTableName',
-      'claimsTableName',
+    const ctx = appContext();
+    const settings = remediatorSettings();
+    const namesOf = (type: string): unknown[] => findResources(ctx.template, type).map((r) => evaluate(r.name, ctx));
+    expect(namesOf('Microsoft.Storage/storageAccounts/tableServices/tables').sort()).toEqual(
+      [
+        `st${TOKEN}/default/${String(settings['REMEDIATOR_AUDIT_TABLE'])}`,
+        `st${TOKEN}/default/${String(settings['REMEDIATOR_CLAIMS_TABLE'])}`,
+      ].sort(),
+    );
+    expect(namesOf('Microsoft.Storage/storageAccounts/queueServices/queues')).toEqual([
+      `st${TOKEN}/default/${String(settings['REMEDIATOR_HEAL_QUEUE'])}`,
     ]);
-    expect(nameOf('Microsoft.Storage/storageAccounts/queueServices/queues@')).toEqual(['healQueueName']);
-    expect(remediatorSettings.get('REMEDIATOR_CLAIMS_TABLE')).toBe('claimsTableName');
-    expect(remediatorSettings.get('REMEDIATOR_AUDIT_TABLE')).toBe('auditTableName');
-    expect(remediatorSettings.get('REMEDIATOR_HEAL_QUEUE')).toBe('healQueueName');
   });
 
   it('the function app is Flex Consumption, Node 22, Linux, with a user-assigned identity resolving Key Vault references', () => {
-    const site = readBlocks(appText).find((b) => b.target.startsWith('Microsoft.Web/sites@'))!;
-    expect(site.body).toMatch(/kind: 'functionapp,linux'/);
-    expect(site.body).toMatch(/runtime: \{\s*name: 'node'\s*version: '22'\s*\}/);
-    expect(site.body).toMatch(/type: 'blobContainer'/);
-    expect(site.body).toMatch(/scaleAndConcurrency: \{/);
-    expect(site.body).toMatch(/keyVaultReferenceIdentity: remediatorIdentity\.id/);
-    expect(site.body).toMatch(/'azd-service-name': 'remediator'/);
-    const plan = readBlocks(appText).find((b) => b.target.startsWith('Microsoft.Web/serverfarms@'))!;
-    expect(plan.body).toMatch(/name: 'FC1'\s*tier: 'FlexConsumption'/);
-    const vault = readBlocks(appText).find((b) => b.target.startsWith('Microsoft.KeyVault/vaults@'))!;
-    expect(vault.body).toMatch(/enableRbacAuthorization: true/);
+    const ctx = appContext();
+    const [site] = findResources(ctx.template, 'Microsoft.Web/sites');
+    expect(site!.kind).toBe('functionapp,linux');
+    const props = evaluate(site!.properties, ctx) as {
+      keyVaultReferenceIdentity: unknown;
+      functionAppConfig: {
+        runtime: unknown;
+        deployment: { storage: { type: string } };
+        scaleAndConcurrency: unknown;
+      };
+    };
+    expect(props.functionAppConfig.runtime).toEqual({ name: 'node', version: '22' });
+    expect(props.functionAppConfig.deployment.storage.type).toBe('blobContainer');
+    expect(props.functionAppConfig.scaleAndConcurrency).toEqual({ maximumInstanceCount: 40, instanceMemoryMB: 2048 });
+    expect(String(props.keyVaultReferenceIdentity)).toBe(
+      "<resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('remediatorIdentityName'))>",
+    );
+    expect(evaluate(site!.tags, ctx)).toEqual({ 'azd-env-name': 'prod', 'azd-service-name': 'remediator' });
+    const [plan] = findResources(ctx.template, 'Microsoft.Web/serverfarms');
+    expect(plan!.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+    const [vault] = findResources(ctx.template, 'Microsoft.KeyVault/vaults');
+    expect(vault!.properties?.['enableRbacAuthorization']).toBe(true);
+    // the Node the app runs on is the one package.json targets and the bundle is built for
+    const pkg = readJson<{ engines: { node: string } }>(join(REPO_ROOT, 'package.json'));
+    expect(pkg.engines.node).toBe('>=22.0.0');
+    expect(readText(join(REPO_ROOT, 'scripts', 'build.mjs'))).toMatch(/target: 'node22'/);
   });
 });

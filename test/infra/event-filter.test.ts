@@ -1,7 +1,8 @@
 /**
  * The Event Grid subscription lets through EXACTLY what intake handles (src/intake/relevance.ts), the destination is
  * the eventGridFailures function (endpoint type AzureFunction) with a retry policy and identity-based dead-lettering,
- * and the Activity Log alert only lets through what the alert door accepts.
+ * and the Activity Log alert only lets through what the alert door accepts. Read from the compiled
+ * modules/event-wiring.bicep as main.bicep deploys it (its expressions evaluated).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,21 @@ import {
   findEventGridIgnoreReason,
   isAuthorizationFailure,
 } from '../../src/intake/relevance';
-import { INFRA_DIR, REPO_ROOT, readBlockObject, readBlocks, readJson, readText } from './bicep-reader';
+import {
+  INFRA_DIR,
+  REPO_ROOT,
+  type ArmExpression,
+  SAMPLE_SUBSCRIPTION,
+  evaluate,
+  evaluateModuleContext,
+  findModule,
+  findResources,
+  loadCompiledTemplate,
+  parseExpression,
+  readJson,
+  readText,
+  renderExpression,
+} from './arm';
 
 interface EventFilterFacts {
   includedEventTypes: string[];
@@ -27,43 +42,72 @@ interface LeafCondition {
   field: string;
   equals: string;
 }
-interface AlertFacts {
-  condition: { allOf: Array<LeafCondition | { anyOf: LeafCondition[] }> };
-  useCommonAlertSchema: boolean;
+interface AlertCondition {
+  allOf: Array<LeafCondition | { anyOf: LeafCondition[] }>;
+}
+interface DeployedSubscription {
+  eventDeliverySchema: string;
+  destination: { endpointType: string; properties: Record<string, unknown> };
+  filter: {
+    includedEventTypes: string[];
+    advancedFilters: Array<{ operatorType: string; key: string; values: string[] }>;
+  };
+  retryPolicy: { maxDeliveryAttempts: number; eventTimeToLiveInMinutes: number };
+  deadLetterWithResourceIdentity: {
+    identity: { type: string; userAssignedIdentity: unknown };
+    deadLetterDestination: { endpointType: string; properties: Record<string, unknown> };
+  };
 }
 
 const facts = readJson<EventFilterFacts>(join(INFRA_DIR, 'event-filter.json'));
-const alertFacts = readJson<AlertFacts>(join(INFRA_DIR, 'activity-log-alert.json'));
-const wiringText = readText(join(INFRA_DIR, 'modules', 'event-wiring.bicep'));
-const wiringBlocks = readBlocks(wiringText);
+const main = loadCompiledTemplate('main');
+const mainCtx = {
+  template: main,
+  parameters: { environmentName: 'prod', location: 'westeurope', deployEventWiring: true },
+};
+const wiringCtx = evaluateModuleContext(mainCtx, 'remediator-event-wiring');
+const wiring = wiringCtx.template;
+const [subscriptionResource] = findResources(wiring, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
+const deployed = evaluate(subscriptionResource!.properties, wiringCtx) as DeployedSubscription;
+const [operationFilter] = deployed.filter.advancedFilters;
 const sorted = (a: readonly string[]): string[] => [...a].sort();
+const call = (e: ArmExpression): Extract<ArmExpression, { kind: 'call' }> => {
+  if (e.kind !== 'call') throw new Error(`not a call: ${renderExpression(e)}`);
+  return e;
+};
 
-/** What Event Grid does with the subscription's filter: includedEventTypes + a case-insensitive StringIn. */
+/** What Event Grid does with the deployed filter: includedEventTypes + a case-insensitive StringIn. */
 function passesEventGridFilter(eventType: string, operationName: string): boolean {
-  const typeOk = facts.includedEventTypes.some((t) => t.toLowerCase() === eventType.toLowerCase());
-  const opOk = facts.operationNames.some((o) => o.toLowerCase() === operationName.toLowerCase());
+  const typeOk = deployed.filter.includedEventTypes.some((t) => t.toLowerCase() === eventType.toLowerCase());
+  const opOk = operationFilter!.values.some((o) => o.toLowerCase() === operationName.toLowerCase());
   return typeOk && opOk;
 }
 
-/** What Azure Monitor does with an allOf/anyOf activity log alert condition (case-insensitive equals). */
+const alert = findResources(wiring, 'Microsoft.Insights/activityLogAlerts')[0]!;
+const group = findResources(wiring, 'Microsoft.Insights/actionGroups')[0]!;
+const alertProps = evaluate(alert.properties, wiringCtx) as { scopes: string[]; condition: AlertCondition };
+
+/** What Azure Monitor does with the deployed allOf/anyOf activity log alert condition (case-insensitive equals). */
 function passesAlertCondition(entry: Record<string, string>): boolean {
   const leaf = (c: LeafCondition): boolean => (entry[c.field] ?? '').toLowerCase() === c.equals.toLowerCase();
-  return alertFacts.condition.allOf.every((c) => ('anyOf' in c ? c.anyOf.some(leaf) : leaf(c)));
+  return alertProps.condition.allOf.every((c) => ('anyOf' in c ? c.anyOf.some(leaf) : leaf(c)));
 }
 
 describe('Event Grid subscription filter', () => {
   it('includes exactly the event types intake handles', () => {
+    expect(sorted(deployed.filter.includedEventTypes)).toEqual(sorted(HANDLED_EVENT_TYPES));
     expect(sorted(facts.includedEventTypes)).toEqual(sorted(HANDLED_EVENT_TYPES));
   });
 
   it('lets through exactly the operations intake handles', () => {
-    expect(facts.operationNameKey).toBe('data.operationName');
-    expect(sorted(facts.operationNames)).toEqual(sorted(HANDLED_OPERATIONS));
-    expect(new Set(facts.operationNames.map((o) => o.toLowerCase())).size).toBe(facts.operationNames.length);
+    expect(deployed.filter.advancedFilters.length).toBe(1);
+    expect(operationFilter).toMatchObject({ operatorType: 'StringIn', key: 'data.operationName' });
+    expect(sorted(operationFilter!.values)).toEqual(sorted(HANDLED_OPERATIONS));
+    expect(new Set(operationFilter!.values.map((o) => o.toLowerCase())).size).toBe(operationFilter!.values.length);
   });
 
   it('stays within Event Grid limits (25 advanced filter values per subscription)', () => {
-    expect(facts.operationNames.length).toBeLessThanOrEqual(25);
+    expect(operationFilter!.values.length).toBeLessThanOrEqual(25);
   });
 
   it('agrees with intake for every failed event, including the ones it must drop', () => {
@@ -95,45 +139,63 @@ describe('Event Grid subscription filter', () => {
     expect(passed).toBe(HANDLED_EVENT_TYPES.length * HANDLED_OPERATIONS.length * 2);
   });
 
-  it('is what event-wiring.bicep deploys (loaded from event-filter.json)', () => {
-    expect(wiringText).toMatch(/^var eventFilter = loadJsonContent\('\.\.\/event-filter\.json'\)$/m);
-    const sub = wiringBlocks.find((b) => b.target.startsWith('Microsoft.EventGrid/systemTopics/eventSubscriptions@'));
-    expect(sub).toBeDefined();
-    const props = readBlockObject(sub!, 'properties')!;
-    expect(props.get('filter')).toMatch(/includedEventTypes: eventFilter\.includedEventTypes/);
-    expect(props.get('filter')).toMatch(
-      /operatorType: 'StringIn'\s+key: eventFilter\.operationNameKey\s+values: eventFilter\.operationNames/,
-    );
-    expect(props.get('eventDeliverySchema')).toBe('eventFilter.eventDeliverySchema');
+  it('is what event-wiring.bicep deploys, loaded from event-filter.json, when main.bicep deploys the wiring', () => {
+    expect(wiring.variables?.['eventFilter']).toBe("[variables('$fxv#0')]");
+    expect(evaluate("[variables('eventFilter')]", wiringCtx)).toEqual(facts);
+    expect(deployed.eventDeliverySchema).toBe('EventGridSchema');
+    expect(findModule(main, 'remediator-event-wiring').condition).toBe("[parameters('deployEventWiring')]");
   });
 });
 
 describe('Event Grid destination, retries and dead-lettering', () => {
-  const sub = wiringBlocks.find((b) => b.target.startsWith('Microsoft.EventGrid/systemTopics/eventSubscriptions@'))!;
-  const props = readBlockObject(sub, 'properties')!;
-
   it('delivers to the eventGridFailures function as an AzureFunction endpoint', () => {
     expect(facts.eventGridFunctionName).toBe('eventGridFailures');
-    expect(props.get('destination')).toMatch(/endpointType: 'AzureFunction'/);
-    expect(props.get('destination')).toMatch(
-      /resourceId: '\$\{functionApp\.id\}\/functions\/\$\{eventFilter\.eventGridFunctionName\}'/,
-    );
+    expect(deployed.destination.endpointType).toBe('AzureFunction');
+    // <the function app's id>/functions/eventGridFailures
+    const destination = subscriptionResource!.properties!['destination'] as { properties: { resourceId: string } };
+    const id = call(parseExpression(destination.properties.resourceId));
+    expect(id.name).toBe('format');
+    expect(id.args.map(renderExpression).slice(0, 2)).toEqual([
+      "'{0}/functions/{1}'",
+      "resourceId('Microsoft.Web/sites', parameters('functionAppName'))",
+    ]);
+    expect(evaluate(`[${renderExpression(id.args[2]!)}]`, wiringCtx)).toBe('eventGridFailures');
+    expect(wiringCtx.parameters?.['functionAppName']).toEqual(evaluate("[variables('functionAppName')]", mainCtx));
   });
 
   it('has a retry policy from parameters', () => {
-    expect(props.get('retryPolicy')).toMatch(/maxDeliveryAttempts: maxDeliveryAttempts/);
-    expect(props.get('retryPolicy')).toMatch(/eventTimeToLiveInMinutes: eventTimeToLiveInMinutes/);
-    const main = readText(join(INFRA_DIR, 'main.bicep'));
-    expect(main).toMatch(/@maxValue\(30\)\n(@description\(.*\)\n)?param maxDeliveryAttempts int = 30/);
-    expect(main).toMatch(/@maxValue\(1440\)\n(@description\(.*\)\n)?param eventTimeToLiveInMinutes int = 1440/);
+    expect(deployed.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
+    const custom = evaluateModuleContext(
+      { ...mainCtx, parameters: { ...mainCtx.parameters, maxDeliveryAttempts: 5, eventTimeToLiveInMinutes: 60 } },
+      'remediator-event-wiring',
+    );
+    expect(evaluate(subscriptionResource!.properties!['retryPolicy'], custom)).toEqual({
+      maxDeliveryAttempts: 5,
+      eventTimeToLiveInMinutes: 60,
+    });
+    expect(main.parameters['maxDeliveryAttempts']).toMatchObject({ type: 'int', defaultValue: 30, maxValue: 30 });
+    expect(main.parameters['eventTimeToLiveInMinutes']).toMatchObject({
+      type: 'int',
+      defaultValue: 1440,
+      maxValue: 1440,
+    });
   });
 
   it('dead-letters to the storage container with a managed identity', () => {
-    const dl = props.get('deadLetterWithResourceIdentity') ?? '';
-    expect(dl).toMatch(/type: 'UserAssigned'/);
-    expect(dl).toMatch(/endpointType: 'StorageBlob'/);
-    expect(dl).toMatch(/blobContainerName: deadLetterContainerName/);
-    expect(props.has('deadLetterDestination')).toBe(false); // no key-based dead-lettering
+    const dl = deployed.deadLetterWithResourceIdentity;
+    expect(dl.identity.type).toBe('UserAssigned');
+    expect(String(dl.identity.userAssignedIdentity)).toBe(
+      "<resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('eventGridIdentityName'))>",
+    );
+    expect(dl.deadLetterDestination.endpointType).toBe('StorageBlob');
+    // the container the app module creates (its output), in the app's storage account
+    expect(String(dl.deadLetterDestination.properties['blobContainerName'])).toMatch(
+      /'remediator-app'\), '[\d-]+'\)\.outputs\.deadLetterContainerName\.value>$/,
+    );
+    expect(String(dl.deadLetterDestination.properties['resourceId'])).toBe(
+      "<resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))>",
+    );
+    expect(Object.keys(deployed)).not.toContain('deadLetterDestination'); // no key-based dead-lettering
   });
 
   it('matches the functions the intake engineer registers (names and routes)', () => {
@@ -158,25 +220,37 @@ describe('Event Grid destination, retries and dead-lettering', () => {
 });
 
 describe('Activity Log alert', () => {
-  const alert = wiringBlocks.find((b) => b.target.startsWith('Microsoft.Insights/activityLogAlerts@'))!;
-  const group = wiringBlocks.find((b) => b.target.startsWith('Microsoft.Insights/actionGroups@'))!;
-
   it('is optional (a parameter) and watches the subscription', () => {
-    expect(alert.head).toBe('if (enableActivityLogAlert)');
-    expect(group.head).toBe('if (enableActivityLogAlert)');
-    const props = readBlockObject(alert, 'properties')!;
-    expect(props.get('scopes')).toMatch(/subscription\(\)\.id/);
-    expect(props.get('condition')).toBe('alertFacts.condition');
+    expect(alert.condition).toBe("[parameters('enableActivityLogAlert')]");
+    expect(group.condition).toBe("[parameters('enableActivityLogAlert')]");
+    expect(wiringCtx.parameters?.['enableActivityLogAlert']).toBe(true); // main's default
+    expect(alertProps.scopes).toEqual([SAMPLE_SUBSCRIPTION.id]);
+    expect(alertProps.condition).toEqual(
+      readJson<{ condition: AlertCondition }>(join(INFRA_DIR, 'activity-log-alert.json')).condition,
+    );
   });
 
   it('posts the common alert schema to the activityLogAlert function with its function key', () => {
-    expect(alertFacts.useCommonAlertSchema).toBe(true);
-    const props = readBlockObject(group, 'properties')!;
-    const receivers = props.get('webhookReceivers') ?? '';
-    expect(receivers).toMatch(/useCommonAlertSchema: alertFacts\.useCommonAlertSchema/);
-    expect(receivers).toMatch(
-      /\/\$\{eventFilter\.httpRoutePrefix\}\/\$\{eventFilter\.alertFunctionRoute\}\?code=\$\{listKeys\('\$\{functionApp\.id\}\/functions\/\$\{eventFilter\.alertFunctionName\}', '[0-9-]+'\)\.default\}/,
+    const props = group.properties as { webhookReceivers: Array<{ serviceUri: string; useCommonAlertSchema: string }> };
+    const [receiver] = props.webhookReceivers;
+    expect(evaluate(receiver!.useCommonAlertSchema, wiringCtx)).toBe(true);
+    // https://<host>/api/alerts/activity-log?code=<the activityLogAlert function's key>
+    const uri = call(parseExpression(receiver!.serviceUri));
+    expect(uri.name).toBe('format');
+    expect(renderExpression(uri.args[0]!)).toBe("'https://{0}/{1}/{2}?code={3}'");
+    expect(renderExpression(uri.args[1]!)).toMatch(
+      /^reference\(resourceId\('Microsoft\.Web\/sites', parameters\('functionAppName'\)\), '[\d-]+'\)\.defaultHostName$/,
     );
+    expect(evaluate(`[${renderExpression(uri.args[2]!)}]`, wiringCtx)).toBe(facts.httpRoutePrefix);
+    expect(evaluate(`[${renderExpression(uri.args[3]!)}]`, wiringCtx)).toBe(facts.alertFunctionRoute);
+    const key = uri.args[4]!;
+    expect(key.kind === 'property' && key.name).toBe('default');
+    const listKeys = call(key.kind === 'property' ? key.target : key);
+    expect(listKeys.name).toBe('listKeys');
+    const fn = call(listKeys.args[0]!);
+    expect(renderExpression(fn.args[0]!)).toBe("'{0}/functions/{1}'");
+    expect(evaluate(`[${renderExpression(fn.args[2]!)}]`, wiringCtx)).toBe('activityLogAlert');
+    expect(facts.alertFunctionName).toBe('activityLogAlert');
   });
 
   it('fires on Administrative + Failed + Forbidden, which the alert door treats as an authorization failure', () => {
@@ -207,7 +281,7 @@ describe('Activity Log alert', () => {
   it('uses only fields Activity Log alert conditions support', () => {
     const allowed =
       /^(resourceId|category|caller|level|operationName|resourceGroup|resourceProvider|status|subStatus|resourceType|properties\..+)$/i;
-    const leaves = alertFacts.condition.allOf.flatMap((c) => ('anyOf' in c ? c.anyOf : [c]));
+    const leaves = alertProps.condition.allOf.flatMap((c) => ('anyOf' in c ? c.anyOf : [c]));
     for (const l of leaves) expect(l.field).toMatch(allowed);
     expect(leaves.some((l) => l.field === 'category')).toBe(true); // required by the service
   });

@@ -1,19 +1,27 @@
 /**
- * Least privilege: the role ids the templates grant, the exact ABAC condition (DOMAIN.md) with conditionVersion 2.0
- * on Role Based Access Control Administrator, narrow custom roles, and no Owner / Contributor / User Access
- * Administrator anywhere under infra/.
+ * Least privilege, read from the compiled templates: the role ids they grant, the exact ABAC condition (DOMAIN.md)
+ * with conditionVersion 2.0 on Role Based Access Control Administrator at every registry scope, narrow custom
+ * roles, the role assignments main.bicep makes for given scopes (its assignment list evaluated), and no Owner /
+ * Contributor / User Access Administrator anywhere under infra/ or in what it compiles to.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PULL_ROLE_IDS, ROLE_IDS } from '../../src/model';
 import {
+  ARM_DIR,
   INFRA_DIR,
+  type ArmResource,
+  type ArmTemplate,
+  SAMPLE_SUBSCRIPTION,
+  evaluate,
+  findModule,
+  findResources,
   listFilesRecursively,
-  readBlockEntries,
-  readBlockObject,
-  readBlocks,
+  loadCompiledTemplate,
+  parseExpression,
   readJson,
   readText,
-} from './bicep-reader';
+  renderExpression,
+} from './arm';
 
 interface CustomRole {
   roleName: string;
@@ -28,17 +36,33 @@ interface RbacFacts {
   customRoles: { containerAppRedeployer: CustomRole; registryArmTokenAuthEnabler: CustomRole };
   assignmentDescription: string;
 }
+interface AssignmentEntry {
+  scope: string;
+  roleDefinitionGuid: string;
+  condition: string;
+  conditionVersion: string;
+}
 
 const rbac = readJson<RbacFacts>(join(INFRA_DIR, 'rbac.json'));
-const mainText = readText(join(INFRA_DIR, 'main.bicep'));
 const infraFiles = listFilesRecursively(INFRA_DIR);
 const bicepFiles = infraFiles.filter((f) => f.endsWith('.bicep'));
+const main = loadCompiledTemplate('main');
+const compiled = bicepFiles.map((f) => {
+  const name = relative(INFRA_DIR, f).replace(/\.bicep$/, '');
+  return { name, template: loadCompiledTemplate(name) };
+});
 
 const FORBIDDEN = {
   Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
   Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
   'User Access Administrator': '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
 };
+
+const SUB = SAMPLE_SUBSCRIPTION.id;
+const OTHER_SUB = '/subscriptions/00000000-0000-0000-0000-00000000cccc';
+const RG = `${OTHER_SUB}/resourceGroups/rg-apps`;
+const REGISTRY = `${RG}/providers/Microsoft.ContainerRegistry/registries/contoso`;
+const CONTAINER_APP = `${RG}/providers/Microsoft.App/containerApps/web`;
 
 /** The condition text of DOMAIN.md, built from the code's own pull role list. */
 function buildExpectedCondition(): string {
@@ -51,6 +75,23 @@ function buildExpectedCondition(): string {
   );
 }
 
+/** main.bicep's variables evaluated for the given parameters (the required ones get sample values). */
+function evaluateMain(parameters: Record<string, unknown> = {}): (variable: string) => unknown {
+  const ctx = { template: main, parameters: { environmentName: 'prod', location: 'westeurope', ...parameters } };
+  return (variable) => evaluate(`[variables('${variable}')]`, ctx);
+}
+
+/** Every role assignment resource of a template and of the templates nested in it. */
+function collectRoleAssignments(t: ArmTemplate): ArmResource[] {
+  return t.resources.flatMap((r) => [
+    ...(r.type === 'Microsoft.Authorization/roleAssignments' ? [r] : []),
+    ...(r.properties?.template ? collectRoleAssignments(r.properties.template) : []),
+  ]);
+}
+
+const roleName = (guid: string): string =>
+  Object.entries(rbac.builtInRoles).find(([, id]) => id === guid)?.[0] ?? `custom:${guid}`;
+
 describe('role ids', () => {
   it('RBAC Administrator and the pull roles are the ids the code uses', () => {
     expect(rbac.builtInRoles['rbacAdministrator']).toBe(ROLE_IDS.rbacAdministrator);
@@ -59,15 +100,22 @@ describe('role ids', () => {
     expect(rbac.builtInRoles['reader']).toBe('acdd72a7-3385-48ef-bd42-f606fba81ae7');
   });
 
-  it('no Owner, Contributor or User Access Administrator id anywhere under infra/ (any case, with or without dashes)', () => {
-    for (const file of infraFiles) {
-      const text = readText(file).toLowerCase();
+  it('the compiled templates carry rbac.json as it is', () => {
+    expect(evaluate("[variables('rbac')]", { template: main })).toEqual(rbac);
+    const app = loadCompiledTemplate('modules/app');
+    expect(evaluate("[variables('rbac')]", { template: app })).toEqual(rbac);
+  });
+
+  it('no Owner, Contributor or User Access Administrator id under infra/ or in the compiled templates (any case, with or without dashes)', () => {
+    const texts = [
+      ...infraFiles.map((file) => ({ file, text: readText(file) })),
+      ...listFilesRecursively(ARM_DIR).map((file) => ({ file, text: readText(file) })),
+    ];
+    for (const { file, text } of texts) {
+      const lower = text.toLowerCase();
       for (const [name, id] of Object.entries(FORBIDDEN)) {
-        expect({ file, role: name, found: text.includes(id) || text.includes(id.replace(/-/g, '')) }).toEqual({
-          file,
-          role: name,
-          found: false,
-        });
+        const found = lower.includes(id) || lower.includes(id.replace(/-/g, ''));
+        expect({ file, role: name, found }).toEqual({ file, role: name, found: false });
       }
     }
   });
@@ -83,26 +131,26 @@ describe('role ids', () => {
     }
   });
 
-  it('every role assignment in the templates uses a role from rbac.json or a custom role defined here', () => {
+  it('every role assignment in the compiled templates grants a role from rbac.json or a role given as a parameter', () => {
     const allowed = new RegExp(
-      `^(rbac\\.builtInRoles\\.(${Object.keys(rbac.builtInRoles).join('|')})|roleDefinitionGuid)$`,
+      `^(variables\\('rbac'\\)\\.builtInRoles\\.(${Object.keys(rbac.builtInRoles).join('|')})|parameters\\('roleDefinitionGuid'\\))$`,
     );
-    for (const file of bicepFiles) {
-      for (const block of readBlocks(readText(file)).filter((b) =>
-        b.target.startsWith('Microsoft.Authorization/roleAssignments@'),
-      )) {
-        const props = readBlockObject(block, 'properties')!;
-        const roleRef = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', ([\w.]+)\)$/.exec(
-          props.get('roleDefinitionId') ?? '',
-        );
-        expect({ file, block: block.symbol, role: roleRef?.[1] }).toEqual({
-          file,
-          block: block.symbol,
+    let count = 0;
+    for (const { name, template } of compiled) {
+      for (const r of findResources(template, 'Microsoft.Authorization/roleAssignments')) {
+        const call = parseExpression(String(r.properties?.['roleDefinitionId']));
+        expect(call).toMatchObject({ kind: 'call', name: 'subscriptionResourceId' });
+        const args = call.kind === 'call' ? call.args.map(renderExpression) : [];
+        expect({ name, type: args[0], role: args[1] }).toEqual({
+          name,
+          type: "'Microsoft.Authorization/roleDefinitions'",
           role: expect.stringMatching(allowed),
         });
-        expect(props.get('principalType')).toBe("'ServicePrincipal'");
+        expect(r.properties?.['principalType']).toBe('ServicePrincipal');
+        count++;
       }
     }
+    expect(count).toBe(11); // 7 in app.bicep, 1 in each role-assignment module
   });
 });
 
@@ -119,39 +167,101 @@ describe('Role Based Access Control Administrator with the ABAC condition', () =
     expect([...new Set(guids)].sort()).toEqual([...PULL_ROLE_IDS].sort());
   });
 
-  it('main.bicep grants it at the registry scopes, always with the condition', () => {
-    const entry =
-      /map\(effectiveRegistryScopes, s => \{\s*scope: s\s*roleDefinitionGuid: rbac\.builtInRoles\.rbacAdministrator\s*condition: rbac\.rbacAdministratorCondition\s*conditionVersion: rbac\.rbacAdministratorConditionVersion\s*\}\)/;
-    expect(mainText).toMatch(entry);
-    // it is the only place RBAC Administrator appears
-    expect(mainText.match(/rbac\.builtInRoles\.rbacAdministrator\b/g)?.length).toBe(1);
-    expect(mainText).toMatch(
-      /var effectiveRegistryScopes = empty\(registryScopes\) \? \[subscription\(\)\.id\] : registryScopes/,
-    );
+  it.each([
+    ['by default (this subscription)', {}, [SUB]],
+    ['at given registry scopes', { registryScopes: [REGISTRY, RG, OTHER_SUB] }, [REGISTRY, RG, OTHER_SUB]],
+  ])('main.bicep grants it %s, always with the condition', (_label, parameters, scopes) => {
+    const entries = evaluateMain(parameters)('remediatorAssignments') as AssignmentEntry[];
+    const admin = entries.filter((e) => e.roleDefinitionGuid === rbac.builtInRoles['rbacAdministrator']);
+    expect(admin.map((e) => e.scope)).toEqual(scopes);
+    for (const e of admin) {
+      expect(e.condition).toBe(buildExpectedCondition());
+      expect(e.conditionVersion).toBe('2.0');
+    }
+    // no other entry carries a condition, and no other entry is RBAC Administrator
+    expect(entries.filter((e) => e.condition !== '').length).toBe(admin.length);
   });
 
-  it.each(
-    bicepFiles.filter((f) => /role-assignment-[\w-]+\.bicep$/.test(f)).map((f) => [f.slice(INFRA_DIR.length + 1), f]),
-  )('%s passes condition and conditionVersion through to the assignment', (_name, file) => {
-    const block = readBlocks(readText(file)).find((b) =>
-      b.target.startsWith('Microsoft.Authorization/roleAssignments@'),
-    )!;
-    const props = readBlockObject(block, 'properties')!;
-    expect(props.get('condition')).toBe('empty(condition) ? null : condition');
-    expect(props.get('conditionVersion')).toBe('empty(condition) ? null : conditionVersion');
-    expect(readBlockEntries(block).get('name')).toMatch(/^guid\(.*principalId, roleDefinitionGuid\)$/); // idempotent
-    expect(props.get('description')).toBe('description');
+  it('each assignment is routed to the module for its scope kind, exactly once', () => {
+    const read = evaluateMain({
+      readScopes: [OTHER_SUB, RG],
+      registryScopes: [REGISTRY],
+      containerAppScopes: [CONTAINER_APP, RG],
+      enableArmTokenAuthFix: true,
+    });
+    const all = read('remediatorAssignments') as AssignmentEntry[];
+    const routed = {
+      subscription: read('subscriptionAssignments') as AssignmentEntry[],
+      resourceGroup: read('resourceGroupAssignments') as AssignmentEntry[],
+      registry: read('registryAssignments') as AssignmentEntry[],
+      containerApp: read('containerAppAssignments') as AssignmentEntry[],
+    };
+    const describe = (list: AssignmentEntry[]): string[] =>
+      list.map((e) => `${roleName(e.roleDefinitionGuid)}@${e.scope}`);
+    const redeployer = read('redeployerRoleGuid');
+    const armTokenAuth = read('armTokenAuthRoleGuid');
+    expect(describe(routed.subscription)).toEqual([`reader@${OTHER_SUB}`]);
+    expect(describe(routed.resourceGroup)).toEqual([`reader@${RG}`, `custom:${String(redeployer)}@${RG}`]);
+    expect(describe(routed.registry)).toEqual([
+      `rbacAdministrator@${REGISTRY}`,
+      `custom:${String(armTokenAuth)}@${REGISTRY}`,
+    ]);
+    expect(describe(routed.containerApp)).toEqual([`custom:${String(redeployer)}@${CONTAINER_APP}`]);
+    expect(Object.values(routed).flat().length).toBe(all.length);
   });
+
+  it.each(compiled.filter((c) => c.name.startsWith('modules/role-assignment-')).map((c) => [c.name, c.template]))(
+    '%s passes condition and conditionVersion through to the assignment',
+    (_name, template) => {
+      const [assignment] = findResources(template, 'Microsoft.Authorization/roleAssignments');
+      const props = assignment!.properties!;
+      const params = {
+        principalId: 'p',
+        roleDefinitionGuid: 'r',
+        assignmentDescription: 'd',
+        registryName: 'x',
+        containerAppName: 'y',
+      };
+      const withCondition = evaluate(props, {
+        template,
+        parameters: { ...params, condition: 'C', conditionVersion: '2.0' },
+      });
+      expect(withCondition).toMatchObject({
+        condition: 'C',
+        conditionVersion: '2.0',
+        description: 'd',
+        principalId: 'p',
+      });
+      const without = evaluate(props, { template, parameters: { ...params, condition: '', conditionVersion: '' } });
+      expect(without).toMatchObject({ condition: null, conditionVersion: null });
+      // idempotent: the name is a guid of scope, principal and role
+      const name = parseExpression(assignment!.name);
+      expect(name.kind === 'call' && name.name).toBe('guid');
+      expect(name.kind === 'call' && name.args.slice(-2).map(renderExpression)).toEqual([
+        "parameters('principalId')",
+        "parameters('roleDefinitionGuid')",
+      ]);
+    },
+  );
 
   it('every module call for the remediator identity forwards the condition of its entry', () => {
-    const modules = readBlocks(mainText).filter((b) => b.kind === 'module' && b.target.includes('role-assignment-'));
-    expect(modules.length).toBe(4);
-    for (const m of modules) {
-      const params = readBlockObject(m, 'params')!;
-      expect(params.get('condition')).toBe('a.condition');
-      expect(params.get('conditionVersion')).toBe('a.conditionVersion');
-      expect(params.get('principalId')).toBe('identities.outputs.remediatorPrincipalId');
-      expect(params.get('description')).toBe('rbac.assignmentDescription');
+    const loops = {
+      assignmentsAtSubscription: 'subscriptionAssignments',
+      assignmentsAtResourceGroup: 'resourceGroupAssignments',
+      assignmentsAtRegistry: 'registryAssignments',
+      assignmentsAtContainerApp: 'containerAppAssignments',
+    };
+    for (const [loop, list] of Object.entries(loops)) {
+      const m = findModule(main, loop);
+      expect(m.copy?.count).toBe(`[length(variables('${list}'))]`);
+      const p = m.properties.parameters!;
+      expect(p['condition']?.value).toBe(`[variables('${list}')[copyIndex()].condition]`);
+      expect(p['conditionVersion']?.value).toBe(`[variables('${list}')[copyIndex()].conditionVersion]`);
+      expect(p['roleDefinitionGuid']?.value).toBe(`[variables('${list}')[copyIndex()].roleDefinitionGuid]`);
+      expect(String(p['principalId']?.value)).toMatch(
+        /'remediator-identities'\), '[\d-]+'\)\.outputs\.remediatorPrincipalId\.value\]$/,
+      );
+      expect(p['assignmentDescription']?.value).toBe("[variables('rbac').assignmentDescription]");
     }
   });
 });
@@ -159,6 +269,8 @@ describe('Role Based Access Control Administrator with the ABAC condition', () =
 describe('custom roles', () => {
   const redeployer = rbac.customRoles.containerAppRedeployer;
   const armTokenAuth = rbac.customRoles.registryArmTokenAuthEnabler;
+  const definitions = findResources(main, 'Microsoft.Authorization/roleDefinitions');
+  const ctx = { template: main, parameters: { environmentName: 'prod', location: 'westeurope' } };
 
   it('are narrow: no wildcards, no authorization or delete actions', () => {
     for (const role of [redeployer, armTokenAuth]) {
@@ -181,74 +293,107 @@ describe('custom roles', () => {
     expect(redeployer.actions.every((a) => a.startsWith('Microsoft.App/'))).toBe(true);
   });
 
-  it('the registry role only writes registries, and is only deployed when the operator opts in', () => {
+  it('the redeployer role definition is always deployed with the rbac.json actions, assignable where it is assigned', () => {
+    const def = definitions.find((d) => d.name === "[variables('redeployerRoleGuid')]")!;
+    expect(def.condition).toBeUndefined();
+    const props = evaluate(def.properties, {
+      ...ctx,
+      parameters: { ...ctx.parameters, containerAppScopes: [CONTAINER_APP] },
+    }) as { type: string; permissions: Array<{ actions: string[] }>; assignableScopes: string[] };
+    expect(props.type).toBe('CustomRole');
+    expect(props.permissions[0]!.actions).toEqual(redeployer.actions);
+    expect(props.assignableScopes).toEqual([SUB, OTHER_SUB]);
+  });
+
+  it('the registry role only writes registries, and is only deployed and assigned when the operator opts in', () => {
     expect(armTokenAuth.actions.sort()).toEqual([
       'Microsoft.ContainerRegistry/registries/read',
       'Microsoft.ContainerRegistry/registries/write',
     ]);
-    const def = readBlocks(mainText).find((b) => b.symbol === 'registryArmTokenAuthRole')!;
-    expect(def.head).toBe('if (enableArmTokenAuthFix)');
-    expect(def.body).toMatch(/actions: rbac\.customRoles\.registryArmTokenAuthEnabler\.actions/);
-    expect(mainText).toMatch(
-      /enableArmTokenAuthFix\s*\?\s*map\(effectiveRegistryScopes, s => \{\s*scope: s\s*roleDefinitionGuid: armTokenAuthRoleGuid/,
-    );
-    expect(mainText).toMatch(/^param enableArmTokenAuthFix bool = false$/m);
-  });
-
-  it('the redeployer role definition uses the rbac.json actions', () => {
-    const def = readBlocks(mainText).find((b) => b.symbol === 'containerAppRedeployerRole')!;
-    expect(def.head).toBe('');
-    expect(def.body).toMatch(/actions: rbac\.customRoles\.containerAppRedeployer\.actions/);
-    expect(def.body).toMatch(/type: 'CustomRole'/);
+    const def = definitions.find((d) => d.name === "[variables('armTokenAuthRoleGuid')]")!;
+    expect(def.condition).toBe("[parameters('enableArmTokenAuthFix')]");
+    const props = evaluate(def.properties, ctx) as { permissions: Array<{ actions: string[] }> };
+    expect(props.permissions[0]!.actions).toEqual(armTokenAuth.actions);
+    expect(main.parameters['enableArmTokenAuthFix']).toMatchObject({ type: 'bool', defaultValue: false });
+    const guid = evaluateMain()('armTokenAuthRoleGuid');
+    const off = evaluateMain({ registryScopes: [REGISTRY] })('remediatorAssignments') as AssignmentEntry[];
+    expect(off.some((e) => String(e.roleDefinitionGuid) === String(guid))).toBe(false);
+    const on = evaluateMain({ registryScopes: [REGISTRY], enableArmTokenAuthFix: true })(
+      'remediatorAssignments',
+    ) as AssignmentEntry[];
+    expect(on.filter((e) => String(e.roleDefinitionGuid) === String(guid)).map((e) => e.scope)).toEqual([REGISTRY]);
   });
 });
 
 describe('where the remediator identity reads and writes', () => {
   it('Reader at the read scopes (default: the subscription), nothing broader', () => {
-    expect(mainText).toMatch(
-      /map\(effectiveReadScopes, s => \{\s*scope: s\s*roleDefinitionGuid: rbac\.builtInRoles\.reader\s*condition: ''/,
+    const readerAt = (parameters: Record<string, unknown>): string[] =>
+      (evaluateMain(parameters)('remediatorAssignments') as AssignmentEntry[])
+        .filter((e) => e.roleDefinitionGuid === rbac.builtInRoles['reader'])
+        .map((e) => e.scope);
+    expect(readerAt({})).toEqual([SUB]);
+    expect(readerAt({ readScopes: [RG] })).toEqual([RG]);
+    // every entry's role is Reader, RBAC Administrator (with its condition) or one of the two custom roles
+    const read = evaluateMain({ enableArmTokenAuthFix: true });
+    const roles = new Set(
+      (read('remediatorAssignments') as AssignmentEntry[]).map((e) => String(e.roleDefinitionGuid)),
     );
-    expect(mainText).toMatch(/var effectiveReadScopes = empty\(readScopes\) \? \[subscription\(\)\.id\] : readScopes/);
+    expect([...roles].sort()).toEqual(
+      [
+        rbac.builtInRoles['reader'],
+        rbac.builtInRoles['rbacAdministrator'],
+        read('redeployerRoleGuid'),
+        read('armTokenAuthRoleGuid'),
+      ]
+        .map(String)
+        .sort(),
+    );
   });
 
   it('data-plane roles only on its own storage account, Application Insights and the two secrets', () => {
-    const appText = readText(join(INFRA_DIR, 'modules', 'app.bicep'));
-    const assignments = readBlocks(appText).filter((b) =>
-      b.target.startsWith('Microsoft.Authorization/roleAssignments@'),
-    );
-    const byRole = assignments.map((b) => {
-      const props = readBlockObject(b, 'properties')!;
+    const app = loadCompiledTemplate('modules/app');
+    const byRole = collectRoleAssignments(app).map((r) => {
+      const scope = parseExpression(r.scope!);
+      const scopeArgs = scope.kind === 'call' && scope.name === 'resourceId' ? scope.args.map(renderExpression) : [];
       return {
-        role: /rbac\.builtInRoles\.(\w+)/.exec(props.get('roleDefinitionId') ?? '')?.[1],
-        scope: readBlockEntries(b).get('scope'),
-        principal: props.get('principalId'),
+        role: /variables\('rbac'\)\.builtInRoles\.(\w+)/.exec(String(r.properties?.['roleDefinitionId']))?.[1],
+        scope: scopeArgs.join(' '),
+        principal: /userAssignedIdentities', parameters\('(\w+)'\)/.exec(String(r.properties?.['principalId']))?.[1],
+        condition: r.condition,
       };
     });
+    const storage = "'Microsoft.Storage/storageAccounts' parameters('storageAccountName')";
+    const remediator = 'remediatorIdentityName';
     expect(byRole).toEqual(
       expect.arrayContaining([
-        { role: 'storageBlobDataOwner', scope: 'storage', principal: 'remediatorIdentity.properties.principalId' },
-        {
-          role: 'storageQueueDataContributor',
-          scope: 'storage',
-          principal: 'remediatorIdentity.properties.principalId',
-        },
-        {
-          role: 'storageTableDataContributor',
-          scope: 'storage',
-          principal: 'remediatorIdentity.properties.principalId',
-        },
+        { role: 'storageBlobDataOwner', scope: storage, principal: remediator, condition: undefined },
+        { role: 'storageQueueDataContributor', scope: storage, principal: remediator, condition: undefined },
+        { role: 'storageTableDataContributor', scope: storage, principal: remediator, condition: undefined },
         {
           role: 'monitoringMetricsPublisher',
-          scope: 'appInsights',
-          principal: 'remediatorIdentity.properties.principalId',
+          scope: "'Microsoft.Insights/components' format('appi-{0}', parameters('resourceToken'))",
+          principal: remediator,
+          condition: undefined,
         },
-        { role: 'keyVaultSecretsUser', scope: 'teamsSecret', principal: 'remediatorIdentity.properties.principalId' },
-        { role: 'keyVaultSecretsUser', scope: 'slackSecret', principal: 'remediatorIdentity.properties.principalId' },
+        {
+          role: 'keyVaultSecretsUser',
+          scope: "'Microsoft.KeyVault/vaults/secrets' parameters('keyVaultName') parameters('teamsSecretName')",
+          principal: remediator,
+          condition: "[not(empty(parameters('teamsWebhookUrl')))]",
+        },
+        {
+          role: 'keyVaultSecretsUser',
+          scope: "'Microsoft.KeyVault/vaults/secrets' parameters('keyVaultName') parameters('slackSecretName')",
+          principal: remediator,
+          condition: "[not(empty(parameters('slackWebhookUrl')))]",
+        },
         // Event Grid's own identity: only the dead-letter container
         {
           role: 'storageBlobDataContributor',
-          scope: 'deadLetterContainer',
-          principal: 'eventGridIdentity.properties.principalId',
+          scope:
+            "'Microsoft.Storage/storageAccounts/blobServices/containers' parameters('storageAccountName') 'default' variables('deadLetterContainerName')",
+          principal: 'eventGridIdentityName',
+          condition: undefined,
         },
       ]),
     );

@@ -9,11 +9,29 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SETTINGS, loadConfig } from '../../src/config';
 import { toQueueServiceUrl } from '../../src/remediate/queue-scheduler';
-import { INFRA_DIR, REPO_ROOT, readJson, readObjectVar, readText } from './bicep-reader';
+import {
+  INFRA_DIR,
+  REPO_ROOT,
+  evaluate,
+  evaluateModuleContext,
+  findResources,
+  loadCompiledTemplate,
+  readJson,
+  readText,
+} from './arm';
 
-const appText = readText(join(INFRA_DIR, 'modules', 'app.bicep'));
-const mainText = readText(join(INFRA_DIR, 'main.bicep'));
-const platformSettings = readObjectVar(appText, 'platformAppSettings');
+// main.bicep as deployed, with its resource token (a hash of the subscription id) given a value
+const appCtx = evaluateModuleContext(
+  {
+    template: loadCompiledTemplate('main'),
+    parameters: { environmentName: 'prod', location: 'westeurope' },
+    variables: { resourceToken: 'abc123' },
+  },
+  'remediator-app',
+);
+const remediatorSettings = appCtx.parameters!['remediatorAppSettings'] as Record<string, unknown>;
+const [appSettingsResource] = findResources(appCtx.template, 'Microsoft.Web/sites/config');
+const appSettings = evaluate(appSettingsResource!.properties, appCtx) as Record<string, unknown>;
 
 const functionsDir = join(REPO_ROOT, 'src', 'functions');
 const functionSources = existsSync(functionsDir)
@@ -27,20 +45,17 @@ const queueTrigger = /app\.storageQueue\(\s*'[^']+'\s*,\s*\{([\s\S]*?)handler\s*
 
 describe('heal-check queue', () => {
   it('the queue scheduler finds the queue at the account the template points REMEDIATOR_STORAGE_ACCOUNT_URL to', () => {
-    // the template's value, with the public cloud's storage suffix
-    const expr = readObjectVar(mainText, 'remediatorAppSettings').get('REMEDIATOR_STORAGE_ACCOUNT_URL')!;
-    const url = expr
-      .replace(/^'|'$/g, '')
-      .replace('${storageAccountName}', 'stabc123')
-      .replace('${environment().suffixes.storage}', 'core.windows.net');
+    // the template's value, in the public cloud
+    const url = String(remediatorSettings['REMEDIATOR_STORAGE_ACCOUNT_URL']);
     expect(url).toBe('https://stabc123.table.core.windows.net');
     const config = loadConfig({ REMEDIATOR_STORAGE_ACCOUNT_URL: url });
     expect(config.storage).toEqual({ kind: 'account-url', accountUrl: url });
     // the queue created in the same account
     expect(toQueueServiceUrl(url)).toBe('https://stabc123.queue.core.windows.net');
-    expect(appText).toMatch(
-      /resource healQueue 'Microsoft\.Storage\/storageAccounts\/queueServices\/queues@[\d-]+' = \{\s*parent: queueService\s*name: healQueueName/,
-    );
+    const queues = findResources(appCtx.template, 'Microsoft.Storage/storageAccounts/queueServices/queues');
+    expect(queues.map((q) => evaluate(q.name, appCtx))).toEqual([
+      `stabc123/default/${String(remediatorSettings['REMEDIATOR_HEAL_QUEUE'])}`,
+    ]);
   });
 
   (queueTrigger ? it : it.skip)(
@@ -58,7 +73,7 @@ describe('heal-check queue', () => {
       const connection = /connection:\s*'([^']+)'/.exec(options)?.[1] ?? 'AzureWebJobsStorage';
       // identity-based connection: <prefix>__accountName (or __queueServiceUri) + credential + clientId
       const prefix = `${connection}__`;
-      const keys = [...platformSettings.keys()].filter((k) => k.startsWith(prefix));
+      const keys = Object.keys(appSettings).filter((k) => k.startsWith(prefix));
       expect(keys.some((k) => k === `${prefix}accountName` || k === `${prefix}queueServiceUri`)).toBe(true);
       expect(keys).toEqual(expect.arrayContaining([`${prefix}credential`, `${prefix}clientId`]));
     },
