@@ -22,13 +22,17 @@ describe('README', () => {
   });
 
   it('gives the two commands, and .ci/run runs exactly the test command', () => {
-    expect(readme).toContain('npm install && npm run demo');
-    expect(readme).toContain('npm install && npm test');
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readme).toContain('npm ci && npm test');
     const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
     const command = ci
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '));
-    expect(command).toEqual(['npm install && npm test']);
+    expect(command).toEqual(['npm ci && npm test']);
+    // and the test command compiles the Bicep and runs jest on Node 22
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['test']).toContain('npm run infra:check');
+    expect(pkg.scripts['test']).toContain('node scripts/run-jest.mjs');
   });
 
   it('has no placeholder left', () => {
