@@ -3,6 +3,11 @@
  * Bundle the Function app for deployment: src/functions/index.ts → dist/main.js (esbuild, CommonJS, Node 22),
  * plus dist/package.json {"main":"main.js"} and dist/host.json, so `dist/` is a deployable Functions app folder
  * (zip it, or `func azure functionapp publish` from it). `@azure/functions-core` is provided by the worker.
+ * No source map is shipped (the worker runs Node without --enable-source-maps) and nothing is minified, so stack
+ * traces in Application Insights name the real functions.
+ *
+ * Also the `remediator` command: src/cli/main.ts → lib/cli/main.js (its npm dependencies stay external), which
+ * bin/remediator.js runs when there is no checkout with tsx (e.g. after `npm prune --omit=dev`).
  *
  *   node scripts/build.mjs
  */
@@ -27,8 +32,9 @@ const result = await build({
   target: 'node22',
   format: 'cjs',
   external: ['@azure/functions-core'],
-  minify: true,
-  sourcemap: true,
+  minify: false,
+  keepNames: true,
+  sourcemap: false,
   legalComments: 'none',
   // ESM builds of some dependencies (e.g. @azure/storage-common's crc64) read import.meta.url, which is empty in a
   // CommonJS bundle: give them the bundle's own URL.
@@ -39,6 +45,22 @@ const result = await build({
 });
 const tookMs = Math.round(performance.now() - started);
 
+// lib/cli/main.js: the same depth as src/cli/main.ts, so the CLI's paths relative to its own folder still hold
+const cliOut = join(root, 'lib', 'cli', 'main.js');
+rmSync(join(root, 'lib'), { recursive: true, force: true });
+const cli = await build({
+  absWorkingDir: root,
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  outfile: cliOut,
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  sourcemap: false,
+  logLevel: 'warning',
+});
+
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ main: 'main.js' }, null, 2)}\n`);
 copyFileSync(join(root, 'host.json'), join(dist, 'host.json'));
 
@@ -46,6 +68,7 @@ const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const size = statSync(join(dist, 'main.js')).size;
 const inputs = Object.keys(result.metafile.inputs).length;
 console.log(`built ${relative(root, join(dist, 'main.js'))}: ${kib(size)} (${inputs} input files, ${tookMs} ms)`);
-console.log(`map   ${relative(root, join(dist, 'main.js.map'))}: ${kib(statSync(join(dist, 'main.js.map')).size)}`);
-console.log('dist/ is a Functions app folder: main.js, main.js.map, package.json, host.json');
-if (result.warnings.length > 0) console.log(`${result.warnings.length} warning(s) above`);
+console.log(`built ${relative(root, cliOut)}: ${kib(statSync(cliOut).size)} (the remediator command)`);
+console.log('dist/ is a Functions app folder: main.js, package.json, host.json');
+const warnings = result.warnings.length + cli.warnings.length;
+if (warnings > 0) console.log(`${warnings} warning(s) above`);

@@ -1,0 +1,69 @@
+/**
+ * What `npm run build` produces is what package.json, azd and func point at: `main` names a file the build writes,
+ * dist/ is a complete Functions app folder without source maps, the `remediator` command runs from its bundle with
+ * no tsx (as after `npm prune --omit=dev`), and .funcignore keeps a root publish to the bundle.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+}, 120_000);
+
+describe('npm run build', () => {
+  it("package.json's main is the bundle the build wrote", () => {
+    const pkg = readJson<{ main: string }>(join(ROOT, 'package.json'));
+    expect(pkg.main).toBe('dist/main.js');
+    expect(existsSync(join(ROOT, pkg.main))).toBe(true);
+  });
+
+  it('dist/ is a Functions app folder and ships no source map', () => {
+    expect(readdirSync(join(ROOT, 'dist')).sort()).toEqual(['host.json', 'main.js', 'package.json']);
+    expect(readJson<{ main: string }>(join(ROOT, 'dist', 'package.json')).main).toBe('main.js');
+    const bundle = readFileSync(join(ROOT, 'dist', 'main.js'), 'utf8');
+    expect(bundle).not.toMatch(/sourceMappingURL/);
+    expect(bundle).toMatch(/eventGridFailures/); // the functions are registered from the bundle
+  });
+
+  it('the remediator command runs from its bundle without tsx', () => {
+    const script = [
+      "require('./lib/cli/main.js')",
+      "  .runCli(['diagnose', '--message', 'UNAUTHORIZED: authentication required'])",
+      '  .then((code) => {',
+      '    const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]tsx[\\\\/]|\\.ts$/.test(f));',
+      "    process.stderr.write(JSON.stringify({ loaded }) + '\\n');",
+      '    process.exitCode = code;',
+      '  });',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '{"loaded":[]}\n' });
+    expect(run.stdout).toMatch(/acr-pull/);
+  });
+});
+
+describe('.funcignore', () => {
+  const ignored = readFileSync(join(ROOT, '.funcignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+
+  it('publishes package.json, host.json and dist/ from the root, nothing else of the checkout', () => {
+    for (const kept of ['package.json', 'host.json', 'dist/', 'dist']) expect(ignored).not.toContain(kept);
+    for (const dropped of [
+      'node_modules/',
+      'src/',
+      'test/',
+      'emulator/',
+      'infra/',
+      '.cache/',
+      'lib/',
+      'local.settings.json',
+    ]) {
+      expect(ignored).toContain(dropped);
+    }
+  });
+});
