@@ -16,23 +16,19 @@ export type {
   SummaryFact,
   SummaryLink,
 } from './message-types';
-export { renderTeams, TEAMS_MAX_BYTES, ADAPTIVE_CARD_VERSION } from './teams';
-export type { TeamsMessage, AdaptiveCard } from './teams';
-export { renderSlack, SLACK_LIMITS, escapeMrkdwn } from './slack';
-export type { SlackMessage } from './slack';
+export { renderTeams, TEAMS_MAX_BYTES, ADAPTIVE_CARD_VERSION } from './channels/teams';
+export type { TeamsMessage, AdaptiveCard } from './channels/teams';
+export { renderSlack, SLACK_LIMITS, escapeMrkdwn } from './channels/slack';
+export type { SlackMessage } from './channels/slack';
 export { createNotifier, createNotifierFromConfig, flushOutbox, flushDigests, NOTIFY_PARTITIONS } from './notifier';
 export type { Notifier, NotifierOptions, NotifyResult, FlushResult, FlushOptions, ChannelDelivery } from './notifier';
-export {
-  createSender,
-  createTeamsPost,
-  createSlackPost,
-  parseRetryAfterMs,
-  isTransientPost,
-  RateLimiter,
-  realSleep,
-} from './send';
+export { createSender, isTransientPost, RateLimiter, realSleep } from './send';
+export { createTeamsPost, createSlackPost, parseRetryAfterMs } from '../adapters/webhook-sender';
+export { CHANNELS, CHANNEL_NAMES } from './channels';
+export type { ChannelSpec, ChannelLimits } from './channels';
 export type { Channel, PostFn, PostResult, Sender, Sleep, DeliveryResult } from './send';
 export { redactText, describeWebhookHost } from './redact';
-export { writePreviews, renderSlackHtml, PREVIEW_FILE } from './previews';
+export { renderSlackHtml, buildPreviewPage, PREVIEW_FILE } from './previews';
+export { writePreviews } from '../adapters/preview-files';
 export type { PreviewMessage } from './previews';
 export { truncateText } from './text';

@@ -1,10 +1,8 @@
 /**
- * Preview page: every message as it would look. The Teams Adaptive Card is RENDERED in the page by the
+ * Preview page (pure HTML; src/adapters/preview-files.ts writes it): every message as it would look. The Teams Adaptive Card is RENDERED in the page by the
  * `adaptivecards` library (its UMD build inlined, so the page works from any folder and offline); the Slack blocks
  * are laid out in HTML/CSS resembling Slack.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 
 export interface PreviewMessage {
   title: string;
@@ -93,15 +91,6 @@ export function renderSlackHtml(message: unknown): string {
   return `<div class="slack-msg"><div class="s-avatar">R</div><div class="s-body"><div class="s-name">acr-remediator <span class="s-app">APP</span></div>${html.join('')}</div></div>`;
 }
 
-function findAdaptiveCardsScript(): string {
-  try {
-    return require.resolve('adaptivecards/dist/adaptivecards.min.js');
-  } catch {
-    return resolve(process.cwd(), 'node_modules/adaptivecards/dist/adaptivecards.min.js');
-  }
-}
-
-/** JSON inside <script type="application/json"> must not close the tag. */
 function embedJson(v: unknown): string {
   return JSON.stringify(v ?? null)
     .replace(/</g, '\\u003c')
@@ -191,10 +180,8 @@ const BOOT = `
 })();
 `;
 
-/** Write the preview page into `dir` and return its path. */
-export async function writePreviews(messages: ReadonlyArray<PreviewMessage>, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const script = await readFile(findAdaptiveCardsScript(), 'utf8');
+/** The preview page for the messages, with the `adaptivecards` UMD script inlined. */
+export function buildPreviewPage(messages: ReadonlyArray<PreviewMessage>, script: string): string {
   const sections = messages.map((m, i) => {
     const slack = m.slack ? renderSlackHtml(m.slack) : '<div class="missing">no Slack message</div>';
     return `<section><h2>${escapeHtml(m.title)}</h2><div class="row">
@@ -202,12 +189,9 @@ export async function writePreviews(messages: ReadonlyArray<PreviewMessage>, dir
 <div class="pane"><div class="pane-title">Slack</div>${slack}</div>
 </div><script type="application/json" id="card-${i}">${embedJson(m.teams)}</script></section>`;
   });
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>acr-remediator notification previews</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>acr-remediator notification previews</title>
 <style>${CSS}</style></head><body><h1>acr-remediator · notification previews (${messages.length})</h1>
 ${sections.join('\n')}
 <script>${script.replace(/<\/script/gi, '<\\/script')}</script>
 <script>${BOOT.replace('EMOJI_BADGES', JSON.stringify(EMOJI_BADGES))}</script></body></html>`;
-  const path = join(dir, PREVIEW_FILE);
-  await writeFile(path, html, 'utf8');
-  return path;
 }

@@ -4,7 +4,7 @@
  * Adaptive Card 1.5, coloured container for the status, FactSet, "Open in portal"; kept under `TEAMS_MAX_BYTES`
  * by shrinking the text budgets (long texts end with "…").
  */
-import type { ActionStatus } from '../model';
+import type { ActionStatus } from '../../model';
 import type {
   Digest,
   HealFollowUp,
@@ -13,8 +13,10 @@ import type {
   Summary,
   SummaryFact,
   SummaryLink,
-} from './message-types';
-import { limitItems, measureJsonBytes, truncateText } from './text';
+} from '../message-types';
+import { limitItems, measureJsonBytes, truncateText } from '../text';
+import { createTeamsPost } from '../../adapters/webhook-sender';
+import type { ChannelSpec } from './channel';
 
 /** Stay well under Teams' ~28 KB hard limit. */
 export const TEAMS_MAX_BYTES = 20_000;
@@ -197,3 +199,10 @@ export function renderTeams(m: NotificationMessage): TeamsMessage {
   card.body = card.body.slice(0, 3);
   return last as TeamsMessage;
 }
+
+/** The teams channel (Teams Workflows webhook: an Adaptive Card, at most 4 requests a second). */
+export const TEAMS_CHANNEL: ChannelSpec = {
+  render: renderTeams,
+  post: createTeamsPost,
+  limits: { minIntervalMs: 250 },
+};

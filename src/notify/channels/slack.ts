@@ -13,9 +13,11 @@ import type {
   MrkdwnElement,
   SectionBlock,
 } from '@slack/types';
-import type { ActionStatus } from '../model';
-import type { NotificationMessage, StatusColour, SummaryFact, SummaryLink } from './message-types';
-import { ELLIPSIS, limitItems, truncateText } from './text';
+import type { ActionStatus } from '../../model';
+import type { NotificationMessage, StatusColour, SummaryFact, SummaryLink } from '../message-types';
+import { ELLIPSIS, limitItems, truncateText } from '../text';
+import { createSlackPost } from '../../adapters/webhook-sender';
+import type { ChannelSpec } from './channel';
 
 export const SLACK_LIMITS = {
   blocks: 50,
@@ -222,3 +224,10 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
   pushIf(blocks, actionsBlock(m.links));
   return { text: mrkdwnWithin(fallback, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
+
+/** The slack channel (Slack incoming webhook: Block Kit, at most 1 request a second). */
+export const SLACK_CHANNEL: ChannelSpec = {
+  render: renderSlack,
+  post: createSlackPost,
+  limits: { minIntervalMs: 1000 },
+};
