@@ -14,34 +14,28 @@
  *            definitions (cached) (∥ the Activity Log entry first, when the event carries no message)
  *   round 2  definitions of custom roles the caller holds (cached).
  */
-import type { Logger } from 'pino';
-import type {
-  ArmPort,
-  ContainerAppInfo,
-  DenyAssignmentInfo,
-  RegistryInfo,
-  RoleAssignmentInfo,
-  RoleDefinitionInfo,
-} from '../azure/arm-port';
-import { isAtOrAbove, parseResourceId, roleGuid, sameId } from '../azure/ids';
-import type { FailureEvent, RegistryIdentityRef } from '../model';
-import type { AcrPullFacts, ArmAuthzFacts, Facts, UnclassifiedFacts } from './facts-model';
+import type { ArmPort, DenyAssignmentInfo, RegistryInfo, RoleAssignmentInfo } from '../azure/arm-port';
+import { isAtOrAbove, parseResourceId, sameId } from '../azure/ids';
+import type { FailureEvent } from '../model';
+import type { AcrPullFacts, Facts, UnclassifiedFacts } from './facts-model';
 import {
   matchPullError,
   parseAuthorizationFailed,
   parseImageReference,
-  type AuthorizationFailure,
   type ImageReference,
   type PullErrorMatch,
 } from './messages';
-import { ACR_PULL_ACTION, KNOWN_ROLE_DEFINITIONS } from './rbac';
+import { gatherAuthzFacts } from './facts-authz';
+import {
+  containerAppIdOf,
+  identityFor,
+  managementGroupsOf,
+  readRoleDefinitions,
+  withEventDefaults,
+  type FactDeps,
+} from './facts-reads';
 
-export interface FactDeps {
-  arm: ArmPort;
-  now: Date;
-  propagationWindowMs: number;
-  log?: Logger;
-}
+export { containerAppIdOf, gatherAuthzFacts, type FactDeps };
 
 /** A failing revision created this long before the failed write is not necessarily what the write failed on. */
 export const STALE_REVISION_MS = 15 * 60_000;
@@ -55,52 +49,9 @@ function isStaleForEvent(revisionCreated: string | undefined, eventTime: string)
 /** How far around the event time the Activity Log is searched for the correlation id. */
 export const ACTIVITY_LOG_WINDOW_MS = 60 * 60_000;
 
-const CONTAINER_APP_TYPE = 'microsoft.app/containerapps';
-
-/** The container app an event is about (the app itself, or the app of a revision), else undefined. */
-export function containerAppIdOf(resourceId: string): { appId: string; revisionName?: string } | undefined {
-  const p = parseResourceId(resourceId);
-  const type = (p.type ?? '').toLowerCase();
-  if (type === CONTAINER_APP_TYPE) return { appId: p.id };
-  if (type === `${CONTAINER_APP_TYPE}/revisions` && p.parent && p.name)
-    return { appId: p.parent, revisionName: p.name };
-  return undefined;
-}
-
-function identityFor(app: ContainerAppInfo, entryIdentity: string): { ref: RegistryIdentityRef; attached: boolean } {
-  if (/^system$/i.test(entryIdentity)) {
-    const attached = /systemassigned/i.test(app.identity.type) && !!app.identity.principalId;
-    const ref: RegistryIdentityRef = { kind: 'system' };
-    if (app.identity.principalId) ref.principalId = app.identity.principalId;
-    return { ref, attached };
-  }
-  const key = Object.keys(app.identity.userAssignedIdentities).find((k) => sameId(k, entryIdentity));
-  const ref: RegistryIdentityRef = { kind: 'user-assigned', resourceId: key ?? entryIdentity };
-  const uai = key ? app.identity.userAssignedIdentities[key] : undefined;
-  if (uai?.principalId) ref.principalId = uai.principalId;
-  if (uai?.clientId) ref.clientId = uai.clientId;
-  return { ref, attached: key !== undefined && /userassigned/i.test(app.identity.type) };
-}
-
 function findRegistry(registries: readonly RegistryInfo[], loginServer: string): RegistryInfo | undefined {
   const ls = loginServer.toLowerCase();
   return registries.find((r) => r.loginServer.toLowerCase() === ls);
-}
-
-/**
- * Management groups named by assignment scopes. The principal-filtered list answers assignments at, above and below
- * the queried scope; a management group is never below a subscription, so every one returned is above it.
- */
-function managementGroupsOf(assignments: readonly RoleAssignmentInfo[]): string[] {
-  const out: string[] = [];
-  for (const a of assignments) {
-    if (
-      /^\/providers\/microsoft\.management\/managementgroups\/[^/]+\/?$/i.test(a.scope) &&
-      !out.some((m) => sameId(m, a.scope))
-    )
-      out.push(a.scope);
-  }
-  return out;
 }
 
 /** Everything needed to read a principal's pull roles at one registry. */
@@ -114,21 +65,6 @@ function readsFor(arm: ArmPort, t: PullReadTarget): Promise<[RoleAssignmentInfo[
     arm.listRoleAssignmentsForPrincipal(t.registryId, t.principalId),
     arm.listDenyAssignments(t.registryId),
   ]);
-}
-
-/** Definitions (keyed by GUID) of roles the rules do not know, read through the port (the adapter caches them). */
-async function readRoleDefinitions(
-  arm: ArmPort,
-  assignments: readonly RoleAssignmentInfo[],
-  known: ReadonlyArray<RoleDefinitionInfo> = [],
-): Promise<Record<string, RoleDefinitionInfo>> {
-  const knownGuids = new Set([...Object.keys(KNOWN_ROLE_DEFINITIONS), ...known.map((d) => roleGuid(d.id || d.name))]);
-  const out: Record<string, RoleDefinitionInfo> = {};
-  for (const d of known) out[roleGuid(d.id || d.name)] = d;
-  const wanted = [...new Set(assignments.map((a) => a.roleDefinitionId))].filter((id) => !knownGuids.has(roleGuid(id)));
-  const defs = await Promise.all(wanted.map((id) => arm.getRoleDefinition(id)));
-  for (const d of defs) if (d) out[roleGuid(d.id || d.name)] = d;
-  return out;
 }
 
 async function findActivityLogFailure(
@@ -188,24 +124,6 @@ export async function gatherFacts(event: FailureEvent, deps: FactDeps): Promise<
       ? 'The Activity Log entry for this failure carries no message the remediator understands.'
       : 'No message explains this failure (no Activity Log entry with this correlation id).',
   );
-}
-
-function withEventDefaults(
-  f: AuthorizationFailure,
-  event: FailureEvent,
-  auth?: { action?: string; scope?: string },
-): AuthorizationFailure {
-  const out = { ...f };
-  if (!out.action) {
-    const a = auth?.action ?? event.authorization?.action;
-    if (a) out.action = a;
-  }
-  if (!out.scope) {
-    const s = auth?.scope ?? event.authorization?.scope;
-    if (s) out.scope = s;
-  }
-  if (!out.callerObjectId && event.caller?.principalId) out.callerObjectId = event.caller.principalId.toLowerCase();
-  return out;
 }
 
 function unclassified(
@@ -427,90 +345,4 @@ export async function gatherAcrPullFacts(
     'acr pull facts gathered',
   );
   return facts;
-}
-
-export async function gatherAuthzFacts(
-  event: FailureEvent,
-  failure: AuthorizationFailure,
-  source: ArmAuthzFacts['messageSource'],
-  deps: FactDeps,
-): Promise<ArmAuthzFacts> {
-  const { arm } = deps;
-  const f = withEventDefaults(failure, event);
-  const deniedScope = f.scope ?? event.resourceId;
-  const principalId = f.callerObjectId;
-  const sub = parseResourceId(deniedScope).subscriptionId;
-  const readScope = sub ? `/subscriptions/${sub}` : deniedScope;
-  const builtInsP = arm
-    .listRoleDefinitions(readScope, "type eq 'BuiltInRole'")
-    .catch(() => arm.listRoleDefinitions(readScope))
-    .then((all) => all.filter((d) => d.roleType === undefined || /builtin/i.test(d.roleType)));
-  const pullUseP = gatherPullUse(event, f, deps);
-  const [assignments, denies, builtIns, pullUse] = await Promise.all([
-    principalId
-      ? arm.listRoleAssignmentsForPrincipal(readScope, principalId)
-      : Promise.resolve([] as RoleAssignmentInfo[]),
-    arm.listDenyAssignments(deniedScope),
-    builtInsP,
-    pullUseP,
-  ]);
-  const roleDefinitions = await readRoleDefinitions(arm, assignments, builtIns);
-  const facts: ArmAuthzFacts = {
-    flavor: 'arm-authz',
-    now: deps.now.toISOString(),
-    propagationWindowMs: deps.propagationWindowMs,
-    resourceId: event.resourceId,
-    failure: f,
-    messageSource: source,
-    roleAssignments: assignments,
-    roleDefinitions,
-    denyAssignments: denies,
-    builtInRoles: builtIns,
-    managementGroupIds: managementGroupsOf(assignments),
-  };
-  if (principalId) facts.callerPrincipalId = principalId;
-  const type = event.caller?.principalType;
-  if (type) facts.callerPrincipalType = type;
-  if (pullUse) facts.pullUse = pullUse;
-  return facts;
-}
-
-/** For a denied ACR pull on a container app's behalf: which registry and identity of that app use the caller. */
-async function gatherPullUse(
-  event: FailureEvent,
-  f: AuthorizationFailure,
-  deps: FactDeps,
-): Promise<ArmAuthzFacts['pullUse']> {
-  if ((f.action ?? '').toLowerCase() !== ACR_PULL_ACTION.toLowerCase() || !f.callerObjectId) return undefined;
-  const caller = f.callerObjectId.toLowerCase();
-  const registryId =
-    f.scope && parseResourceId(f.scope).type?.toLowerCase() === 'microsoft.containerregistry/registries'
-      ? f.scope
-      : undefined;
-  const target = containerAppIdOf(event.resourceId);
-  let apps: ContainerAppInfo[];
-  if (target) {
-    const app = await deps.arm.getContainerApp(target.appId);
-    apps = app ? [app] : [];
-  } else if (deps.arm.listContainerApps) {
-    apps = await deps.arm.listContainerApps();
-  } else return undefined;
-  // The registry's login server, to prefer the app entry that pulls from exactly that registry.
-  const registry = registryId ? (await deps.arm.listRegistries()).find((r) => sameId(r.id, registryId)) : undefined;
-  let best: NonNullable<ArmAuthzFacts['pullUse']> | undefined;
-  for (const app of apps) {
-    for (const entry of app.registries) {
-      if (!entry.identity) continue;
-      const { ref, attached } = identityFor(app, entry.identity);
-      if (!attached || ref.principalId?.toLowerCase() !== caller) continue;
-      const use: NonNullable<ArmAuthzFacts['pullUse']> = { appId: app.id, loginServer: entry.server, identity: ref };
-      if (registryId) use.registryId = registryId;
-      if (registry?.roleAssignmentMode) use.roleAssignmentMode = registry.roleAssignmentMode;
-      if (app.latestRevisionName && app.latestRevisionName !== app.latestReadyRevisionName)
-        use.failingRevisionName = app.latestRevisionName;
-      if (!registry || entry.server.toLowerCase() === registry.loginServer.toLowerCase()) return use;
-      best ??= use;
-    }
-  }
-  return registry ? undefined : best;
 }
