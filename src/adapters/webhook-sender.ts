@@ -4,6 +4,7 @@
  * (src/notify/send.ts); errors come back redacted (no webhook URL in any text).
  */
 import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
+import { describeError } from '../errors';
 import { redactText } from '../notify/redact';
 import type { PostFn, PostResult } from '../notify/channels/channel';
 
@@ -22,9 +23,12 @@ export interface WebhookPostOptions {
 
 function describeCause(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return `${err.name}: ${err.message}${typeof code === 'string' ? ` (${code})` : cause instanceof Error ? ` (${cause.message})` : ''}`;
+  const d = describeError(err);
+  // A cause's code (ECONNREFUSED…) says most; else an Error cause's message.
+  const cause = d.cause;
+  const causeIsError = (err as { cause?: unknown }).cause instanceof Error;
+  const detail = cause?.code ?? (causeIsError ? cause?.message : undefined);
+  return `${d.name}: ${d.message}${detail !== undefined ? ` (${detail})` : ''}`;
 }
 
 /** Teams Workflows webhook: POST the JSON body with fetch. */
