@@ -43,10 +43,12 @@ describe('per-attempt request timeout', () => {
       world: loadWorld('test/worlds/seed-story.json'),
       azurite: false,
       retry: { maxRetries: 0 },
-      requestTimeoutMs: 150,
+      // 1 s, not 150 ms: the redelivery's real requests must fit in it on a loaded 2-core machine (with jest on
+      // Node 22 and the whole suite running, 150 ms was missed now and then)
+      requestTimeoutMs: 1000,
     });
     try {
-      // The first container-app GET stalls for 2 minutes: only the 150 ms per-attempt limit ends it.
+      // The first container-app GET stalls for 2 minutes: only the 1 s per-attempt limit ends it.
       harness.emulator.addFault({ method: 'GET', path: '/containerApps/web$', kind: 'timeout', ms: 120_000, times: 1 });
       const event = (await import('../worlds/seed-story.event.json')).default as unknown;
       const first = await harness.deliver(event).then(
