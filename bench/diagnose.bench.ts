@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import type { ArmPort } from '../src/azure/arm-port';
-import { createSdkArmPort } from '../src/azure/sdk-arm';
+import { createSdkArmPort } from '../src/adapters/sdk-arm';
 import { diagnose } from '../src/diagnose';
 import { parseIncoming } from '../src/intake';
 import { startEmulator } from '../emulator/server';

@@ -4,7 +4,7 @@
  * emulator, and reports RSS / heap after a full GC at each checkpoint. Input: env MEMORY_BENCH (JSON).
  */
 import { readFileSync } from 'node:fs';
-import { createSdkArmPort } from '../src/azure/sdk-arm';
+import { createSdkArmPort } from '../src/adapters/sdk-arm';
 import { loadConfig } from '../src/config';
 import { isHandshake, parseBody, parseEventGridDelivery } from '../src/intake';
 import { createLogger } from '../src/logging';

@@ -20,7 +20,7 @@ import { parseIncoming } from '../src/intake';
 import { startAzurite } from '../src/local/azurite';
 import { startHarness } from '../src/local/harness';
 import { staticTokenCredential } from '../src/local/static-credential';
-import { createSdkArmPort } from '../src/azure/sdk-arm';
+import { createSdkArmPort } from '../src/adapters/sdk-arm';
 import { processItems } from '../src/pipeline';
 import { createMemoryStore } from '../src/store';
 import { percentile, round } from './util';

@@ -11,15 +11,15 @@
  * half-configured runs.
  */
 import type { TokenCredential } from '@azure/identity';
-import { createSdkArmPort } from './azure/sdk-arm';
+import { createSdkArmPort } from './adapters/sdk-arm';
 import { ConfigError, loadConfig, type Config } from './config';
 import { describeError } from './errors';
 import { createLogger, type Logger } from './logging';
 import { systemClock, type Clock } from './model';
 import type { PipelineDeps } from './pipeline';
 import { createNotifierFromConfig } from './notify';
-import { createHealScheduler } from './remediate';
-import { createStore } from './store';
+import { createHealScheduler } from './adapters/queue-scheduler';
+import { createStore } from './adapters/state-store';
 
 export type RuntimeBase = Pick<PipelineDeps, 'arm' | 'clock' | 'log' | 'config' | 'store'>;
 

@@ -1,7 +1,7 @@
 /**
  * The ARM port: everything the remediator reads from or writes to Azure Resource Manager, as plain data.
  * The functional core depends only on this interface. The adapter over the real @azure/arm-* SDK clients lives in
- * `src/azure/sdk-arm.ts` (tests run it against the ARM emulator over HTTPS).
+ * `src/adapters/sdk-arm.ts` (tests run it against the ARM emulator over HTTPS).
  *
  * Conventions:
  * - ids are ARM ids as ARM returns them; compare case-insensitively (see `src/azure/ids.ts`).

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import { describeErrorMessage } from '../errors';
 import type { AuditRecord, StateStore } from '../store/port';
-import { createStore } from '../store';
+import { createStore } from '../adapters/state-store';
 
 export interface AuditIo {
   stdout: NodeJS.WritableStream;

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ArmPort } from '../azure/arm-port';
-import { createSdkArmPort } from '../azure/sdk-arm';
+import { createSdkArmPort } from '../adapters/sdk-arm';
 import { ConfigError, loadConfig } from '../config';
 import { diagnose, extractArmError, matchPullError, parseAuthorizationFailed } from '../diagnose';
 import { explainKind } from '../explain';

@@ -7,15 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSdkArmPort } from '../azure/sdk-arm';
+import { createSdkArmPort } from '../adapters/sdk-arm';
 import { ConfigError, loadConfig } from '../config';
 import { parseIncoming } from '../intake';
 import { createLogger } from '../logging';
 import type { IntakeItem, Outcome } from '../model';
 import { createNotifierFromConfig } from '../notify';
 import { processItem, type PipelineDeps } from '../pipeline';
-import { createHealScheduler } from '../remediate';
-import { createStore } from '../store';
+import { createHealScheduler } from '../adapters/queue-scheduler';
+import { createStore } from '../adapters/state-store';
 import { resolveArmTarget } from './arm-target';
 import { type CliIo, UsageError, writeLine } from './io';
 import { renderOutcomesText } from './render';

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { startEmulator } from '../../emulator';
 import type { RunningEmulator, World } from '../../emulator/api';
 import type { ArmPort } from '../azure/arm-port';
-import { createSdkArmPort } from '../azure/sdk-arm';
+import { createSdkArmPort } from '../adapters/sdk-arm';
 import { staticTokenCredential } from './static-credential';
 import { loadConfig, type Config } from '../config';
 import { parseIncoming } from '../intake';
@@ -17,7 +17,7 @@ import type { HealResult, IntakeItem, Outcome, RemediatorMode } from '../model';
 import { createNotifierFromConfig, type Notifier } from '../notify';
 import { processItems, type PipelineDeps } from '../pipeline';
 import { ClockedScheduler } from '../remediate';
-import { createStore } from '../store';
+import { createStore } from '../adapters/state-store';
 import type { StateStore } from '../store/port';
 import { startAzurite, type RunningAzurite as LocalStorage } from './azurite';
 

@@ -6,7 +6,8 @@
 import { parseResourceId, roleGuid, subscriptionRoleDefinitionId } from '../azure/ids';
 import type { Action, Diagnosis, FailureEvent, HealResult } from '../model';
 import { describeRole } from './plan';
-import { runHealTask, type HealTask } from './heal';
+import { runHealTask } from './heal';
+import type { HealTask } from './heal-task';
 import { FIX_CLAIM_PARTITION, claimKeyForRedeploy, createRevisionSuffix, createRoleAssignmentName } from './ids';
 import { guardAndWrite, recordAudit, type RemediateDeps, type WriteContext } from './write';
 

@@ -8,45 +8,11 @@
  * Both run the SAME `runHealTask`.
  */
 import type { RevisionInfo } from '../azure/arm-port';
-import type { DiagnosisKind, HealResult } from '../model';
 import { describeErrorMessage, isTransientError } from '../errors';
 import { readFixClaim, toFixClaimValue } from './fix-claim';
+import type { HealScheduler, HealStepResult, HealTask } from './heal-task';
 import { FIX_CLAIM_PARTITION } from './ids';
 import { guardAndWrite, type RemediateDeps } from './write';
-
-export interface HealTask {
-  /** Unique id of this step (stable for one step: a redelivered queue message carries the same id). */
-  id: string;
-  eventId: string;
-  correlationId?: string;
-  appId: string;
-  /** The revision that failed (what the redeploy replaces). */
-  failedRevisionName?: string;
-  /** The deterministic suffix of the new revision. */
-  revisionSuffix: string;
-  /** The claim (partition `fix`) the executor took for this redeploy. */
-  claimKey: string;
-  /** When the failure happened (ISO): `healedAfterMs` counts from here. */
-  failedAt: string;
-  phase: 'redeploy' | 'check';
-  /** The new revision (phase `check`). */
-  newRevisionName?: string;
-  /** Checks done so far (phase `check`). */
-  attempt: number;
-  /** What was diagnosed (for the follow-up message). */
-  diagnosis?: { kind: DiagnosisKind; resourceId: string; summary: string };
-}
-
-export interface HealScheduler {
-  schedule(task: HealTask, delayMs: number): Promise<void>;
-  /** false when scheduled steps are not kept anywhere (no storage configured): a wait cannot be promised. */
-  readonly durable?: boolean;
-}
-
-/** What a heal step did: its result, and whether it handed a follow-up step to the scheduler. */
-export interface HealStepResult extends HealResult {
-  rescheduled?: boolean;
-}
 
 /** Like the Functions queue trigger's maxDequeueCount (default 5): then the message would go to the poison queue. */
 const MAX_DELIVERIES = 5;

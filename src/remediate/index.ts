@@ -1,4 +1,7 @@
-/** Remediation: plan (pure), guardrails (pure), executor, heal task and its schedulers, deterministic ids. */
+/**
+ * Remediation: plan (pure), guardrails (pure), executor, heal task and the in-memory scheduler, deterministic ids.
+ * No adapter here: the Storage Queue scheduler is src/adapters/queue-scheduler.ts.
+ */
 export { planActions, selectPullRole, describeRole } from './plan';
 export {
   checkGuardrail,
@@ -13,6 +16,7 @@ export type { ExecuteInput } from './executor';
 export { guardAndWrite, gatherGuardFacts } from './write';
 export type { RemediateDeps, WriteContext } from './write';
 export { runHealTask, ClockedScheduler, isRevisionRunning, isRevisionFailed } from './heal';
-export type { HealTask, HealScheduler, HealStepResult, ClockedRun } from './heal';
-export { QueueHealScheduler, createHealScheduler, encodeHealMessage, decodeHealMessage } from './queue-scheduler';
+export type { ClockedRun } from './heal';
+export type { HealTask, HealScheduler, HealStepResult } from './heal-task';
+export { encodeHealMessage, decodeHealMessage } from './heal-task';
 export * from './ids';

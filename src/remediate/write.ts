@@ -11,7 +11,7 @@ import { RemediatorError, type Action, type Clock, type FixAction } from '../mod
 import type { Json, StateStore } from '../store/port';
 import { readFixClaim, toFixClaimValue, type FixClaimFacts } from './fix-claim';
 import { checkGuardrail, type GuardDecision, type GuardFacts } from './guardrails';
-import type { HealScheduler } from './heal';
+import type { HealScheduler } from './heal-task';
 import { BUDGET_PARTITION, FIX_CLAIM_PARTITION, createBudgetHourKey } from './ids';
 
 export interface RemediateDeps {

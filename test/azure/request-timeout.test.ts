@@ -2,7 +2,7 @@
  * A stalled ARM connection must not hold an invocation until the Functions timeout: every attempt has a time limit,
  * and what surfaces is a transient error (so Event Grid redelivers) — at the adapter and through the pipeline.
  */
-import { createSdkArmPort } from '../../src/azure/sdk-arm';
+import { createSdkArmPort } from '../../src/adapters/sdk-arm';
 import { isTransientError } from '../../src/errors';
 import { startHarness } from '../../src/local/harness';
 import { loadWorld } from '../../emulator';

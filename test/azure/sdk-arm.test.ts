@@ -2,7 +2,7 @@
  * The ArmPort adapter over the real @azure/arm-* SDK clients, against the ARM emulator over HTTPS.
  */
 import { readFileSync } from 'node:fs';
-import { createSdkArmPort, type SdkArmPort } from '../../src/azure/sdk-arm';
+import { createSdkArmPort, type SdkArmPort } from '../../src/adapters/sdk-arm';
 import { ROLE_IDS } from '../../src/model';
 import { startTestEmulator, staticCredential, type TestEmulator } from '../helpers/emulator';
 

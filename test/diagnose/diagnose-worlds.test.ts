@@ -2,7 +2,7 @@
  * diagnose() end to end through the real SDK adapter (createSdkArmPort → @azure/arm-* clients → the ARM emulator over
  * HTTPS), one world per kind (test/worlds, see its README) — asserting the kind AND the evidence.
  */
-import { createSdkArmPort } from '../../src/azure/sdk-arm';
+import { createSdkArmPort } from '../../src/adapters/sdk-arm';
 import { diagnose } from '../../src/diagnose';
 import { ROLE_IDS, type Diagnosis, type DiagnosisKind } from '../../src/model';
 import { startTestEmulator, staticCredential } from '../helpers/emulator';

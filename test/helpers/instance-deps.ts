@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { createSdkArmPort } from '../../src/azure/sdk-arm';
+import { createSdkArmPort } from '../../src/adapters/sdk-arm';
 import { loadConfig } from '../../src/config';
 import { staticTokenCredential } from '../../src/local/static-credential';
 import { ClockedScheduler } from '../../src/remediate';
-import { createStore } from '../../src/store';
+import { createStore } from '../../src/adapters/state-store';
 
 export interface SharedServers {
   endpoint: string;

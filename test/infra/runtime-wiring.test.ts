@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SETTINGS, loadConfig } from '../../src/config';
-import { toQueueServiceUrl } from '../../src/remediate/queue-scheduler';
+import { toQueueServiceUrl } from '../../src/adapters/queue-scheduler';
 import {
   INFRA_DIR,
   REPO_ROOT,

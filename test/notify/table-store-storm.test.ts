@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createNotifier } from '../../src/notify';
-import { createStore } from '../../src/store';
+import { createStore } from '../../src/adapters/state-store';
 import type { StateStore } from '../../src/store/port';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
 import { createFakeTime, createManualClock, makeEvent, makeOutcome, startSink, type Sink } from './fixtures';

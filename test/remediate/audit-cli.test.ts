@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { runAuditCommand } from '../../src/cli/audit';
-import { createStore } from '../../src/store';
+import { createStore } from '../../src/adapters/state-store';
 import { loadConfig } from '../../src/config';
 import type { AuditRecord } from '../../src/store/port';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';

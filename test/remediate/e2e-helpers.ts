@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import type { World } from '../../emulator/api';
-import { createSdkArmPort } from '../../src/azure/sdk-arm';
+import { createSdkArmPort } from '../../src/adapters/sdk-arm';
 import { loadConfig } from '../../src/config';
 import { diagnose } from '../../src/diagnose';
 import { parseIncoming } from '../../src/intake';

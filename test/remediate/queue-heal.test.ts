@@ -4,8 +4,9 @@
  */
 import { QueueClient } from '@azure/storage-queue';
 import { handleHealCheck } from '../../src/functions/heal-check';
-import { createHealScheduler, decodeHealMessage, type HealTask } from '../../src/remediate';
-import { createStore } from '../../src/store';
+import { decodeHealMessage, type HealTask } from '../../src/remediate';
+import { createHealScheduler } from '../../src/adapters/queue-scheduler';
+import { createStore } from '../../src/adapters/state-store';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
 import { startE2E, type E2E } from './e2e-helpers';
 

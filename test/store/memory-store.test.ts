@@ -1,5 +1,5 @@
 import { createMemoryStore } from '../../src/store/memory-store';
-import { createStore } from '../../src/store';
+import { createStore } from '../../src/adapters/state-store';
 import { loadConfig } from '../../src/config';
 import { describeStoreContract } from './store-contract';
 

@@ -1,5 +1,5 @@
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
-import { createStore } from '../../src/store';
+import { createStore } from '../../src/adapters/state-store';
 import { loadConfig } from '../../src/config';
 import { describeStoreContract } from './store-contract';
 import type { StateStore } from '../../src/store/port';

@@ -9,8 +9,8 @@
 import { TableClient, odata, type TableEntity, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { getErrorStatus } from '../errors';
-import type { AuditRecord, ClaimRecord, Json, OutboxItem, StateStore } from './port';
-import { auditDayOf, decodeTableKey, encodeTableKey, selectAudit } from './keys';
+import type { AuditRecord, ClaimRecord, Json, OutboxItem, StateStore } from '../store/port';
+import { auditDayOf, decodeTableKey, encodeTableKey, selectAudit } from '../store/keys';
 
 export type TableStoreConnection = { connectionString: string } | { accountUrl: string; credential: TokenCredential };
 

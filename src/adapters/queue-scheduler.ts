@@ -6,7 +6,8 @@
 import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config';
-import type { HealScheduler, HealTask } from './heal';
+import type { HealScheduler, HealTask } from '../remediate/heal-task';
+import { encodeHealMessage } from '../remediate/heal-task';
 
 const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
 
@@ -30,32 +31,6 @@ export class QueueHealScheduler implements HealScheduler {
     const visibilityTimeout = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(delayMs / 1000)));
     await this.queue.sendMessage(encodeHealMessage(task), { visibilityTimeout });
   }
-}
-
-export function encodeHealMessage(task: HealTask): string {
-  return Buffer.from(JSON.stringify(task), 'utf8').toString('base64');
-}
-
-/** A queue message as the trigger hands it over (already parsed JSON, a JSON string, or base64 JSON) → HealTask. */
-export function decodeHealMessage(message: unknown): HealTask {
-  let v: unknown = message;
-  if (typeof v === 'string') {
-    const s = v.trim();
-    v = JSON.parse(s.startsWith('{') ? s : Buffer.from(s, 'base64').toString('utf8'));
-  }
-  const t = v as Partial<HealTask> | null;
-  if (
-    !t ||
-    typeof t !== 'object' ||
-    typeof t.id !== 'string' ||
-    typeof t.appId !== 'string' ||
-    typeof t.claimKey !== 'string' ||
-    typeof t.revisionSuffix !== 'string' ||
-    (t.phase !== 'redeploy' && t.phase !== 'check')
-  ) {
-    throw new TypeError('not a heal task message');
-  }
-  return t as HealTask;
 }
 
 /** Queue service URL from a storage account URL given for tables or queues (`https://acct.table.core.windows.net`). */

@@ -1,0 +1,65 @@
+/**
+ * The heal task's vocabulary: one step of a redeploy-and-check (`HealTask`), the port that runs it later
+ * (`HealScheduler`) and its queue-message encoding. Pure: the Storage Queue adapter is src/adapters/queue-scheduler.ts.
+ */
+import type { DiagnosisKind, HealResult } from '../model';
+
+export interface HealTask {
+  /** Unique id of this step (stable for one step: a redelivered queue message carries the same id). */
+  id: string;
+  eventId: string;
+  correlationId?: string;
+  appId: string;
+  /** The revision that failed (what the redeploy replaces). */
+  failedRevisionName?: string;
+  /** The deterministic suffix of the new revision. */
+  revisionSuffix: string;
+  /** The claim (partition `fix`) the executor took for this redeploy. */
+  claimKey: string;
+  /** When the failure happened (ISO): `healedAfterMs` counts from here. */
+  failedAt: string;
+  phase: 'redeploy' | 'check';
+  /** The new revision (phase `check`). */
+  newRevisionName?: string;
+  /** Checks done so far (phase `check`). */
+  attempt: number;
+  /** What was diagnosed (for the follow-up message). */
+  diagnosis?: { kind: DiagnosisKind; resourceId: string; summary: string };
+}
+
+export interface HealScheduler {
+  schedule(task: HealTask, delayMs: number): Promise<void>;
+  /** false when scheduled steps are not kept anywhere (no storage configured): a wait cannot be promised. */
+  readonly durable?: boolean;
+}
+
+/** What a heal step did: its result, and whether it handed a follow-up step to the scheduler. */
+export interface HealStepResult extends HealResult {
+  rescheduled?: boolean;
+}
+
+export function encodeHealMessage(task: HealTask): string {
+  return Buffer.from(JSON.stringify(task), 'utf8').toString('base64');
+}
+
+/** A queue message as the trigger hands it over (already parsed JSON, a JSON string, or base64 JSON) → HealTask. */
+export function decodeHealMessage(message: unknown): HealTask {
+  let v: unknown = message;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    v = JSON.parse(s.startsWith('{') ? s : Buffer.from(s, 'base64').toString('utf8'));
+  }
+  const t = v as Partial<HealTask> | null;
+  if (
+    !t ||
+    typeof t !== 'object' ||
+    typeof t.id !== 'string' ||
+    typeof t.appId !== 'string' ||
+    typeof t.claimKey !== 'string' ||
+    typeof t.revisionSuffix !== 'string' ||
+    (t.phase !== 'redeploy' && t.phase !== 'check')
+  ) {
+    throw new TypeError('not a heal task message');
+  }
+  return t as HealTask;
+}
