@@ -16,14 +16,14 @@ describe('per-attempt request timeout', () => {
     const emu = await startTestEmulator('test/worlds/seed-story.json');
     try {
       // The server holds every container-app GET for 2 minutes (longer than this test may run): only the client's
-      // 150 ms per-attempt limit can end it.
+      // per-attempt limit can end it. The limit leaves a loaded machine time to reach the server (TLS included).
       emu.addFault({ method: 'GET', path: '/containerApps/web$', kind: 'timeout', ms: 120_000 });
       const arm = createSdkArmPort({
         endpoint: emu.endpoint,
         credential: staticCredential,
         tlsCa: emu.ca,
         retryOptions: { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 1 },
-        requestTimeoutMs: 150,
+        requestTimeoutMs: 2_000,
       });
       const err = await arm.getContainerApp(APP).then(
         () => undefined,
