@@ -47,6 +47,8 @@ function checkTransient(err: unknown, depth: number): boolean {
   if (!isBag(err) || depth > MAX_CAUSE_DEPTH) return false;
   // An explicit decision by our own code wins, whatever it wraps.
   if (err instanceof RemediatorError) return err.transient;
+  // A brand-new identity not yet replicated to the directory: ARM answers 400 PrincipalNotFound for a while.
+  if (readCode(err) === 'PrincipalNotFound') return true;
   const status = getErrorStatus(err);
   if (status !== undefined) return TRANSIENT_STATUS.has(status);
   const code = readCode(err);

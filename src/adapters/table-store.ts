@@ -9,6 +9,7 @@
 import { TableClient, odata, type TableEntity, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { getErrorStatus } from '../errors';
+import { RemediatorError } from '../model';
 import type { AuditRecord, ClaimRecord, Json, OutboxItem, StateStore } from '../store/port';
 import { auditDayOf, decodeTableKey, encodeTableKey, selectAudit } from '../store/keys';
 
@@ -160,6 +161,55 @@ export class TableStore implements StateStore {
     }
   }
 
+  async create(partition: string, key: string, value: Record<string, Json>): Promise<string | undefined> {
+    await this.init();
+    try {
+      const r = await this.claims.createEntity({
+        partitionKey: encodeTableKey(partition),
+        rowKey: encodeTableKey(key),
+        value: JSON.stringify(value),
+        createdAt: this.clock.now().toISOString(),
+      });
+      return r.etag ?? '*';
+    } catch (err) {
+      if (getErrorStatus(err) === 409) return undefined;
+      throw err;
+    }
+  }
+
+  async replaceIf(
+    partition: string,
+    key: string,
+    value: Record<string, Json>,
+    etag: string,
+  ): Promise<string | undefined> {
+    await this.init();
+    try {
+      const r = await this.claims.updateEntity(
+        { partitionKey: encodeTableKey(partition), rowKey: encodeTableKey(key), value: JSON.stringify(value) },
+        'Merge',
+        { etag },
+      );
+      return r.etag ?? '*';
+    } catch (err) {
+      const s = getErrorStatus(err);
+      if (s === 412 || s === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async removeIf(partition: string, key: string, etag: string): Promise<boolean> {
+    await this.init();
+    try {
+      await this.claims.deleteEntity(encodeTableKey(partition), encodeTableKey(key), { etag });
+      return true;
+    } catch (err) {
+      const s = getErrorStatus(err);
+      if (s === 412 || s === 404) return s === 404;
+      throw err;
+    }
+  }
+
   async increment(partition: string, key: string, by = 1): Promise<number> {
     await this.init();
     const pk = encodeTableKey(`${COUNTER_PREFIX}${partition}`);
@@ -188,8 +238,11 @@ export class TableStore implements StateStore {
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5 * Math.min(attempt, 10))));
       }
     }
-    throw new Error(
+    // Contention is transient: the caller retries the delivery (it takes the budget before any claim).
+    throw new RemediatorError(
+      'counter-contention',
       `counter ${partition}/${key}: gave up after ${this.maxCounterAttempts} concurrent update conflicts`,
+      { transient: true },
     );
   }
 

@@ -61,6 +61,31 @@ export class MemoryStore implements StateStore {
     this.records.delete(k(partition, key));
   }
 
+  async create(partition: string, key: string, value: Record<string, Json>): Promise<string | undefined> {
+    return (await this.claim(partition, key, value)) ? this.records.get(k(partition, key))?.etag : undefined;
+  }
+
+  async replaceIf(
+    partition: string,
+    key: string,
+    value: Record<string, Json>,
+    etag: string,
+  ): Promise<string | undefined> {
+    const id = k(partition, key);
+    const r = this.records.get(id);
+    if (r === undefined || r.etag !== etag) return undefined;
+    const next = String(++this.etagSeq);
+    this.records.set(id, { ...r, value: clone(value), etag: next });
+    return next;
+  }
+
+  async removeIf(partition: string, key: string, etag: string): Promise<boolean> {
+    const id = k(partition, key);
+    if (this.records.get(id)?.etag !== etag) return false;
+    this.records.delete(id);
+    return true;
+  }
+
   async increment(partition: string, key: string, by = 1): Promise<number> {
     const id = k(partition, key);
     const v = (this.counters.get(id) ?? 0) + by;

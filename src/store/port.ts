@@ -52,6 +52,12 @@ export interface StateStore {
   update(partition: string, key: string, value: Record<string, Json>): Promise<void>;
   /** Remove a claim (e.g. a failed unit of work that may be retried). */
   release(partition: string, key: string): Promise<void>;
+  /** Insert if absent: the new record's ETag, or undefined when the key exists (work records, src/work/). */
+  create(partition: string, key: string, value: Record<string, Json>): Promise<string | undefined>;
+  /** Replace only if the record still has `etag`: the new ETag, or undefined when it changed or is gone. */
+  replaceIf(partition: string, key: string, value: Record<string, Json>, etag: string): Promise<string | undefined>;
+  /** Delete only if the record still has `etag`: false when it changed (someone else owns it now). */
+  removeIf(partition: string, key: string, etag: string): Promise<boolean>;
   /** Atomically add `by` (default 1) to a counter and return the new value (optimistic concurrency, retried). */
   increment(partition: string, key: string, by?: number): Promise<number>;
   /** Read a counter (0 when absent). */

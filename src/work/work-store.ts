@@ -1,0 +1,146 @@
+/**
+ * Work records in the StateStore (Table Storage: one row per unit in partition `work:<unit>`), every write
+ * ETag-checked. The API is small on purpose:
+ *
+ *   const r = await beginWork(store, 'fix', key, { owner, eventId, nowMs, leaseUntilMs });
+ *   switch (r.kind) {
+ *     case 'acquired':  …do the work… then r.lease.complete(outcome) | schedule(outcome) | fail(reason, retryAfterMs)
+ *                       | release() (transient failure: the next delivery starts clean);
+ *                       r.previous is set after a takeover (state unknown: re-read ARM before writing);
+ *     case 'completed': a duplicate: answer with r.record.outcome;
+ *     case 'busy':      a live lease elsewhere: throw `workBusyError(...)` (transient, so the delivery is retried);
+ *     case 'scheduled': the heal step owns it (only a `takeScheduled` caller acquires it);
+ *     case 'failed':    an earlier attempt failed permanently; r.record.retryAfter says when a later one may try.
+ *   }
+ *
+ * A lease write that finds the ETag changed throws `LeaseLostError` (transient): someone took over an expired lease.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { RemediatorError } from '../model';
+import type { StateStore } from '../store/port';
+import {
+  decideBegin,
+  readWorkRecord,
+  toWorkValue,
+  type BeginRequest,
+  type WorkOutcome,
+  type WorkRecord,
+  type WorkUnit,
+} from './work-record';
+
+export * from './work-record';
+
+/** The store partition of a unit's records. */
+export const workPartition = (unit: WorkUnit): string => `work:${unit}`;
+
+/** A lease owner id: this host and process, and one invocation. */
+export function createOwnerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+export class LeaseLostError extends RemediatorError {
+  constructor(unit: WorkUnit, key: string) {
+    super('lease-lost', `the lease on ${unit} ${key} was taken over by another delivery`, { transient: true });
+  }
+}
+
+/** A live lease held by another delivery: fail transiently, never acknowledge. */
+export function workBusyError(unit: WorkUnit, key: string, record: Extract<WorkRecord, { state: 'in-progress' }>) {
+  return new RemediatorError(
+    'work-in-progress',
+    `${unit} ${key} is being worked on by ${record.lease.owner} until ${record.lease.expiresAt}: retry later`,
+    { transient: true },
+  );
+}
+
+export interface HeldLease {
+  readonly unit: WorkUnit;
+  readonly key: string;
+  readonly record: Extract<WorkRecord, { state: 'in-progress' }>;
+  /** Record the outcome: later deliveries are duplicates answering with it. */
+  complete(outcome: WorkOutcome, nowMs: number): Promise<void>;
+  /** Hand the unit to a later step (the heal queue), which takes it with `takeScheduled`. */
+  schedule(outcome: WorkOutcome, nowMs: number): Promise<void>;
+  /** A permanent failure for this attempt: a later delivery may try again after `retryAfterMs`. */
+  fail(reason: string, nowMs: number, retryAfterMs: number): Promise<void>;
+  /** Give the unit back (transient failure): a scheduled unit stays scheduled, anything else is removed. */
+  release(): Promise<void>;
+}
+
+export type BeginResult =
+  | { kind: 'acquired'; lease: HeldLease; previous?: WorkRecord }
+  | { kind: 'busy'; record: Extract<WorkRecord, { state: 'in-progress' }> }
+  | { kind: 'completed'; record: Extract<WorkRecord, { state: 'completed' }> }
+  | { kind: 'scheduled'; record: Extract<WorkRecord, { state: 'scheduled' }> }
+  | { kind: 'failed'; record: Extract<WorkRecord, { state: 'failed' }> };
+
+/** Read a unit's record (undefined: none). */
+export async function readWork(store: StateStore, unit: WorkUnit, key: string): Promise<WorkRecord | undefined> {
+  return readWorkRecord((await store.get(workPartition(unit), key))?.value);
+}
+
+const MAX_RACES = 5;
+
+/** Take the unit (create, take over an expired lease, or retry a failed one), or say why not. */
+export async function beginWork(
+  store: StateStore,
+  unit: WorkUnit,
+  key: string,
+  req: BeginRequest,
+): Promise<BeginResult> {
+  const partition = workPartition(unit);
+  for (let race = 0; race < MAX_RACES; race++) {
+    const stored = await store.get(partition, key);
+    const current = readWorkRecord(stored?.value);
+    const d = decideBegin(current, req);
+    if (d.kind !== 'acquire') return d;
+    const value = toWorkValue(d.record);
+    const etag =
+      stored === undefined
+        ? await store.create(partition, key, value)
+        : await store.replaceIf(partition, key, value, stored.etag ?? '*');
+    if (etag === undefined) continue; // another delivery won this round: read again
+    const lease = createHeldLease(store, unit, key, d.record, etag, d.previous);
+    return d.previous ? { kind: 'acquired', lease, previous: d.previous } : { kind: 'acquired', lease };
+  }
+  throw new RemediatorError('work-contention', `${unit} ${key}: too many concurrent takers, retry later`, {
+    transient: true,
+  });
+}
+
+function createHeldLease(
+  store: StateStore,
+  unit: WorkUnit,
+  key: string,
+  record: Extract<WorkRecord, { state: 'in-progress' }>,
+  firstEtag: string,
+  previous: WorkRecord | undefined,
+): HeldLease {
+  const partition = workPartition(unit);
+  let etag: string | undefined = firstEtag;
+  const write = async (next: WorkRecord): Promise<void> => {
+    if (etag === undefined) throw new LeaseLostError(unit, key);
+    const e = await store.replaceIf(partition, key, toWorkValue(next), etag);
+    if (e === undefined) throw new LeaseLostError(unit, key);
+    etag = e;
+  };
+  const base = { eventId: record.eventId, attempt: record.attempt };
+  return {
+    unit,
+    key,
+    record,
+    complete: (outcome, nowMs) => write({ state: 'completed', ...base, at: iso(nowMs), outcome }),
+    schedule: (outcome, nowMs) => write({ state: 'scheduled', ...base, at: iso(nowMs), outcome }),
+    fail: (reason, nowMs, retryAfterMs) =>
+      write({ state: 'failed', ...base, at: iso(nowMs), reason, retryAfter: iso(nowMs + retryAfterMs) }),
+    release: async () => {
+      if (etag === undefined) return;
+      if (previous?.state === 'scheduled') await write(previous);
+      else await store.removeIf(partition, key, etag);
+      etag = undefined;
+    },
+  };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
