@@ -20,7 +20,8 @@ import type { Action, Clock, Diagnosis, FailureEvent, IntakeItem, Outcome } from
 import type { Notifier } from './notify';
 import { executeActions, planActions } from './remediate';
 import type { HealScheduler } from './remediate';
-import type { AuditRecord, StateStore } from './store/port';
+import type { StateStore } from './store/port';
+import { writeAudit, type AuditEntry } from './audit';
 import { storyKeyOf } from './story';
 
 /** The identity of one failure: defined with the kind catalog (src/story.ts). */
@@ -180,14 +181,6 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
   }
 }
 
-async function audit(deps: PipelineDeps, r: Omit<AuditRecord, 'id' | 'at' | 'mode'>): Promise<void> {
-  const at = deps.clock.now().toISOString();
-  const rec: AuditRecord = { id: `${at}-${r.eventId}-${r.stage}`, at, mode: deps.config.mode, ...r };
-  try {
-    await deps.store.appendAudit(rec);
-  } catch (err) {
-    // Audit loss is logged loudly; a transient store fault retries the delivery.
-    deps.log.error({ err: describeError(err), eventId: r.eventId }, 'audit record could not be written');
-    if (isTransientError(err)) throw err;
-  }
+function audit(deps: PipelineDeps, entry: AuditEntry): Promise<void> {
+  return writeAudit(deps, entry);
 }

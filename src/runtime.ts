@@ -11,15 +11,12 @@
  * half-configured runs.
  */
 import type { TokenCredential } from '@azure/identity';
-import { createSdkArmPort } from './adapters/sdk-arm';
 import { ConfigError, loadConfig, type Config } from './config';
 import { describeError } from './errors';
 import { createLogger, type Logger } from './logging';
 import { systemClock, type Clock } from './model';
 import type { PipelineDeps } from './pipeline';
-import { createNotifierFromConfig } from './notify';
-import { createHealScheduler } from './adapters/queue-scheduler';
-import { createStore } from './adapters/state-store';
+import { buildDeps } from './compose';
 
 export type RuntimeBase = Pick<PipelineDeps, 'arm' | 'clock' | 'log' | 'config' | 'store'>;
 
@@ -60,18 +57,20 @@ export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<Pipel
   });
   const clock = opts.clock ?? systemClock;
   const credential = opts.credential ?? (await createDefaultCredential(config.azureClientId));
-  const arm = createSdkArmPort({
-    endpoint: config.armEndpoint,
-    credential,
+  const built = await buildDeps({
+    config,
     log,
     clock,
-    ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
-    ...(opts.armRetryOptions ? { retryOptions: opts.armRetryOptions } : {}),
+    credential,
+    arm: {
+      ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
+      ...(opts.armRetryOptions ? { retryOptions: opts.armRetryOptions } : {}),
+    },
+    storeOptions: { credential, clock },
+    queueCredential: credential,
   });
-  const store = await createStore(config, log, { credential, clock });
+  const { arm, store, scheduler, notifier } = built;
   const base: RuntimeBase = { arm, clock, log, config, store };
-  const scheduler = await createHealScheduler(config, log, { credential });
-  const notifier = createNotifierFromConfig(config, { store, clock, log });
   const extra: RuntimeExtension = opts.extend ? await opts.extend(base) : {};
   const finalNotifier = 'notifier' in extra ? extra.notifier : notifier;
   const deps: PipelineDeps = {

@@ -1,6 +1,7 @@
 /** The kind catalog: one entry per kind, and the lists other modules derive from it. */
 import { CATALOG_KINDS, KINDS, kindDecidedByPullError, triageCandidates } from '../src/kinds';
 import { DIAGNOSIS_KINDS } from '../src/model';
+import { WEBHOOK_TRANSPORTS } from '../src/adapters/webhook-sender';
 import { CHANNEL_NAMES, CHANNELS } from '../src/notify';
 
 describe('kind catalog', () => {
@@ -47,7 +48,7 @@ describe('channel registry', () => {
     expect(CHANNEL_NAMES).toEqual(['teams', 'slack']);
     for (const name of CHANNEL_NAMES) {
       expect(typeof CHANNELS[name].render).toBe('function');
-      expect(typeof CHANNELS[name].post).toBe('function');
+      expect(typeof WEBHOOK_TRANSPORTS[name]).toBe('function');
       expect(CHANNELS[name].limits.minIntervalMs).toBeGreaterThan(0);
     }
   });

@@ -6,7 +6,8 @@
 import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
 import { describeError } from '../errors';
 import { redactText } from '../notify/redact';
-import type { PostFn, PostResult } from '../notify/channels/channel';
+import type { Channel } from '../notify/channels';
+import type { PostFactory, PostFn, PostResult } from '../notify/channels/channel';
 
 /** Parse `Retry-After` (delta-seconds or an HTTP date) into ms. */
 export function parseRetryAfterMs(value: string | null | undefined, nowMs: number = Date.now()): number | undefined {
@@ -87,3 +88,9 @@ export function createSlackPost(url: string, opts: WebhookPostOptions = {}): Pos
     }
   };
 }
+
+/** How each channel's rendered body is posted: one line per channel (the channel itself is src/notify/channels/). */
+export const WEBHOOK_TRANSPORTS: Record<Channel, PostFactory> = {
+  teams: createTeamsPost,
+  slack: createSlackPost,
+};

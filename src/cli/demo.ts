@@ -14,7 +14,7 @@ import { createLogger } from '../logging';
 import type { Outcome, RemediatorMode } from '../model';
 import { startHarness } from '../local/harness';
 import { startAzurite } from '../local/azurite';
-import { writePreviews } from '../notify';
+import { writePreviews } from '../adapters/preview-files';
 import { readJsonFile } from './files';
 import { type CliIo, painter, writeLine } from './io';
 import { renderOutcomesText } from './render';

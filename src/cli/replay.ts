@@ -7,15 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSdkArmPort } from '../adapters/sdk-arm';
 import { ConfigError, loadConfig } from '../config';
 import { parseIncoming } from '../intake';
 import { createLogger } from '../logging';
 import type { IntakeItem, Outcome } from '../model';
-import { createNotifierFromConfig } from '../notify';
 import { processItem, type PipelineDeps } from '../pipeline';
-import { createHealScheduler } from '../adapters/queue-scheduler';
-import { createStore } from '../adapters/state-store';
+import { buildDeps } from '../compose';
 import { resolveArmTarget } from './arm-target';
 import { type CliIo, UsageError, writeLine } from './io';
 import { renderOutcomesText } from './render';
@@ -47,17 +44,14 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const log = createLogger({ level: values.verbose ? 'debug' : 'warn', destination: io.stderr });
   const target = resolveArmTarget(config, io.env);
   const clock = { now: () => new Date() };
-  const arm = createSdkArmPort({
-    endpoint: config.armEndpoint,
-    credential: target.credential,
-    ...(target.tlsCa ? { tlsCa: target.tlsCa } : {}),
+  const deps: PipelineDeps = await buildDeps({
+    config,
     log,
     clock,
+    credential: target.credential,
+    ...(target.tlsCa ? { arm: { tlsCa: target.tlsCa } } : {}),
   });
-  const store = await createStore(config, log);
-  const scheduler = await createHealScheduler(config, log);
-  const notifier = createNotifierFromConfig(config, { store, clock, log });
-  const deps: PipelineDeps = { arm, clock, log, config, store, scheduler, ...(notifier ? { notifier } : {}) };
+  const { notifier } = deps;
 
   const outcomes: Outcome[] = [];
   const progress = io.stderr.isTTY && !values.json;

@@ -8,16 +8,15 @@ import type { Logger } from 'pino';
 import { startEmulator } from '../../emulator';
 import type { RunningEmulator, World } from '../../emulator/api';
 import type { ArmPort } from '../azure/arm-port';
-import { createSdkArmPort } from '../adapters/sdk-arm';
 import { staticTokenCredential } from './static-credential';
 import { loadConfig, type Config } from '../config';
 import { parseIncoming } from '../intake';
 import { createLogger } from '../logging';
 import type { HealResult, IntakeItem, Outcome, RemediatorMode } from '../model';
-import { createNotifierFromConfig, type Notifier } from '../notify';
+import type { Notifier } from '../notify';
 import { processItems, type PipelineDeps } from '../pipeline';
 import { ClockedScheduler } from '../remediate';
-import { createStore } from '../adapters/state-store';
+import { buildDeps } from '../compose';
 import type { StateStore } from '../store/port';
 import { startAzurite, type RunningAzurite as LocalStorage } from './azurite';
 
@@ -85,28 +84,21 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     };
     const config = loadConfig(env);
     const clock = emulator.clock;
-    const arm = createSdkArmPort({
-      endpoint: emulator.endpoint,
-      credential: staticTokenCredential(),
-      tlsCa: emulator.ca,
-      log,
-      clock,
-      retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200, ...opts.retry },
-      ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
-    });
-    const store = await createStore(config, log);
     const scheduler = opts.scheduler ?? new ClockedScheduler(clock);
-    const notifier = createNotifierFromConfig(config, { store, clock, log });
-    const deps: PipelineDeps = {
-      arm,
-      clock,
-      log,
+    const deps: PipelineDeps = await buildDeps({
       config,
-      store,
+      log,
+      clock,
+      credential: staticTokenCredential(),
+      arm: {
+        tlsCa: emulator.ca,
+        retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200, ...opts.retry },
+        ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+      },
       scheduler,
-      ...(notifier ? { notifier } : {}),
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-    };
+    });
+    const { arm, store, notifier } = deps;
 
     const harness: Harness = {
       emulator,

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Clock, FailureEvent, HealResult, Outcome, RemediatorMode } from '../model';
 import type { StateStore } from '../store/port';
-import { CHANNEL_NAMES, CHANNELS, type Channel, type PostFn } from './channels';
+import { CHANNEL_NAMES, CHANNELS, type Channel, type PostFactory, type PostFn } from './channels';
 import { buildGroupKey } from './grouping';
 import { createDelivery, type FlushOptions, type FlushResult, type NotifyContext } from './outbox';
 import { describeWebhookHost } from './redact';
@@ -50,7 +50,9 @@ export interface NotifierOptions extends ChannelSettings {
   /** First outbox retry delay (default 2 min, the timer's period); doubles per attempt, capped at 6 h. */
   outboxRetryBaseMs?: number;
   requestTimeoutMs?: number;
-  /** Replace the HTTP layer (benchmarks); default: each channel's own post (src/adapters/webhook-sender.ts). */
+  /** How each channel posts (the adapter: `WEBHOOK_TRANSPORTS` from src/adapters/webhook-sender.ts). */
+  transports: Record<Channel, PostFactory>;
+  /** Replace the HTTP layer for some channels (benchmarks). */
   posts?: Partial<Record<Channel, PostFn>>;
 }
 
@@ -73,7 +75,8 @@ function createSenders(opts: NotifierOptions, log: Logger): Map<Channel, Sender>
     if (!url) continue;
     const spec = CHANNELS[channel];
     const post =
-      opts.posts?.[channel] ?? spec.post(url, opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {});
+      opts.posts?.[channel] ??
+      opts.transports[channel](url, opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {});
     const minIntervalMs = opts[`${channel}MinIntervalMs`] ?? spec.limits.minIntervalMs;
     senders.set(
       channel,
@@ -153,7 +156,7 @@ export function flushDigests(deps: NotifierOptions, opts: FlushOptions = {}): Pr
  */
 export function createNotifierFromConfig(
   config: Pick<Config, `${Channel}WebhookUrl` | 'mode' | 'digestWindowMs'>,
-  deps: Pick<NotifierOptions, 'store' | 'clock' | 'log'> & Partial<Pick<NotifierOptions, 'sleep'>>,
+  deps: Pick<NotifierOptions, 'store' | 'clock' | 'log' | 'transports'> & Partial<Pick<NotifierOptions, 'sleep'>>,
 ): Notifier | undefined {
   const settings: ChannelSettings = {};
   for (const channel of CHANNEL_NAMES) {

@@ -4,6 +4,7 @@
  * `outboxMaxAttempts` the message is written to the audit log (stage `notify`, status `dropped`): never silently lost.
  */
 import type { Logger } from 'pino';
+import { writeAudit } from '../audit';
 import type { Clock, RemediatorMode } from '../model';
 import type { Json, OutboxItem, StateStore } from '../store/port';
 import { CHANNELS, type Channel } from './channels';
@@ -116,15 +117,15 @@ export function createDelivery(ctx: NotifyContext, policy: OutboxPolicy): Delive
         { channel: item.channel, outboxId: item.id, attempts, error: lastError },
         'notification dropped after repeated failures; recorded in the audit log',
       );
-      await store.appendAudit({
-        id: `${ctx.clock.now().toISOString()}-notify-${item.id}`,
-        at: ctx.clock.now().toISOString(),
-        eventId: item.id,
-        mode: ctx.mode,
-        stage: 'notify',
-        status: 'dropped',
-        detail: { channel: item.channel, attempts, lastError, body: item.body },
-      });
+      await writeAudit(
+        { store, clock: ctx.clock, log, config: { mode: ctx.mode } },
+        {
+          eventId: item.id,
+          stage: 'notify',
+          status: 'dropped',
+          detail: { channel: item.channel, attempts, lastError, body: item.body },
+        },
+      );
       await store.deleteOutbox(item.id);
       return 'dropped';
     }

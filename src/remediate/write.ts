@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ArmPort, ContainerAppInfo, RegistryInfo } from '../azure/arm-port';
 import { parseResourceId } from '../azure/ids';
 import type { Config } from '../config';
+import { writeAudit } from '../audit';
 import { describeError, describeErrorMessage, isTransientError } from '../errors';
 import { RemediatorError, type Action, type Clock, type FixAction } from '../model';
 import type { Json, StateStore } from '../store/port';
@@ -77,24 +78,19 @@ export async function recordAudit(
   action: Action,
   detail: Record<string, Json> = {},
 ): Promise<void> {
-  const at = deps.clock.now().toISOString();
   const target = action.resourceId ?? action.scope;
-  try {
-    await deps.store.appendAudit({
-      id: `${at}-${ctx.eventId}-${stage}-${action.type}-${Math.random().toString(36).slice(2, 8)}`,
-      at,
+  await writeAudit(
+    deps,
+    {
       eventId: ctx.eventId,
       ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
       ...(target ? { resourceId: target } : {}),
-      mode: deps.config.mode,
       stage,
       status: action.status,
       detail: { action: JSON.parse(JSON.stringify(action)) as Json, ...detail },
-    });
-  } catch (err) {
-    deps.log.error({ err: describeError(err), eventId: ctx.eventId }, 'audit record could not be written');
-    if (isTransientError(err)) throw err;
-  }
+    },
+    action.type,
+  );
 }
 
 function stopped(action: FixAction, d: Exclude<GuardDecision, { allowed: true }>): Action {

@@ -3,6 +3,7 @@
  * 5xx retries, storms collapsing into one message + one digest (across two notifier instances sharing one store),
  * outbox and later flush, and logs free of webhook URLs.
  */
+import { WEBHOOK_TRANSPORTS } from '../../src/adapters/webhook-sender';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import {
@@ -69,6 +70,7 @@ async function setup(): Promise<Setup> {
   const store = createMemoryStore({ clock });
   const { log, lines } = captureLogger();
   const opts: NotifierOptions = {
+    transports: WEBHOOK_TRANSPORTS,
     teamsWebhookUrl: `${sink.url}/teams/${SECRET}`,
     slackWebhookUrl: `${sink.url}/slack/${SLACK_SECRET}`,
     store,
@@ -215,6 +217,7 @@ describe('createNotifier', () => {
     ] as const) {
       const time = createFakeTime();
       const n = createNotifier({
+        transports: WEBHOOK_TRANSPORTS,
         ...(channel === 'teams'
           ? { teamsWebhookUrl: `${s.sink.url}/teams/${SECRET}` }
           : { slackWebhookUrl: `${s.sink.url}/slack/${SLACK_SECRET}` }),
@@ -350,6 +353,7 @@ describe('createNotifier', () => {
     const url = dead.url;
     await dead.stop();
     const n = createNotifier({
+      transports: WEBHOOK_TRANSPORTS,
       slackWebhookUrl: `${url}/slack/${SLACK_SECRET}`,
       store: s.store,
       clock: s.clock,

@@ -2,20 +2,15 @@
  * The preview page (written to disk, Adaptive Cards library inlined, Slack blocks as HTML) and the outbox timer
  * trigger's handler (called directly, as the Functions host would).
  */
+import { WEBHOOK_TRANSPORTS } from '../../src/adapters/webhook-sender';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvocationContext, type Timer } from '@azure/functions';
 import pino from 'pino';
 import { makeOutboxTimerHandler, OUTBOX_TIMER_SCHEDULE, runOutboxRetry } from '../../src/functions/outbox-timer';
-import {
-  buildSummary,
-  createNotifier,
-  renderSlack,
-  renderSlackHtml,
-  renderTeams,
-  writePreviews,
-} from '../../src/notify';
+import { buildSummary, createNotifier, renderSlack, renderSlackHtml, renderTeams } from '../../src/notify';
+import { writePreviews } from '../../src/adapters/preview-files';
 import { createMemoryStore } from '../../src/store/memory-store';
 import { createFakeTime, createManualClock, makeOutcome, startSink } from './fixtures';
 
@@ -96,6 +91,7 @@ describe('outbox timer', () => {
       const store = createMemoryStore({ clock });
       sink.script('/teams/', [{ status: 503 }, { status: 503 }]);
       const notifier = createNotifier({
+        transports: WEBHOOK_TRANSPORTS,
         teamsWebhookUrl: `${sink.url}/teams/t`,
         store,
         clock,

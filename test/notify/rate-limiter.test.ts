@@ -1,5 +1,6 @@
 /** The per-channel rate limiter: call order kept, one request per interval, a 429 pause holds everyone back. */
-import { RateLimiter, parseRetryAfterMs } from '../../src/notify';
+import { parseRetryAfterMs } from '../../src/adapters/webhook-sender';
+import { RateLimiter } from '../../src/notify';
 import { createFakeTime } from './fixtures';
 
 describe('RateLimiter', () => {

@@ -3,6 +3,7 @@
  * Azurite Table service. One message + one digest per channel, whatever instance saw which event. Also: a 20 KB
  * rendered card fits in the Table outbox and comes back intact.
  */
+import { WEBHOOK_TRANSPORTS } from '../../src/adapters/webhook-sender';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createNotifier } from '../../src/notify';
@@ -39,6 +40,7 @@ describe('notifier over Table storage (Azurite)', () => {
     const time = createFakeTime();
     const make = async (): Promise<ReturnType<typeof createNotifier>> =>
       createNotifier({
+        transports: WEBHOOK_TRANSPORTS,
         teamsWebhookUrl: `${sink.url}/teams/x`,
         slackWebhookUrl: `${sink.url}/slack/y`,
         store: await openStore(),
@@ -80,6 +82,7 @@ describe('notifier over Table storage (Azurite)', () => {
     const store = await openStore();
     sink.script('/teams/', [{ status: 500 }, { status: 500 }]);
     const n = createNotifier({
+      transports: WEBHOOK_TRANSPORTS,
       teamsWebhookUrl: `${sink.url}/teams/x`,
       store,
       clock,

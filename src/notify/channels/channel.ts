@@ -1,6 +1,7 @@
 /**
- * What a notification channel is: a pure renderer of the notification model, a post (one HTTP attempt, an adapter in
- * src/adapters/) and its limits. Channels are listed in ./index.ts.
+ * What a notification channel is: a pure renderer of the notification model and its limits. Channels are listed in
+ * ./index.ts; how a rendered body reaches the channel (one HTTP attempt) is an adapter, `WEBHOOK_TRANSPORTS` in
+ * src/adapters/webhook-sender.ts, handed to the notifier by the composition root.
  */
 import type { Json } from '../../store/port';
 import type { NotificationMessage } from '../message-types';
@@ -22,10 +23,11 @@ export interface ChannelLimits {
   minIntervalMs: number;
 }
 
+/** Builds the one-attempt post for a channel's webhook URL (an adapter). */
+export type PostFactory = (url: string, opts: { timeoutMs?: number }) => PostFn;
+
 export interface ChannelSpec {
   /** Pure: the webhook body for a message. */
   render(m: NotificationMessage): unknown;
-  /** One HTTP attempt against the channel's webhook URL. */
-  post(url: string, opts: { timeoutMs?: number }): PostFn;
   limits: ChannelLimits;
 }

@@ -16,7 +16,6 @@ import type {
 import type { ActionStatus } from '../../model';
 import type { NotificationMessage, StatusColour, SummaryFact, SummaryLink } from '../message-types';
 import { ELLIPSIS, limitItems, truncateText } from '../text';
-import { createSlackPost } from '../../adapters/webhook-sender';
 import type { ChannelSpec } from './channel';
 
 export const SLACK_LIMITS = {
@@ -228,6 +227,5 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
 /** The slack channel (Slack incoming webhook: Block Kit, at most 1 request a second). */
 export const SLACK_CHANNEL: ChannelSpec = {
   render: renderSlack,
-  post: createSlackPost,
   limits: { minIntervalMs: 1000 },
 };

@@ -15,7 +15,6 @@ import type {
   SummaryLink,
 } from '../message-types';
 import { limitItems, measureJsonBytes, truncateText } from '../text';
-import { createTeamsPost } from '../../adapters/webhook-sender';
 import type { ChannelSpec } from './channel';
 
 /** Stay well under Teams' ~28 KB hard limit. */
@@ -203,6 +202,5 @@ export function renderTeams(m: NotificationMessage): TeamsMessage {
 /** The teams channel (Teams Workflows webhook: an Adaptive Card, at most 4 requests a second). */
 export const TEAMS_CHANNEL: ChannelSpec = {
   render: renderTeams,
-  post: createTeamsPost,
   limits: { minIntervalMs: 250 },
 };

@@ -1,0 +1,68 @@
+/**
+ * The heal pipeline: one queued heal message → decode → `runHealTask` → audit → follow-up message. Outside
+ * `functions/` so that the queue trigger stays thin and any host (the Functions app, a test) runs the same steps.
+ * Throws only transient faults (the queue redelivers the message); anything else is logged and acknowledged.
+ */
+import { writeAudit } from './audit';
+import { describeError, describeErrorMessage, isTransientError } from './errors';
+import type { Diagnosis, HealResult, Outcome } from './model';
+import type { Notifier } from './notify';
+import { decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from './remediate';
+
+export interface HealCheckDeps extends RemediateDeps {
+  notifier?: Notifier;
+}
+
+/** The outcome a heal follow-up message refers to (the task carries what was diagnosed). */
+export function toHealOutcome(task: HealTask, mode: Outcome['mode']): Outcome {
+  const details = { appId: task.appId, ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}) };
+  const diagnosis: Diagnosis = task.diagnosis
+    ? { ...task.diagnosis, evidence: [], details }
+    : { kind: 'unknown', resourceId: task.appId, summary: '', evidence: [], details };
+  return {
+    eventId: task.eventId,
+    status: 'diagnosed',
+    ...(mode ? { mode } : {}),
+    ...(task.correlationId ? { correlationId: task.correlationId } : {}),
+    diagnosis,
+    actions: [],
+  };
+}
+
+/** Handle one queue message. Resolves the step's result; throws only transient faults. */
+export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Promise<HealResult | undefined> {
+  let task: HealTask;
+  try {
+    task = decodeHealMessage(message);
+  } catch (err) {
+    deps.log.error({ err: describeError(err) }, 'heal-check message is not a heal task: dropped');
+    return undefined;
+  }
+  try {
+    const result = await runHealTask(task, deps);
+    const { rescheduled: _r, ...heal } = result;
+    await writeAudit(deps, {
+      eventId: task.eventId,
+      ...(task.correlationId ? { correlationId: task.correlationId } : {}),
+      resourceId: task.appId,
+      stage: 'heal',
+      status: heal.status,
+      detail: {
+        phase: task.phase,
+        attempt: task.attempt,
+        ...(heal.revisionName ? { revisionName: heal.revisionName } : {}),
+        ...(heal.detail ? { detail: heal.detail } : {}),
+      },
+    }).catch(() => undefined); // logged by writeAudit; a lost heal record does not redo the step
+    if (deps.notifier && (heal.status === 'healed' || heal.status === 'still-failing')) {
+      await deps.notifier
+        .notifyHeal(toHealOutcome(task, deps.config.mode), heal)
+        .catch((err: unknown) => deps.log.error({ err: describeError(err) }, 'heal follow-up failed'));
+    }
+    return heal;
+  } catch (err) {
+    if (isTransientError(err)) throw err;
+    deps.log.error({ err: describeError(err), eventId: task.eventId }, 'heal step failed permanently');
+    return { status: 'still-failing', detail: describeErrorMessage(err) };
+  }
+}
