@@ -137,7 +137,16 @@ export interface Diagnosis {
 // ───────────────────────────── actions ─────────────────────────────
 
 export type ActionType = 'assign-role' | 'enable-arm-token-auth' | 'redeploy-revision';
-export const ACTION_TYPES: readonly ActionType[] = ['assign-role', 'enable-arm-token-auth', 'redeploy-revision'];
+/**
+ * What each fix type writes to: the registry or the container app (the guardrails check that resource's scope and
+ * opt-out tag). One line per fix type; how it is written is its module in src/remediate/fixes/.
+ */
+export const FIX_TARGETS: Readonly<Record<ActionType, 'registry' | 'app'>> = {
+  'assign-role': 'registry',
+  'enable-arm-token-auth': 'registry',
+  'redeploy-revision': 'app',
+};
+export const ACTION_TYPES = Object.keys(FIX_TARGETS) as readonly ActionType[];
 export type ActionStatus = 'applied' | 'planned' | 'blocked' | 'manual' | 'failed';
 
 /** Every status but `manual`: the remediator may write the fix, so its target is known. */

@@ -6,7 +6,7 @@
 import type { ContainerAppInfo, RegistryInfo } from '../azure/arm-port';
 import { isAtOrAbove, normalizeId, sameId, roleGuid } from '../azure/ids';
 import type { Config } from '../config';
-import { PULL_ROLE_IDS, ROLE_IDS, type Action, type FixAction } from '../model';
+import { FIX_TARGETS, PULL_ROLE_IDS, ROLE_IDS, type Action, type FixAction } from '../model';
 import { describeRole } from './plan';
 
 export interface GuardFacts {
@@ -73,17 +73,9 @@ export function findAppsUsingPrincipal(
 }
 
 function targetOf(action: FixAction, facts: GuardFacts): { id: string; what: string } | undefined {
-  switch (action.type) {
-    case 'assign-role':
-    case 'enable-arm-token-auth':
-      return facts.registry ? { id: facts.registry.id, what: `registry ${facts.registry.name}` } : undefined;
-    case 'redeploy-revision':
-      return facts.app ? { id: facts.app.id, what: `container app ${facts.app.name}` } : undefined;
-    default: {
-      const never: never = action;
-      throw new Error(`unknown action type ${JSON.stringify(never)}`);
-    }
-  }
+  if (FIX_TARGETS[action.type] === 'registry')
+    return facts.registry ? { id: facts.registry.id, what: `registry ${facts.registry.name}` } : undefined;
+  return facts.app ? { id: facts.app.id, what: `container app ${facts.app.name}` } : undefined;
 }
 
 export function checkGuardrail(

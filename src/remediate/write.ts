@@ -8,7 +8,7 @@ import { parseResourceId } from '../azure/ids';
 import type { Config } from '../config';
 import { writeAudit } from '../audit';
 import { describeError, describeErrorMessage, isTransientError } from '../errors';
-import { RemediatorError, type Action, type Clock, type FixAction } from '../model';
+import { FIX_TARGETS, RemediatorError, type Action, type Clock, type FixAction } from '../model';
 import type { Json, StateStore } from '../store/port';
 import { readFixClaim, toFixClaimValue, type FixClaimFacts } from './fix-claim';
 import { checkGuardrail, type GuardDecision, type GuardFacts } from './guardrails';
@@ -59,8 +59,9 @@ async function readOrUndefined<T>(p: Promise<T | undefined>): Promise<T | undefi
 
 /** Re-read from ARM what the guardrails need for this action. */
 export async function gatherGuardFacts(action: Action, appId: string | undefined, arm: ArmPort): Promise<GuardFacts> {
-  const appTarget = action.type === 'redeploy-revision' ? (action.resourceId ?? appId) : appId;
-  const rawRegistry = action.type === 'redeploy-revision' ? undefined : (action.resourceId ?? action.scope);
+  const onApp = FIX_TARGETS[action.type] === 'app';
+  const appTarget = onApp ? (action.resourceId ?? appId) : appId;
+  const rawRegistry = onApp ? undefined : (action.resourceId ?? action.scope);
   // Only ever read a registry id as a registry (a scope such as a resource group is simply "no registry").
   const registryTarget =
     rawRegistry && sameType(rawRegistry, 'Microsoft.ContainerRegistry/registries') ? rawRegistry : undefined;

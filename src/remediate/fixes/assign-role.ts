@@ -1,0 +1,33 @@
+/** `assign-role`: one role assignment (only the two pull roles pass the guardrails), named deterministically. */
+import { parseResourceId, roleGuid, subscriptionRoleDefinitionId } from '../../azure/ids';
+import { createRoleAssignmentName } from '../ids';
+import { describeRole } from '../plan';
+import { guardAndWrite } from '../write';
+import type { FixType } from './fix-type';
+
+export const ASSIGN_ROLE: FixType<'assign-role'> = {
+  async execute(action, { event, diagnosis, ctx, deps }) {
+    const { scope, principalId, roleDefinitionId: roleId } = action;
+    const name = createRoleAssignmentName(scope, roleId, principalId);
+    const sub = parseResourceId(scope).subscriptionId;
+    const out = await guardAndWrite(action, ctx, deps, async () => {
+      const r = await deps.arm.createRoleAssignment({
+        scope,
+        name,
+        roleDefinitionId: sub
+          ? subscriptionRoleDefinitionId(sub, roleId)
+          : `/providers/Microsoft.Authorization/roleDefinitions/${roleGuid(roleId)}`,
+        principalId,
+        principalType: 'ServicePrincipal',
+        description: `acr-remediator: ${diagnosis.kind} (event ${event.id})`,
+      });
+      return {
+        reason: r.created
+          ? `assigned ${describeRole(roleId)} to ${principalId} at the registry (role assignment ${name})`
+          : `${describeRole(roleId)} for ${principalId} at the registry already existed (RoleAssignmentExists): nothing to write`,
+        facts: { assignmentName: name, created: r.created },
+      };
+    });
+    return { action: out.action };
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * `redeploy-revision`: a new revision of the app once its cause is fixed. When the fix needs time to take effect
+ * (role propagation) the redeploy is a `HealTask` handed to the `HealScheduler`: no invocation waits for minutes.
+ */
+import type { Action, Diagnosis } from '../../model';
+import { runHealTask } from '../heal';
+import type { HealTask } from '../heal-task';
+import { FIX_CLAIM_PARTITION, claimKeyForRedeploy, createRevisionSuffix } from '../ids';
+import { guardAndWrite, recordAudit } from '../write';
+import type { FixType } from './fix-type';
+
+/** How long to wait before redeploying, given what was just done. */
+export function computeRedeployDelayMs(
+  diagnosis: Diagnosis,
+  done: readonly Action[],
+  nowMs: number,
+  propagationWindowMs: number,
+): number {
+  if (done.some((a) => a.type === 'assign-role' && a.status === 'applied')) return propagationWindowMs;
+  if (diagnosis.kind === 'acr-pull/role-propagating' && diagnosis.details.effectiveAt) {
+    return Math.max(0, Date.parse(diagnosis.details.effectiveAt) - nowMs);
+  }
+  return 0;
+}
+
+export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
+  async execute(action, { event, diagnosis, ctx, deps, done }) {
+    const x = diagnosis.details;
+    const appId = action.resourceId;
+    const notFixed = done.filter(
+      (a) => a.type !== 'redeploy-revision' && (a.status === 'blocked' || a.status === 'failed'),
+    );
+    if (notFixed.length > 0) {
+      const out: Action = {
+        ...action,
+        status: 'blocked',
+        reason: `not redeployed: the cause is not fixed (${notFixed.map((a) => `${a.type} ${a.status}`).join(', ')})`,
+      };
+      await recordAudit(deps, ctx, 'action', out);
+      return { action: out };
+    }
+    const nowMs = deps.clock.now().getTime();
+    const delayMs = computeRedeployDelayMs(diagnosis, done, nowMs, deps.config.propagationWindowMs);
+    if (delayMs > 0 && deps.scheduler.durable === false) {
+      // Promising a redeploy that nothing will run would be a lie: say what a person must do instead.
+      const out: Action = {
+        ...action,
+        status: 'blocked',
+        reason: `no storage queue is configured, so the redeploy cannot wait for the fix to take effect: start a new revision by hand after ${new Date(nowMs + delayMs).toISOString()}`,
+      };
+      await recordAudit(deps, ctx, 'action', out);
+      return { action: out };
+    }
+    const claimKey = action.claimKey ?? claimKeyForRedeploy(appId, x.revisionName);
+    const task: HealTask = {
+      id: `heal:${claimKey}`,
+      eventId: event.id,
+      ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+      appId,
+      ...(x.revisionName ? { failedRevisionName: x.revisionName } : {}),
+      revisionSuffix: createRevisionSuffix(appId, x.revisionName),
+      claimKey,
+      failedAt: event.time,
+      phase: 'redeploy',
+      attempt: 0,
+      diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
+    };
+    // Guard + claim now (no budget unit: the write happens in the heal step, which re-guards and pays).
+    const { action: scheduled } = await guardAndWrite(
+      { ...action, claimKey },
+      { ...ctx, appId, consumeBudget: false },
+      deps,
+      async () =>
+        delayMs > 0
+          ? {
+              reason: `scheduled: a new revision (suffix ${task.revisionSuffix}) will be created in ${Math.round(delayMs / 1000)} s, once the role has taken effect; then its health is checked`,
+              state: 'scheduled',
+            }
+          : {
+              reason: `creating a new revision (suffix ${task.revisionSuffix})`,
+              state: 'scheduled',
+            },
+    );
+    if (scheduled.status !== 'applied' || scheduled.reason?.startsWith('already')) return { action: scheduled };
+    if (delayMs > 0) {
+      await deps.scheduler.schedule(task, delayMs);
+      return {
+        action: scheduled,
+        heal: { status: 'pending', detail: `redeploy scheduled in ${Math.round(delayMs / 1000)} s` },
+      };
+    }
+    const step = await runHealTask(task, deps);
+    if (step.status === 'pending' && step.revisionName) {
+      return {
+        action: { ...scheduled, reason: `created revision ${step.revisionName}; its health check is scheduled` },
+        heal: {
+          status: 'pending',
+          revisionName: step.revisionName,
+          ...(step.detail ? { detail: step.detail } : {}),
+        },
+      };
+    }
+    // Not written (e.g. the budget ran out in between): let a later delivery try again.
+    await deps.store.release(FIX_CLAIM_PARTITION, claimKey).catch(() => undefined);
+    return {
+      action: { ...scheduled, status: 'blocked', reason: step.detail ?? 'redeploy not done' },
+      heal: { status: step.status, ...(step.detail ? { detail: step.detail } : {}) },
+    };
+  },
+};
