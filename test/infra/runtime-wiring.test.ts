@@ -81,11 +81,11 @@ describe('heal-check queue', () => {
 });
 
 describe('role assignment description marker', () => {
-  const executorPath = join(REPO_ROOT, 'src', 'remediate', 'executor.ts');
+  const executorPath = join(REPO_ROOT, 'src', 'remediate', 'fixes', 'assign-role.ts');
   const marker = 'acr-remediator: ';
 
   (existsSync(executorPath) ? it : it.skip)(
-    'the executor marks the assignments it creates, as infra/README.md documents',
+    'the assign-role fix marks the assignments it creates, as infra/README.md documents',
     () => {
       expect(readText(executorPath)).toMatch(/description:\s*`acr-remediator: /);
       const readme = readText(join(INFRA_DIR, 'README.md'));
