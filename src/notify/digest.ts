@@ -43,7 +43,7 @@ export function buildDigest(group: DigestGroup): Digest {
     status: isHeal ? first.status : first.status === 'attention' ? 'attention' : 'warning',
     title: `${isHeal ? 'Heal digest' : 'Digest'} · ${first.title}`,
     text: `${text}.`,
-    why: first.type === 'summary' ? first.why : first.text,
+    why: first.type === 'summary' ? first.headline : first.text,
     count: group.count,
     apps: [...group.apps],
     revisions: group.revisions,

@@ -24,17 +24,27 @@ export interface Summary {
   status: StatusColour;
   /** Short title, e.g. "Image pull failed: missing pull role · web". */
   title: string;
-  /** What failed, one sentence. */
+  /**
+   * The sentence a person acts on: what broke and why, then what the remediator did or needs — names, no ids
+   * ("Identity web-pull has no AcrPull on registry acmeacr, so web cannot pull api:latest. Fixed: …").
+   */
   headline: string;
-  /** Why: the diagnosis in one sentence. */
+  /** Why: the diagnosis in one sentence, as the diagnosis wrote it (ids included; shown behind the details toggle). */
   why: string;
+  /** The full evidence, as the diagnosis wrote it (behind the details toggle). */
   evidence: string[];
-  /** Heading for `actions`, depends on the mode ("What was done" / "What would be done (dry-run)"). */
+  /** Heading for `actions`, depends on the mode ("What was done" / "Would do in auto-fix …"). */
   actionsHeading: string;
+  /** What the remediator did, would do, or could not do (manual actions are folded into `manualSteps`). */
   actions: SummaryAction[];
-  /** What a person must still do. */
+  /** What a person must still do, one sentence each, only for what was not done (names, no ids). */
   manualSteps: string[];
+  /** The commands behind the steps, to copy (behind the details toggle). */
+  commands?: string[];
+  /** Names people know (app, image, registry, identity, role, caller): shown. */
   facts: SummaryFact[];
+  /** Ids and bookkeeping (full ARM ids, principal ids, event and correlation ids): behind the details toggle. */
+  details?: SummaryFact[];
   /** First link is the primary "Open in portal" target. */
   links: SummaryLink[];
   mode: RemediatorMode;
@@ -57,6 +67,8 @@ export interface HealFollowUp {
   /** "healed in 2m 10s" or what still fails. */
   text: string;
   facts: SummaryFact[];
+  /** Ids and bookkeeping: behind the details toggle. */
+  details?: SummaryFact[];
   links: SummaryLink[];
   mode: RemediatorMode;
   correlationId?: string;

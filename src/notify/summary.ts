@@ -3,11 +3,20 @@
  * person must still do, where to look. Built from an Outcome; rendered by the channels. No I/O, no clock (time comes in).
  */
 import { KINDS } from '../kinds';
-import type { FailureEvent, HealResult, Outcome } from '../model';
+import type { Action, FailureEvent, HealResult, Outcome } from '../model';
 import { formatDurationMs } from './durations';
 import type { HealFollowUp, StatusColour, Summary, SummaryContext, SummaryFact, SummaryLink } from './message-types';
+import { type Aliases, buildAliases, describeStep, type PersonStep, wordsForPeople } from './people';
 import { buildPortalUrl } from './portal';
-import { describeAction, describeIdentity, describeKind, describeScope, nameOfResource } from './wording';
+import {
+  describeAction,
+  describeIdentity,
+  describeIdentityName,
+  describeKind,
+  describeRole,
+  describeScope,
+  nameOfResource,
+} from './wording';
 
 function statusOf(outcome: Outcome): StatusColour {
   const kind = outcome.diagnosis?.kind;
@@ -22,27 +31,83 @@ function statusOf(outcome: Outcome): StatusColour {
   return 'warning';
 }
 
-function headlineOf(outcome: Outcome, event: FailureEvent | undefined): string {
+/** What broke, in words for people (the diagnosis's sentence with names instead of ids). */
+function brokeOf(outcome: Outcome, event: FailureEvent | undefined, aliases: Aliases): string {
   const d = outcome.diagnosis;
   if (!d)
-    return `Event ${outcome.eventId} was ${outcome.status}${outcome.error ? `: ${outcome.error}` : outcome.reason ? `: ${outcome.reason}` : ''}.`;
+    return wordsForPeople(
+      `Event ${outcome.eventId} was ${outcome.status}${outcome.error ? `: ${outcome.error}` : outcome.reason ? `: ${outcome.reason}` : ''}.`,
+      aliases,
+    );
   const x = d.details;
-  if (KINDS[d.kind].family === 'arm-authz') {
-    const caller = event?.caller?.name ?? x.callerPrincipalId ?? event?.caller?.principalId ?? 'A caller';
+  if (KINDS[d.kind].family === 'arm-authz' && d.kind !== 'arm-authz/acr-pull-denied') {
+    const caller = event?.caller?.name ?? aliases.get((x.callerPrincipalId ?? '').toLowerCase()) ?? 'A caller';
     const action = x.deniedAction ?? event?.authorization?.action ?? 'an action';
-    return `${caller} was denied ${action} on ${describeScope(x.deniedScope ?? event?.authorization?.scope ?? d.resourceId)}.`;
+    const scope = describeScope(x.deniedScope ?? event?.authorization?.scope ?? d.resourceId);
+    const role = x.recommendedRole ? ` It needs ${x.recommendedRole.roleName} there (least privilege).` : '';
+    return `${caller === 'A caller' ? caller : capitalise(caller)} was denied ${action} on ${scope}.${role}`;
   }
-  if (KINDS[d.kind].family === 'other') {
-    const op = event?.operationName ? `${event.operationName} ` : '';
-    return `${op}on ${nameOfResource(d.resourceId) ?? d.resourceId} failed.`;
+  return capitalise(wordsForPeople(d.summary, aliases));
+}
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+const joinWords = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** The change of one fix in a few words: "assign AcrPull", "redeploy web" (past: "assigned AcrPull", …). */
+function verbOf(a: Action, past: boolean): string {
+  switch (a.type) {
+    case 'assign-role':
+      return `${past ? 'assigned' : 'assign'} ${describeRole(a.roleDefinitionId)}`;
+    case 'enable-arm-token-auth':
+      return `${past ? 'enabled' : 'enable'} authentication-as-arm`;
+    case 'redeploy-revision': {
+      const app = nameOfResource(a.resourceId ?? a.scope) ?? 'the app';
+      if (!past) return `redeploy ${app}`;
+      return a.reason?.startsWith('scheduled') ? `scheduled a redeploy of ${app}` : `redeployed ${app}`;
+    }
+    default: {
+      const never: never = a;
+      return JSON.stringify(never);
+    }
   }
-  const app = x.appName ?? nameOfResource(x.appId ?? d.resourceId) ?? 'the app';
-  const rev = x.revisionName ? `Revision ${x.revisionName} of ${app}` : `Container app ${app}`;
-  return `${rev} could not pull ${x.image ?? 'its image'}${x.loginServer && !x.image ? ` from ${x.loginServer}` : ''}.`;
+}
+
+/** What the remediator did or needs, one short sentence (the list below says it in full). */
+function didOf(outcome: Outcome, steps: readonly string[], mode: string): string {
+  const fixes = (outcome.actions ?? []).filter((a) => a.status !== 'manual');
+  const failed = fixes.filter((a) => a.status === 'failed');
+  const blocked = fixes.filter((a) => a.status === 'blocked');
+  const applied = fixes.filter((a) => a.status === 'applied');
+  if (failed.length) return `A fix failed (${verbOf(failed[0] as Action, false)}): a person must act.`;
+  if (blocked.length && !applied.length) return `Nothing was changed: ${blocked[0]?.reason ?? 'a guardrail said no'}.`;
+  if (fixes.length && applied.length === fixes.length)
+    return `Fixed automatically: ${joinWords(applied.map((a) => verbOf(a, true)))}.`;
+  if (applied.length) return `Partly fixed (${joinWords(applied.map((a) => verbOf(a, true)))}): a person must finish.`;
+  if (fixes.length && mode === 'dry-run')
+    return `Nothing was changed (dry-run); auto-fix would ${joinWords(fixes.map((a) => verbOf(a, false)))}.`;
+  if (steps.length)
+    return `A person must act: ${lowerFirst(steps[0] ?? '')}${steps.length > 1 ? ' (and more below)' : ''}.`;
+  return '';
 }
 
 function pushFact(facts: SummaryFact[], title: string, value: string | undefined): void {
   if (value !== undefined && value !== '') facts.push({ title, value });
+}
+
+/** The steps a person must do: only for what was not done (applied or planned fixes are not repeated as steps). */
+function stepsOf(outcome: Outcome, aliases: Aliases): PersonStep[] {
+  const actions = outcome.actions ?? [];
+  const covered = new Set(actions.filter((a) => a.status === 'applied' || a.status === 'planned').map((a) => a.type));
+  const steps = (outcome.diagnosis?.manualSteps ?? [])
+    .map((s) => describeStep(s, aliases))
+    .filter((s) => !s.fixType || !covered.has(s.fixType));
+  // A manual action the steps do not already say (same fix type) is a step too.
+  for (const a of actions)
+    if (a.status === 'manual' && !steps.some((s) => s.fixType === a.type))
+      steps.push({ text: describeAction(a, aliases), fixType: a.type });
+  return steps;
 }
 
 /** The summary of one outcome. */
@@ -59,33 +124,44 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
       ? nameOfResource(x.deniedScope ?? d?.resourceId)
       : (appName ?? nameOfResource(d?.resourceId ?? event?.resourceId));
   const label = d ? describeKind(d.kind) : `Event ${outcome.status}`;
+  const aliases = buildAliases(outcome, event?.caller?.name);
 
+  // Shown: names people know.
   const facts: SummaryFact[] = [];
-  pushFact(facts, 'App', appName);
-  pushFact(facts, 'Revision', x.revisionName);
+  pushFact(facts, 'App', appName ? `${appName}${x.revisionName ? ` (revision ${x.revisionName})` : ''}` : undefined);
   pushFact(facts, 'Image', x.image);
   pushFact(
     facts,
     'Registry',
-    x.registryId ? `${nameOfResource(x.registryId)}${x.loginServer ? ` (${x.loginServer})` : ''}` : x.loginServer,
+    x.registryId
+      ? `${nameOfResource(x.registryId)}${x.roleAssignmentMode ? ` · ${/abac/i.test(x.roleAssignmentMode) ? 'ABAC' : 'legacy'} permissions` : ''}`
+      : x.loginServer,
   );
-  pushFact(facts, 'Registry mode', x.roleAssignmentMode);
-  pushFact(facts, 'Identity', describeIdentity(outcome));
-  pushFact(
-    facts,
-    'Caller',
-    x.callerPrincipalId
-      ? `${event?.caller?.name ? `${event.caller.name} · ` : ''}${x.callerPrincipalId}${x.callerPrincipalType ? ` (${x.callerPrincipalType})` : ''}`
-      : undefined,
-  );
-  pushFact(facts, 'Denied action', x.deniedAction);
-  pushFact(facts, 'Denied scope', x.deniedScope);
+  pushFact(facts, 'Identity', describeIdentityName(outcome));
+  if (x.callerPrincipalId)
+    pushFact(
+      facts,
+      'Caller',
+      `${aliases.get(x.callerPrincipalId.toLowerCase()) ?? x.callerPrincipalId}${x.callerPrincipalType ? ` (${x.callerPrincipalType})` : ''}`,
+    );
+  pushFact(facts, 'Denied', x.deniedAction ? `${x.deniedAction} on ${describeScope(x.deniedScope)}` : undefined);
+  pushFact(facts, 'Role needed', x.recommendedRole?.roleName);
   pushFact(facts, 'Takes effect at', x.effectiveAt);
-  pushFact(facts, 'Diagnosis', d?.kind);
-  pushFact(facts, 'Mode', mode);
+
+  // Behind the toggle: ids and bookkeeping.
+  const details: SummaryFact[] = [];
+  pushFact(details, 'Diagnosis', d?.kind);
+  pushFact(details, 'App id', x.appId ?? (family === 'acr-pull' ? d?.resourceId : undefined));
+  pushFact(details, 'Registry id', x.registryId);
+  pushFact(details, 'Identity', describeIdentity(outcome));
+  pushFact(details, 'Caller object id', x.callerPrincipalId);
+  pushFact(details, 'Denied scope', x.deniedScope);
+  pushFact(details, 'Role definition', x.recommendedRole?.roleDefinitionId);
+  pushFact(details, 'Mode', mode);
   const correlationId = outcome.correlationId ?? event?.correlationId;
-  pushFact(facts, 'Correlation id', correlationId);
-  pushFact(facts, 'Event id', outcome.eventId);
+  pushFact(details, 'Correlation id', correlationId);
+  pushFact(details, 'Event id', outcome.eventId);
+  pushFact(details, 'At', ctx.now.toISOString());
 
   const links: SummaryLink[] = [];
   const addLink = (title: string, id: string | undefined): void => {
@@ -100,35 +176,39 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
   if (x.denyAssignment?.scope) addLink('Deny assignment scope', x.denyAssignment.scope);
   addLink('Resource', d?.resourceId ?? event?.resourceId);
 
-  const actions = (outcome.actions ?? []).map((a) => ({ status: a.status, text: describeAction(a) }));
-  const allManual = actions.length > 0 && actions.every((a) => a.status === 'manual');
-  const actionsHeading = allManual
-    ? 'Suggested changes'
-    : mode === 'dry-run'
-      ? 'What would be done (dry-run: nothing was changed)'
-      : 'What was done';
+  const fixes = (outcome.actions ?? []).filter((a) => a.status !== 'manual');
+  const actions = fixes.map((a) => ({ status: a.status, text: describeAction(a, aliases) }));
+  const actionsHeading =
+    mode === 'dry-run' && fixes.some((a) => a.status === 'planned')
+      ? 'Would do in auto-fix (nothing was changed)'
+      : 'What the remediator did';
 
-  const manualSteps = [...(d?.manualSteps ?? [])];
+  const steps = stepsOf(outcome, aliases);
+  const manualSteps = steps.map((s) => s.text);
   if (manualSteps.length === 0 && d && KINDS[d.kind].manual && actions.length === 0)
-    manualSteps.push('Look at the evidence above; the remediator has no automatic fix for this failure.');
+    manualSteps.push('Read the details: the remediator has no automatic fix for this failure.');
+  const commands = steps.flatMap((s) => (s.command ? [s.command] : []));
 
+  const did = d ? didOf(outcome, manualSteps, mode) : '';
   const s: Summary = {
     type: 'summary',
     eventId: outcome.eventId,
     kind,
     status: statusOf(outcome),
     title: subject ? `${label} · ${subject}` : label,
-    headline: headlineOf(outcome, event),
+    headline: [brokeOf(outcome, event, aliases), did].filter(Boolean).join(' '),
     why: d?.summary ?? outcome.error ?? outcome.reason ?? 'No diagnosis.',
     evidence: [...(d?.evidence ?? [])],
     actionsHeading,
     actions,
     manualSteps,
     facts,
+    details,
     links,
     mode,
     at: ctx.now.toISOString(),
   };
+  if (commands.length) s.commands = commands;
   if (correlationId) s.correlationId = correlationId;
   const raw = x.provisioningError ?? (kind === 'unknown' ? x.rawMessage : undefined);
   if (raw) s.rawDetail = raw;
@@ -180,16 +260,18 @@ export function buildHealFollowUp(
   const facts: SummaryFact[] = [];
   pushFact(facts, 'App', appName);
   pushFact(facts, 'Revision', rev);
-  pushFact(facts, 'Diagnosis', outcome.diagnosis?.kind);
   pushFact(
     facts,
     'Time to heal',
     heal.status === 'healed' && heal.healedAfterMs !== undefined ? formatDurationMs(heal.healedAfterMs) : undefined,
   );
-  pushFact(facts, 'Mode', mode);
+  const details: SummaryFact[] = [];
+  pushFact(details, 'Diagnosis', outcome.diagnosis?.kind);
+  pushFact(details, 'App id', x.appId ?? outcome.diagnosis?.resourceId);
+  pushFact(details, 'Mode', mode);
   const correlationId = outcome.correlationId ?? event?.correlationId;
-  pushFact(facts, 'Correlation id', correlationId);
-  pushFact(facts, 'Event id', outcome.eventId);
+  pushFact(details, 'Correlation id', correlationId);
+  pushFact(details, 'Event id', outcome.eventId);
   const target = x.appId ?? outcome.diagnosis?.resourceId;
   const f: HealFollowUp = {
     type: 'heal',
@@ -199,6 +281,7 @@ export function buildHealFollowUp(
     title,
     text,
     facts,
+    details,
     links: target ? [{ title: 'Container app', url: buildPortalUrl(target, event?.tenantId) }] : [],
     mode,
     at: ctx.now.toISOString(),

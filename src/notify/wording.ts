@@ -1,7 +1,7 @@
 /** How messages name things for people: kinds, resources, roles, scopes, identities, actions. Pure. */
 import { roleNameByGuid } from '../azure/roles';
 import { KINDS } from '../kinds';
-import type { Action, ActionStatus, DiagnosisKind, Outcome } from '../model';
+import type { Action, DiagnosisKind, Outcome } from '../model';
 
 /** The label used in titles for a kind. */
 export function describeKind(kind: DiagnosisKind): string {
@@ -40,34 +40,71 @@ export function describeIdentity(o: Outcome): string | undefined {
   return `${nameOfResource(id.resourceId) ?? id.resourceId}${id.principalId ? ` (principal ${id.principalId})` : ''}`;
 }
 
-const STATUS_PREFIX: Record<ActionStatus, string> = {
-  applied: 'Done',
-  planned: 'Would do',
-  blocked: 'Blocked',
-  manual: 'For a person',
-  failed: 'Failed',
-};
+/** The registry identity by name only ("web-pull", "system-assigned"). */
+export function describeIdentityName(o: Outcome): string | undefined {
+  const id = o.diagnosis?.details.identity;
+  if (!id) return undefined;
+  return id.kind === 'system' ? 'system-assigned' : (nameOfResource(id.resourceId) ?? id.resourceId);
+}
 
-/** One action as a sentence for people. */
-export function describeAction(a: Action): string {
-  let what: string;
+/** The words for the change an action makes (imperative), with names from `aliases` (src/notify/people.ts). */
+function describeChange(a: Action, aliases: ReadonlyMap<string, string>): string {
   switch (a.type) {
     case 'assign-role': {
-      const role = describeRole(a.roleDefinitionId);
-      what = `assign ${role} to principal ${a.principalId ?? '(unknown)'} at ${describeScope(a.scope)}`;
-      break;
+      const who = a.principalId
+        ? (aliases.get(a.principalId.toLowerCase()) ?? `principal ${a.principalId}`)
+        : 'the principal';
+      return `assign ${describeRole(a.roleDefinitionId)} to ${who} on ${describeScope(a.scope)}`;
     }
     case 'enable-arm-token-auth':
-      what = `enable authentication-as-arm on registry ${nameOfResource(a.resourceId ?? a.scope) ?? '(unknown)'}`;
-      break;
-    case 'redeploy-revision':
-      what = `redeploy the failed revision of ${nameOfResource(a.resourceId ?? a.scope) ?? 'the app'}`;
-      break;
+      return `enable authentication-as-arm on registry ${nameOfResource(a.resourceId ?? a.scope) ?? '(unknown)'}`;
+    case 'redeploy-revision': {
+      const app = nameOfResource(a.resourceId ?? a.scope) ?? 'the app';
+      const planned = /^dry-run: would (create a new revision .*)$/.exec(a.reason ?? '')?.[1];
+      return planned ?? `start a new revision of ${app}`;
+    }
     default: {
       const never: never = a;
-      what = JSON.stringify(never);
+      return JSON.stringify(never);
     }
   }
-  const reason = a.reason ? ` (${a.reason})` : '';
-  return `${STATUS_PREFIX[a.status]}: ${what}${reason}`;
+}
+
+const PAST: Record<Action['type'], (change: string) => string> = {
+  'assign-role': (c) => c.replace(/^assign/, 'assigned'),
+  'enable-arm-token-auth': (c) => c.replace(/^enable/, 'enabled'),
+  'redeploy-revision': (c) => c.replace(/^start a new revision/, 'started a new revision'),
+};
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * One action as a sentence for people, said once: "Assigned AcrPull to identity web-pull on acmeacr" (applied),
+ * "Assign AcrPull …" (planned: the heading says it would be done), "Not done: … — why" (blocked), "Failed: … — why".
+ */
+export function describeAction(a: Action, aliases: ReadonlyMap<string, string> = new Map()): string {
+  const change = describeChange(a, aliases);
+  switch (a.status) {
+    case 'applied': {
+      if (a.type === 'redeploy-revision') {
+        const scheduled = /^scheduled: a new revision .*? will be created in (\d+) s/.exec(a.reason ?? '');
+        if (scheduled) return capitalise(`${change.replace(/^start/, 'scheduled')} once the fix takes effect`);
+        const created = /^created revision (\S+?);?\s/.exec(`${a.reason ?? ''} `);
+        if (created) return `Started revision ${created[1]} of ${nameOfResource(a.resourceId) ?? 'the app'}`;
+      }
+      return capitalise(PAST[a.type](change));
+    }
+    case 'planned':
+      return capitalise(change);
+    case 'manual':
+      return capitalise(change);
+    case 'blocked':
+      return `Not done: ${change}${a.reason ? ` — ${a.reason}` : ''}`;
+    case 'failed':
+      return `Failed: ${change}${a.reason ? ` — ${a.reason}` : ''}`;
+    default: {
+      const never: never = a;
+      return JSON.stringify(never);
+    }
+  }
 }

@@ -114,6 +114,25 @@ function contextBlock(parts: Array<string | undefined>): ContextBlock {
   return { type: 'context', elements };
 }
 
+/** Context blocks of pre-escaped mrkdwn lines, ten elements a block. */
+function contextBlocks(lines: readonly string[]): ContextBlock[] {
+  const out: ContextBlock[] = [];
+  const kept = lines.filter((l) => l !== '');
+  for (let i = 0; i < kept.length; i += SLACK_LIMITS.contextElements)
+    out.push({
+      type: 'context',
+      elements: kept
+        .slice(i, i + SLACK_LIMITS.contextElements)
+        .map((l) => mrkdwn(l.length <= SLACK_LIMITS.fieldText ? l : truncateText(l, SLACK_LIMITS.fieldText))),
+    });
+  return out;
+}
+
+/** The ids as one context line: "Diagnosis `…` · App id `…` · …". */
+function idsLine(facts: readonly SummaryFact[]): string {
+  return facts.map((f) => `${mrkdwnWithin(f.title, 60)}: \`${mrkdwnWithin(f.value, 300)}\``).join(' · ');
+}
+
 function actionsBlock(links: readonly SummaryLink[]): ActionsBlock | undefined {
   const buttons: Button[] = links
     .filter((l) => l.url.length <= 3000)
@@ -147,19 +166,8 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
   let fallback: string;
   switch (m.type) {
     case 'summary': {
-      blocks.push({
-        type: 'section',
-        text: mrkdwn(`*${mrkdwnWithin(m.headline, 500)}*\n${mrkdwnWithin(m.why, SLACK_LIMITS.sectionText - 510)}`),
-      });
+      blocks.push({ type: 'section', text: mrkdwn(mrkdwnWithin(m.headline, SLACK_LIMITS.sectionText)) });
       pushIf(blocks, factsSection(m.facts));
-      if (m.evidence.length)
-        blocks.push(
-          divider,
-          listSection(
-            'Evidence',
-            limitItems(m.evidence, 20).map((e) => `• ${e}`),
-          ),
-        );
       if (m.actions.length)
         blocks.push(
           listSection(
@@ -170,40 +178,27 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
       if (m.manualSteps.length)
         blocks.push(
           listSection(
-            'What a person must do',
+            'What you need to do',
             m.manualSteps.map((s, i) => `${i + 1}. ${s}`),
           ),
         );
-      if (m.rawDetail) {
-        const fence = '```';
-        blocks.push({
-          type: 'section',
-          text: mrkdwn(
-            `*Error as reported*\n${fence}${mrkdwnWithin(m.rawDetail, SLACK_LIMITS.sectionText - 40)}${fence}`,
-          ),
-        });
-      }
+      // Slack has no toggle: the full evidence, the commands and the ids go in small grey context blocks.
+      blocks.push(divider);
       blocks.push(
-        contextBlock([
-          `Mode: *${m.mode}*`,
-          m.correlationId ? `Correlation id: \`${m.correlationId}\`` : undefined,
-          `Event: \`${m.eventId}\``,
-          m.at,
+        ...contextBlocks([
+          ...limitItems([m.why, ...m.evidence], 8).map((e) => `• ${mrkdwnWithin(e, 600)}`),
+          ...(m.commands ?? []).slice(0, 5).map((c) => `\`${mrkdwnWithin(c, 1200)}\``),
+          ...(m.rawDetail ? [`Error as reported: \`${mrkdwnWithin(m.rawDetail.replace(/`/g, "'"), 1500)}\``] : []),
+          idsLine(m.details ?? []),
         ]),
       );
-      fallback = `${m.title}: ${m.why}`;
+      fallback = `${m.title}: ${m.headline}`;
       break;
     }
     case 'heal':
       blocks.push({ type: 'section', text: mrkdwn(mrkdwnWithin(m.text, SLACK_LIMITS.sectionText)) });
       pushIf(blocks, factsSection(m.facts));
-      blocks.push(
-        contextBlock([
-          `Mode: *${m.mode}*`,
-          m.correlationId ? `Correlation id: \`${m.correlationId}\`` : undefined,
-          m.at,
-        ]),
-      );
+      blocks.push(...contextBlocks([idsLine(m.details ?? [])]));
       fallback = `${m.title}: ${m.text}`;
       break;
     case 'digest':

@@ -1,8 +1,9 @@
 /**
  * Teams renderer (pure): a notification → the Workflows webhook body
  * `{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","content":AdaptiveCard}]}`.
- * Adaptive Card 1.5, coloured container for the status, FactSet, "Open in portal"; kept under `TEAMS_MAX_BYTES`
- * by shrinking the text budgets (long texts end with "…").
+ * Adaptive Card 1.5: a coloured header with the sentence a person acts on, the names (FactSet), what was done and
+ * what a person must still do; the full evidence, commands and ids in a container that "Details and ids"
+ * (Action.ToggleVisibility) shows; portal buttons. Kept under `TEAMS_MAX_BYTES` by shrinking the text budgets.
  */
 import type { ActionStatus } from '../../model';
 import type {
@@ -84,74 +85,86 @@ function header(status: StatusColour, title: string, subtitle: string, b: Budget
     ],
   };
 }
-function openUrlActions(links: readonly SummaryLink[]): AdaptiveElement[] {
-  return links.slice(0, 4).map((l, i) => ({
+/** Portal buttons (at most two: the card stays one row of buttons at Teams' width) and the details toggle. */
+function cardActions(links: readonly SummaryLink[], hasDetails: boolean): AdaptiveElement[] {
+  const open: AdaptiveElement[] = links.slice(0, 2).map((l, i) => ({
     type: 'Action.OpenUrl',
     title: i === 0 ? 'Open in portal' : truncateText(`Open ${l.title.toLowerCase()}`, 40),
     url: l.url,
   }));
+  if (hasDetails)
+    open.push({ type: 'Action.ToggleVisibility', title: 'Details and ids', targetElements: [DETAILS_ID] });
+  return open;
 }
-function context(parts: Array<string | undefined>): AdaptiveElement {
-  return textBlock(parts.filter((p): p is string => !!p).join(' · '), {
-    size: 'Small',
-    isSubtle: true,
-    spacing: 'Medium',
-  });
+
+/** The id of the container that holds ids and the full evidence, hidden until "Details and ids" is pressed. */
+export const DETAILS_ID = 'details';
+
+function small(text: string, extra: Record<string, unknown> = {}): AdaptiveElement {
+  return textBlock(text, { size: 'Small', spacing: 'Small', ...extra });
+}
+
+/** Hidden until toggled: the full evidence, the commands to copy, the raw error, the ids. */
+function detailsContainer(
+  parts: { evidence?: readonly string[]; commands?: readonly string[]; raw?: string; facts: readonly SummaryFact[] },
+  b: Budget,
+): AdaptiveElement {
+  const items: AdaptiveElement[] = [];
+  if (parts.evidence?.length) {
+    items.push(heading('Evidence'));
+    for (const e of limitItems(parts.evidence, b.items)) items.push(small(`• ${truncateText(e, b.text)}`));
+  }
+  if (parts.commands?.length) {
+    items.push(heading('Commands'));
+    for (const c of limitItems(parts.commands, b.items))
+      items.push(small(truncateText(c, b.text), { fontType: 'Monospace' }));
+  }
+  if (parts.raw) {
+    items.push(heading('Error as reported'));
+    items.push(small(truncateText(parts.raw, b.raw), { fontType: 'Monospace', isSubtle: true }));
+  }
+  if (parts.facts.length) items.push({ ...factSet(parts.facts, b), spacing: 'Medium' });
+  return { type: 'Container', id: DETAILS_ID, isVisible: false, separator: true, spacing: 'Medium', items };
 }
 
 function bodyOfSummary(s: Summary, b: Budget): AdaptiveElement[] {
-  const body: AdaptiveElement[] = [
-    header(s.status, s.title, s.headline, b),
-    heading('Why'),
-    textBlock(truncateText(s.why, b.text)),
-    factSet(s.facts, b),
-  ];
-  if (s.evidence.length) {
-    body.push(heading('Evidence'));
-    for (const e of limitItems(s.evidence, b.items))
-      body.push(textBlock(`• ${truncateText(e, b.text)}`, { spacing: 'Small' }));
-  }
+  const body: AdaptiveElement[] = [header(s.status, s.title, s.headline, b)];
+  if (s.facts.length) body.push(factSet(s.facts, b));
   if (s.actions.length) {
     body.push(heading(s.actionsHeading));
     for (const a of s.actions.slice(0, b.items))
       body.push(textBlock(`• ${truncateText(a.text, b.text)}`, { color: ACTION_COLOUR[a.status], spacing: 'Small' }));
   }
   if (s.manualSteps.length) {
-    body.push(heading('What a person must do'));
+    body.push(heading('What you need to do'));
     limitItems(s.manualSteps, b.items).forEach((m, i) =>
       body.push(textBlock(`${i + 1}. ${truncateText(m, b.text)}`, { spacing: 'Small' })),
     );
   }
-  if (s.rawDetail) {
-    body.push(heading('Error as reported'));
-    body.push(textBlock(truncateText(s.rawDetail, b.raw), { fontType: 'Monospace', size: 'Small', isSubtle: true }));
-  }
   body.push(
-    context([
-      `Mode: ${s.mode}`,
-      s.correlationId ? `Correlation id: ${s.correlationId}` : undefined,
-      `Event: ${s.eventId}`,
-      s.at,
-    ]),
+    detailsContainer(
+      {
+        evidence: [s.why, ...s.evidence],
+        ...(s.commands ? { commands: s.commands } : {}),
+        ...(s.rawDetail ? { raw: s.rawDetail } : {}),
+        facts: s.details ?? [],
+      },
+      b,
+    ),
   );
   return body;
 }
 
 function bodyOfHeal(f: HealFollowUp, b: Budget): AdaptiveElement[] {
-  return [
-    header(f.status, f.title, f.text, b),
-    factSet(f.facts, b),
-    context([`Mode: ${f.mode}`, f.correlationId ? `Correlation id: ${f.correlationId}` : undefined, f.at]),
-  ];
+  return [header(f.status, f.title, f.text, b), factSet(f.facts, b), detailsContainer({ facts: f.details ?? [] }, b)];
 }
 
 function bodyOfDigest(d: Digest, b: Budget): AdaptiveElement[] {
   return [
     header(d.status, d.title, d.text, b),
-    heading('Same reason'),
-    textBlock(truncateText(d.why, b.text)),
+    textBlock(truncateText(d.why, b.text), { spacing: 'Small' }),
     factSet(d.facts, b),
-    context([`Mode: ${d.mode}`, `Group: ${truncateText(d.key, 200)}`]),
+    detailsContainer({ facts: [{ title: 'Group', value: d.key }] }, b),
   ];
 }
 
@@ -177,7 +190,7 @@ function renderWith(m: NotificationMessage, b: Budget): TeamsMessage {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: ADAPTIVE_CARD_VERSION,
     body,
-    actions: openUrlActions(m.links),
+    actions: cardActions(m.links, true),
     msteams: { width: 'Full' },
   };
   return {
@@ -193,9 +206,9 @@ export function renderTeams(m: NotificationMessage): TeamsMessage {
     last = renderWith(m, b);
     if (measureJsonBytes(last) <= TEAMS_MAX_BYTES) return last;
   }
-  // Even the smallest budget is too big (absurd numbers of facts/links): keep the header, the why and the link.
+  // Even the smallest budget is too big (absurd numbers of facts/links): keep the header, the names and the details.
   const card = (last as TeamsMessage).attachments[0]?.content as AdaptiveCard;
-  card.body = card.body.slice(0, 3);
+  card.body = [...card.body.slice(0, 2), ...card.body.slice(-1)]; // header, names, the (toggled) details
   return last as TeamsMessage;
 }
 
