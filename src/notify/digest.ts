@@ -1,5 +1,6 @@
 /** Digests: one message standing for every further event of a storm within a window. Pure. */
 import type { Digest, DigestGroup, SummaryFact } from './message-types';
+import { wordsForPeople } from './people';
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -43,7 +44,7 @@ export function buildDigest(group: DigestGroup): Digest {
     status: isHeal ? first.status : first.status === 'attention' ? 'attention' : 'warning',
     title: `${isHeal ? 'Heal digest' : 'Digest'} · ${first.title}`,
     text: `${text}.`,
-    why: first.type === 'summary' ? first.headline : first.text,
+    why: first.type === 'summary' ? wordsForPeople(first.why) : first.text,
     count: group.count,
     apps: [...group.apps],
     revisions: group.revisions,

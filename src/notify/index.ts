@@ -16,7 +16,8 @@ export type {
   SummaryFact,
   SummaryLink,
 } from './message-types';
-export { renderTeams, TEAMS_MAX_BYTES, ADAPTIVE_CARD_VERSION } from './channels/teams';
+export { renderTeams, TEAMS_MAX_BYTES, ADAPTIVE_CARD_VERSION, DETAILS_ID } from './channels/teams';
+export { hasArmId, wordsForPeople, describeStep, buildAliases } from './people';
 export type { TeamsMessage, AdaptiveCard } from './channels/teams';
 export { renderSlack, SLACK_LIMITS, escapeMrkdwn } from './channels/slack';
 export type { SlackMessage } from './channels/slack';

@@ -71,6 +71,7 @@ export function wordsForPeople(text: string, aliases: Aliases = new Map()): stri
     })
     .replace(GUID, (g) => aliases.get(g.toLowerCase()) ?? g)
     .replace(/\b(?:Principal|principal) (identity |the system-assigned identity)/g, '$1')
+    .replace(/\bidentity (identity |the system-assigned identity)/g, '$1')
     .replace(/\s{2,}/g, ' ');
 }
 
@@ -89,7 +90,7 @@ function flag(command: string, name: string): string | undefined {
 /** Turn a diagnosis's manual step into a sentence (+ command). Knows the shapes of az-commands.ts. */
 export function describeStep(step: string, aliases: Aliases = new Map()): PersonStep {
   const m = /^(?:(.*?):\s+)?(az\s.+)$/s.exec(step.trim());
-  if (!m) return { text: wordsForPeople(step, aliases) };
+  if (!m) return { text: wordsForPeople(step, aliases).replace(/[.:]$/, '') };
   const prose = m[1];
   const command = (m[2] as string).trim();
   const bare = command.replace(/\s+#.*$/, '');

@@ -147,6 +147,7 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
   pushFact(facts, 'Denied', x.deniedAction ? `${x.deniedAction} on ${describeScope(x.deniedScope)}` : undefined);
   pushFact(facts, 'Role needed', x.recommendedRole?.roleName);
   pushFact(facts, 'Takes effect at', x.effectiveAt);
+  if (facts.length === 0) pushFact(facts, 'Resource', nameOfResource(d?.resourceId ?? event?.resourceId));
 
   // Behind the toggle: ids and bookkeeping.
   const details: SummaryFact[] = [];

@@ -52,7 +52,7 @@ describe('writePreviews', () => {
     // Slack: header, a portal button, the raw error in a code block.
     expect(html).toContain('class="s-header"');
     expect(html).toContain(`href="${summary.links[0]!.url}"`);
-    expect(html).toMatch(/<pre>bad &lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt; UNAUTHORIZED<\/pre>/);
+    expect(html).toMatch(/<code>bad &lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt; UNAUTHORIZED<\/code>/);
   });
 
   it('lays Slack mrkdwn out as HTML (bold, code, fields)', () => {
@@ -123,7 +123,7 @@ describe('outbox timer', () => {
       expect(sink.received).toHaveLength(2);
       const bodies = sink.received.map((q) => JSON.stringify(q.body));
       expect(bodies.some((b) => b.includes('1 more revision of 1 app failed for the same reason.'))).toBe(true);
-      expect(bodies.some((b) => b.includes('Revision web--v7 of web could not pull'))).toBe(true);
+      expect(bodies.some((b) => b.includes('the identity web-pull cannot pull'))).toBe(true);
       expect(lines.join('\n')).toContain('1 digest(s) and 1 retried message(s) delivered');
 
       // A second tick has nothing left to do.

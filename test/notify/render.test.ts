@@ -8,7 +8,10 @@ import {
   buildHealFollowUp,
   buildPortalUrl,
   buildSummary,
+  DETAILS_ID,
   formatDurationMs,
+  hasArmId,
+  wordsForPeople,
   renderSlack,
   renderTeams,
   TEAMS_MAX_BYTES,
@@ -51,7 +54,11 @@ describe.each(['dry-run', 'auto-fix'] as const)('every diagnosis kind renders va
     expect(summary.links.length).toBeGreaterThan(0);
     for (const l of summary.links)
       expect(l.url.startsWith(`https://portal.azure.com/#@${TENANT}/resource/subscriptions/`)).toBe(true);
-    expect(summary.actions).toHaveLength(outcome.actions!.length);
+    // Fixes are said once in `actions`; manual actions become steps for a person.
+    expect(summary.actions).toHaveLength(outcome.actions!.filter((a) => a.status !== 'manual').length);
+    expect(hasArmId(summary.headline)).toBe(false);
+    for (const f of summary.facts) expect(hasArmId(f.value)).toBe(false);
+    for (const m of summary.manualSteps) expect(hasArmId(m)).toBe(false);
 
     // Teams: a valid Adaptive Card 1.5 with a coloured container, a FactSet and "Open in portal".
     const teams = renderTeams(summary);
@@ -61,7 +68,7 @@ describe.each(['dry-run', 'auto-fix'] as const)('every diagnosis kind renders va
     expect(card.version).toBe('1.5');
     expect(Buffer.byteLength(JSON.stringify(teams))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     expect(card.body[0]).toMatchObject({ type: 'Container', style: summary.status });
-    expect(card.body.some((e) => e.type === 'FactSet')).toBe(true);
+    expect(JSON.stringify(card.body).includes('"FactSet"')).toBe(true);
     expect(card.actions[0]).toMatchObject({
       type: 'Action.OpenUrl',
       title: 'Open in portal',
@@ -69,9 +76,17 @@ describe.each(['dry-run', 'auto-fix'] as const)('every diagnosis kind renders va
     });
     // Nothing was dropped by the parser.
     expect((roundTrip['body'] as unknown[]).length).toBe(card.body.length);
-    const json = JSON.stringify(card);
-    expect(json).toContain(outcome.diagnosis!.summary);
-    for (const step of outcome.diagnosis!.manualSteps ?? []) expect(json).toContain(JSON.stringify(step).slice(1, -1));
+    // The full diagnosis and every command are behind the details toggle.
+    const details = card.body.find((e) => e['id'] === DETAILS_ID)!;
+    expect(details).toMatchObject({ type: 'Container', isVisible: false });
+    expect(card.actions).toContainEqual(
+      expect.objectContaining({ type: 'Action.ToggleVisibility', targetElements: [DETAILS_ID] }),
+    );
+    const hidden = JSON.stringify(details);
+    expect(hidden).toContain(JSON.stringify(outcome.diagnosis!.summary).slice(1, -1));
+    for (const c of summary.commands ?? []) expect(hidden).toContain(JSON.stringify(c).slice(1, -1));
+    const shown = JSON.stringify(card.body.filter((e) => e !== details));
+    expect(hasArmId(shown)).toBe(false);
 
     // Slack: within limits, with header, fields, context and a portal button.
     const slack = renderSlack(summary);
@@ -95,16 +110,20 @@ describe('status colour, wording and modes', () => {
       now: NOW,
     });
     expect(applied.status).toBe('good');
-    expect(applied.actionsHeading).toBe('What was done');
-    expect(applied.actions[0]!.text).toMatch(/^Done: assign AcrPull to principal 7a6b5c4d/);
+    expect(applied.actionsHeading).toBe('What the remediator did');
+    expect(applied.actions[0]!.text).toMatch(/^Assigned AcrPull to identity web-pull on contosoacr$/);
+    expect(applied.headline).toMatch(/Fixed automatically: assigned AcrPull and .*\.$/);
 
     const dry = buildSummary(makeOutcome('acr-pull/missing-role', { mode: 'dry-run' }), undefined, {
       mode: 'dry-run',
       now: NOW,
     });
     expect(dry.status).toBe('warning');
-    expect(dry.actionsHeading).toMatch(/dry-run/);
-    expect(dry.actions[0]!.text).toMatch(/^Would do: assign AcrPull/);
+    expect(dry.actionsHeading).toBe('Would do in auto-fix (nothing was changed)');
+    // Said once: no "Would do … (dry-run: would …)".
+    expect(dry.actions[0]!.text).toBe('Assign AcrPull to identity web-pull on contosoacr');
+    for (const a of dry.actions) expect(a.text).not.toMatch(/would/i);
+    expect(dry.headline).toMatch(/Nothing was changed \(dry-run\); auto-fix would assign AcrPull and /);
 
     const abac = buildSummary(makeOutcome('acr-pull/abac-role-mismatch', { mode: 'auto-fix' }), undefined, {
       mode: 'auto-fix',
@@ -127,10 +146,12 @@ describe('status colour, wording and modes', () => {
 
   it('says what failed for pulls and for ARM denials', () => {
     const pull = buildSummary(makeOutcome('acr-pull/missing-role'), makeEvent('e'), { mode: 'dry-run', now: NOW });
-    expect(pull.headline).toBe('Revision web--v7 of web could not pull contosoacr.azurecr.io/web:1.4.2.');
+    expect(pull.headline).toMatch(/^Test diagnosis for acr-pull\/missing-role: the identity web-pull cannot pull/);
     expect(pull.rawDetail).toContain('UNAUTHORIZED');
     const denied = buildSummary(makeOutcome('arm-authz/missing-role'), makeEvent('e'), { mode: 'dry-run', now: NOW });
-    expect(denied.headline).toBe('Deployer was denied Microsoft.KeyVault/vaults/write on kv1.');
+    expect(denied.headline).toMatch(
+      /^Deployer was denied Microsoft.KeyVault\/vaults\/write on kv1\. It needs Key Vault Contributor there \(least privilege\)\. A person must act: assign Key Vault Contributor to Deployer on kv1\.$/,
+    );
   });
 
   it('builds portal links with and without a tenant', () => {
@@ -159,7 +180,10 @@ describe('size limits', () => {
     const size = Buffer.byteLength(JSON.stringify(teams));
     expect(size).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     expect(validateTeams(teams).problems).toEqual([]);
-    const raw = teams.attachments[0]!.content.body.find((e) => e['fontType'] === 'Monospace');
+    const details = teams.attachments[0]!.content.body.find((e) => e['id'] === DETAILS_ID)!;
+    const raw = (details['items'] as Array<Record<string, unknown>>).find(
+      (e) => e['fontType'] === 'Monospace' && String(e['text']).startsWith('UNAUTHORIZED'),
+    );
     expect(raw?.['text']).toMatch(/^UNAUTHORIZED: authentication required x+…$/);
     expect(JSON.stringify(teams)).not.toContain('END-MARKER');
     // The important parts survive the shrinking.
@@ -178,7 +202,7 @@ describe('size limits', () => {
     outcome.diagnosis!.details.rawMessage = '<script>&'.repeat(2000);
     const slack = renderSlack(buildSummary(outcome, undefined, { mode: 'dry-run', now: NOW }));
     checkSlackLimits(slack);
-    const raw = textsOfBlocks(slack.blocks).find((t) => t.text.startsWith('*Error as reported*'));
+    const raw = textsOfBlocks(slack.blocks).find((t) => t.text.startsWith('Error as reported'));
     expect(raw?.text).toContain('&lt;script&gt;&amp;');
     expect(raw?.text).not.toMatch(/<script>/);
     expect(raw?.text).not.toMatch(/&[a-z]{0,3}…/);
@@ -222,7 +246,8 @@ describe('heal follow-ups and digests', () => {
       window: { start: '2026-11-21T10:00:00.000Z', end: '2026-11-21T10:01:00.000Z' },
     });
     expect(digest.text).toBe('14 more revisions of 3 apps failed for the same reason.');
-    expect(digest.why).toBe(first.why);
+    expect(digest.why).toBe(wordsForPeople(first.why));
+    expect(hasArmId(digest.why)).toBe(false);
     expect(first.status).toBe('good');
     expect(digest.status).toBe('warning');
     const teams = renderTeams(digest);
