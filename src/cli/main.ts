@@ -7,6 +7,7 @@ import type * as DemoCommand from './demo';
 import type * as DiagnoseCommand from './diagnose';
 import type * as EmulatorCommand from '../../emulator/cli';
 import type * as Errors from '../errors';
+import { asksForHelp, formatHelp, HELP } from './help';
 import { type CliIo, processIo, UsageError, writeLine } from './io';
 import type * as ReplayCommand from './replay';
 import type * as SimulateCommand from './simulate';
@@ -17,20 +18,20 @@ usage: remediator <command> [options]
 
 commands:
   demo        bundled scenarios through the whole pipeline (dry-run, then auto-fix) against the local ARM emulator
-  simulate    --world WORLD.json --event EVENT.json [--mode dry-run|auto-fix] [--world-out OUT.json] [--json]
-  diagnose    --message "…" | --event FILE | --deployment-error FILE  [--live [--app APP_ID]] [--json]
-  replay      --file EVENTS.json [--mode auto-fix] [--json]       (real Azure, dry-run unless --mode auto-fix)
-  emulator    --world WORLD.json [--port N] [--latency-ms N]      (serve a world over HTTPS until stopped)
-  audit       [--since ISO|1h] [--resource ID] [--event ID] [--limit N] [--json]
+  simulate    one event through the pipeline against the ARM emulator seeded from a world file
+  diagnose    what an error means and what to check (offline), or the full diagnosis with --live
+  replay      events from a file through the pipeline against real Azure (dry-run unless --mode auto-fix)
+  emulator    serve a world over HTTPS as a small ARM until stopped
+  audit       read the audit records
 
-Run 'remediator <command> --help' for a command's options.`;
+Run 'remediator <command> --help' for a command's usage, options and an example.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 // Commands load lazily (require, not import(): this package compiles to CommonJS) so `diagnose --message` does not
 // pay for the emulator, Azurite and the SDK clients.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const COMMANDS: Record<string, () => Command> = {
+export const COMMANDS: Record<string, () => Command> = {
   simulate: () => (require('./simulate') as typeof SimulateCommand).runSimulate,
   diagnose: () => (require('./diagnose') as typeof DiagnoseCommand).runDiagnose,
   replay: () => (require('./replay') as typeof ReplayCommand).runReplay,
@@ -45,11 +46,17 @@ const COMMANDS: Record<string, () => Command> = {
 
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) return runCli([rest[0], '--help'], io);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     writeLine(name === undefined ? io.stderr : io.stdout, USAGE);
     return name === undefined ? 2 : 0;
   }
   const load = COMMANDS[name];
+  if (load && asksForHelp(rest)) {
+    const help = HELP[name];
+    writeLine(io.stdout, help ? formatHelp(name, help) : USAGE);
+    return 0;
+  }
   if (!load) {
     writeLine(io.stderr, `remediator: unknown command '${name}'\n\n${USAGE}`);
     return 2;

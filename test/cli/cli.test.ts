@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runCli } from '../../src/cli/main';
+import { COMMANDS, runCli } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
 import { ROLE_IDS, type Outcome } from '../../src/model';
 
@@ -272,6 +272,27 @@ describe('remediator (dispatch) and the bin', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/simulate/);
   });
+
+  it.each(Object.keys(COMMANDS).map((c) => [c]))(
+    '`remediator %s --help` exits 0 with usage, options and an example, within 120 columns',
+    async (command) => {
+      for (const argv of [
+        [command, '--help'],
+        [command, '-h'],
+        ['help', command],
+      ]) {
+        const r = await run(argv);
+        expect({ argv, code: r.code, stderr: r.stderr }).toEqual({ argv, code: 0, stderr: '' });
+        expect(r.stdout).toMatch(new RegExp(`^remediator ${command} — `));
+        expect(r.stdout).toMatch(new RegExp(`\\nusage: remediator ${command}\\b`));
+        expect(r.stdout).toMatch(/\noptions:\n {2}--/);
+        expect(r.stdout).toMatch(new RegExp(`\\nexample:\\n {2}remediator ${command}\\b`));
+        for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+      }
+      // --help wins over anything else on the line (no Azure, no files touched).
+      expect((await run([command, '--no-such-flag', '--help'])).code).toBe(0);
+    },
+  );
 
   it('replay refuses an unreadable file before touching Azure', async () => {
     const r = await run(['replay', '--file', join(tmp, 'missing.json')]);
