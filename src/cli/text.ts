@@ -5,7 +5,6 @@ export const MAX_COLUMNS = 120;
 
 /** Printed width, without ANSI colour codes. */
 export function visibleLength(s: string): number {
-  // eslint-disable-next-line no-control-regex
   return Array.from(s.replace(/\u001b\[[0-9;]*m/g, '')).length;
 }
 
