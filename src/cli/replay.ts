@@ -63,7 +63,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   if (notifier) await notifier.flushDigests();
 
   if (values.json) io.stdout.write(`${JSON.stringify({ outcomes })}\n`);
-  else renderOutcomesText(outcomes, { mode, io });
+  else renderOutcomesText(outcomes, { mode, io, ...(values.verbose ? { verbose: true } : {}) });
   return 0;
 }
 

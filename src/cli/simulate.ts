@@ -62,7 +62,13 @@ export async function runSimulate(argv: string[], io: CliIo): Promise<number> {
   }
 
   if (values.json) io.stdout.write(`${JSON.stringify({ outcomes })}\n`);
-  else renderOutcomesText(outcomes, { mode: harness.config.mode, io });
+  else
+    renderOutcomesText(outcomes, {
+      mode: harness.config.mode,
+      io,
+      simulatedClock: true,
+      ...(values.verbose ? { verbose: true } : {}),
+    });
   if (values['world-out'] && !values.json) writeLine(io.stderr, `world written to ${values['world-out']}`);
   return 0;
 }

@@ -1,10 +1,10 @@
 /** Notifications: summary model → Adaptive Card / Block Kit; senders with retry, rate limits, outbox and digests. */
-export { buildSummary, buildHealFollowUp } from './summary';
+export { buildSummary, buildHealFollowUp, buildPersonSteps } from './summary';
 export { buildDigest } from './digest';
 export { buildGroupKey } from './grouping';
 export { buildPortalUrl } from './portal';
 export { formatDurationMs } from './durations';
-export { describeAction, describeKind } from './wording';
+export { describeAction, describeKind, nameOfResource } from './wording';
 export type {
   Summary,
   HealFollowUp,

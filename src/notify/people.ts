@@ -21,7 +21,15 @@ export function hasArmId(text: string): boolean {
 
 /** The short name of an ARM id: "subscription S", "resource group G", or the resource's own name. */
 export function shortenArmId(id: string): string {
-  return describeScope(id.replace(/\.$/, ''));
+  const clean = id.replace(/\.$/, '');
+  const m = /\/providers\/Microsoft\.Authorization\/(role|deny)Assignments\/([^/]+)$/i.exec(clean);
+  if (m) return `${m[1]?.toLowerCase() === 'deny' ? 'deny' : 'role'} assignment ${shortGuid(m[2] ?? '')}`;
+  return describeScope(clean);
+}
+
+/** "9f8e7d6c…" for a GUID; anything else unchanged. */
+export function shortGuid(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ? `${id.slice(0, 8)}…` : id;
 }
 
 /** The names a message can use for the GUIDs of one outcome: the pulling identity, the caller, the roles. */
@@ -36,8 +44,13 @@ export function buildAliases(outcome: Outcome, callerName?: string): Map<string,
         ? 'the system-assigned identity'
         : `identity ${nameOfResource(id.resourceId) ?? id.principalId}`,
     );
-  if (x?.callerPrincipalId && callerName) aliases.set(x.callerPrincipalId.toLowerCase(), callerName);
-  if (x?.recommendedRole) aliases.set(x.recommendedRole.roleDefinitionId.toLowerCase(), x.recommendedRole.roleName);
+  if (x?.callerPrincipalId)
+    aliases.set(x.callerPrincipalId.toLowerCase(), callerName ?? `caller ${shortGuid(x.callerPrincipalId)}`);
+  if (x?.recommendedRole)
+    aliases.set(
+      (nameOfResource(x.recommendedRole.roleDefinitionId) ?? x.recommendedRole.roleDefinitionId).toLowerCase(),
+      x.recommendedRole.roleName,
+    );
   for (const r of x?.rolesFound ?? []) {
     const guid = (nameOfResource(r.roleDefinitionId) ?? r.roleDefinitionId).toLowerCase();
     if (r.roleName) aliases.set(guid, r.roleName);
@@ -62,7 +75,7 @@ export function describePrincipal(principalId: string | undefined, aliases: Alia
  * known GUIDs become names ("identity web-pull", "AcrPull").
  */
 export function wordsForPeople(text: string, aliases: Aliases = new Map()): string {
-  return text
+  const out = text
     .replace(new RegExp(`\\s*\\((?:at |principal |object id )?${ARM_ID.source}\\)`, 'g'), '')
     .replace(new RegExp(`\\s*\\((?:principal |object id )?${GUID.source}\\)`, 'g'), '')
     .replace(ARM_ID, (id) => {
@@ -72,7 +85,10 @@ export function wordsForPeople(text: string, aliases: Aliases = new Map()): stri
     .replace(GUID, (g) => aliases.get(g.toLowerCase()) ?? g)
     .replace(/\b(?:Principal|principal) (identity |the system-assigned identity)/g, '$1')
     .replace(/\bidentity (identity |the system-assigned identity)/g, '$1')
+    .replace(/\b(?:Principal|principal) (caller )/g, '$1')
+    .replace(/\b[Aa]ssignment ((?:role|deny) assignment )/g, '$1')
     .replace(/\s{2,}/g, ' ');
+  return /^[A-Z]/.test(text) ? out.charAt(0).toUpperCase() + out.slice(1) : out;
 }
 
 /** One manual step as people read it: a sentence, the command to copy (if any), the fix type it would do. */

@@ -110,6 +110,11 @@ function stepsOf(outcome: Outcome, aliases: Aliases): PersonStep[] {
   return steps;
 }
 
+/** What a person must still do about an outcome (a sentence and the command each), as the messages say it. */
+export function buildPersonSteps(outcome: Outcome, callerName?: string): PersonStep[] {
+  return stepsOf(outcome, buildAliases(outcome, callerName));
+}
+
 /** The summary of one outcome. */
 export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, ctx: SummaryContext): Summary {
   const d = outcome.diagnosis;

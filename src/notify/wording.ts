@@ -54,7 +54,8 @@ function describeChange(a: Action, aliases: ReadonlyMap<string, string>): string
       const who = a.principalId
         ? (aliases.get(a.principalId.toLowerCase()) ?? `principal ${a.principalId}`)
         : 'the principal';
-      return `assign ${describeRole(a.roleDefinitionId)} to ${who} on ${describeScope(a.scope)}`;
+      const guid = (nameOfResource(a.roleDefinitionId) ?? '').toLowerCase();
+      return `assign ${aliases.get(guid) ?? describeRole(a.roleDefinitionId)} to ${who} on ${describeScope(a.scope)}`;
     }
     case 'enable-arm-token-auth':
       return `enable authentication-as-arm on registry ${nameOfResource(a.resourceId ?? a.scope) ?? '(unknown)'}`;
