@@ -4,7 +4,7 @@
  * dry-run, then in auto-fix. Teams and Slack messages are really posted to a local webhook sink and rendered into an
  * HTML preview page.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -16,8 +16,8 @@ import { startHarness } from '../local/harness';
 import { startAzurite } from '../local/azurite';
 import { writePreviews } from '../adapters/preview-files';
 import { readJsonFile } from './files';
-import { type CliIo, painter, writeLine } from './io';
-import { renderOutcomesText } from './render';
+import { type DemoRun, renderScenarioText } from './demo-render';
+import { type CliIo, painter, UsageError, writeLine } from './io';
 
 export interface DemoScenario {
   name: string;
@@ -26,6 +26,9 @@ export interface DemoScenario {
   event: string;
   env?: Record<string, string>;
 }
+
+/** The file in `--out` that holds every posted Teams and Slack payload, with the outcomes of each run. */
+export const DEMO_MESSAGES_FILE = 'messages.json';
 
 /** The bundled scenarios (paths relative to the repository root). */
 export const DEMO_SCENARIOS: readonly DemoScenario[] = [
@@ -69,6 +72,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       out: { type: 'string', default: 'out/demo' },
       json: { type: 'boolean', default: false },
       only: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -77,6 +81,10 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const p = painter(io.stdout, io.env);
   const scenarios = DEMO_SCENARIOS.filter((s) => !values.only || s.name === values.only);
+  if (scenarios.length === 0)
+    throw new UsageError(
+      `--only: no scenario '${values.only ?? ''}' (${DEMO_SCENARIOS.map((s) => s.name).join(', ')})`,
+    );
   const started = Date.now();
 
   const storage = await startAzurite();
@@ -85,11 +93,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   let run = 0;
   try {
     for (const s of scenarios) {
-      if (!values.json) {
-        writeLine(io.stdout);
-        writeLine(io.stdout, p.bold(`━━ ${s.title}`));
-        writeLine(io.stdout, p.dim(`   world ${s.world} · event ${s.event}`));
-      }
+      const runs: DemoRun[] = [];
       for (const mode of ['dry-run', 'auto-fix'] as const) {
         run += 1;
         const world = loadWorld(join(root, s.world));
@@ -112,14 +116,14 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
           const outcomes = await harness.settle(await harness.deliver(payload));
           const writes = harness.emulator.requestLog.filter((r) => r.write).length;
           report.push({ scenario: s.name, mode, outcomes });
-          if (!values.json) {
-            writeLine(io.stdout, p.bold(`   ${mode}`) + p.dim(` (${writes} ARM write${writes === 1 ? '' : 's'})`));
-            renderOutcomesText(outcomes, { mode, io: indent(io) });
-          }
+          const posted = (channel: string): number =>
+            sink.received.filter((m) => m.channel === channel && m.scenario === s.name && m.mode === mode).length;
+          runs.push({ mode, outcomes, writes, messages: { teams: posted('teams'), slack: posted('slack') } });
         } finally {
           await harness.stop();
         }
       }
+      if (!values.json) renderScenarioText(s, runs, io, values.verbose);
     }
   } finally {
     await sink.stop();
@@ -139,8 +143,13 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       })),
     outDir,
   );
+  // The payloads exactly as posted: the previews, the README picture and the card tests read them.
+  const messagesFile = join(outDir, DEMO_MESSAGES_FILE);
+  writeFileSync(messagesFile, `${JSON.stringify({ runs: report, messages: sink.received }, null, 1)}\n`);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ runs: report, previews: page, messages: sink.received.length })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ runs: report, previews: page, messages: sink.received.length, messagesFile })}\n`,
+    );
   } else {
     writeLine(io.stdout);
     writeLine(
@@ -148,20 +157,12 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       `${p.green('✔')} ${scenarios.length} scenarios × 2 modes in ${((Date.now() - started) / 1000).toFixed(1)}s; ${sink.received.length} Teams/Slack messages posted to a local webhook sink`,
     );
     writeLine(io.stdout, `  previews: ${page}`);
+    writeLine(io.stdout, p.dim('  heal times are on the emulator clock (the world file’s time), not wall-clock time'));
   }
   return 0;
 }
 
-function indent(io: CliIo): CliIo {
-  const out = io.stdout;
-  const stdout = Object.assign(Object.create(out) as NodeJS.WritableStream, {
-    write: (chunk: string | Uint8Array) => out.write(String(chunk).replace(/^(?=.)/gm, '   ')),
-    isTTY: (out as { isTTY?: boolean }).isTTY,
-  });
-  return { ...io, stdout };
-}
-
-interface Received {
+export interface Received {
   channel: 'teams' | 'slack';
   scenario: string;
   mode: string;

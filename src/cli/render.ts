@@ -4,7 +4,14 @@
  * principal and event ids) and the commands.
  */
 import type { Action, Outcome, RemediatorMode } from '../model';
-import { buildAliases, buildPersonSteps, describeAction, formatDurationMs, nameOfResource, wordsForPeople } from '../notify';
+import {
+  buildAliases,
+  buildPersonSteps,
+  describeAction,
+  formatDurationMs,
+  nameOfResource,
+  wordsForPeople,
+} from '../notify';
 import { type CliIo, painter, writeLine } from './io';
 import { MAX_COLUMNS, wrapText } from './text';
 

@@ -1,0 +1,109 @@
+/**
+ * The demo's human output for one scenario: the failure, the diagnosis and its evidence once, then the two modes side
+ * by side (each action's status, the heal, ARM writes, messages), then what a person must still do in auto-fix.
+ * Within 120 columns with short names; `verbose` adds the full ids and commands.
+ */
+import type { Action, Outcome, RemediatorMode } from '../model';
+import { buildAliases, describeAction, wordsForPeople } from '../notify';
+import { type CliIo, painter, writeLine } from './io';
+import { describeHeal, evidenceLines, paragraph, shortEventId, STATUS_MARK, stepLines } from './render';
+import { MAX_COLUMNS, visibleLength } from './text';
+
+export interface DemoRun {
+  mode: RemediatorMode;
+  outcomes: Outcome[];
+  writes: number;
+  /** Teams and Slack messages posted in this run. */
+  messages: { teams: number; slack: number };
+}
+
+const LABEL = 44;
+const CELL = 34;
+
+function fit(s: string, width: number): string {
+  const chars = Array.from(s);
+  return chars.length <= width ? s + ' '.repeat(width - chars.length) : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/** One row of the comparison: a label, then the dry-run cell and the auto-fix cell. */
+function row(label: string, cells: readonly string[]): string {
+  return `   ${fit(label, LABEL)}  ${cells.map((c) => fit(c, CELL)).join('  ')}`.trimEnd();
+}
+
+export function renderScenarioText(
+  scenario: { name: string; title: string; world: string; event: string },
+  runs: readonly DemoRun[],
+  io: CliIo,
+  verbose?: boolean,
+): void {
+  const p = painter(io.stdout, io.env);
+  const out = (lines: string[]): void => lines.forEach((l) => writeLine(io.stdout, l));
+  writeLine(io.stdout);
+  out(paragraph(`${scenario.name}: ${scenario.title}`, p.bold('━━ '), '   ', verbose));
+  if (verbose) writeLine(io.stdout, p.dim(`   world ${scenario.world} · event ${scenario.event}`));
+  const count = Math.max(...runs.map((r) => r.outcomes.length));
+  for (let i = 0; i < count; i++) {
+    const first = runs.map((r) => r.outcomes[i]).find((o): o is Outcome => o !== undefined);
+    if (!first) continue;
+    const d = first.diagnosis;
+    const aliases = buildAliases(first);
+    const head = `${first.status}${d ? ` ${p.cyan(d.kind)}` : ''} · event ${verbose ? first.eventId : shortEventId(first.eventId)}`;
+    writeLine(io.stdout, `   ${head}`);
+    const about = d?.summary ?? first.error ?? first.reason;
+    if (about) out(paragraph(verbose ? about : wordsForPeople(about, aliases), '   ', '   ', verbose));
+    // The evidence once: it is the same in both modes (the diagnosis reads, it does not write).
+    out(evidenceLines(first, '     ', verbose));
+
+    const modes = runs.map((r) => r.mode);
+    writeLine(io.stdout, p.dim(row('', modes)));
+    const actionRows = Math.max(...runs.map((r) => r.outcomes[i]?.actions?.length ?? 0));
+    for (let a = 0; a < actionRows; a++) {
+      const sample = runs.map((r) => r.outcomes[i]?.actions?.[a]).find((x) => x !== undefined);
+      if (!sample) continue;
+      // The change in the imperative, whatever became of it (the cells say that).
+      const label = describeAction({ ...sample, status: 'planned', reason: '' } as Action, aliases);
+      const cells = runs.map((r) => {
+        const act = r.outcomes[i]?.actions?.[a];
+        if (!act) return '–';
+        const why = act.status === 'blocked' || act.status === 'failed' ? `: ${act.reason ?? ''}` : '';
+        return `${STATUS_MARK[act.status]} ${act.status}${why}`;
+      });
+      writeLine(io.stdout, row(label, cells));
+    }
+    if (runs.some((r) => r.outcomes[i]?.heal))
+      writeLine(
+        io.stdout,
+        row(
+          'heal',
+          runs.map((r) => {
+            const h = r.outcomes[i]?.heal;
+            return h ? `${h.status === 'healed' ? '✔ ' : ''}${describeHeal(h, true).replace(' clock)', ')')}` : '–';
+          }),
+        ),
+      );
+    if (i === count - 1) {
+      writeLine(
+        io.stdout,
+        row(
+          'ARM writes',
+          runs.map((r) => String(r.writes)),
+        ),
+      );
+      writeLine(
+        io.stdout,
+        row(
+          'messages posted (Teams + Slack)',
+          runs.map((r) => `${r.messages.teams} + ${r.messages.slack}`),
+        ),
+      );
+    }
+    // What a person must still do after the last mode (auto-fix): only what was not done.
+    const last = runs[runs.length - 1]?.outcomes[i];
+    if (last) out(stepLines(last, '   ', verbose));
+  }
+}
+
+/** How many lines of a text are wider than 120 columns (for the demo's own check and its test). */
+export function countWideLines(text: string): number {
+  return text.split('\n').filter((l) => visibleLength(l) > MAX_COLUMNS).length;
+}
