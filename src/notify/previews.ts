@@ -1,4 +1,5 @@
 /**
+ * Teams cards are laid out at 520 px, the width of a card in a Teams channel.
  * Preview page (pure HTML; src/adapters/preview-files.ts writes it): every message as it would look. The Teams Adaptive Card is RENDERED in the page by the
  * `adaptivecards` library (its UMD build inlined, so the page works from any folder and offline); the Slack blocks
  * are laid out in HTML/CSS resembling Slack.
@@ -101,10 +102,10 @@ function embedJson(v: unknown): string {
 const CSS = `
 body{font-family:"Segoe UI",-apple-system,Helvetica,Arial,sans-serif;background:#f3f2f1;margin:0;padding:24px;color:#242424}
 h1{font-size:20px;margin:0 0 16px} h2{font-size:15px;margin:24px 0 8px;color:#444}
-.row{display:grid;grid-template-columns:1fr 1fr;gap:20px;align-items:start}
+.row{display:grid;grid-template-columns:546px minmax(0,1fr);gap:20px;align-items:start}
 .pane{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:12px;min-width:0}
 .pane-title{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:#888;margin-bottom:8px}
-.teams-host{background:#fff;border:1px solid #e1dfdd;border-radius:6px;overflow:hidden}
+.teams-host{width:520px;background:#fff;border:1px solid #e1dfdd;border-radius:6px;overflow:hidden}
 .slack-msg{display:flex;gap:10px;font-family:Lato,"Slack-Lato",-apple-system,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.46668;color:#1d1c1d}
 .s-avatar{width:36px;height:36px;border-radius:6px;background:#4a154b;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:700;flex:none}
 .s-body{min-width:0;flex:1}.s-name{font-weight:900;margin-bottom:2px}.s-app{font-size:10px;background:#e8e8e8;color:#616061;padding:1px 3px;border-radius:2px;font-weight:700}
