@@ -33,6 +33,8 @@ export interface Summary {
   why: string;
   /** The full evidence, as the diagnosis wrote it (behind the details toggle). */
   evidence: string[];
+  /** The same evidence with names for ids (Slack's context blocks, which have no toggle). */
+  evidenceForPeople?: string[];
   /** Heading for `actions`, depends on the mode ("What was done" / "Would do in auto-fix …"). */
   actionsHeading: string;
   /** What the remediator did, would do, or could not do (manual actions are folded into `manualSteps`). */

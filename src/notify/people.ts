@@ -27,13 +27,19 @@ export function shortenArmId(id: string): string {
   return describeScope(clean);
 }
 
+/** A caller's name, unless it is only an object id (Activity Log alerts put the GUID in `caller`). */
+export function asName(text: string | undefined): string | undefined {
+  return text && !new RegExp(`^${GUID.source}$`).test(text.trim()) ? text : undefined;
+}
+
 /** "9f8e7d6c…" for a GUID; anything else unchanged. */
 export function shortGuid(id: string): string {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ? `${id.slice(0, 8)}…` : id;
 }
 
 /** The names a message can use for the GUIDs of one outcome: the pulling identity, the caller, the roles. */
-export function buildAliases(outcome: Outcome, callerName?: string): Map<string, string> {
+export function buildAliases(outcome: Outcome, callerText?: string): Map<string, string> {
+  const callerName = asName(callerText);
   const aliases = new Map<string, string>();
   const x = outcome.diagnosis?.details;
   const id = x?.identity;

@@ -67,6 +67,7 @@ function compactForStore(m: Summary | HealFollowUp): Summary | HealFollowUp {
     why: truncateText(m.why, 1000),
   };
   delete c.rawDetail;
+  delete c.evidenceForPeople;
   return c;
 }
 

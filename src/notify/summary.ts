@@ -6,7 +6,7 @@ import { KINDS } from '../kinds';
 import type { Action, FailureEvent, HealResult, Outcome } from '../model';
 import { formatDurationMs } from './durations';
 import type { HealFollowUp, StatusColour, Summary, SummaryContext, SummaryFact, SummaryLink } from './message-types';
-import { type Aliases, buildAliases, describeStep, type PersonStep, wordsForPeople } from './people';
+import { type Aliases, asName, buildAliases, describeStep, type PersonStep, wordsForPeople } from './people';
 import { buildPortalUrl } from './portal';
 import {
   describeAction,
@@ -41,7 +41,7 @@ function brokeOf(outcome: Outcome, event: FailureEvent | undefined, aliases: Ali
     );
   const x = d.details;
   if (KINDS[d.kind].family === 'arm-authz' && d.kind !== 'arm-authz/acr-pull-denied') {
-    const caller = event?.caller?.name ?? aliases.get((x.callerPrincipalId ?? '').toLowerCase()) ?? 'A caller';
+    const caller = asName(event?.caller?.name) ?? aliases.get((x.callerPrincipalId ?? '').toLowerCase()) ?? 'A caller';
     const action = x.deniedAction ?? event?.authorization?.action ?? 'an action';
     const scope = describeScope(x.deniedScope ?? event?.authorization?.scope ?? d.resourceId);
     const role = x.recommendedRole ? ` It needs ${x.recommendedRole.roleName} there (least privilege).` : '';
@@ -205,6 +205,7 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
     headline: [brokeOf(outcome, event, aliases), did].filter(Boolean).join(' '),
     why: d?.summary ?? outcome.error ?? outcome.reason ?? 'No diagnosis.',
     evidence: [...(d?.evidence ?? [])],
+    evidenceForPeople: (d?.evidence ?? []).map((e) => wordsForPeople(e, aliases)),
     actionsHeading,
     actions,
     manualSteps,

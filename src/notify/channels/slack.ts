@@ -186,7 +186,7 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
       blocks.push(divider);
       blocks.push(
         ...contextBlocks([
-          ...limitItems([m.why, ...m.evidence], 8).map((e) => `• ${mrkdwnWithin(e, 600)}`),
+          ...limitItems(m.evidenceForPeople ?? m.evidence, 8).map((e) => `• ${mrkdwnWithin(e, 600)}`),
           ...(m.commands ?? []).slice(0, 5).map((c) => `\`${mrkdwnWithin(c, 1200)}\``),
           ...(m.rawDetail ? [`Error as reported: \`${mrkdwnWithin(m.rawDetail.replace(/`/g, "'"), 1500)}\``] : []),
           idsLine(m.details ?? []),
