@@ -20,7 +20,7 @@ describe('wordsForPeople', () => {
       wordsForPeople(`Login server acmeacr.azurecr.io belongs to registry acmeacr (${REG}), role assignment mode X.`),
     ).toBe('Login server acmeacr.azurecr.io belongs to registry acmeacr, role assignment mode X.');
     expect(wordsForPeople(`Principal ${PRINCIPAL} holds no role assignment at or above ${REG}.`, aliases)).toBe(
-      'identity web-pull holds no role assignment at or above acmeacr.',
+      'Identity web-pull holds no role assignment at or above acmeacr.',
     );
     expect(wordsForPeople(`Identity web-pull (principal ${PRINCIPAL}) has no AcrPull.`)).toBe(
       'Identity web-pull has no AcrPull.',
