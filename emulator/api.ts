@@ -12,6 +12,12 @@ export interface World {
   activityLog?: Array<Record<string, unknown>>;
   /** (emulator extension) Tenant id used in events and derived subscriptions; default: the first identity's tenantId. */
   tenantId?: string;
+  /**
+   * (emulator extension) How long after its eventTimestamp an Activity Log entry becomes visible to queries (as in
+   * Azure, where entries lag the operation by minutes). An entry's own `submissionTimestamp` (when it became
+   * available for querying) wins; entries ARM writes get `submissionTimestamp` = now + this delay. Default 0.
+   */
+  activityLogDelaySeconds?: number;
   /** (emulator extension) LRO style per resource id (case-insensitive) for PATCH/PUT: default "azure-async-operation". */
   lroStyles?: Record<string, LroStyle>;
 }
@@ -95,6 +101,8 @@ export interface EmulatorOptions {
   enforceRbac?: boolean;
   /** (extension) Principal id of callers whose token is not a JWT (default: DEFAULT_CALLER_OBJECT_ID). */
   callerPrincipalId?: string;
+  /** (extension) Activity Log lag in ms, overriding the world's `activityLogDelaySeconds`. */
+  activityLogDelayMs?: number;
   /** (extension) Split list answers into pages of this size linked by `nextLink` (default: one page). */
   pageSize?: number;
 }

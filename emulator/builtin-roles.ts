@@ -166,6 +166,30 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
       'Microsoft.Resources/subscriptions/resourceGroups/read',
     ]),
   },
+  {
+    guid: '9980e02c-c2be-4d73-94e8-173b1dc7cf3c',
+    roleName: 'Virtual Machine Contributor',
+    description:
+      'Create and manage virtual machines, manage disks, install and run software, reset password of the root user of the virtual machine using VM extensions, and manage local user accounts using VM extensions.',
+    permissions: perm([
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Compute/availabilitySets/*',
+      'Microsoft.Compute/locations/*',
+      'Microsoft.Compute/virtualMachines/*',
+      'Microsoft.Compute/virtualMachineScaleSets/*',
+      'Microsoft.Compute/disks/write',
+      'Microsoft.Compute/disks/read',
+      'Microsoft.Compute/disks/delete',
+      'Microsoft.Network/networkInterfaces/*',
+      'Microsoft.Network/virtualNetworks/read',
+      'Microsoft.Network/virtualNetworks/subnets/join/action',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Storage/storageAccounts/listKeys/action',
+      'Microsoft.Storage/storageAccounts/read',
+    ]),
+  },
 ];
 
 export const BUILT_IN_CREATED_ON = '2018-04-18T20:00:00.0000000Z';

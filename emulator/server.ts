@@ -30,6 +30,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     world,
     opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {},
   );
+  if (opts.activityLogDelayMs !== undefined) state.activityLogDelayMs = opts.activityLogDelayMs;
   const tls = await getTlsIdentity();
   let endpoint = '';
   const events = new ArmEvents(state);

@@ -104,6 +104,13 @@ export function validateWorld(value: unknown, source = 'world'): World {
           problems.push(`activityLog[${i}].eventTimestamp is required (ISO date-time)`);
       });
   }
+  if (
+    w['activityLogDelaySeconds'] !== undefined &&
+    (typeof w['activityLogDelaySeconds'] !== 'number' || !(w['activityLogDelaySeconds'] >= 0))
+  )
+    problems.push(
+      `"activityLogDelaySeconds" must be a number of seconds >= 0 (got ${JSON.stringify(w['activityLogDelaySeconds'])})`,
+    );
   if (w['lroStyles'] !== undefined) {
     if (typeof w['lroStyles'] !== 'object' || w['lroStyles'] === null)
       problems.push('"lroStyles" must be an object: resource id → "azure-async-operation" | "location"');

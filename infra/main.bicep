@@ -94,6 +94,10 @@ param optOutTag string = 'remediator:disable'
 param propagationWindowMinutes int = 10
 
 @minValue(0)
+@description('REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES: how long after an Event Grid failure event its Activity Log entry is still waited for (Event Grid retries meanwhile).')
+param activityLogWaitMinutes int = 15
+
+@minValue(0)
 @description('REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: delay before the first check that a redeployed revision runs.')
 param healCheckDelaySeconds int = 60
 
@@ -175,6 +179,7 @@ var remediatorAppSettings = {
   REMEDIATOR_FIX_BUDGET_PER_HOUR: string(fixBudgetPerHour)
   REMEDIATOR_OPT_OUT_TAG: optOutTag
   REMEDIATOR_PROPAGATION_WINDOW_MINUTES: string(propagationWindowMinutes)
+  REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES: string(activityLogWaitMinutes)
   REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: string(healCheckDelaySeconds)
   REMEDIATOR_HEAL_CHECK_ATTEMPTS: string(healCheckAttempts)
   REMEDIATOR_MAX_PAYLOAD_BYTES: string(maxPayloadBytes)

@@ -48,6 +48,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'A matching role assignment younger than this is treated as still propagating.',
   },
   {
+    name: 'REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES',
+    default: '15',
+    description:
+      'How long after an Event Grid failure event its Activity Log entry may still be missing (the log lags by minutes, up to about 15): until then the delivery is retried on Event Grid\'s schedule; after it the failure is `unknown` with that reason.',
+  },
+  {
     name: 'REMEDIATOR_HEAL_CHECK_DELAY_SECONDS',
     default: '60',
     description: 'Delay before the first check that a redeployed revision runs (queue message visibility delay).',
@@ -135,6 +141,8 @@ export interface Config {
   fixBudgetPerHour: number;
   optOutTag: string;
   propagationWindowMs: number;
+  /** How long after the event a missing Activity Log entry is still waited for (Event Grid retries meanwhile). */
+  activityLogWaitMs: number;
   healCheckDelayMs: number;
   healCheckAttempts: number;
   maxPayloadBytes: number;
@@ -225,6 +233,7 @@ const schema = z.object({
   REMEDIATOR_FIX_BUDGET_PER_HOUR: intSetting(0, 100000),
   REMEDIATOR_OPT_OUT_TAG: z.string().trim().min(1, 'must not be empty'),
   REMEDIATOR_PROPAGATION_WINDOW_MINUTES: intSetting(0, 1440),
+  REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES: intSetting(0, 1440),
   REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: intSetting(0, 7 * 24 * 3600),
   REMEDIATOR_HEAL_CHECK_ATTEMPTS: intSetting(1, 100),
   REMEDIATOR_MAX_PAYLOAD_BYTES: intSetting(1024, 64 * 1024 * 1024),
@@ -281,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fixBudgetPerHour: v.REMEDIATOR_FIX_BUDGET_PER_HOUR,
     optOutTag: v.REMEDIATOR_OPT_OUT_TAG,
     propagationWindowMs: v.REMEDIATOR_PROPAGATION_WINDOW_MINUTES * 60_000,
+    activityLogWaitMs: v.REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES * 60_000,
     healCheckDelayMs: v.REMEDIATOR_HEAL_CHECK_DELAY_SECONDS * 1000,
     healCheckAttempts: v.REMEDIATOR_HEAL_CHECK_ATTEMPTS,
     maxPayloadBytes: v.REMEDIATOR_MAX_PAYLOAD_BYTES,

@@ -44,6 +44,8 @@ export type TriageShape =
   | { by: 'candidate'; of: 'pull-refused' | 'authz-denied'; rank: number }
   /** An AuthorizationFailed for the registry pull action. */
   | { by: 'pull-action' }
+  /** ARM's RequestDisallowedByPolicy: the error names the policy. */
+  | { by: 'policy' }
   | { by: 'none' };
 
 export interface KindEntry {
@@ -311,6 +313,54 @@ export const KINDS: Readonly<Record<DiagnosisKind, KindEntry>> = {
     checks: [],
     remediation: 'none.',
   },
+  'arm-authz/policy-denied': {
+    family: 'arm-authz',
+    label: 'Request refused by Azure Policy',
+    manual: true,
+    story: { family: 'arm-authz/policy-denied', by: 'denial' },
+    storm: { family: 'arm-authz/policy-denied', by: 'caller-scope' },
+    triage: { by: 'policy' },
+    meaning:
+      'ARM refused the request with RequestDisallowedByPolicy: a policy assignment with a deny effect covers the resource. Roles are not the problem.',
+    checks: [
+      'az policy assignment show --ids POLICY_ASSIGNMENT_ID',
+      'az policy definition show --name POLICY_DEFINITION_NAME  (the rule and its effect)',
+      'az policy exemption list --scope SCOPE',
+    ],
+    remediation:
+      'none: change the request to comply, or ask the policy owner for an exemption (az policy exemption create --policy-assignment ID --scope SCOPE --exemption-category Waiver); the summary names the assignment, the definition and the effect.',
+  },
+  'arm-authz/condition-not-met': {
+    family: 'arm-authz',
+    label: 'Authorization failed: role condition not met',
+    manual: true,
+    story: { family: 'arm-authz/condition-not-met', by: 'denial' },
+    storm: { family: 'arm-authz/condition-not-met', by: 'caller-scope' },
+    triage: { by: 'candidate', of: 'authz-denied', rank: 5 },
+    meaning:
+      'A role assignment grants the action at a covering scope, but its ABAC condition excludes this request (e.g. a delegation condition that only allows assigning certain roles).',
+    checks: [
+      'az role assignment list --assignee CALLER --all --query "[?condition!=null].{role:roleDefinitionName,scope:scope,condition:condition}"',
+    ],
+    remediation:
+      'none: make the request fit the condition (e.g. assign only the roles it allows), or ask the owner to change the condition; the summary names the assignment and its condition.',
+  },
+  'arm-authz/wrong-principal': {
+    family: 'arm-authz',
+    label: 'Authorization failed: wrong identity used',
+    manual: true,
+    story: { family: 'arm-authz/wrong-principal', by: 'denial' },
+    storm: { family: 'arm-authz/wrong-principal', by: 'caller-scope' },
+    triage: { by: 'candidate', of: 'authz-denied', rank: 6 },
+    meaning:
+      'The caller holds no role for the action, but another identity of the same workload (another user-assigned identity or the system identity of the same app) holds it at a covering scope: the code authenticates with the wrong one.',
+    checks: [
+      'az containerapp identity show -n APP -g RG  (every identity of the workload and its principal id)',
+      'Which client id does the code pass to DefaultAzureCredential / ManagedIdentityCredential (AZURE_CLIENT_ID)?',
+    ],
+    remediation:
+      'none: make the code use the identity that holds the role (set AZURE_CLIENT_ID to its client id, or pass it to the credential), or grant the role to the identity it uses; the summary names both.',
+  },
 };
 
 /** The catalog entry of a kind. */
@@ -347,4 +397,9 @@ export function kindsDecidedByPullError(): DiagnosisKind[] {
 /** The kind an AuthorizationFailed for the registry pull action is. */
 export function kindOfPullActionDenial(): DiagnosisKind | undefined {
   return CATALOG_KINDS.find((k) => KINDS[k].triage.by === 'pull-action');
+}
+
+/** The kind a RequestDisallowedByPolicy refusal is. */
+export function kindOfPolicyRefusal(): DiagnosisKind | undefined {
+  return CATALOG_KINDS.find((k) => KINDS[k].triage.by === 'policy');
 }

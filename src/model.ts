@@ -34,6 +34,8 @@ export interface FailureEvent {
   authorization?: { action?: string; scope?: string };
   /** Status details where the door carries them (Activity Log alerts: subStatus, statusCode, statusMessage). */
   statusDetail?: { subStatus?: string; statusCode?: string; statusMessage?: string };
+  /** The request body ARM logged (`properties.requestbody` of the Activity Log entry), where the door carries it. */
+  requestBody?: string;
   /** The original payload of this one event, untouched. */
   raw: unknown;
 }
@@ -63,6 +65,10 @@ export const DIAGNOSIS_KINDS = [
   'arm-authz/role-propagating',
   'unknown',
   'unrelated',
+  // second release (CONTRACTS.md §1, added rows)
+  'arm-authz/policy-denied',
+  'arm-authz/condition-not-met',
+  'arm-authz/wrong-principal',
 ] as const;
 export type DiagnosisKind = (typeof DIAGNOSIS_KINDS)[number];
 
@@ -117,6 +123,42 @@ export interface DiagnosisDetails {
   recommendedRole?: { roleDefinitionId: string; roleName: string };
   wrongScopeAssignment?: { assignmentId: string; scope: string; roleName?: string };
   denyAssignment?: { id: string; name?: string; scope?: string };
+  /** When ARM refused the request (the Activity Log entry's eventTimestamp, else the event's time). */
+  failedAt?: string;
+  /** `arm-authz/policy-denied`: the policy assignment and definition that refused the request, and the effect. */
+  policy?: {
+    assignmentId: string;
+    assignmentName?: string;
+    assignmentScope?: string;
+    definitionId?: string;
+    definitionName?: string;
+    setDefinitionId?: string;
+    definitionReferenceId?: string;
+    effect?: string;
+    /** Whether the definition / assignment was read from ARM (false: only ARM's refusal names them). */
+    read: boolean;
+  };
+  /** `arm-authz/condition-not-met` (and `unknown` for a condition too complex to evaluate): the conditional assignment. */
+  condition?: {
+    assignmentId: string;
+    roleName?: string;
+    scope: string;
+    expression: string;
+    /** `false`: it excludes this request; `unknown`: it could not be evaluated (with the reason). */
+    result: 'false' | 'unknown';
+    reason: string;
+  };
+  /** `arm-authz/wrong-principal`: the identity of the same workload that holds the role. */
+  otherPrincipal?: {
+    principalId: string;
+    kind: 'system' | 'user-assigned';
+    identityId?: string;
+    clientId?: string;
+    workloadId: string;
+    assignmentId: string;
+    roleName?: string;
+    scope: string;
+  };
   networkBlock?: string;
   rawMessage?: string;
 }

@@ -13,8 +13,10 @@ export function storyKeyOf(d: Diagnosis, event: FailureEvent, clock: Clock): str
   const story = KINDS[d.kind].story;
   switch (story.by) {
     case 'denial': {
-      // The same denial can recur days later: one story per caller+action+scope per hour.
-      const hour = clock.now().toISOString().slice(0, 13);
+      // The same denial can recur days later: one story per caller+action+scope per hour — the hour ARM refused it
+      // (both doors read the same Activity Log entry's time, however late an Event Grid retry reads it), else now.
+      const failed = x.failedAt ? Date.parse(x.failedAt) : NaN;
+      const hour = (Number.isFinite(failed) ? new Date(failed) : clock.now()).toISOString().slice(0, 13);
       return [
         story.family,
         x.callerPrincipalId ?? event.caller?.principalId ?? '',

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       fixBudgetPerHour: 20,
       optOutTag: 'remediator:disable',
       propagationWindowMs: 10 * 60_000,
+      activityLogWaitMs: 15 * 60_000,
       healCheckDelayMs: 60_000,
       healCheckAttempts: 5,
       maxPayloadBytes: 1_048_576,

@@ -29,6 +29,8 @@ describe('kind catalog', () => {
       'arm-authz/wrong-scope',
       'arm-authz/deny-assignment',
       'arm-authz/role-propagating',
+      'arm-authz/condition-not-met',
+      'arm-authz/wrong-principal',
     ]);
     expect(kindDecidedByPullError('host-not-found')).toBe('acr-pull/registry-not-found');
     expect(kindDecidedByPullError('unauthorized')).toBeUndefined();

@@ -31,6 +31,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** More fields of ARM's `error` object (e.g. `target`, `additionalInfo`). */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -58,8 +60,14 @@ export function methodNotAllowed(method: string, path?: string): HttpError {
   );
 }
 
-export function errorReply(status: number, code: string, message: string, headers?: Record<string, string>): Reply {
-  return { status, ...(headers ? { headers } : {}), body: { error: { code, message } } };
+export function errorReply(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+  extra?: Record<string, unknown>,
+): Reply {
+  return { status, ...(headers ? { headers } : {}), body: { error: { code, message, ...(extra ?? {}) } } };
 }
 
 /** Run a state operation, answering its NotFoundError as ARM's 404 ResourceNotFound. */

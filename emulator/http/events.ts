@@ -12,6 +12,8 @@ export type EventKind = 'Write' | 'Delete' | 'Action';
 export interface ArmErrorBody {
   code: string;
   message: string;
+  /** More fields of ARM's error (`target`, `additionalInfo`), kept in the Activity Log's statusMessage. */
+  [field: string]: unknown;
 }
 
 export class ArmEvents {
@@ -123,7 +125,7 @@ export class ArmEvents {
             : 'Bad Request (HTTP Status Code: 400)',
       },
       eventTimestamp: now,
-      submissionTimestamp: now,
+      submissionTimestamp: new Date(Date.parse(now) + state.activityLogDelayMs).toISOString(),
       subscriptionId: sub,
       tenantId: state.tenantId,
     });

@@ -123,7 +123,8 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     try {
       send(route(ctx, arm, deps.enforceRbac), ctx.write);
     } catch (err) {
-      if (err instanceof HttpError) send(errorReply(err.status, err.code, err.message), ctx.write || isWriteMethod);
+      if (err instanceof HttpError)
+        send(errorReply(err.status, err.code, err.message, undefined, err.extra), ctx.write || isWriteMethod);
       else send(errorReply(500, 'InternalServerError', `Emulator error: ${(err as Error).message}`), ctx.write);
     }
   };

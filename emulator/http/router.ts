@@ -6,10 +6,12 @@
 import { PROVIDERS, type Arm } from '../providers';
 import type { EmulatorState } from '../state';
 import { checkCaller } from './auth';
+import { checkPolicy } from './policy-check';
 import { HttpError, methodNotAllowed, type Reply, type RequestContext } from './context';
 
 export function route(ctx: RequestContext, arm: Arm, enforceRbac: boolean): Reply {
   if (enforceRbac) checkCaller(ctx, arm.state, arm.events);
+  checkPolicy(ctx, arm);
   const poll = arm.lro.poll(ctx);
   if (poll) return poll;
   for (const p of PROVIDERS) {

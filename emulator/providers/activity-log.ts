@@ -36,6 +36,7 @@ function listActivityLog(ctx: RequestContext, arm: Arm, subscriptionId: string):
     return typeof v === 'string' ? v : str(obj(v)['value']);
   };
   const value = arm.state.activityLog.filter((e) => {
+    if (!arm.state.isActivityVisible(e)) return false; // not yet ingested (the log lags the operation)
     const sub = str(e['subscriptionId']);
     if (sub && sub.toLowerCase() !== subscriptionId.toLowerCase()) return false;
     return clauses.every(({ field, op, value: want }) => {

@@ -5,6 +5,8 @@
 import { activityLogProvider } from './activity-log';
 import { authorizationProvider } from './authorization';
 import { containerAppsProvider } from './container-apps';
+import { managementGroupsProvider } from './management-groups';
+import { policyProvider } from './policy';
 import type { Provider } from './provider';
 import { registriesProvider } from './registries';
 import { resourcesProvider } from './resources';
@@ -13,6 +15,8 @@ import { subscriptionsProvider } from './subscriptions';
 export const PROVIDERS: readonly Provider[] = [
   subscriptionsProvider,
   authorizationProvider,
+  policyProvider,
+  managementGroupsProvider,
   activityLogProvider,
   containerAppsProvider,
   registriesProvider,

@@ -5,6 +5,7 @@
 import type { World } from '../api';
 import { AcrPulls, type PullVerdict } from './acr';
 import { ContainerAppsLifecycle } from './container-apps';
+import { PolicyEngine } from './policy';
 import { RbacEngine } from './rbac';
 import { ResourceStore, type Resource } from './store';
 
@@ -15,12 +16,14 @@ export class EmulatorState extends ResourceStore {
   readonly rbac: RbacEngine;
   readonly acr: AcrPulls;
   readonly apps: ContainerAppsLifecycle;
+  readonly policy: PolicyEngine;
 
   constructor(world: World, opts: { propagationDelayMs?: number } = {}) {
     super(world);
     this.rbac = new RbacEngine(this, opts.propagationDelayMs ?? 5 * 60_000);
     this.acr = new AcrPulls(this, this.rbac);
     this.apps = new ContainerAppsLifecycle(this, this.acr);
+    this.policy = new PolicyEngine(this, this.rbac);
   }
 
   /** The emulator's verdict on pulling `image` with `principalId` (undefined = anonymous / no usable identity). */

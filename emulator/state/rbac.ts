@@ -48,6 +48,21 @@ export class RbacEngine {
 
   /** Management group ids above a subscription (nearest first), from `Microsoft.Management/managementGroups` resources. */
   managementGroupsAbove(subscriptionId: string): string[] {
+    const parentOf = this.managementGroupParents();
+    const out: string[] = [];
+    let cur = parentOf.get(keyOf(`/subscriptions/${subscriptionId}`));
+    while (cur && !out.some((o) => sameId(o, cur)) && out.length < 10) {
+      out.push(cur);
+      cur = parentOf.get(keyOf(cur));
+    }
+    return out;
+  }
+
+  /**
+   * Parent of every subscription and management group (lower-cased id key → parent id), from the management groups'
+   * `properties.children` and `properties.details.parent` (the management groups API's own fields).
+   */
+  managementGroupParents(): Map<string, string> {
     const parentOf = new Map<string, string>();
     for (const mg of this.store.ofType(T_MG)) {
       const props = obj(mg.properties);
@@ -58,13 +73,7 @@ export class RbacEngine {
       const parent = str(obj(obj(props['details'])['parent'])['id']);
       if (parent) parentOf.set(keyOf(mg.id), parent);
     }
-    const out: string[] = [];
-    let cur = parentOf.get(keyOf(`/subscriptions/${subscriptionId}`));
-    while (cur && !out.some((o) => sameId(o, cur)) && out.length < 10) {
-      out.push(cur);
-      cur = parentOf.get(keyOf(cur));
-    }
-    return out;
+    return parentOf;
   }
 
   /** Does an assignment/deny at `scope` apply to `target`? (at or above, including management groups and "/"). */

@@ -57,6 +57,8 @@ export class ResourceStore {
   readonly images: Map<string, Set<string>> | undefined;
   readonly activityLog: Array<Record<string, unknown>>;
   readonly lroStyles = new Map<string, LroStyle>();
+  /** How long after its eventTimestamp an Activity Log entry without a submissionTimestamp becomes visible. */
+  activityLogDelayMs: number;
   private readonly resources = new Map<string, Resource>();
   private readonly worldNowGiven: boolean;
   private counter = 0;
@@ -71,6 +73,7 @@ export class ResourceStore {
         this.images.set(server.toLowerCase(), new Set(list.map((t) => t.toLowerCase())));
     }
     this.activityLog = w.activityLog ?? [];
+    this.activityLogDelayMs = (w.activityLogDelaySeconds ?? 0) * 1000;
     for (const [id, style] of Object.entries(w.lroStyles ?? {})) this.lroStyles.set(keyOf(id), style);
     const firstTenant = this.all()
       .map((r) => str(obj(r.properties)['tenantId']) ?? str(obj(r['identity'])['tenantId']))
@@ -116,9 +119,19 @@ export class ResourceStore {
       ...(this.images ? { images: Object.fromEntries([...this.images].map(([s, set]) => [s, [...set]])) } : {}),
       activityLog: clone(this.activityLog),
       tenantId: this.tenantId,
+      ...(this.activityLogDelayMs > 0 ? { activityLogDelaySeconds: this.activityLogDelayMs / 1000 } : {}),
       ...(this.lroStyles.size > 0 ? { lroStyles: Object.fromEntries(this.lroStyles) } : {}),
     };
     return world;
+  }
+
+  /** Whether an Activity Log entry is visible to queries now (its submissionTimestamp, else eventTimestamp + delay). */
+  isActivityVisible(e: Record<string, unknown>): boolean {
+    const submitted = Date.parse(str(e['submissionTimestamp']) ?? '');
+    const at = Number.isFinite(submitted)
+      ? submitted
+      : Date.parse(str(e['eventTimestamp']) ?? '') + this.activityLogDelayMs;
+    return !Number.isFinite(at) || at <= this.clock.now().getTime();
   }
 
   lroStyleFor(resourceId: string): LroStyle {

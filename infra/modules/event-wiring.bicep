@@ -1,6 +1,7 @@
 // The two doors into the function app, deployed once its code (and so its functions) exists:
 // 1. Event Grid: subscription's ARM failure events -> eventGridFailures (endpoint type AzureFunction), filtered to
-//    exactly the event types and operations src/intake/relevance.ts handles; retry policy; dead-lettering to the
+//    exactly the failure event types src/intake/relevance.ts handles (any operation: the Activity Log tells whether it
+//    was an AuthorizationFailed or a policy refusal); retry policy; dead-lettering to the
 //    storage container with the Event Grid identity.
 // 2. Optional Activity Log alert: Administrative + Failed + Forbidden -> action group -> webhook with the common alert
 //    schema -> activityLogAlert HTTP function (authenticated with its function key, read with listKeys).
@@ -53,13 +54,6 @@ resource failureSubscription 'Microsoft.EventGrid/systemTopics/eventSubscription
     }
     filter: {
       includedEventTypes: eventFilter.includedEventTypes
-      advancedFilters: [
-        {
-          operatorType: 'StringIn'
-          key: eventFilter.operationNameKey
-          values: eventFilter.operationNames
-        }
-      ]
     }
     retryPolicy: {
       maxDeliveryAttempts: maxDeliveryAttempts

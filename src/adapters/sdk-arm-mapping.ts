@@ -199,6 +199,7 @@ export function toActivityLogEntryInfo(e: EventData): ActivityLogEntryInfo {
     resourceId: e.resourceId,
     statusCode: props['statusCode'],
     statusMessage: props['statusMessage'],
+    requestBody: props['requestbody'] ?? props['requestBody'],
     claims: e.claims ? { ...e.claims } : undefined,
     authorization: e.authorization
       ? defined({ action: e.authorization.action, scope: e.authorization.scope })

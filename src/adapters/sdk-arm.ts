@@ -3,7 +3,8 @@
  * `remediator simulate`, against the local ARM emulator over HTTPS (`endpoint` + `tlsCa`).
  *
  * - 404 on a single-resource read → `undefined`; any other ARM error rejects with the SDK's RestError.
- * - Cached (bounded, TTL on the injected clock): the registry list (login server → registry) and role definitions.
+ * - Cached (bounded, TTL on the injected clock): the registry list (login server → registry), role definitions and
+ *   the management-group hierarchy (sdk-governance.ts).
  *   Every other read is per event and uncached.
  * - `requestCount()` counts HTTP requests sent by every client (retries included), for benchmarks.
  */
@@ -26,6 +27,7 @@ import type {
   UserAssignedIdentityInfo,
 } from '../azure/arm-port';
 import { builtInRoleDefinitionId, normalizeId, requireResourceParts, roleGuid } from '../azure/ids';
+import { createGovernanceReads } from './sdk-governance';
 import { TtlCache } from './ttl-cache';
 import {
   statusOf,
@@ -139,6 +141,7 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
   const authz = new AuthorizationManagementClient(opts.credential, NO_SUBSCRIPTION, common);
   const subscriptions = new SubscriptionClient(opts.credential, common);
 
+  const governance = createGovernanceReads(opts.credential, common, clock, ttlMs);
   const registryListCache = new TtlCache<RegistryInfo[]>(clock, ttlMs, 1);
   const roleDefinitionCache = new TtlCache<RoleDefinitionInfo | undefined>(clock, ttlMs, maxEntries);
   const roleDefinitionListCache = new TtlCache<RoleDefinitionInfo[]>(
@@ -178,6 +181,7 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
   const port: SdkArmPort = {
     requestCount: () => requests,
     clearCaches(): void {
+      governance.clearCaches();
       registryListCache.clear();
       roleDefinitionCache.clear();
       roleDefinitionListCache.clear();
@@ -279,6 +283,10 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
         tenantId: i.tenantId,
       });
     },
+
+    listManagementGroupAncestors: (sub) => governance.listManagementGroupAncestors(sub),
+    getPolicyAssignment: (id) => governance.getPolicyAssignment(id),
+    getPolicyDefinition: (id) => governance.getPolicyDefinition(id),
 
     async listActivityLog(subscriptionId, correlationId, from, to) {
       const safe = correlationId.replace(/'/g, "''");

@@ -105,8 +105,35 @@ export interface ActivityLogEntryInfo {
   statusCode?: string;
   /** `properties.statusMessage`, a JSON string in Azure. */
   statusMessage?: string;
+  /** `properties.requestbody`, when ARM logged the request body (role assignment writes do). */
+  requestBody?: string;
   claims?: Record<string, string>;
   authorization?: { action?: string; scope?: string };
+}
+
+/** A policy assignment (Microsoft.Authorization/policyAssignments) as the remediator reads it. */
+export interface PolicyAssignmentInfo {
+  id: string;
+  name: string;
+  displayName?: string;
+  scope?: string;
+  policyDefinitionId?: string;
+  /** `Default` (enforced) or `DoNotEnforce`. */
+  enforcementMode?: string;
+  notScopes: string[];
+  parameters?: Record<string, unknown>;
+}
+
+/** A policy (or policy set) definition as the remediator reads it. */
+export interface PolicyDefinitionInfo {
+  id: string;
+  name: string;
+  displayName?: string;
+  policyType?: string;
+  /** `policyRule.then.effect` as written (may be a parameter expression such as `[parameters('effect')]`). */
+  effect?: string;
+  /** The effect parameter's default value, when the effect is a parameter. */
+  effectDefault?: string;
 }
 
 export interface UserAssignedIdentityInfo {
@@ -159,6 +186,15 @@ export interface ArmPort {
   /** Deny assignments that apply at `scope` (at or above). */
   listDenyAssignments(scope: string): Promise<DenyAssignmentInfo[]>;
   getUserAssignedIdentity(identityId: string): Promise<UserAssignedIdentityInfo | undefined>;
+  /**
+   * Management group ids above a subscription, nearest first (the management groups API's entities, cached by the
+   * adapter). Optional: fakes may omit it, and the diagnosis then falls back to the assignments ARM returned.
+   */
+  listManagementGroupAncestors?(subscriptionId: string): Promise<string[]>;
+  /** A policy assignment by id (optional, as above; 404 → undefined). */
+  getPolicyAssignment?(assignmentId: string): Promise<PolicyAssignmentInfo | undefined>;
+  /** A policy definition or policy set definition by id (optional, as above; 404 → undefined). */
+  getPolicyDefinition?(definitionId: string): Promise<PolicyDefinitionInfo | undefined>;
   /** Activity Log entries with that correlation id in [from, to]. */
   listActivityLog(subscriptionId: string, correlationId: string, from: Date, to: Date): Promise<ActivityLogEntryInfo[]>;
 

@@ -53,7 +53,7 @@ export async function runSimulate(argv: string[], io: CliIo): Promise<number> {
   }
   let outcomes: Outcome[];
   try {
-    outcomes = await harness.settle(await harness.deliver(payload));
+    outcomes = await harness.settle(await harness.deliverWithRetries(payload));
     if (values['world-out']) {
       writeFileSync(resolve(io.cwd, values['world-out']), `${JSON.stringify(harness.emulator.snapshot(), null, 1)}\n`);
     }

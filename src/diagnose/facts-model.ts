@@ -5,6 +5,8 @@
 import type {
   ContainerAppInfo,
   DenyAssignmentInfo,
+  PolicyAssignmentInfo,
+  PolicyDefinitionInfo,
   RegistryInfo,
   RevisionInfo,
   RoleAssignmentInfo,
@@ -12,6 +14,16 @@ import type {
 } from '../azure/arm-port';
 import type { RegistryIdentityRef } from '../model';
 import type { AuthorizationFailure, ImageReference, PullErrorMatch } from './messages';
+import type { PolicyRefusal } from './policy-messages';
+
+/** Where a denial's text came from, and what the Activity Log entry adds (both doors give the same). */
+export interface DenialOrigin {
+  messageSource: 'event' | 'activity-log';
+  /** When ARM refused the request (the log entry's eventTimestamp, else the event time). */
+  failedAt?: string;
+  /** The request body ARM logged (`properties.requestbody`), for conditions on what was asked. */
+  requestBody?: string;
+}
 
 export interface AcrPullFacts {
   flavor: 'acr-pull';
@@ -66,8 +78,30 @@ export interface ArmAuthzFacts {
   denyAssignments: DenyAssignmentInfo[];
   /** Built-in role definitions, for the least-privilege recommendation. */
   builtInRoles: RoleDefinitionInfo[];
-  /** Management groups above the denied scope, when known (those of the caller's assignments: ARM only returns them when above). */
+  /**
+   * Management groups above the denied scope, nearest first: the subscription's ancestry from the management groups
+   * API when it could be read (`managementGroupsSource: 'api'`), else those of the caller's assignments (ARM's
+   * principal filter only returns them when above).
+   */
   managementGroupIds: string[];
+  managementGroupsSource?: 'api' | 'assignments';
+  failedAt?: string;
+  /** For a role assignment write: the role it asked for (from the logged request body), for ABAC conditions. */
+  requestedRoleDefinitionId?: string;
+  /**
+   * When the caller holds no role for the action: the workload (container app or job) whose identity the caller is,
+   * its other identities, and their role assignments in the subscription.
+   */
+  workload?: {
+    id: string;
+    identities: Array<{
+      principalId: string;
+      kind: 'system' | 'user-assigned';
+      identityId?: string;
+      clientId?: string;
+    }>;
+    roleAssignments: RoleAssignmentInfo[];
+  };
   /** For a denied ACR pull: the container app and registry that use the caller's principal, when one does. */
   pullUse?: {
     appId: string;
@@ -81,8 +115,25 @@ export interface ArmAuthzFacts {
   };
 }
 
+/** ARM refused the request with RequestDisallowedByPolicy: the refusal, and the assignment/definition read from ARM. */
+export interface ArmPolicyFacts {
+  flavor: 'arm-policy';
+  resourceId: string;
+  refusal: PolicyRefusal;
+  messageSource: 'event' | 'activity-log';
+  failedAt?: string;
+  action?: string;
+  deniedScope: string;
+  callerPrincipalId?: string;
+  callerPrincipalType?: string;
+  assignment?: PolicyAssignmentInfo;
+  definition?: PolicyDefinitionInfo;
+}
+
 export interface UnclassifiedFacts {
   flavor: 'unclassified';
+  /** The failure is not one the remediator looks after (the Activity Log says it was neither unauthorised nor policy). */
+  unrelated?: true;
   resourceId: string;
   /** Why nothing could be classified, as a sentence. */
   reason: string;
@@ -92,4 +143,4 @@ export interface UnclassifiedFacts {
   revisionName?: string;
 }
 
-export type Facts = AcrPullFacts | ArmAuthzFacts | UnclassifiedFacts;
+export type Facts = AcrPullFacts | ArmAuthzFacts | ArmPolicyFacts | UnclassifiedFacts;

@@ -10,6 +10,8 @@ export interface FactDeps {
   arm: ArmPort;
   now: Date;
   propagationWindowMs: number;
+  /** How long after the event a missing Activity Log entry is still waited for (default 15 minutes). */
+  activityLogWaitMs?: number;
   log?: Logger;
 }
 

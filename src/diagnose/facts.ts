@@ -16,8 +16,9 @@
  */
 import type { ArmPort, DenyAssignmentInfo, RegistryInfo, RoleAssignmentInfo } from '../azure/arm-port';
 import { isAtOrAbove, parseResourceId, sameId } from '../azure/ids';
-import type { FailureEvent } from '../model';
-import type { AcrPullFacts, Facts, UnclassifiedFacts } from './facts-model';
+import { isHandledOperation } from '../intake/relevance';
+import { RemediatorError, type FailureEvent } from '../model';
+import type { AcrPullFacts, DenialOrigin, Facts, UnclassifiedFacts } from './facts-model';
 import {
   matchPullError,
   parseAuthorizationFailed,
@@ -25,7 +26,8 @@ import {
   type ImageReference,
   type PullErrorMatch,
 } from './messages';
-import { gatherAuthzFacts } from './facts-authz';
+import { gatherAuthzFacts, gatherPolicyFacts } from './facts-authz';
+import { parsePolicyRefusal } from './policy-messages';
 import {
   containerAppIdOf,
   identityFor,
@@ -35,7 +37,7 @@ import {
   type FactDeps,
 } from './facts-reads';
 
-export { containerAppIdOf, gatherAuthzFacts, type FactDeps };
+export { containerAppIdOf, gatherAuthzFacts, gatherPolicyFacts, type FactDeps };
 
 /** A failing revision created this long before the failed write is not necessarily what the write failed on. */
 export const STALE_REVISION_MS = 15 * 60_000;
@@ -48,6 +50,9 @@ function isStaleForEvent(revisionCreated: string | undefined, eventTime: string)
 
 /** How far around the event time the Activity Log is searched for the correlation id. */
 export const ACTIVITY_LOG_WINDOW_MS = 60 * 60_000;
+
+/** How long after the event a missing Activity Log entry is waited for, unless configured (REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES). */
+export const DEFAULT_ACTIVITY_LOG_WAIT_MS = 15 * 60_000;
 
 function findRegistry(registries: readonly RegistryInfo[], loginServer: string): RegistryInfo | undefined {
   const ls = loginServer.toLowerCase();
@@ -67,15 +72,18 @@ function readsFor(arm: ArmPort, t: PullReadTarget): Promise<[RoleAssignmentInfo[
   ]);
 }
 
-async function findActivityLogFailure(
-  event: FailureEvent,
-  deps: FactDeps,
-): Promise<{
+interface LogFailure {
   message?: string;
+  /** A failed entry with this correlation id is in the log. */
   entryFound: boolean;
   authorization?: { action?: string; scope?: string };
   caller?: string;
-}> {
+  eventTimestamp?: string;
+  requestBody?: string;
+}
+
+/** The failed Activity Log entry of the event's correlation id: exactly one ARM read. */
+async function findActivityLogFailure(event: FailureEvent, deps: FactDeps): Promise<LogFailure> {
   const subscriptionId = event.subscriptionId ?? parseResourceId(event.resourceId).subscriptionId;
   if (!event.correlationId || !subscriptionId) return { entryFound: false };
   const t = Date.parse(event.time);
@@ -90,17 +98,49 @@ async function findActivityLogFailure(
     (e) => sameId(e.correlationId ?? event.correlationId, event.correlationId) && /fail/i.test(e.status ?? 'Failed'),
   );
   const withMessage = failed.find((e) => e.statusMessage && e.statusMessage.trim() !== '') ?? failed[0];
-  if (!withMessage) return { entryFound: entries.length > 0 };
-  const out: {
-    message?: string;
-    entryFound: boolean;
-    authorization?: { action?: string; scope?: string };
-    caller?: string;
-  } = { entryFound: true };
+  if (!withMessage) return { entryFound: false };
+  const out: LogFailure = { entryFound: true };
   if (withMessage.statusMessage) out.message = withMessage.statusMessage;
   if (withMessage.authorization) out.authorization = withMessage.authorization;
   if (withMessage.caller) out.caller = withMessage.caller;
+  if (withMessage.eventTimestamp) out.eventTimestamp = withMessage.eventTimestamp;
+  if (withMessage.requestBody) out.requestBody = withMessage.requestBody;
   return out;
+}
+
+/** An authorization or policy refusal in an Activity Log entry, as facts of its family; undefined when it is neither. */
+async function denialFactsFromLog(event: FailureEvent, found: LogFailure, deps: FactDeps): Promise<Facts | undefined> {
+  const origin: DenialOrigin = { messageSource: 'activity-log', failedAt: found.eventTimestamp ?? event.time };
+  if (found.requestBody) origin.requestBody = found.requestBody;
+  const authz = parseAuthorizationFailed(found.message);
+  if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), origin, deps);
+  const policy = parsePolicyRefusal(found.message);
+  if (policy) return gatherPolicyFacts(event, policy, origin, deps, found.authorization);
+  return undefined;
+}
+
+/** The event's own message (the alert door carries the Activity Log entry's status), as denial facts. */
+function doorOrigin(event: FailureEvent): DenialOrigin {
+  const o: DenialOrigin = { messageSource: 'event', failedAt: event.time };
+  if (event.requestBody) o.requestBody = event.requestBody;
+  return o;
+}
+
+/**
+ * No failed Activity Log entry yet. The log lags the Event Grid event by minutes (DOMAIN.md: design for ~15): while
+ * the event is younger than the wait, that is transient — throw, so Event Grid redelivers on its retry schedule
+ * (10 s, 30 s, 1 m, 5 m, 10 m, …) and the invocation ends at once. Past the wait, the caller decides (`unknown`).
+ */
+function awaitActivityLog(event: FailureEvent, deps: FactDeps): void {
+  const waitMs = deps.activityLogWaitMs ?? DEFAULT_ACTIVITY_LOG_WAIT_MS;
+  const t = Date.parse(event.time);
+  const ageMs = Number.isFinite(t) ? deps.now.getTime() - t : Infinity;
+  if (!event.correlationId || ageMs >= waitMs) return;
+  throw new RemediatorError(
+    'activity-log-pending',
+    `No Activity Log entry yet for correlation id ${event.correlationId} (${Math.round(ageMs / 1000)} s after the event; waiting up to ${Math.round(waitMs / 60_000)} minutes): the delivery will be retried.`,
+    { transient: true },
+  );
 }
 
 /** Gather the facts for one failure event. */
@@ -108,21 +148,41 @@ export async function gatherFacts(event: FailureEvent, deps: FactDeps): Promise<
   // 1. The door already carries the message (Activity Log alert): an authorization failure needs no app reads.
   const doorMessage = event.statusDetail?.statusMessage;
   const doorAuthz = parseAuthorizationFailed(doorMessage);
-  if (doorAuthz) return gatherAuthzFacts(event, doorAuthz, 'event', deps);
+  if (doorAuthz) return gatherAuthzFacts(event, doorAuthz, doorOrigin(event), deps);
+  const doorPolicy = parsePolicyRefusal(doorMessage);
+  if (doorPolicy) return gatherPolicyFacts(event, doorPolicy, doorOrigin(event), deps, event.authorization);
 
   const target = containerAppIdOf(event.resourceId);
   if (target) return gatherAcrPullFacts(event, target.appId, target.revisionName, deps, doorMessage);
 
-  // 2. Any other resource: the reason is only in the Activity Log.
+  // 2. Any other resource: the reason is only in the Activity Log — one read, whatever the resource type.
   const found = await findActivityLogFailure(event, deps);
-  const authz = parseAuthorizationFailed(found.message);
-  if (authz) return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
+  const denial = await denialFactsFromLog(event, found, deps);
+  if (denial) return denial;
+  if (!found.entryFound && !doorMessage) {
+    awaitActivityLog(event, deps); // throws (transient) while the entry may still appear
+    const waitMin = Math.round((deps.activityLogWaitMs ?? DEFAULT_ACTIVITY_LOG_WAIT_MS) / 60_000);
+    return unclassified(
+      event,
+      undefined,
+      event.correlationId
+        ? `No Activity Log entry for correlation id ${event.correlationId} appeared within ${waitMin} minutes of the event, so what ARM answered is not known.`
+        : 'The event carries no correlation id, so its Activity Log entry cannot be found.',
+    );
+  }
+  if (!isHandledOperation(event.operationName))
+    return {
+      ...unclassified(
+        event,
+        found.message ?? doorMessage,
+        `${event.operationName} failed for a reason other than authorization or policy: not a failure the remediator looks after.`,
+      ),
+      unrelated: true,
+    };
   return unclassified(
     event,
     found.message ?? doorMessage,
-    found.entryFound
-      ? 'The Activity Log entry for this failure carries no message the remediator understands.'
-      : 'No message explains this failure (no Activity Log entry with this correlation id).',
+    'The Activity Log entry for this failure carries no message the remediator understands.',
   );
 }
 
@@ -238,16 +298,14 @@ export async function gatherAcrPullFacts(
     // The failing revision is much older than the failed write: the write itself may have been refused (and created
     // no revision). Let the Activity Log speak first; keep the revision's pull error otherwise.
     const found = await findActivityLogFailure(event, deps);
-    const authz = parseAuthorizationFailed(found.message);
-    if (authz)
-      return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
+    const denial = await denialFactsFromLog(event, found, deps);
+    if (denial) return denial;
   }
   if (!pull) {
     // Round 3: the revision does not say why: ask the Activity Log.
     const found = await findActivityLogFailure(event, deps);
-    const authz = parseAuthorizationFailed(found.message);
-    if (authz)
-      return gatherAuthzFacts(event, withEventDefaults(authz, event, found.authorization), 'activity-log', deps);
+    const denial = await denialFactsFromLog(event, found, deps);
+    if (denial) return denial;
     pull = matchPullError(found.message);
     if (pull && found.message) {
       message = found.message;

@@ -12,7 +12,7 @@ import { classifyWithRule } from './rules';
 export interface DiagnoseDeps {
   arm: ArmPort;
   clock: Clock;
-  config: Pick<Config, 'propagationWindowMs'>;
+  config: Pick<Config, 'propagationWindowMs'> & Partial<Pick<Config, 'activityLogWaitMs'>>;
   log?: Logger;
 }
 
@@ -21,6 +21,7 @@ export async function diagnose(event: FailureEvent, deps: DiagnoseDeps): Promise
     arm: deps.arm,
     now: deps.clock.now(),
     propagationWindowMs: deps.config.propagationWindowMs,
+    ...(deps.config.activityLogWaitMs !== undefined ? { activityLogWaitMs: deps.config.activityLogWaitMs } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   });
   const { rule, diagnosis } = classifyWithRule(facts);

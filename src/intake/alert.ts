@@ -149,6 +149,7 @@ function parseOneAlert(body: unknown): IntakeItem {
     setDefined(event.authorization, 'scope', scope);
   }
   if (Object.keys(statusDetail).length > 0) event.statusDetail = statusDetail;
+  setDefined(event, 'requestBody', stringOf(c.properties?.['requestbody'] ?? c.properties?.['requestBody']));
   return { status: 'accepted', event };
 }
 

@@ -1,18 +1,22 @@
 /**
  * What the remediator looks after. Pure: decides relevance from the event alone, never from ARM.
  *
- * The infra engineer's tests read HANDLED_EVENT_TYPES and HANDLED_OPERATIONS to check that the Event Grid
- * subscription filter (includedEventTypes + advanced filter on data.operationName) matches what intake accepts.
+ * The Event Grid door takes a failed write, action or delete of ANY resource type: the event carries no error code
+ * (DOMAIN.md), so whether it was an `AuthorizationFailed` / `RequestDisallowedByPolicy` is only known from the Activity
+ * Log (one read, src/diagnose/facts.ts); anything else ends `unrelated`. The infra tests read HANDLED_EVENT_TYPES to
+ * check that the Event Grid subscription filter (includedEventTypes, no operation filter) matches what intake accepts.
  */
 
-/** Event Grid ARM events that report a failed write or action (Microsoft.Resources.* system topics). */
+/** Event Grid ARM events that report a failed write, action or delete (Microsoft.Resources.* system topics). */
 export const HANDLED_EVENT_TYPES: readonly string[] = Object.freeze([
   'Microsoft.Resources.ResourceWriteFailure',
   'Microsoft.Resources.ResourceActionFailure',
+  'Microsoft.Resources.ResourceDeleteFailure',
 ]);
 
 /**
- * ARM operation names we look after (compared case-insensitively):
+ * ARM operation names whose failures the remediator looks after whatever ARM answered (compared case-insensitively);
+ * a failure of any other operation is looked at only when ARM refused it as unauthorised or by policy:
  * - `Microsoft.App/containerApps/write` — create/update of a container app: a new revision whose image pull fails
  *   (`UNAUTHORIZED: authentication required`) fails this operation;
  * - `Microsoft.App/containerApps/revisions/restart/action`, `…/revisions/activate/action` — revision actions that pull
@@ -47,7 +51,10 @@ export function isFailedStatus(status: string): boolean {
   return status.toLowerCase() === 'failed';
 }
 
-/** Why an Event Grid ARM event is not ours, or undefined when it is. */
+/**
+ * Why an Event Grid ARM event is not ours, or undefined when it is. Any operation's failure is ours until the
+ * Activity Log says it was not refused as unauthorised or by policy (`operationName` does not decide here).
+ */
 export function findEventGridIgnoreReason(e: {
   eventType: string;
   operationName: string;
@@ -55,11 +62,11 @@ export function findEventGridIgnoreReason(e: {
 }): string | undefined {
   if (!isHandledEventType(e.eventType)) return `event type ${e.eventType} is not a failure the remediator handles`;
   if (!isFailedStatus(e.status)) return `operation status is ${e.status}, not Failed`;
-  if (!isHandledOperation(e.operationName)) return `operation ${e.operationName} is not one the remediator looks after`;
   return undefined;
 }
 
-const AUTHZ_TOKENS = /\b(AuthorizationFailed|Forbidden|LinkedAuthorizationFailed)\b|"statusCode"\s*:\s*"?403\b/i;
+const AUTHZ_TOKENS =
+  /\b(AuthorizationFailed|Forbidden|LinkedAuthorizationFailed|RequestDisallowedByPolicy)\b|"statusCode"\s*:\s*"?403\b/i;
 
 /** True when an Activity Log entry's status details say "not authorised". */
 export function isAuthorizationFailure(detail: {

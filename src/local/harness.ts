@@ -12,6 +12,7 @@ import { staticTokenCredential } from './static-credential';
 import { loadConfig, type Config } from '../config';
 import { parseIncoming } from '../intake';
 import { createLogger } from '../logging';
+import { isTransientError } from '../errors';
 import type { HealResult, IntakeItem, Outcome, RemediatorMode } from '../model';
 import type { Notifier } from '../notify';
 import { processItems, type PipelineDeps } from '../pipeline';
@@ -19,6 +20,11 @@ import { ClockedScheduler } from '../remediate';
 import { buildDeps } from '../compose';
 import type { StateStore } from '../store/port';
 import { startAzurite, type RunningAzurite as LocalStorage } from './azurite';
+
+/** Event Grid's retry delays after the 1st, 2nd, … failed delivery (DOMAIN.md), within its 24-hour bound. */
+export const EVENT_GRID_RETRY_DELAYS_MS: readonly number[] = [
+  10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000,
+];
 
 export interface HarnessOptions {
   world: World;
@@ -54,6 +60,15 @@ export interface Harness {
   log: Logger;
   /** Parse a delivery exactly as the doors do and run it through the pipeline. */
   deliver(payload: unknown): Promise<Outcome[]>;
+  /**
+   * Deliver as Event Grid does: when the pipeline throws a transient fault (e.g. the Activity Log entry is not there
+   * yet), advance the emulator clock by Event Grid's next retry delay and deliver again, until it is acknowledged or
+   * the schedule is used up (then the last fault is thrown). `onRetry` sees each retry.
+   */
+  deliverWithRetries(
+    payload: unknown,
+    onRetry?: (retry: { attempt: number; delayMs: number; error: unknown }) => void,
+  ): Promise<Outcome[]>;
   /** Run every scheduled heal task (advancing the emulator clock), attach heal results, flush digests and outbox. */
   settle(outcomes: Outcome[]): Promise<Outcome[]>;
   stop(): Promise<void>;
@@ -112,6 +127,18 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       async deliver(payload: unknown): Promise<Outcome[]> {
         const items: IntakeItem[] = parseIncoming(payload);
         return processItems(items, deps);
+      },
+      async deliverWithRetries(payload, onRetry): Promise<Outcome[]> {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await harness.deliver(payload);
+          } catch (error) {
+            const delayMs = EVENT_GRID_RETRY_DELAYS_MS[attempt - 1];
+            if (!isTransientError(error) || delayMs === undefined) throw error;
+            onRetry?.({ attempt, delayMs, error });
+            emulator.clock.advance(delayMs);
+          }
+        }
       },
       async settle(outcomes: Outcome[]): Promise<Outcome[]> {
         const results = await scheduler.runDue((ms: number) => emulator.clock.advance(ms), deps);

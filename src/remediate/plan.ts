@@ -143,6 +143,9 @@ export function planActions(diagnosis: Diagnosis, config: Pick<Config, 'allowedF
     case 'acr-pull/registry-not-found':
     case 'arm-authz/deny-assignment':
     case 'arm-authz/role-propagating':
+    case 'arm-authz/policy-denied':
+    case 'arm-authz/condition-not-met':
+    case 'arm-authz/wrong-principal':
     case 'unknown':
     case 'unrelated':
       return [];

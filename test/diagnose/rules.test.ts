@@ -524,9 +524,12 @@ describe('ARM AuthorizationFailed rules', () => {
     expect(ARM_AUTHZ_RULES.map((r) => r.name)).toEqual([
       'deny-assignment',
       'role-propagating',
+      'condition-not-met',
+      'condition-unevaluable',
       'unexplained',
       'wrong-scope',
       'acr-pull-denied',
+      'wrong-principal',
       'missing-role',
     ]);
   });

@@ -170,7 +170,7 @@ describe('eventGridFailures (Event Grid trigger)', () => {
     const handler = makeEventGridHandler(async () => t.deps);
     for (const p of [
       'eventgrid/write-success-ignored',
-      'eventgrid/other-resource-type-ignored',
+      'eventgrid/other-topic-blob-created-ignored',
       'eventgrid/missing-data',
       'eventgrid/wrong-types',
       'cloudevents/missing-time',

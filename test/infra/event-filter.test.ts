@@ -30,8 +30,6 @@ import {
 
 interface EventFilterFacts {
   includedEventTypes: string[];
-  operationNameKey: string;
-  operationNames: string[];
   eventDeliverySchema: string;
   eventGridFunctionName: string;
   alertFunctionName: string;
@@ -50,7 +48,7 @@ interface DeployedSubscription {
   destination: { endpointType: string; properties: Record<string, unknown> };
   filter: {
     includedEventTypes: string[];
-    advancedFilters: Array<{ operatorType: string; key: string; values: string[] }>;
+    advancedFilters?: Array<{ operatorType: string; key: string; values: string[] }>;
   };
   retryPolicy: { maxDeliveryAttempts: number; eventTimeToLiveInMinutes: number };
   deadLetterWithResourceIdentity: {
@@ -69,18 +67,22 @@ const wiringCtx = evaluateModuleContext(mainCtx, 'remediator-event-wiring');
 const wiring = wiringCtx.template;
 const [subscriptionResource] = findResources(wiring, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
 const deployed = evaluate(subscriptionResource!.properties, wiringCtx) as DeployedSubscription;
-const [operationFilter] = deployed.filter.advancedFilters;
 const sorted = (a: readonly string[]): string[] => [...a].sort();
 const call = (e: ArmExpression): Extract<ArmExpression, { kind: 'call' }> => {
   if (e.kind !== 'call') throw new Error(`not a call: ${renderExpression(e)}`);
   return e;
 };
 
-/** What Event Grid does with the deployed filter: includedEventTypes + a case-insensitive StringIn. */
+/** What Event Grid does with the deployed filter: includedEventTypes, and every advanced filter (StringIn) if any. */
 function passesEventGridFilter(eventType: string, operationName: string): boolean {
   const typeOk = deployed.filter.includedEventTypes.some((t) => t.toLowerCase() === eventType.toLowerCase());
-  const opOk = operationFilter!.values.some((o) => o.toLowerCase() === operationName.toLowerCase());
-  return typeOk && opOk;
+  const fields: Record<string, string> = { 'data.operationname': operationName, 'data.status': 'Failed' };
+  const advancedOk = (deployed.filter.advancedFilters ?? []).every(
+    (f) =>
+      f.operatorType === 'StringIn' &&
+      f.values.some((v) => v.toLowerCase() === (fields[f.key.toLowerCase()] ?? '').toLowerCase()),
+  );
+  return typeOk && advancedOk;
 }
 
 const alert = findResources(wiring, 'Microsoft.Insights/activityLogAlerts')[0]!;
@@ -99,23 +101,18 @@ describe('Event Grid subscription filter', () => {
     expect(sorted(facts.includedEventTypes)).toEqual(sorted(HANDLED_EVENT_TYPES));
   });
 
-  it('lets through exactly the operations intake handles', () => {
-    expect(deployed.filter.advancedFilters.length).toBe(1);
-    expect(operationFilter).toMatchObject({ operatorType: 'StringIn', key: 'data.operationName' });
-    expect(sorted(operationFilter!.values)).toEqual(sorted(HANDLED_OPERATIONS));
-    expect(new Set(operationFilter!.values.map((o) => o.toLowerCase())).size).toBe(operationFilter!.values.length);
-  });
-
-  it('stays within Event Grid limits (25 advanced filter values per subscription)', () => {
-    expect(operationFilter!.values.length).toBeLessThanOrEqual(25);
+  it('filters on no operation: a failure of any resource type may be an AuthorizationFailed (issue 15)', () => {
+    expect(deployed.filter.advancedFilters ?? []).toEqual([]);
+    expect(deployed.filter.includedEventTypes).toContain('Microsoft.Resources.ResourceDeleteFailure');
   });
 
   it('agrees with intake for every failed event, including the ones it must drop', () => {
     const eventTypes = [
       ...HANDLED_EVENT_TYPES,
       'Microsoft.Resources.ResourceWriteSuccess',
-      'Microsoft.Resources.ResourceDeleteFailure',
+      'Microsoft.Resources.ResourceDeleteSuccess',
       'Microsoft.Resources.ResourceActionSuccess',
+      'Microsoft.Resources.ResourceWriteCancel',
     ];
     const operations = [
       ...HANDLED_OPERATIONS,
@@ -123,6 +120,8 @@ describe('Event Grid subscription filter', () => {
       'Microsoft.Storage/storageAccounts/write',
       'Microsoft.App/containerApps/delete',
       'Microsoft.ContainerRegistry/registries/write',
+      'Microsoft.Compute/virtualMachines/write',
+      'Microsoft.KeyVault/vaults/delete',
     ];
     let passed = 0;
     for (const eventType of eventTypes) {
@@ -136,7 +135,7 @@ describe('Event Grid subscription filter', () => {
         if (intakeAccepts) passed++;
       }
     }
-    expect(passed).toBe(HANDLED_EVENT_TYPES.length * HANDLED_OPERATIONS.length * 2);
+    expect(passed).toBe(HANDLED_EVENT_TYPES.length * operations.length);
   });
 
   it('is what event-wiring.bicep deploys, loaded from event-filter.json, when main.bicep deploys the wiring', () => {

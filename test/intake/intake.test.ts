@@ -24,10 +24,11 @@ const fixture = (p: string): unknown =>
 const clone = <T>(v: T): T => structuredClone(v);
 
 describe('relevance constants (read by the infra tests for the Event Grid filter)', () => {
-  it('names the two failure event types and the operations we look after', () => {
+  it('names the three failure event types and the operations we look after', () => {
     expect(HANDLED_EVENT_TYPES).toEqual([
       'Microsoft.Resources.ResourceWriteFailure',
       'Microsoft.Resources.ResourceActionFailure',
+      'Microsoft.Resources.ResourceDeleteFailure',
     ]);
     expect(HANDLED_OPERATIONS).toEqual(
       expect.arrayContaining([

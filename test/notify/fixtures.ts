@@ -128,6 +128,9 @@ function fixActions(kind: DiagnosisKind, mode: RemediatorMode, app: string): Act
     case 'acr-pull/registry-not-found':
     case 'arm-authz/deny-assignment':
     case 'arm-authz/role-propagating':
+    case 'arm-authz/policy-denied':
+    case 'arm-authz/condition-not-met':
+    case 'arm-authz/wrong-principal':
     case 'unknown':
     case 'unrelated':
       return [];

@@ -2,12 +2,18 @@
  * The ARM AuthorizationFailed rule family: a denial → exactly one Diagnosis, by the first matching rule, in order:
  *   1. deny-assignment          a deny assignment covers the action for the caller at the denied scope
  *   2. role-propagating         a granting role at a covering scope is younger than the window
- *   3. unexplained              a granting role at a covering scope is in effect: `unknown` (condition? stale token?)
- *   4. wrong-scope              a granting role sits at a scope that does not cover the denied scope (a sibling)
- *   5. acr-pull-denied          the action is `Microsoft.ContainerRegistry/registries/pull/read`
- *   6. missing-role             otherwise: the least-privilege built-in role that grants the action, at the exact scope
+ *   3. condition-not-met        every granting role at a covering scope has an ABAC condition that excludes this request
+ *   4. condition-unevaluable    …or one the remediator cannot evaluate: `unknown`, naming the condition (never a guess)
+ *   5. unexplained              a granting role at a covering scope is in effect: `unknown` (stale token?)
+ *   6. wrong-scope              a granting role sits at a scope that does not cover the denied scope (a sibling scope,
+ *                               or a management group that is not an ancestor of the subscription)
+ *   7. acr-pull-denied          the action is `Microsoft.ContainerRegistry/registries/pull/read`
+ *   8. wrong-principal          the caller holds no role for it, but another identity of the same workload does
+ *   9. missing-role             otherwise: the least-privilege built-in role that grants the action, at the exact scope
+ * Management groups count only when they are ancestors of the denied scope's subscription (facts.managementGroupIds).
  */
 import type { RoleAssignmentInfo, RoleDefinitionInfo } from '../../azure/arm-port';
+import { evaluateCondition, type ConditionRequest, type ConditionVerdict } from '../conditions';
 import { isAtOrAbove, parseResourceId, roleGuid, sameId, subscriptionRoleDefinitionId } from '../../azure/ids';
 import { pullRoleFor } from '../../azure/roles';
 import type { DiagnosisDetails } from '../../model';
@@ -28,11 +34,28 @@ import {
   type RuleFamily,
 } from './rule';
 
+interface Grant {
+  assignment: RoleAssignmentInfo;
+  roleName: string;
+  covering: boolean;
+  propagating: boolean;
+  /** The assignment's ABAC condition evaluated for this request (absent: no condition). */
+  condition?: ConditionVerdict;
+}
+
+/** A covering grant that is in effect for this request (old enough, and no condition that excludes or is unknown). */
+const isEffective = (g: Grant): boolean =>
+  g.covering && !g.propagating && (!g.condition || g.condition.result === true);
+const isConditionBlocked = (g: Grant): boolean =>
+  g.covering && !g.propagating && !!g.condition && g.condition.result !== true;
+
 export interface ArmAuthzAnalysis {
   principalId?: string;
   action?: string;
   deniedScope: string;
-  grants: Array<{ assignment: RoleAssignmentInfo; roleName: string; covering: boolean; propagating: boolean }>;
+  grants: Grant[];
+  /** Another identity of the caller's workload that holds a covering, effective role for the action. */
+  other?: NonNullable<DiagnosisDetails['otherPrincipal']>;
   denyId?: DenyRef;
   details: DiagnosisDetails;
   evidence: string[];
@@ -51,12 +74,18 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
       if (!sameId(a.principalId, principalId)) continue;
       const def = lookupRole(a.roleDefinitionId, defs);
       if (!def || !(grantsAction(def.permissions, action) || grantsAction(def.permissions, action, true))) continue;
-      grants.push({
+      const g: Grant = {
         assignment: a,
         roleName: def.roleName,
         covering: isAtOrAbove(a.scope, deniedScope, f.managementGroupIds),
         propagating: isYoungerThanWindow(a.createdOn, f.now, f.propagationWindowMs),
-      });
+      };
+      if (a.condition && a.condition.trim() !== '') {
+        const req: ConditionRequest = { action, scope: deniedScope };
+        if (f.requestedRoleDefinitionId) req.requestedRoleDefinitionId = f.requestedRoleDefinitionId;
+        g.condition = evaluateCondition(a.condition, req);
+      }
+      grants.push(g);
     }
   }
   const deny =
@@ -64,6 +93,7 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
       ? f.denyAssignments.find((d) => denyApplies(d, principalId, action, deniedScope, f.managementGroupIds))
       : undefined;
   const details: DiagnosisDetails = { deniedScope, rawMessage: f.failure.message };
+  if (f.failedAt) details.failedAt = f.failedAt;
   if (action) details.deniedAction = action;
   if (principalId) details.callerPrincipalId = principalId;
   if (f.callerPrincipalType) details.callerPrincipalType = f.callerPrincipalType;
@@ -75,11 +105,70 @@ export function analyseArmAuthz(f: ArmAuthzFacts): ArmAuthzAnalysis {
       ? `The principal's role assignments in that subscription: ${mine.map((a) => `${roleNameOf(a.roleDefinitionId, defs)} at ${a.scope}`).join('; ')}.`
       : `The principal holds no role assignment in that subscription or above it.`,
   ];
+  if (f.managementGroupsSource === 'api') {
+    const sub = parseResourceId(deniedScope).subscriptionId ?? '?';
+    evidence.push(
+      f.managementGroupIds.length
+        ? `Management groups above subscription ${sub} (management groups API, nearest first): ${f.managementGroupIds.map(nameOf).join(' → ')}; assignments at any other management group do not cover it.`
+        : `Subscription ${sub} sits under no management group the remediator can read.`,
+    );
+  }
   const out: ArmAuthzAnalysis = { deniedScope, grants, details, evidence };
+  const other = grants.length === 0 && action ? findOtherPrincipal(f, action, deniedScope, defs) : undefined;
+  if (other) out.other = other;
   if (principalId) out.principalId = principalId;
   if (action) out.action = action;
   if (deny) out.denyId = toDenyRef(deny);
   return out;
+}
+
+/** Another identity of the caller's workload whose role grants the action at a covering scope, in effect. */
+function findOtherPrincipal(
+  f: ArmAuthzFacts,
+  action: string,
+  deniedScope: string,
+  defs: Readonly<Record<string, RoleDefinitionInfo>>,
+): ArmAuthzAnalysis['other'] {
+  const w = f.workload;
+  if (!w) return undefined;
+  for (const identity of w.identities) {
+    for (const a of w.roleAssignments) {
+      if (!sameId(a.principalId, identity.principalId) || a.condition) continue;
+      const def = lookupRole(a.roleDefinitionId, defs);
+      if (!def || !(grantsAction(def.permissions, action) || grantsAction(def.permissions, action, true))) continue;
+      if (!isAtOrAbove(a.scope, deniedScope, f.managementGroupIds)) continue;
+      if (isYoungerThanWindow(a.createdOn, f.now, f.propagationWindowMs)) continue;
+      const other: NonNullable<ArmAuthzAnalysis['other']> = {
+        principalId: identity.principalId,
+        kind: identity.kind,
+        workloadId: w.id,
+        assignmentId: a.id,
+        roleName: def.roleName,
+        scope: a.scope,
+      };
+      if (identity.identityId) other.identityId = identity.identityId;
+      if (identity.clientId) other.clientId = identity.clientId;
+      return other;
+    }
+  }
+  return undefined;
+}
+
+function describeOther(o: NonNullable<ArmAuthzAnalysis['other']>): string {
+  return o.kind === 'system'
+    ? `the system-assigned identity of ${nameOf(o.workloadId)} (principal ${o.principalId})`
+    : `user-assigned identity ${nameOf(o.identityId ?? o.principalId)} (principal ${o.principalId}${o.clientId ? `, client id ${o.clientId}` : ''})`;
+}
+
+function conditionDetails(g: Grant): NonNullable<DiagnosisDetails['condition']> {
+  return {
+    assignmentId: g.assignment.id,
+    roleName: g.roleName,
+    scope: g.assignment.scope,
+    expression: g.assignment.condition ?? '',
+    result: g.condition?.result === false ? 'false' : 'unknown',
+    reason: g.condition?.reason ?? '',
+  };
 }
 
 export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis>> = [
@@ -121,10 +210,54 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
     },
   },
   {
-    name: 'unexplained',
-    when: (_f, a) => a.grants.some((g) => g.covering && !g.propagating),
+    name: 'condition-not-met',
+    when: (_f, a) =>
+      !a.grants.some(isEffective) &&
+      a.grants.some(isConditionBlocked) &&
+      a.grants.filter(isConditionBlocked).every((g) => g.condition?.result === false),
     build: (f, a) => {
-      const g = a.grants.find((x) => x.covering && !x.propagating) as ArmAuthzAnalysis['grants'][number];
+      const g = a.grants.find(isConditionBlocked) as Grant;
+      return finish(
+        'arm-authz/condition-not-met',
+        a.deniedScope,
+        `Principal ${a.principalId} holds ${g.roleName} at ${g.assignment.scope}, but its condition excludes this request: ${g.condition?.reason ?? ''}.`,
+        [
+          ...a.evidence,
+          `Assignment ${g.assignment.id} (${g.roleName} at ${g.assignment.scope}) grants ${a.action} only where its condition holds: ${g.assignment.condition ?? ''}`,
+          `Evaluated for this request: ${g.condition?.reason ?? ''} → the condition is false.`,
+        ],
+        { ...a.details, condition: conditionDetails(g) },
+        [
+          `az role assignment show --ids "${g.assignment.id}" --query "{role:roleDefinitionName,condition:condition}"`,
+          'Make the request fit the condition (for a delegation condition: assign only the roles it lists), or ask the owner of the assignment to change its condition.',
+        ],
+      );
+    },
+  },
+  {
+    name: 'condition-unevaluable',
+    when: (_f, a) => !a.grants.some(isEffective) && a.grants.some(isConditionBlocked),
+    build: (f, a) => {
+      const g = a.grants.find((x) => isConditionBlocked(x) && x.condition?.result === 'unknown') as Grant;
+      return finish(
+        'unknown',
+        a.deniedScope,
+        `Principal ${a.principalId} holds ${g.roleName} at ${g.assignment.scope} with a condition the remediator cannot evaluate for this request (${g.condition?.reason ?? ''}); it may be what denied ${a.action}.`,
+        [
+          ...a.evidence,
+          `Assignment ${g.assignment.id} carries the condition: ${g.assignment.condition ?? ''}`,
+          `Not evaluated: ${g.condition?.reason ?? ''}.`,
+        ],
+        { ...a.details, condition: conditionDetails(g) },
+        [`Check the condition of ${g.assignment.id} against the request by hand: ${g.assignment.condition ?? ''}`],
+      );
+    },
+  },
+  {
+    name: 'unexplained',
+    when: (_f, a) => a.grants.some(isEffective),
+    build: (f, a) => {
+      const g = a.grants.find(isEffective) as Grant;
       return finish(
         'unknown',
         a.deniedScope,
@@ -201,6 +334,37 @@ export const ARM_AUTHZ_RULES: ReadonlyArray<Rule<ArmAuthzFacts, ArmAuthzAnalysis
         ],
         details,
         [azRoleAssign(a.principalId, 'ServicePrincipal', roleName, a.deniedScope)],
+      );
+    },
+  },
+  {
+    name: 'wrong-principal',
+    when: (_f, a) => a.other !== undefined,
+    build: (f, a) => {
+      const o = a.other as NonNullable<ArmAuthzAnalysis['other']>;
+      const app = nameOf(o.workloadId);
+      const rg = parseResourceId(o.workloadId).resourceGroup ?? '<rg>';
+      const select =
+        o.kind === 'user-assigned'
+          ? `Make the code authenticate as ${describeOther(o)}: az containerapp update --name ${app} --resource-group ${rg} --set-env-vars AZURE_CLIENT_ID=${o.clientId ?? '<client-id>'}   # DefaultAzureCredential / ManagedIdentityCredential pick the identity by AZURE_CLIENT_ID`
+          : `Make the code authenticate as the system-assigned identity of ${app}: remove AZURE_CLIENT_ID from its environment (az containerapp update --name ${app} --resource-group ${rg} --remove-env-vars AZURE_CLIENT_ID), or pass no client id to ManagedIdentityCredential`;
+      const least = a.action ? pickLeastPrivilegeRole(f.builtInRoles, a.action) : undefined;
+      return finish(
+        'arm-authz/wrong-principal',
+        a.deniedScope,
+        `Principal ${a.principalId} holds no role for ${a.action}, but ${describeOther(o)} of the same workload ${app} holds ${o.roleName ?? 'a role'} at ${o.scope}: the code uses the wrong identity.`,
+        [
+          ...a.evidence,
+          `${app} (${o.workloadId}) has the caller ${a.principalId} among its identities, and also ${describeOther(o)}.`,
+          `Assignment ${o.assignmentId}: ${o.roleName ?? '?'} at ${o.scope} grants ${a.action} to that identity and covers ${a.deniedScope}.`,
+        ],
+        { ...a.details, otherPrincipal: o },
+        [
+          select,
+          least
+            ? `Or, if the caller's identity is the one meant to do this: ${azRoleAssign(a.principalId, f.callerPrincipalType, least.roleName, a.deniedScope)}`
+            : 'Or grant the caller a role that allows the action at the denied scope.',
+        ],
       );
     },
   },

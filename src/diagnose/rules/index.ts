@@ -8,11 +8,13 @@ import type { Diagnosis, DiagnosisDetails } from '../../model';
 import type { Facts, UnclassifiedFacts } from '../facts-model';
 import { ACR_PULL_FAMILY } from './acr-pull';
 import { ARM_AUTHZ_FAMILY } from './arm-authz';
+import { ARM_POLICY_FAMILY } from './arm-policy';
 import { finish, type Rule, type RuleFamily } from './rule';
 
 export type { Rule, RuleFamily } from './rule';
 export { ACR_PULL_RULES } from './acr-pull';
 export { ARM_AUTHZ_RULES, analyseArmAuthz, type ArmAuthzAnalysis } from './arm-authz';
+export { ARM_POLICY_RULES, analyseArmPolicy, type ArmPolicyAnalysis } from './arm-policy';
 export { analyseAcrPull, CREATE_REVISION_SLACK_MS, type AcrPullAnalysis } from './acr-pull-analysis';
 
 type FactsOf<K extends Facts['flavor']> = Extract<Facts, { flavor: K }>;
@@ -27,6 +29,7 @@ export interface Classification {
 const RULE_FAMILIES: { [K in FamilyFlavor]: (facts: FactsOf<K>) => Classification } = {
   'acr-pull': (f) => applyFamily(ACR_PULL_FAMILY, f),
   'arm-authz': (f) => applyFamily(ARM_AUTHZ_FAMILY, f),
+  'arm-policy': (f) => applyFamily(ARM_POLICY_FAMILY, f),
 };
 
 function classifyUnclassified(f: UnclassifiedFacts): Diagnosis {
@@ -35,7 +38,7 @@ function classifyUnclassified(f: UnclassifiedFacts): Diagnosis {
   if (f.appId) details.appId = f.appId;
   if (f.revisionName) details.revisionName = f.revisionName;
   return finish(
-    'unknown',
+    f.unrelated ? 'unrelated' : 'unknown',
     f.resourceId,
     `${f.reason}${f.rawMessage ? ` Raw: ${f.rawMessage}` : ''}`,
     f.evidence,
