@@ -51,7 +51,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     name: 'REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES',
     default: '15',
     description:
-      'How long after an Event Grid failure event its Activity Log entry may still be missing (the log lags by minutes, up to about 15): until then the delivery is retried on Event Grid\'s schedule; after it the failure is `unknown` with that reason.',
+      "How long after an Event Grid failure event its Activity Log entry may still be missing (the log lags by minutes, up to about 15): until then the delivery is retried on Event Grid's schedule; after it the failure is `unknown` with that reason.",
   },
   {
     name: 'REMEDIATOR_HEAL_CHECK_DELAY_SECONDS',
