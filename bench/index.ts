@@ -3,6 +3,7 @@
  * a table (figure | value | target | ok), or with `--json` as one JSON document on stdout. Bounded loops; stops by
  * itself. Figures are described in bench/RESULTS.md.
  */
+import { runAuthzBench } from './authz.bench';
 import { runColdStartBench } from './cold-start.bench';
 import { runDiagnoseBench } from './diagnose.bench';
 import { runEmulatorBench } from './emulator.bench';
@@ -52,6 +53,29 @@ async function main(): Promise<void> {
       ok: le(d.criticalPathRoundTrips, 3),
     },
     { figure: 'ARM requests for an ignored event', value: d.ignoredRequests, target: '0', ok: d.ignoredRequests === 0 },
+  );
+
+  progress('AuthorizationFailed by both doors (issue 15: requests per kind, unrelated resource types)');
+  const az = await runAuthzBench();
+  raw['authz'] = az;
+  figures.push(
+    {
+      figure: 'ARM requests for an Event Grid failure of an unrelated resource type',
+      value: az.unrelatedTypeRequests,
+      target: '<= 1',
+      ok: le(az.unrelatedTypeRequests, 1),
+    },
+    {
+      figure: 'ARM requests for an ignored Event Grid event (a success)',
+      value: az.ignoredRequests,
+      target: '0',
+      ok: az.ignoredRequests === 0,
+    },
+    ...az.perKind.map((k) => ({
+      figure: `ARM requests, ${k.kind}: Event Grid cold / warm, alert cold / warm`,
+      value: `${k.eventGridCold} / ${k.eventGridWarm}, ${k.alertCold} / ${k.alertWarm}`,
+      target: '(extra)',
+    })),
   );
 
   progress('pipeline (dry-run requests, handler latency over 1,000 events at 50 ms ARM latency)');

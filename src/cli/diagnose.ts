@@ -7,10 +7,26 @@ import { parseArgs } from 'node:util';
 import type { ArmPort } from '../azure/arm-port';
 import { createSdkArmPort } from '../adapters/sdk-arm';
 import { ConfigError, loadConfig } from '../config';
-import { diagnose, extractArmError, matchPullError, parseAuthorizationFailed } from '../diagnose';
+import { BUILT_IN_ROLES } from '../../emulator/builtin-roles';
+import type { RoleDefinitionInfo } from '../azure/arm-port';
+import { builtInRoleDefinitionId } from '../azure/ids';
+import {
+  diagnose,
+  extractArmError,
+  matchPullError,
+  parseAuthorizationFailed,
+  pickLeastPrivilegeRole,
+} from '../diagnose';
+import { parsePolicyRefusal } from '../diagnose/policy-messages';
 import { explainKind } from '../explain';
 import { parseIncoming } from '../intake';
-import { kindDecidedByPullError, kindOfPullActionDenial, kindsDecidedByPullError, triageCandidates } from '../kinds';
+import {
+  kindDecidedByPullError,
+  kindOfPolicyRefusal,
+  kindOfPullActionDenial,
+  kindsDecidedByPullError,
+  triageCandidates,
+} from '../kinds';
 import { createLogger } from '../logging';
 import type { Diagnosis, DiagnosisKind, FailureEvent } from '../model';
 import { resolveArmTarget } from './arm-target';
@@ -29,7 +45,23 @@ export interface Triage {
   meaning: string;
   facts: string[];
   checks: string[];
+  /** What an AuthorizationFailed text names: the caller, the denied action and the scope. */
+  caller?: { objectId?: string; client?: string };
+  action?: string;
+  scope?: string;
+  /** The least-privilege built-in role granting the denied action, among the built-in roles known offline. */
+  leastPrivilegeRole?: { roleName: string; roleDefinitionId: string };
 }
+
+/** Built-in role definitions known without Azure (the emulator's published set); `--live` reads them all from ARM. */
+const OFFLINE_BUILT_IN_ROLES: RoleDefinitionInfo[] = BUILT_IN_ROLES.map((r) => ({
+  id: builtInRoleDefinitionId(r.guid),
+  name: r.guid,
+  roleName: r.roleName,
+  roleType: 'BuiltInRole',
+  permissions: r.permissions.map((p) => ({ ...p })),
+  assignableScopes: ['/'],
+}));
 
 /** Pure: what an error text says on its own. */
 export function triageMessage(text: string): Triage {
@@ -44,12 +76,47 @@ export function triageMessage(text: string): Triage {
       authz.scope ? `scope: ${authz.scope}` : '',
     ].filter(Boolean);
     const candidates: DiagnosisKind[] = kind ? [kind] : triageCandidates('authz-denied');
-    return {
+    const role = authz.action ? pickLeastPrivilegeRole(OFFLINE_BUILT_IN_ROLES, authz.action) : undefined;
+    if (role)
+      facts.push(
+        `least-privilege built-in role for it: ${role.roleName} (${role.name}) — among the ${OFFLINE_BUILT_IN_ROLES.length} built-in roles known offline; --live reads them all`,
+      );
+    const t: Triage = {
       ...(kind ? { kind } : {}),
       candidates,
       meaning: 'ARM refused the call: the caller holds no effective role granting that action at that scope.',
       facts,
       checks: candidates.flatMap((k) => explainKind(k).checks),
+    };
+    if (authz.callerObjectId || authz.client)
+      t.caller = {
+        ...(authz.callerObjectId ? { objectId: authz.callerObjectId } : {}),
+        ...(authz.client ? { client: authz.client } : {}),
+      };
+    if (authz.action) t.action = authz.action;
+    if (authz.scope) t.scope = authz.scope;
+    if (role) t.leastPrivilegeRole = { roleName: role.roleName, roleDefinitionId: role.id };
+    return t;
+  }
+  const policy = parsePolicyRefusal(text);
+  const policyKind = policy ? kindOfPolicyRefusal() : undefined;
+  if (policy && policyKind) {
+    const v = policy.violations[0];
+    return {
+      kind: policyKind,
+      candidates: [policyKind],
+      meaning: explainKind(policyKind).meaning,
+      facts: [
+        v
+          ? `policy assignment: ${[v.assignmentDisplayName ?? v.assignmentName, v.assignmentId].filter(Boolean).join(' ')}`
+          : '',
+        v?.definitionId
+          ? `policy definition: ${[v.definitionDisplayName, v.definitionId].filter(Boolean).join(' ')}`
+          : '',
+        v?.effect ? `effect: ${v.effect}` : '',
+        policy.target ? `refused resource: ${policy.target}` : '',
+      ].filter(Boolean),
+      checks: explainKind(policyKind).checks,
     };
   }
   const pull = matchPullError(text);

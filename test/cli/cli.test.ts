@@ -229,6 +229,49 @@ describe('remediator diagnose (offline)', () => {
     );
   });
 
+  it('AuthorizationFailed: fills in caller, action and scope, and names the least-privilege role (issue 15)', async () => {
+    const scope =
+      '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/ops-rg/providers/Microsoft.Compute/virtualMachines/vm1';
+    const msg = `The client 'ci@contoso.com' with object id '8f9a0b1c-2d3e-4f4a-9b5c-6d7e8f9a0b1c' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/write' over scope '${scope}' or the scope is invalid.`;
+    const r = await run(['diagnose', '--message', msg, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      triage: {
+        caller: unknown;
+        action: string;
+        scope: string;
+        leastPrivilegeRole: { roleName: string };
+        facts: string[];
+      };
+    };
+    expect(doc.triage).toMatchObject({
+      caller: { objectId: '8f9a0b1c-2d3e-4f4a-9b5c-6d7e8f9a0b1c', client: 'ci@contoso.com' },
+      action: 'Microsoft.Compute/virtualMachines/write',
+      scope,
+      leastPrivilegeRole: { roleName: 'Virtual Machine Contributor' },
+    });
+    expect(doc.triage.facts.join('\n')).toContain('Virtual Machine Contributor');
+  });
+
+  it('RequestDisallowedByPolicy is policy-denied offline, naming the assignment and the effect', async () => {
+    const assignment =
+      '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/providers/Microsoft.Authorization/policyAssignments/no-admin';
+    const body = {
+      error: {
+        code: 'RequestDisallowedByPolicy',
+        target: 'opsacr',
+        message: "Resource 'opsacr' was disallowed by policy.",
+        additionalInfo: [
+          { type: 'PolicyViolation', info: { policyAssignmentId: assignment, policyDefinitionEffect: 'deny' } },
+        ],
+      },
+    };
+    const r = await run(['diagnose', '--message', JSON.stringify(body), '--json']);
+    const doc = JSON.parse(r.stdout) as { triage: { kind: string; facts: string[] } };
+    expect(doc.triage.kind).toBe('arm-authz/policy-denied');
+    expect(doc.triage.facts).toEqual(expect.arrayContaining([`policy assignment: ${assignment}`, 'effect: deny']));
+  });
+
   it('an event file with no error text says that only --live can decide', async () => {
     const r = await run(['diagnose', '--event', LOCAL_SEED_EVENT]);
     expect(r.code).toBe(0);

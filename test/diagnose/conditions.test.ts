@@ -14,7 +14,11 @@ const RA_SCOPE = `/subscriptions/${SUB}/resourceGroups/ops-rg/providers/Microsof
 describe('evaluateCondition', () => {
   it.each([
     ['a pull role', ROLE.acrPull, true],
-    ['Repository Reader (full id)', `/providers/Microsoft.Authorization/roleDefinitions/${ROLE.repositoryReader}`, true],
+    [
+      'Repository Reader (full id)',
+      `/providers/Microsoft.Authorization/roleDefinitions/${ROLE.repositoryReader}`,
+      true,
+    ],
     ['Contributor', ROLE.contributor, false],
   ] as const)('the delegation condition of DOMAIN.md, assigning %s → %s', (_n, role, want) => {
     const v = evaluateCondition(DELEGATION_CONDITION, {
@@ -27,7 +31,9 @@ describe('evaluateCondition', () => {
   });
 
   it('does not apply to other actions (ActionMatches false → the implication holds)', () => {
-    expect(evaluateCondition(DELEGATION_CONDITION, { action: 'Microsoft.Compute/virtualMachines/write', scope: VM })).toMatchObject({
+    expect(
+      evaluateCondition(DELEGATION_CONDITION, { action: 'Microsoft.Compute/virtualMachines/write', scope: VM }),
+    ).toMatchObject({
       result: true,
     });
   });
@@ -38,8 +44,14 @@ describe('evaluateCondition', () => {
       reason: expect.stringContaining('no request body'),
     });
     expect(
-      evaluateCondition(DELEGATION_CONDITION, { action: 'Microsoft.Authorization/roleAssignments/delete', scope: RA_SCOPE }),
-    ).toMatchObject({ result: 'unknown', reason: expect.stringContaining('@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId]') });
+      evaluateCondition(DELEGATION_CONDITION, {
+        action: 'Microsoft.Authorization/roleAssignments/delete',
+        scope: RA_SCOPE,
+      }),
+    ).toMatchObject({
+      result: 'unknown',
+      reason: expect.stringContaining('@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId]'),
+    });
   });
 
   it('reads a resource name from the denied scope (StringEquals / StringLike)', () => {
@@ -49,7 +61,9 @@ describe('evaluateCondition', () => {
     expect(evaluateCondition(`${attr} StringEquals 'logs'`, req).result).toBe(true);
     expect(evaluateCondition(`${attr} StringEquals 'audit'`, req).result).toBe(false);
     expect(evaluateCondition(`${attr} StringLike 'lo*'`, req).result).toBe(true);
-    expect(evaluateCondition(`(${attr} StringNotEquals 'logs') OR (${attr} StringStartsWith 'l')`, req).result).toBe(true);
+    expect(evaluateCondition(`(${attr} StringNotEquals 'logs') OR (${attr} StringStartsWith 'l')`, req).result).toBe(
+      true,
+    );
   });
 
   it('names what it cannot evaluate instead of guessing: principal attributes, tags, unparsable text', () => {
@@ -59,7 +73,10 @@ describe('evaluateCondition', () => {
       reason: expect.stringContaining('@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Engineering_Team]'),
     });
     expect(
-      evaluateCondition("@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringEquals 'x'", req).result,
+      evaluateCondition(
+        "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringEquals 'x'",
+        req,
+      ).result,
     ).toBe('unknown');
     expect(evaluateCondition('((ActionMatches{', req)).toMatchObject({
       result: 'unknown',
@@ -69,13 +86,17 @@ describe('evaluateCondition', () => {
 
   it('short-circuits like ARM: a false conjunct decides even next to an unknown one', () => {
     const req = { action: RA_WRITE, scope: RA_SCOPE };
-    expect(
-      evaluateCondition(`(ActionMatches{'Microsoft.Compute/*'}) AND (${PRINCIPAL_CONDITION})`, req).result,
-    ).toBe(false);
+    expect(evaluateCondition(`(ActionMatches{'Microsoft.Compute/*'}) AND (${PRINCIPAL_CONDITION})`, req).result).toBe(
+      false,
+    );
   });
 
   it('reads the requested role from an Activity Log request body', () => {
-    const body = JSON.stringify({ Properties: { RoleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${ROLE.contributor.toUpperCase()}` } });
+    const body = JSON.stringify({
+      Properties: {
+        RoleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${ROLE.contributor.toUpperCase()}`,
+      },
+    });
     expect(readRequestedRoleDefinitionId(body)).toBe(ROLE.contributor);
     expect(readRequestedRoleDefinitionId(undefined)).toBeUndefined();
   });
@@ -85,7 +106,10 @@ describe('parsePolicyRefusal', () => {
   const assignment = `/subscriptions/${SUB}/providers/Microsoft.Authorization/policyAssignments/0aedc612157c4e8cbaf9605e`;
   const definition = `/subscriptions/${SUB}/providers/Microsoft.Authorization/policyDefinitions/73df4292-f7d6-4cfc-af96-99de6835958a`;
   const identifiers = JSON.stringify([
-    { policyAssignment: { name: 'Deny shared keys', id: assignment }, policyDefinition: { name: 'Storage shared key', id: definition, version: '1.0.0' } },
+    {
+      policyAssignment: { name: 'Deny shared keys', id: assignment },
+      policyDefinition: { name: 'Storage shared key', id: definition, version: '1.0.0' },
+    },
   ]);
   const error = {
     error: {
@@ -116,16 +140,27 @@ describe('parsePolicyRefusal', () => {
     const r = parsePolicyRefusal(JSON.stringify(error));
     expect(r).toMatchObject({ code: 'RequestDisallowedByPolicy', target: 'opsdata' });
     expect(r?.violations).toEqual([
-      expect.objectContaining({ assignmentId: assignment, definitionId: definition, effect: 'deny', assignmentScope: `/subscriptions/${SUB}` }),
+      expect.objectContaining({
+        assignmentId: assignment,
+        definitionId: definition,
+        effect: 'deny',
+        assignmentScope: `/subscriptions/${SUB}`,
+      }),
     ]);
   });
 
   it('falls back to the message’s policy identifiers, and ignores other errors', () => {
     const noInfo = { error: { ...error.error, additionalInfo: [] } };
     expect(parsePolicyRefusal(JSON.stringify(noInfo))?.violations).toEqual([
-      expect.objectContaining({ assignmentId: assignment, definitionId: definition, assignmentDisplayName: 'Deny shared keys' }),
+      expect.objectContaining({
+        assignmentId: assignment,
+        definitionId: definition,
+        assignmentDisplayName: 'Deny shared keys',
+      }),
     ]);
-    expect(parsePolicyRefusal(`RequestDisallowedByPolicy: ${error.error.message}`)?.violations[0]?.assignmentId).toBe(assignment);
+    expect(parsePolicyRefusal(`RequestDisallowedByPolicy: ${error.error.message}`)?.violations[0]?.assignmentId).toBe(
+      assignment,
+    );
     expect(parsePolicyRefusal('{"error":{"code":"AuthorizationFailed","message":"no"}}')).toBeUndefined();
   });
 });
@@ -137,7 +172,13 @@ describe('management groups count only as ancestors', () => {
     now: '2026-11-21T10:00:00.000Z',
     propagationWindowMs: 10 * 60_000,
     resourceId: VM,
-    failure: { code: 'AuthorizationFailed', message: '…', callerObjectId: CALLER, action: 'Microsoft.Compute/virtualMachines/write', scope: VM },
+    failure: {
+      code: 'AuthorizationFailed',
+      message: '…',
+      callerObjectId: CALLER,
+      action: 'Microsoft.Compute/virtualMachines/write',
+      scope: VM,
+    },
     messageSource: 'event',
     callerPrincipalId: CALLER,
     roleAssignments: [
@@ -167,7 +208,10 @@ describe('management groups count only as ancestors', () => {
   });
 
   it('a role at a sibling management group is at the wrong scope; at an ancestor it covers', () => {
-    expect(classifyWithRule(facts(MG('mg-dev')))).toMatchObject({ rule: 'wrong-scope', diagnosis: { kind: 'arm-authz/wrong-scope' } });
+    expect(classifyWithRule(facts(MG('mg-dev')))).toMatchObject({
+      rule: 'wrong-scope',
+      diagnosis: { kind: 'arm-authz/wrong-scope' },
+    });
     expect(classifyWithRule(facts(MG('contoso-root'))).rule).toBe('unexplained');
   });
 });
