@@ -54,3 +54,32 @@ export function resolveArmTarget(
   }
   return { credential: staticTokenCredential(), tlsCa, emulator: true };
 }
+
+/** The credential chain found no login (no `az login`, no environment credentials, no managed identity). */
+const LOGIN_ERRORS = new Set([
+  'AggregateAuthenticationError',
+  'CredentialUnavailableError',
+  'AuthenticationRequiredError',
+]);
+
+/**
+ * When `err` (or its cause) says the operator has no Azure login, one sentence saying what to do — instead of the raw
+ * credential chain; undefined for any other error.
+ */
+export function describeLoginProblem(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e; depth++) {
+    const { name, message } = e as { name?: unknown; message?: unknown };
+    if (
+      (typeof name === 'string' && LOGIN_ERRORS.has(name)) ||
+      (typeof message === 'string' &&
+        /^(ChainedTokenCredential|DefaultAzureCredential) authentication failed/.test(message))
+    )
+      return (
+        'no Azure login found: run `az login` (and `az account set -s SUBSCRIPTION`), or set AZURE_TENANT_ID, ' +
+        'AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal; this command reads ARM with your login'
+      );
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

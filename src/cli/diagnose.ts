@@ -31,7 +31,8 @@ import { createLogger } from '../logging';
 import type { Diagnosis, DiagnosisKind, FailureEvent } from '../model';
 import { resolveArmTarget } from './arm-target';
 import { readJsonFile } from './files';
-import { type CliIo, painter, UsageError, writeLine } from './io';
+import { type Advice, adviseOnTriage } from './diagnose-advice';
+import { type CliIo, logDestination, painter, UsageError, writeLine } from './io';
 
 export const DIAGNOSE_USAGE =
   'usage: remediator diagnose (--message "…" | --event FILE | --deployment-error FILE) [--live [--app APP_ID]] [--json]';
@@ -254,7 +255,7 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
         },
       });
     }
-    return finish(io, values.json, { triage: triageMessage(text ?? '') });
+    return finish(io, values.json, adviseOnTriage(triageMessage(text ?? ''), text ?? ''));
   }
 
   // --live: read-only ARM access with the operator's login.
@@ -265,7 +266,7 @@ export async function runDiagnose(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
-  const log = createLogger({ level: 'warn', destination: io.stderr });
+  const log = createLogger({ level: 'warn', destination: logDestination(io, false) });
   const target = resolveArmTarget(config, io.env);
   const arm = createSdkArmPort({
     endpoint: config.armEndpoint,
@@ -310,7 +311,11 @@ function syntheticEvent(appId: string, message: string): FailureEvent {
   };
 }
 
-function finish(io: CliIo, json: boolean | undefined, result: { triage?: Triage; diagnoses?: Diagnosis[] }): number {
+function finish(
+  io: CliIo,
+  json: boolean | undefined,
+  result: { triage?: Triage; advice?: Advice; diagnoses?: Diagnosis[] },
+): number {
   if (json) {
     io.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
@@ -329,7 +334,14 @@ function finish(io: CliIo, json: boolean | undefined, result: { triage?: Triage;
     if (t.kind) writeLine(io.stdout, `${p.bold('remediation:')} ${explainKind(t.kind).remediation}`);
     if (t.checks.length) {
       writeLine(io.stdout, p.bold('check:'));
-      for (const c of t.checks) writeLine(io.stdout, `  $ ${c}`);
+      // Commands to run start with "$ "; questions to answer and other advice do not.
+      for (const c of t.checks) writeLine(io.stdout, /^(az|remediator) /.test(c) ? `  $ ${c}` : `  • ${c}`);
+      const left = result.advice?.unfilled ?? [];
+      if (left.length) writeLine(io.stdout, p.dim(`  (the text does not say ${left.join(', ')}: fill them in)`));
+    }
+    if (result.advice) {
+      writeLine(io.stdout, `${p.bold('real state:')} read it with your Azure login (read-only), the full diagnosis:`);
+      writeLine(io.stdout, `  $ ${result.advice.live}`);
     }
   }
   for (const d of result.diagnoses ?? []) {

@@ -2,6 +2,7 @@
  * `remediator <command>`: simulate | diagnose | replay | emulator | audit | demo.
  * Exit codes: 0 the command worked (whatever it diagnosed); 1 it failed at run time; 2 unusable input or usage.
  */
+import type * as ArmTarget from './arm-target';
 import type * as AuditCommand from './audit';
 import type * as DemoCommand from './demo';
 import type * as DiagnoseCommand from './diagnose';
@@ -70,6 +71,13 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       return 2;
     }
     // Loaded on the failure path only (see COMMANDS).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { describeLoginProblem } = require('./arm-target') as typeof ArmTarget;
+    const login = describeLoginProblem(err);
+    if (login) {
+      writeLine(io.stderr, `remediator ${name}: ${login}`);
+      return 1;
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { describeErrorMessage } = require('../errors') as typeof Errors;
     writeLine(io.stderr, `remediator ${name}: failed: ${describeErrorMessage(err)}`);

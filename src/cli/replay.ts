@@ -14,7 +14,7 @@ import type { IntakeItem, Outcome } from '../model';
 import { processItem, type PipelineDeps } from '../pipeline';
 import { buildDeps } from '../compose';
 import { resolveArmTarget } from './arm-target';
-import { type CliIo, UsageError, writeLine } from './io';
+import { type CliIo, logDestination, UsageError, writeLine } from './io';
 import { renderOutcomesText } from './render';
 import { parseMode } from './simulate';
 
@@ -41,7 +41,10 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
-  const log = createLogger({ level: values.verbose ? 'debug' : 'warn', destination: io.stderr });
+  const log = createLogger({
+    level: values.verbose ? 'debug' : 'warn',
+    destination: logDestination(io, values.verbose),
+  });
   const target = resolveArmTarget(config, io.env);
   const clock = { now: () => new Date() };
   const deps: PipelineDeps = await buildDeps({

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { COMMANDS, runCli } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/io';
+import { humanLogStream, logDestination, type CliIo } from '../../src/cli/io';
+import { describeLoginProblem } from '../../src/cli/arm-target';
 import { ROLE_IDS, type Outcome } from '../../src/model';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -390,5 +391,71 @@ describe('remediator simulate with a batch', () => {
     // the heal belongs to the outcome that did the work, not to a redelivery of the same event id
     expect(outcomes.slice(1).map((o) => o.heal)).toEqual([undefined, undefined, undefined]);
     expect(outcomes.slice(1).map((o) => o.diagnosis)).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe('remediator diagnose --message says it as a person needs it', () => {
+  const PULL =
+    "Failed to provision revision for container app 'web'. Error details: Field 'template.containers.api.image' is invalid with details: 'Invalid value: \"acmeacr.azurecr.io/api:latest\": GET https:?scope=repository%3Aapi%3Apull&service=acmeacr.azurecr.io: UNAUTHORIZED: authentication required'";
+  const APP =
+    '/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/web-rg/providers/Microsoft.App/containerApps/web';
+  const AUTHZ = `The client 'x@contoso.com' with object id '9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b' does not have authorization to perform action 'Microsoft.App/containerApps/write' over scope '${APP}' or the scope is invalid.`;
+
+  it('fills in every value the text names (no APP, CALLER, SCOPE, ACTION, REGISTRY placeholders) and names the --live command', async () => {
+    const pull = await run(['diagnose', '--message', PULL]);
+    expect(pull.code).toBe(0);
+    const pullChecks = pull.stdout.split('\n').filter((l) => l.startsWith('  $ az'));
+    expect(pullChecks.length).toBeGreaterThan(0);
+    for (const c of pullChecks) expect(c).not.toMatch(/\b(APP|REGISTRY|SERVER)\b(?!_)/);
+    expect(pull.stdout).toContain('az containerapp show -n web -g RG');
+    expect(pull.stdout).toMatch(/the text does not say RG/);
+    expect(pull.stdout).toMatch(
+      /\$ remediator diagnose --live --app "\$\(az containerapp show -n web -g RG --query id -o tsv\)"/,
+    );
+
+    const authz = await run(['diagnose', '--message', AUTHZ]);
+    for (const c of authz.stdout.split('\n').filter((l) => l.startsWith('  $ '))) {
+      expect(c).not.toMatch(/\b(CALLER|SCOPE|ACTION)\b/);
+    }
+    expect(authz.stdout).toContain('az role assignment list --assignee 9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b --all');
+    // Questions are not printed as shell commands.
+    expect(authz.stdout).toMatch(/^ {2}• Which managed application/m);
+    expect(authz.stdout).toContain(`$ remediator diagnose --live --app ${APP} --message "$ERROR_TEXT"`);
+  });
+
+  it('says plainly when it does not recognise the text, without sending the reader back to diagnose --message', async () => {
+    const r = await run(['diagnose', '--message', 'something odd happened']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /means: Not recognised: this text is neither an image pull error nor an AuthorizationFailed/,
+    );
+    expect(r.stdout).not.toMatch(/Run `remediator diagnose --message/);
+  });
+
+  it('--live without an Azure login says "run `az login`", not the credential chain', () => {
+    const login = describeLoginProblem(
+      Object.assign(new Error('ChainedTokenCredential authentication failed.\nCredentialUnavailableError: …'), {
+        name: 'AggregateAuthenticationError',
+      }),
+    );
+    expect(login).toMatch(/^no Azure login found: run `az login`/);
+    expect(describeLoginProblem(new Error('wrapped', { cause: { name: 'CredentialUnavailableError' } }))).toBe(login);
+    expect(describeLoginProblem(new Error('ECONNRESET'))).toBeUndefined();
+  });
+
+  it('logs read as sentences at a terminal, JSON elsewhere', () => {
+    let text = '';
+    const stream = new PassThrough();
+    stream.on('data', (c: Buffer) => (text += c.toString()));
+    humanLogStream(stream).write(
+      '{"level":"warn","time":"2026-01-01T00:00:00Z","msg":"no queue configured","queue":"heal"}\n',
+    );
+    expect(text).toBe('warn: no queue configured (queue=heal)\n');
+    const tty = Object.assign(new PassThrough(), { isTTY: true });
+    const io: CliIo = { stdout: new PassThrough(), stderr: tty, env: {}, cwd: ROOT };
+    expect(logDestination(io, false)).not.toBe(tty);
+    expect(logDestination(io, true)).toBe(tty);
+    const pipe = new PassThrough();
+    expect(logDestination({ ...io, stderr: pipe }, false)).toBe(pipe);
   });
 });
