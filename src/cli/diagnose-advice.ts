@@ -4,7 +4,7 @@
  * command that reads the real state, and a plain word when the text is not recognised.
  */
 import { matchPullError, parseAuthorizationFailed } from '../diagnose';
-import type { Triage } from './diagnose';
+import type { Triage } from './triage';
 
 export interface Advice {
   /** The values the text names, by placeholder (APP, RG, REGISTRY, SERVER, REPO, CALLER, SCOPE, ACTION, APP_ID). */

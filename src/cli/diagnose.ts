@@ -32,27 +32,15 @@ import type { Diagnosis, DiagnosisKind, FailureEvent } from '../model';
 import { resolveArmTarget } from './arm-target';
 import { readJsonFile } from './files';
 import { type Advice, adviseOnTriage } from './diagnose-advice';
+import type { Triage } from './triage';
+
+export type { Triage } from './triage';
 import { type CliIo, logDestination, painter, UsageError, writeLine } from './io';
 
 export const DIAGNOSE_USAGE =
   'usage: remediator diagnose (--message "…" | --event FILE | --deployment-error FILE) [--live [--app APP_ID]] [--json]';
 
 /** Offline verdict on an error text: the kind it most likely is, and why. `candidates` when the text alone cannot decide. */
-export interface Triage {
-  /** The kind when the text decides it alone (e.g. MANIFEST_UNKNOWN), else undefined. */
-  kind?: DiagnosisKind;
-  /** Kinds the text is consistent with, most likely first, when only ARM state can decide between them. */
-  candidates: DiagnosisKind[];
-  meaning: string;
-  facts: string[];
-  checks: string[];
-  /** What an AuthorizationFailed text names: the caller, the denied action and the scope. */
-  caller?: { objectId?: string; client?: string };
-  action?: string;
-  scope?: string;
-  /** The least-privilege built-in role granting the denied action, among the built-in roles known offline. */
-  leastPrivilegeRole?: { roleName: string; roleDefinitionId: string };
-}
 
 /** Built-in role definitions known without Azure (the emulator's published set); `--live` reads them all from ARM. */
 const OFFLINE_BUILT_IN_ROLES: RoleDefinitionInfo[] = BUILT_IN_ROLES.map((r) => ({
