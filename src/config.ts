@@ -18,7 +18,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     name: 'REMEDIATOR_MODE',
     default: 'dry-run',
-    description: '`dry-run` writes nothing and reports fixes as planned; `auto-fix` applies allowed fixes.',
+    description:
+      '`dry-run` writes nothing and reports fixes as planned; `auto-fix` applies allowed fixes; `approve` plans and guards like `auto-fix`, reports the fixes as `awaiting-approval` and writes them only when a person approves from the Teams/Slack message.',
   },
   {
     name: 'REMEDIATOR_ALLOWED_FIX_TYPES',
@@ -114,6 +115,37 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Events sharing a cause within this window are grouped into one message plus a digest.',
   },
   {
+    name: 'REMEDIATOR_APPROVAL_SIGNING_KEY',
+    default: '',
+    secret: true,
+    description:
+      'HMAC key (at least 32 characters) that signs approval links (a Key Vault reference in Azure). Required in `approve` mode.',
+  },
+  {
+    name: 'REMEDIATOR_APPROVERS',
+    default: '',
+    description:
+      'Comma-separated Entra object ids of the users or groups who may approve (`slack:U…` entries name Slack users for interactive buttons). Required in `approve` mode.',
+  },
+  {
+    name: 'REMEDIATOR_APPROVAL_URL',
+    default: '',
+    description:
+      'Public URL of the approval page. Empty: `https://$WEBSITE_HOSTNAME/api/approval` (the Function app itself).',
+  },
+  {
+    name: 'REMEDIATOR_APPROVAL_TTL_MINUTES',
+    default: '60',
+    description: 'How long an approval link stays valid.',
+  },
+  {
+    name: 'SLACK_SIGNING_SECRET',
+    default: '',
+    secret: true,
+    description:
+      'Signing secret of a Slack app (a Key Vault reference in Azure). Set: Slack messages carry interactive Approve/Dismiss buttons, verified with `X-Slack-Signature`; empty: link buttons to the approval page.',
+  },
+  {
     name: 'ARM_ENDPOINT',
     default: 'https://management.azure.com',
     description: 'Azure Resource Manager endpoint (sovereign clouds, or the local emulator).',
@@ -156,6 +188,15 @@ export interface Config {
   teamsWebhookUrl?: string;
   slackWebhookUrl?: string;
   digestWindowMs: number;
+  /** Approve mode: the link signing key, who may approve, where the page is, how long a link lives. */
+  approval: {
+    signingKey?: string;
+    /** Lower-cased object ids (and `slack:` user ids). */
+    approvers: readonly string[];
+    url?: string;
+    ttlMs: number;
+    slackSigningSecret?: string;
+  };
   armEndpoint: string;
   azureClientId?: string;
   logLevel: LogLevel;
@@ -227,7 +268,7 @@ const fixTypes = z
   .pipe(z.array(z.enum(ACTION_TYPES as [ActionType, ...ActionType[]])));
 
 const schema = z.object({
-  REMEDIATOR_MODE: z.enum(['dry-run', 'auto-fix']),
+  REMEDIATOR_MODE: z.enum(['dry-run', 'auto-fix', 'approve']),
   REMEDIATOR_ALLOWED_FIX_TYPES: fixTypes,
   REMEDIATOR_ALLOWED_SCOPES: scopeList,
   REMEDIATOR_FIX_BUDGET_PER_HOUR: intSetting(0, 100000),
@@ -248,6 +289,23 @@ const schema = z.object({
   TEAMS_WEBHOOK_URL: httpsUrl,
   SLACK_WEBHOOK_URL: httpsUrl,
   REMEDIATOR_DIGEST_WINDOW_SECONDS: intSetting(0, 24 * 3600),
+  REMEDIATOR_APPROVAL_SIGNING_KEY: z.string().trim(),
+  REMEDIATOR_APPROVERS: z
+    .string()
+    .transform(csv)
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|slack:[A-Z0-9]+)$/i,
+            'each approver must be an Entra object id (GUID) or slack:<user id>',
+          ),
+      ),
+    ),
+  REMEDIATOR_APPROVAL_URL: httpsUrl,
+  REMEDIATOR_APPROVAL_TTL_MINUTES: intSetting(1, 7 * 24 * 60),
+  SLACK_SIGNING_SECRET: z.string().trim(),
   ARM_ENDPOINT: z
     .string()
     .trim()
@@ -274,6 +332,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(problems);
   }
   const v = parsed.data;
+  if (v.REMEDIATOR_MODE === 'approve') {
+    const problems: string[] = [];
+    if (v.REMEDIATOR_APPROVAL_SIGNING_KEY.length < 32)
+      problems.push(
+        'REMEDIATOR_APPROVAL_SIGNING_KEY: approve mode needs a signing key of at least 32 characters (got (value hidden))',
+      );
+    if (v.REMEDIATOR_APPROVERS.length === 0)
+      problems.push('REMEDIATOR_APPROVERS: approve mode needs at least one approver (user or group object id)');
+    if (problems.length) throw new ConfigError(problems);
+  }
+  const host = env['WEBSITE_HOSTNAME']?.trim() ?? '';
+  const approvalUrl = v.REMEDIATOR_APPROVAL_URL || (host ? `https://${host}/api/approval` : '');
   const webJobs = env['AzureWebJobsStorage']?.trim() ?? '';
   const storage: Config['storage'] =
     v.REMEDIATOR_STORAGE_CONNECTION.trim() !== ''
@@ -299,6 +369,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auditTable: v.REMEDIATOR_AUDIT_TABLE,
     healQueue: v.REMEDIATOR_HEAL_QUEUE,
     digestWindowMs: v.REMEDIATOR_DIGEST_WINDOW_SECONDS * 1000,
+    approval: Object.freeze({
+      approvers: Object.freeze(v.REMEDIATOR_APPROVERS.map((a) => a.toLowerCase())),
+      ttlMs: v.REMEDIATOR_APPROVAL_TTL_MINUTES * 60_000,
+      ...(v.REMEDIATOR_APPROVAL_SIGNING_KEY ? { signingKey: v.REMEDIATOR_APPROVAL_SIGNING_KEY } : {}),
+      ...(approvalUrl ? { url: approvalUrl } : {}),
+      ...(v.SLACK_SIGNING_SECRET ? { slackSigningSecret: v.SLACK_SIGNING_SECRET } : {}),
+    }),
     armEndpoint: v.ARM_ENDPOINT.replace(/\/+$/, ''),
     logLevel: v.LOG_LEVEL,
   };

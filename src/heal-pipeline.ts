@@ -26,6 +26,7 @@ export function toHealOutcome(task: HealTask, mode: Outcome['mode']): Outcome {
     ...(task.correlationId ? { correlationId: task.correlationId } : {}),
     diagnosis,
     actions: [],
+    ...(task.approvedBy ? { approvedBy: task.approvedBy } : {}),
   };
 }
 

@@ -189,7 +189,7 @@ export const FIX_TARGETS: Readonly<Record<ActionType, 'registry' | 'app'>> = {
   'redeploy-revision': 'app',
 };
 export const ACTION_TYPES = Object.keys(FIX_TARGETS) as readonly ActionType[];
-export type ActionStatus = 'applied' | 'planned' | 'blocked' | 'manual' | 'failed';
+export type ActionStatus = 'applied' | 'planned' | 'blocked' | 'manual' | 'failed' | 'awaiting-approval';
 
 /** Every status but `manual`: the remediator may write the fix, so its target is known. */
 export type FixStatus = Exclude<ActionStatus, 'manual'>;
@@ -247,6 +247,17 @@ export interface HealResult {
 
 // ───────────────────────────── outcomes ─────────────────────────────
 
+/** Approve mode: where a person approves or dismisses a story's pending fixes (signed, expiring, single use). */
+export interface ApprovalLinks {
+  approvalId: string;
+  approveUrl: string;
+  dismissUrl: string;
+  /** ISO time the links stop working. */
+  expiresAt: string;
+  /** Set when a Slack app is configured: the tokens Slack's interactive buttons carry (instead of links). */
+  slackTokens?: { approve: string; dismiss: string };
+}
+
 export type OutcomeStatus = 'diagnosed' | 'ignored' | 'rejected' | 'duplicate';
 
 interface OutcomeCommon {
@@ -263,6 +274,10 @@ export interface DiagnosedOutcome extends OutcomeCommon {
   actions: Action[];
   /** Extension: heal verification result. */
   heal?: HealResult;
+  /** Extension (approve mode): the signed Approve / Dismiss links of fixes awaiting approval. */
+  approval?: ApprovalLinks;
+  /** Extension (approve mode): who approved the fixes this outcome reports. */
+  approvedBy?: string;
   reason?: never;
   error?: never;
 }
@@ -275,6 +290,8 @@ interface NoWork {
   diagnosis?: never;
   actions?: never;
   heal?: never;
+  approval?: never;
+  approvedBy?: never;
 }
 export interface IgnoredOutcome extends OutcomeCommon, NoWork {
   status: 'ignored';
@@ -297,7 +314,7 @@ export interface DuplicateOutcome extends OutcomeCommon, NoWork {
 /** One entry of `remediator simulate --json` `outcomes[]` (CONTRACTS.md §2), with extensions; one shape per status. */
 export type Outcome = DiagnosedOutcome | IgnoredOutcome | RejectedOutcome | DuplicateOutcome;
 
-export type RemediatorMode = 'dry-run' | 'auto-fix';
+export type RemediatorMode = 'dry-run' | 'auto-fix' | 'approve';
 
 /** Raised by code that wants Event Grid to retry the delivery (transient faults only). */
 export class RemediatorError extends Error {

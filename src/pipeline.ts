@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import type { ArmPort } from './azure/arm-port';
 import type { Config } from './config';
+import { offerApproval } from './approve/flow';
 import { diagnose } from './diagnose';
 import { describeError, describeErrorMessage, isTransientError } from './errors';
 import { childForEvent } from './logging';
@@ -133,7 +134,18 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
       ? await executeActions({ event, diagnosis, actions: planned }, { ...deps, log })
       : { actions: [] as Action[], heal: undefined };
 
-    const outcome: Outcome = { ...base, status: 'diagnosed', diagnosis, actions, ...(heal ? { heal } : {}) };
+    // Approve mode: the fixes wait for a person; the message carries signed Approve / Dismiss links.
+    const approval = actions.some((a) => a.status === 'awaiting-approval')
+      ? await offerApproval({ event, diagnosis, planned, storyKey }, deps)
+      : undefined;
+    const outcome: Outcome = {
+      ...base,
+      status: 'diagnosed',
+      diagnosis,
+      actions,
+      ...(heal ? { heal } : {}),
+      ...(approval ? { approval } : {}),
+    };
     await audit(deps, {
       eventId: event.id,
       resourceId: diagnosis.resourceId,

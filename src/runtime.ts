@@ -43,6 +43,8 @@ export function listConfigSecrets(config: Readonly<Config>): string[] {
   if (config.teamsWebhookUrl) out.push(config.teamsWebhookUrl);
   if (config.slackWebhookUrl) out.push(config.slackWebhookUrl);
   if (config.storage.kind === 'connection-string') out.push(config.storage.connectionString);
+  if (config.approval.signingKey) out.push(config.approval.signingKey);
+  if (config.approval.slackSigningSecret) out.push(config.approval.slackSigningSecret);
   return out;
 }
 

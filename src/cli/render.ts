@@ -21,6 +21,7 @@ export const STATUS_MARK: Record<Action['status'], string> = {
   blocked: '⊘',
   manual: '✋',
   failed: '✖',
+  'awaiting-approval': '⏳',
 };
 
 export interface RenderOptions {

@@ -15,7 +15,7 @@ import { type CliIo, UsageError, writeLine } from './io';
 import { renderOutcomesText } from './render';
 
 export const SIMULATE_USAGE =
-  'usage: remediator simulate --world WORLD.json --event EVENT.json [--mode dry-run|auto-fix] [--world-out OUT.json] [--json]';
+  'usage: remediator simulate --world WORLD.json --event EVENT.json [--mode dry-run|auto-fix|approve [--approve-all]] [--world-out OUT.json] [--json]';
 
 export async function runSimulate(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -26,6 +26,7 @@ export async function runSimulate(argv: string[], io: CliIo): Promise<number> {
       mode: { type: 'string' },
       'world-out': { type: 'string' },
       json: { type: 'boolean', default: false },
+      'approve-all': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
     },
     strict: true,
@@ -34,6 +35,8 @@ export async function runSimulate(argv: string[], io: CliIo): Promise<number> {
   if (!values.world) throw new UsageError(`--world is required\n${SIMULATE_USAGE}`);
   if (!values.event) throw new UsageError(`--event is required\n${SIMULATE_USAGE}`);
   const mode = values.mode === undefined ? undefined : parseMode(values.mode);
+  if (values['approve-all'] && mode !== 'approve')
+    throw new UsageError(`--approve-all needs --mode approve\n${SIMULATE_USAGE}`);
 
   let world;
   try {
@@ -54,6 +57,8 @@ export async function runSimulate(argv: string[], io: CliIo): Promise<number> {
   let outcomes: Outcome[];
   try {
     outcomes = await harness.settle(await harness.deliverWithRetries(payload));
+    // --approve-all: a person opens each message's Approve link and presses Approve (the same approval path).
+    if (values['approve-all']) outcomes = await harness.settle(await harness.approveAll(outcomes));
     if (values['world-out']) {
       writeFileSync(resolve(io.cwd, values['world-out']), `${JSON.stringify(harness.emulator.snapshot(), null, 1)}\n`);
     }
@@ -74,6 +79,6 @@ export async function runSimulate(argv: string[], io: CliIo): Promise<number> {
 }
 
 export function parseMode(value: string): RemediatorMode {
-  if (value === 'dry-run' || value === 'auto-fix') return value;
-  throw new UsageError(`--mode must be dry-run or auto-fix (got ${JSON.stringify(value)})`);
+  if (value === 'dry-run' || value === 'auto-fix' || value === 'approve') return value;
+  throw new UsageError(`--mode must be dry-run, auto-fix or approve (got ${JSON.stringify(value)})`);
 }

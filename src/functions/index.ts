@@ -8,5 +8,6 @@ import './event-grid-webhook';
 import './activity-log-alert';
 import './outbox-timer';
 import './heal-check';
+import './approval';
 
 checkConfigAtStartup();

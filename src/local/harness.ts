@@ -20,6 +20,12 @@ import { ClockedScheduler } from '../remediate';
 import { buildDeps } from '../compose';
 import type { StateStore } from '../store/port';
 import { startAzurite, type RunningAzurite as LocalStorage } from './azurite';
+import { randomBytes } from 'node:crypto';
+import { startApprovalServer, type ApprovalServer } from '../adapters/approval-server';
+import { encodeClientPrincipal } from '../approve/principal';
+
+/** The person `simulate --approve-all` and the demo approve as (the harness's stand-in for an Entra sign-in). */
+export const LOCAL_APPROVER = { objectId: '0a11ce00-0000-4000-8000-00000000a11c', name: 'Alice Approver (local)' };
 
 /** Event Grid's retry delays after the 1st, 2nd, … failed delivery (DOMAIN.md), within its 24-hour bound. */
 export const EVENT_GRID_RETRY_DELAYS_MS: readonly number[] = [
@@ -69,6 +75,13 @@ export interface Harness {
     payload: unknown,
     onRetry?: (retry: { attempt: number; delayMs: number; error: unknown }) => void,
   ): Promise<Outcome[]>;
+  /** Approve mode: the approval page, served on loopback (undefined in the other modes). */
+  approval: ApprovalServer | undefined;
+  /**
+   * Approve every pending fix of these outcomes as a person would: open the link (GET), press Approve (POST), through
+   * the approval server. Resolves the approved outcomes (the others unchanged).
+   */
+  approveAll(outcomes: Outcome[]): Promise<Outcome[]>;
   /** Run every scheduled heal task (advancing the emulator clock), attach heal results, flush digests and outbox. */
   settle(outcomes: Outcome[]): Promise<Outcome[]>;
   stop(): Promise<void>;
@@ -85,15 +98,37 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     }));
   let storage: LocalStorage | undefined;
   let ownsStorage = false;
+  let approval: ApprovalServer | undefined;
   try {
     if (opts.storage) storage = opts.storage;
     else if (opts.azurite !== false) {
       storage = await startAzurite();
       ownsStorage = true;
     }
+    const mode = opts.mode ?? opts.env?.['REMEDIATOR_MODE'] ?? 'dry-run';
+    const ref: { deps?: PipelineDeps } = {};
+    if (mode === 'approve') {
+      approval = await startApprovalServer(() => ref.deps as PipelineDeps, {
+        principalHeader: encodeClientPrincipal(LOCAL_APPROVER),
+      });
+    }
     const env: Record<string, string | undefined> = {
-      ...opts.env,
-      REMEDIATOR_MODE: opts.mode ?? opts.env?.['REMEDIATOR_MODE'] ?? 'dry-run',
+      ...(approval
+        ? {
+            REMEDIATOR_APPROVAL_SIGNING_KEY: randomBytes(32).toString('hex'),
+            REMEDIATOR_APPROVAL_URL: approval.url,
+          }
+        : {}),
+      ...Object.fromEntries(Object.entries(opts.env ?? {}).filter(([, v]) => v !== undefined && v.trim() !== '')),
+      REMEDIATOR_MODE: mode,
+      // The local approver may always approve here (simulate --approve-all, the demo); others as configured.
+      ...(approval
+        ? {
+            REMEDIATOR_APPROVERS: [opts.env?.['REMEDIATOR_APPROVERS'], LOCAL_APPROVER.objectId]
+              .filter((x) => x && x.trim() !== '')
+              .join(','),
+          }
+        : {}),
       ARM_ENDPOINT: emulator.endpoint,
       REMEDIATOR_STORAGE_CONNECTION: storage?.connectionString ?? '',
     };
@@ -114,6 +149,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     });
     const { arm, store, notifier } = deps;
+    ref.deps = deps;
+    const approved: Outcome[] = [];
+    if (approval) approval.onApproved = (r) => r.outcome && approved.push(r.outcome);
 
     const harness: Harness = {
       emulator,
@@ -124,6 +162,27 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       config,
       deps,
       log,
+      approval,
+      async approveAll(outcomes: Outcome[]): Promise<Outcome[]> {
+        const out: Outcome[] = [];
+        for (const o of outcomes) {
+          if (!approval || o.status !== 'diagnosed' || !o.approval) {
+            out.push(o);
+            continue;
+          }
+          approved.length = 0;
+          await (await fetch(o.approval.approveUrl)).text(); // what a person sees first
+          const token = new URL(o.approval.approveUrl).searchParams.get('t') ?? '';
+          const res = await fetch(approval.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ t: token }).toString(),
+          });
+          await res.text();
+          out.push(approved[0] ?? o);
+        }
+        return out;
+      },
       async deliver(payload: unknown): Promise<Outcome[]> {
         const items: IntakeItem[] = parseIncoming(payload);
         return processItems(items, deps);
@@ -164,12 +223,14 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       async stop(): Promise<void> {
         if (ownsEmulator) await emulator.stop();
         if (ownsStorage && storage) await storage.stop();
+        if (approval) await approval.close();
       },
     };
     return harness;
   } catch (err) {
     if (ownsEmulator) await emulator.stop().catch(() => undefined);
     if (ownsStorage && storage) await storage.stop().catch(() => undefined);
+    if (approval) await approval.close().catch(() => undefined);
     throw err;
   }
 }

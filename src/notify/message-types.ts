@@ -1,5 +1,5 @@
 /** The notification model (pure data): the messages both channels render. Built by summary.ts and digest.ts. */
-import type { ActionStatus, DiagnosisKind, HealResult, RemediatorMode } from '../model';
+import type { ActionStatus, ApprovalLinks, DiagnosisKind, HealResult, RemediatorMode } from '../model';
 
 /** Status colour shared by both channels: Teams container style / Slack emoji. */
 export type StatusColour = 'good' | 'warning' | 'attention';
@@ -58,6 +58,8 @@ export interface Summary {
   /** Used for grouping and digests. */
   appName?: string;
   revisionName?: string;
+  /** Approve mode: the Approve / Dismiss links of the fixes awaiting approval. */
+  approval?: ApprovalLinks;
 }
 
 export interface HealFollowUp {

@@ -187,7 +187,9 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
   const actionsHeading =
     mode === 'dry-run' && fixes.some((a) => a.status === 'planned')
       ? 'Would do in auto-fix (nothing was changed)'
-      : 'What the remediator did';
+      : fixes.some((a) => a.status === 'awaiting-approval')
+        ? 'Will do once approved (nothing was changed yet)'
+        : 'What the remediator did';
 
   const steps = stepsOf(outcome, aliases);
   const manualSteps = steps.map((s) => s.text);
@@ -221,6 +223,7 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
   if (raw) s.rawDetail = raw;
   if (appName) s.appName = appName;
   if (x.revisionName) s.revisionName = x.revisionName;
+  if (outcome.approval) s.approval = outcome.approval;
   return s;
 }
 
@@ -264,8 +267,11 @@ export function buildHealFollowUp(
       throw new Error(`unexpected heal status ${String(never)}`);
     }
   }
+  // Approve mode: "Approved by Ada Lovelace, healed after 2m 10s."
+  if (outcome.approvedBy) text = `Approved by ${outcome.approvedBy}; ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
   const facts: SummaryFact[] = [];
   pushFact(facts, 'App', appName);
+  pushFact(facts, 'Approved by', outcome.approvedBy);
   pushFact(facts, 'Revision', rev);
   pushFact(
     facts,

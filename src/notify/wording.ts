@@ -103,6 +103,8 @@ export function describeAction(a: Action, aliases: ReadonlyMap<string, string> =
       return `Not done: ${change}${a.reason ? ` — ${a.reason}` : ''}`;
     case 'failed':
       return `Failed: ${change}${a.reason ? ` — ${a.reason}` : ''}`;
+    case 'awaiting-approval':
+      return `Once approved: ${change}`;
     default: {
       const never: never = a;
       return JSON.stringify(never);

@@ -14,6 +14,8 @@ export interface ExecuteInput {
   event: FailureEvent;
   diagnosis: Diagnosis;
   actions: Action[];
+  /** Approve mode: who approved (the guardrails allow the writes; the heal step and follow-up name them). */
+  approvedBy?: string;
 }
 
 export async function executeActions(
@@ -26,6 +28,7 @@ export async function executeActions(
     eventId: event.id,
     ...(event.correlationId ? { correlationId: event.correlationId } : {}),
     ...(x.appId ? { appId: x.appId } : {}),
+    ...(input.approvedBy ? { approvedBy: input.approvedBy } : {}),
   };
   const done: Action[] = [];
   let heal: HealResult | undefined;

@@ -28,8 +28,11 @@ export type GuardDecision =
   | {
       allowed: false;
       reason: string;
-      /** The action's status when stopped: `planned` (dry-run), `manual` (never automatic), `blocked` (a guardrail). */
-      status: 'planned' | 'manual' | 'blocked';
+      /**
+       * The action's status when stopped: `planned` (dry-run), `manual` (never automatic), `blocked` (a guardrail),
+       * `awaiting-approval` (approve mode, until a person approves).
+       */
+      status: 'planned' | 'manual' | 'blocked' | 'awaiting-approval';
     };
 
 export type GuardConfig = Pick<Config, 'mode' | 'allowedFixTypes' | 'allowedScopes' | 'optOutTag' | 'fixBudgetPerHour'>;
@@ -83,6 +86,8 @@ export function checkGuardrail(
   facts: GuardFacts,
   config: GuardConfig,
   budget: BudgetState,
+  /** Approve mode: `approved` once a person approved this plan (the approval flow, or a heal step it scheduled). */
+  approval: { approved?: boolean } = {},
 ): GuardDecision {
   // Never automatic.
   if (action.status === 'manual') return { allowed: false, status: 'manual', reason: action.reason ?? 'manual step' };
@@ -155,5 +160,11 @@ export function checkGuardrail(
   }
   if (config.mode === 'dry-run')
     return { allowed: false, status: 'planned', reason: `dry-run: would ${action.reason ?? action.type}` };
+  if (config.mode === 'approve' && approval.approved !== true)
+    return {
+      allowed: false,
+      status: 'awaiting-approval',
+      reason: `awaiting approval: would ${action.reason ?? action.type}`,
+    };
   return { allowed: true };
 }

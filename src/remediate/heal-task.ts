@@ -25,6 +25,8 @@ export interface HealTask {
   attempt: number;
   /** What was diagnosed (for the follow-up message). */
   diagnosis?: { kind: DiagnosisKind; resourceId: string; summary: string };
+  /** Approve mode: who approved the fix (the redeploy may then be written; the follow-up names them). */
+  approvedBy?: string;
 }
 
 export interface HealScheduler {

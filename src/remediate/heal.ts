@@ -49,7 +49,12 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
           claimKey: task.claimKey,
           reason: `create revision ${task.revisionSuffix}`,
         },
-        { eventId: task.eventId, appId: task.appId, claimHeld: true },
+        {
+          eventId: task.eventId,
+          appId: task.appId,
+          claimHeld: true,
+          ...(task.approvedBy ? { approvedBy: task.approvedBy } : {}),
+        },
         deps,
         async () => {
           const r = await deps.arm.createRevision(task.appId, task.revisionSuffix);

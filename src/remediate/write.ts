@@ -31,6 +31,8 @@ export interface WriteContext {
   appId?: string;
   /** The caller already owns the claim (the heal task owns the redeploy claim taken by the executor). */
   claimHeld?: boolean;
+  /** Approve mode: the person who approved this fix (the guardrails then allow the write). */
+  approvedBy?: string;
   /** false: guard and claim only, no budget unit (scheduling a redeploy; the heal task pays when it writes). */
   consumeBudget?: boolean;
 }
@@ -88,7 +90,11 @@ export async function recordAudit(
       ...(target ? { resourceId: target } : {}),
       stage,
       status: action.status,
-      detail: { action: JSON.parse(JSON.stringify(action)) as Json, ...detail },
+      detail: {
+        action: JSON.parse(JSON.stringify(action)) as Json,
+        ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
+        ...detail,
+      },
     },
     action.type,
   );
@@ -124,7 +130,8 @@ export async function guardAndWrite(
   };
   const hourKey = createBudgetHourKey(deps.clock.now());
   const used = await deps.store.readCounter(BUDGET_PARTITION, hourKey);
-  const first = checkGuardrail(action, facts, deps.config, { usedThisHour: used });
+  const approval = { approved: ctx.approvedBy !== undefined };
+  const first = checkGuardrail(action, facts, deps.config, { usedThisHour: used }, approval);
   if (!first.allowed) {
     const out = stopped(action, first);
     log.info({ status: out.status, reason: out.reason }, 'fix not written');
@@ -165,7 +172,7 @@ export async function guardAndWrite(
   const consume = ctx.consumeBudget !== false;
   if (consume) {
     const n = await deps.store.increment(BUDGET_PARTITION, hourKey);
-    const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 });
+    const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 }, approval);
     if (!second.allowed) {
       await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
       await releaseClaim();

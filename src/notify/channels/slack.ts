@@ -13,7 +13,7 @@ import type {
   MrkdwnElement,
   SectionBlock,
 } from '@slack/types';
-import type { ActionStatus } from '../../model';
+import type { ActionStatus, ApprovalLinks } from '../../model';
 import type { NotificationMessage, StatusColour, SummaryFact, SummaryLink } from '../message-types';
 import { ELLIPSIS, limitItems, truncateText } from '../text';
 import type { ChannelSpec } from './channel';
@@ -41,6 +41,7 @@ const ACTION_EMOJI: Record<ActionStatus, string> = {
   blocked: '⛔',
   manual: '🧑‍🔧',
   failed: '❌',
+  'awaiting-approval': '⏳',
 };
 
 /** Escape the three characters Slack's mrkdwn treats specially. */
@@ -154,6 +155,25 @@ function actionsBlock(links: readonly SummaryLink[]): ActionsBlock | undefined {
   return buttons.length ? { type: 'actions', elements: buttons } : undefined;
 }
 
+/**
+ * Approve mode: Approve / Dismiss. With a Slack app (signing secret configured) they are interactive buttons carrying
+ * the signed token, answered by the approval function's Slack route; otherwise link buttons to the approval page.
+ */
+function approvalBlock(a: ApprovalLinks): ActionsBlock {
+  const button = (verb: 'approve' | 'dismiss'): Button => {
+    const b: Button = {
+      type: 'button',
+      text: { type: 'plain_text', text: verb === 'approve' ? 'Approve' : 'Dismiss', emoji: true },
+      action_id: `remediator-${verb}`,
+      style: verb === 'approve' ? 'primary' : 'danger',
+    };
+    if (a.slackTokens) b.value = a.slackTokens[verb];
+    else b.url = verb === 'approve' ? a.approveUrl : a.dismissUrl;
+    return b;
+  };
+  return { type: 'actions', block_id: 'remediator-approval', elements: [button('approve'), button('dismiss')] };
+}
+
 const divider: DividerBlock = { type: 'divider' };
 
 function pushIf(blocks: KnownBlock[], b: KnownBlock | undefined): void {
@@ -215,6 +235,7 @@ export function renderSlack(m: NotificationMessage): SlackMessage {
       throw new Error(`unexpected message ${JSON.stringify(never)}`);
     }
   }
+  if (m.type === 'summary' && m.approval) blocks.push(approvalBlock(m.approval));
   pushIf(blocks, actionsBlock(m.links));
   return { text: mrkdwnWithin(fallback, SLACK_LIMITS.fallbackText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }

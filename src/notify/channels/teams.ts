@@ -5,7 +5,7 @@
  * what a person must still do; the full evidence, commands and ids in a container that "Details and ids"
  * (Action.ToggleVisibility) shows; portal buttons. Kept under `TEAMS_MAX_BYTES` by shrinking the text budgets.
  */
-import type { ActionStatus } from '../../model';
+import type { ActionStatus, ApprovalLinks } from '../../model';
 import type {
   Digest,
   HealFollowUp,
@@ -60,6 +60,7 @@ const ACTION_COLOUR: Record<ActionStatus, string> = {
   blocked: 'Warning',
   manual: 'Default',
   failed: 'Attention',
+  'awaiting-approval': 'Accent',
 };
 
 function textBlock(text: string, extra: Record<string, unknown> = {}): AdaptiveElement {
@@ -127,6 +128,14 @@ function detailsContainer(
   return { type: 'Container', id: DETAILS_ID, isVisible: false, separator: true, spacing: 'Medium', items };
 }
 
+/** Approve mode: Teams Workflows webhooks cannot receive card callbacks, so Approve / Dismiss open the approval page. */
+function approvalActions(a: ApprovalLinks): AdaptiveElement[] {
+  return [
+    { type: 'Action.OpenUrl', title: 'Approve', url: a.approveUrl, style: 'positive' },
+    { type: 'Action.OpenUrl', title: 'Dismiss', url: a.dismissUrl, style: 'destructive' },
+  ];
+}
+
 function bodyOfSummary(s: Summary, b: Budget): AdaptiveElement[] {
   const body: AdaptiveElement[] = [header(s.status, s.title, s.headline, b)];
   if (s.facts.length) body.push(factSet(s.facts, b));
@@ -190,7 +199,10 @@ function renderWith(m: NotificationMessage, b: Budget): TeamsMessage {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: ADAPTIVE_CARD_VERSION,
     body,
-    actions: cardActions(m.links, true),
+    actions: [
+      ...(m.type === 'summary' && m.approval ? approvalActions(m.approval) : []),
+      ...cardActions(m.links, true),
+    ],
     msteams: { width: 'Full' },
   };
   return {

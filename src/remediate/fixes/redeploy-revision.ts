@@ -64,6 +64,7 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
       phase: 'redeploy',
       attempt: 0,
       diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
+      ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
     };
     // Guard + claim now (no budget unit: the write happens in the heal step, which re-guards and pays).
     const { action: scheduled } = await guardAndWrite(
