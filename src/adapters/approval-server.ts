@@ -38,7 +38,11 @@ export async function startApprovalServer(
   const handle: ApprovalServer = {
     url: '',
     principalHeader: opts.principalHeader,
-    close: () => new Promise<void>((res) => server.close(() => res())),
+    close: () =>
+      new Promise<void>((res) => {
+        server.close(() => res());
+        server.closeAllConnections();
+      }),
   };
   const server: Server = createServer((req, res) => {
     void (async () => {
