@@ -18,15 +18,19 @@ import type { Json } from '../store/port';
 import { hashPlan, selectApprovable } from './plan-hash';
 import { isApprover, type Principal } from './principal';
 import {
-  claimApproval,
-  completeApproval,
+  beginApproval,
+  toDecisionOutcome,
   loadPending,
   readApproval,
   savePending,
-  type ApprovalWork,
+  type ApprovalDecision,
+  readApprovalDecision,
   type PendingApproval,
 } from './records';
 import { createApprovalId, signApprovalToken, verifyApprovalToken, type ApprovalClaims } from './token';
+
+/** How long one approval may hold its work record before another press may take it over. */
+const APPROVAL_LEASE_MS = 5 * 60_000;
 
 export interface ApprovalDeps extends RemediateDeps {
   notifier?: Notifier;
@@ -270,16 +274,16 @@ function reviewOf(
   };
 }
 
-function describeDone(work: ApprovalWork): string {
-  if (work.state === 'in-progress')
-    return `is being ${work.verb === 'approve' ? 'approved' : 'dismissed'} by ${work.by} right now`;
-  switch (work.outcome) {
+function describeDone(work: { state: 'completed'; decision: ApprovalDecision } | { state: 'in-progress' }): string {
+  if (work.state === 'in-progress') return 'is being decided by someone right now';
+  const d = work.decision;
+  switch (d.outcome) {
     case 'approved':
-      return `was already approved by ${work.by} at ${work.at}`;
+      return `was already approved by ${d.by} at ${d.at}`;
     case 'dismissed':
-      return `was dismissed by ${work.by} at ${work.at}`;
+      return `was dismissed by ${d.by} at ${d.at}`;
     case 'replanned':
-      return `was replaced by a newer plan (${work.by} opened it at ${work.at})`;
+      return `was replaced by a newer plan (${d.by} opened it at ${d.at})`;
   }
 }
 
@@ -330,40 +334,43 @@ export async function decideApproval(
   const who = checked.principal;
   const event = pending.event;
   const now = deps.clock.now();
-  const won = await claimApproval(deps.store, claims.s, claims.p, {
-    state: 'in-progress',
-    verb: claims.a,
-    by: who.name,
-    byId: who.objectId,
-    at: now.toISOString(),
-    leaseUntil: new Date(now.getTime() + 5 * 60_000).toISOString(),
+  const begun = await beginApproval(deps.store, claims.s, claims.p, {
+    eventId: event.id,
+    nowMs: now.getTime(),
+    leaseMs: APPROVAL_LEASE_MS,
   });
-  if (!won) {
-    const work = await readApproval(deps.store, claims.s, claims.p);
+  if (begun.kind !== 'acquired') {
+    const work =
+      begun.kind === 'completed'
+        ? { state: 'completed' as const, decision: readApprovalDecision(begun.record.outcome) }
+        : { state: 'in-progress' as const };
     await auditApproval(deps, {
       eventId: event.id,
       resourceId: event.resourceId,
       status: 'refused',
-      detail: { reason: 'reused', approvalId: claims.s, by: who.name, byId: who.objectId, owner: work?.by ?? null },
+      detail: {
+        reason: 'reused',
+        approvalId: claims.s,
+        by: who.name,
+        byId: who.objectId,
+        owner: work.state === 'completed' ? work.decision.by : null,
+      },
     });
-    return {
-      view: refused(
-        409,
-        'Already decided',
-        `This fix ${work ? describeDone(work) : 'was already decided'}. Nothing was changed.`,
-      ),
-    };
+    return { view: refused(409, 'Already decided', `This fix ${describeDone(work)}. Nothing was changed.`) };
   }
+  const { lease } = begun;
   const complete = (outcome: 'approved' | 'dismissed' | 'replanned', result: string[]): Promise<void> =>
-    completeApproval(deps.store, claims.s, claims.p, {
-      state: 'completed',
-      verb: claims.a,
-      by: who.name,
-      byId: who.objectId,
-      at: deps.clock.now().toISOString(),
-      outcome,
-      result,
-    });
+    lease.complete(
+      toDecisionOutcome({
+        verb: claims.a,
+        by: who.name,
+        byId: who.objectId,
+        at: deps.clock.now().toISOString(),
+        outcome,
+        result,
+      }),
+      deps.clock.now().getTime(),
+    );
   try {
     if (claims.a === 'dismiss') {
       await complete('dismissed', []);
@@ -458,7 +465,7 @@ export async function decideApproval(
     };
   } catch (err) {
     // Let the person (or a retry) try again: release the claim; nothing half-recorded stays behind.
-    await deps.store.release('approval-work', `${claims.s}|${claims.p}`).catch(() => undefined);
+    await lease.release().catch(() => undefined);
     deps.log.error({ err: describeError(err) }, 'approval failed');
     await auditApproval(deps, {
       eventId: event.id,

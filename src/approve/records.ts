@@ -2,16 +2,16 @@
  * The approval's durable state, in the claims store:
  * - the *pending approval* of a story (partition `approval`, key = approval id): the event to re-diagnose, the plan
  *   hash the message showed, when it expires. Written when approve mode reports `awaiting-approval`.
- * - the *approval work record* (partition `approval-work`, key = approval id + plan hash), in the shape of the work
- *   state (issue 13): taken once with an insert that fails on conflict (the Table ETag check), `in-progress` with a
- *   lease, then `completed` with its outcome. Whoever loses the insert writes nothing: that is "single use".
+ * - the *approval work record* (the work state of src/work/, unit `approval`, key = approval id + plan hash): taken
+ *   once with an ETag-checked write, `in-progress` with a lease, then `completed` with the decision. Whoever does not
+ *   acquire it writes nothing: that is "single use".
  */
 import type { FailureEvent } from '../model';
 import type { Json, StateStore } from '../store/port';
+import { beginWork, createOwnerId, readWork, type BeginResult, type WorkOutcome } from '../work/work-store';
 import type { ApprovalVerb } from './token';
 
 export const APPROVAL_PARTITION = 'approval';
-export const APPROVAL_WORK_PARTITION = 'approval-work';
 
 export interface PendingApproval {
   storyKey: string;
@@ -24,18 +24,16 @@ export interface PendingApproval {
 
 export type ApprovalOutcome = 'approved' | 'dismissed' | 'replanned';
 
-export type ApprovalWork =
-  | { state: 'in-progress'; verb: ApprovalVerb; by: string; byId: string; at: string; leaseUntil: string }
-  | {
-      state: 'completed';
-      verb: ApprovalVerb;
-      by: string;
-      byId: string;
-      at: string;
-      outcome: ApprovalOutcome;
-      /** What the approval did, one line per action (`type status: reason`). */
-      result: string[];
-    };
+/** What a completed approval work record carries (its `outcome`). */
+export interface ApprovalDecision {
+  verb: ApprovalVerb;
+  by: string;
+  byId: string;
+  at: string;
+  outcome: ApprovalOutcome;
+  /** What the approval did, one line per action (`type status: reason`). */
+  result: string[];
+}
 
 const str = (v: Json | undefined): string => (typeof v === 'string' ? v : '');
 
@@ -64,26 +62,21 @@ export function readPending(value: Record<string, Json> | undefined): PendingApp
   };
 }
 
-export function readApprovalWork(value: Record<string, Json> | undefined): ApprovalWork | undefined {
-  if (!value) return undefined;
-  const verb = value['verb'] === 'dismiss' ? 'dismiss' : 'approve';
-  const common = { verb, by: str(value['by']), byId: str(value['byId']), at: str(value['at']) } as const;
-  if (value['state'] === 'in-progress')
-    return { state: 'in-progress', ...common, leaseUntil: str(value['leaseUntil']) };
-  if (value['state'] === 'completed') {
-    const o = value['outcome'];
-    const result = Array.isArray(value['result']) ? value['result'].filter((x) => typeof x === 'string') : [];
-    return {
-      state: 'completed',
-      ...common,
-      outcome: o === 'dismissed' || o === 'replanned' ? o : 'approved',
-      result,
-    };
-  }
-  return undefined;
+export function readApprovalDecision(value: WorkOutcome): ApprovalDecision {
+  const o = value['outcome'];
+  const result = Array.isArray(value['result']) ? value['result'].filter((x) => typeof x === 'string') : [];
+  return {
+    verb: value['verb'] === 'dismiss' ? 'dismiss' : 'approve',
+    by: str(value['by']),
+    byId: str(value['byId']),
+    at: str(value['at']),
+    outcome: o === 'dismissed' || o === 'replanned' ? o : 'approved',
+    result,
+  };
 }
 
-const workKey = (approvalId: string, planHash: string): string => `${approvalId}|${planHash}`;
+/** The approval's work key: one decision per (story, plan). */
+export const approvalWorkKey = (approvalId: string, planHash: string): string => `${approvalId}|${planHash}`;
 
 /** Record (or refresh, after a re-plan) the pending approval of a story. */
 export async function savePending(store: StateStore, approvalId: string, p: PendingApproval): Promise<void> {
@@ -96,29 +89,35 @@ export async function loadPending(store: StateStore, approvalId: string): Promis
   return readPending((await store.get(APPROVAL_PARTITION, approvalId))?.value);
 }
 
-/** Take the approval once: true for exactly one caller per (story, plan). */
-export async function claimApproval(
+/**
+ * Take the decision on (story, plan) once, through the work state: `acquired` for exactly one caller; `completed`
+ * (with the decision) or `busy` for everyone else. An approver whose invocation died leaves an expired lease that
+ * the next press takes over (re-planning from ARM, with deterministic ids, makes the re-do harmless).
+ */
+export async function beginApproval(
   store: StateStore,
   approvalId: string,
   planHash: string,
-  work: Extract<ApprovalWork, { state: 'in-progress' }>,
-): Promise<boolean> {
-  return store.claim(APPROVAL_WORK_PARTITION, workKey(approvalId, planHash), { ...work });
+  req: { eventId: string; nowMs: number; leaseMs: number },
+): Promise<BeginResult> {
+  return beginWork(store, 'approval', approvalWorkKey(approvalId, planHash), {
+    owner: createOwnerId(),
+    eventId: req.eventId,
+    nowMs: req.nowMs,
+    leaseUntilMs: req.nowMs + req.leaseMs,
+  });
 }
 
-export async function completeApproval(
-  store: StateStore,
-  approvalId: string,
-  planHash: string,
-  work: Extract<ApprovalWork, { state: 'completed' }>,
-): Promise<void> {
-  await store.update(APPROVAL_WORK_PARTITION, workKey(approvalId, planHash), { ...work, result: [...work.result] });
-}
+export const toDecisionOutcome = (d: ApprovalDecision): WorkOutcome => ({ ...d, result: [...d.result] });
 
+/** The decision taken on (story, plan), if any. */
 export async function readApproval(
   store: StateStore,
   approvalId: string,
   planHash: string,
-): Promise<ApprovalWork | undefined> {
-  return readApprovalWork((await store.get(APPROVAL_WORK_PARTITION, workKey(approvalId, planHash)))?.value);
+): Promise<{ state: 'completed'; decision: ApprovalDecision } | { state: 'in-progress' } | undefined> {
+  const r = await readWork(store, 'approval', approvalWorkKey(approvalId, planHash));
+  if (r?.state === 'completed') return { state: 'completed', decision: readApprovalDecision(r.outcome) };
+  if (r?.state === 'in-progress') return { state: 'in-progress' };
+  return undefined;
 }

@@ -15,8 +15,8 @@
  */
 import type { Json } from '../store/port';
 
-/** The units of work, one record partition each. */
-export type WorkUnit = 'event' | 'story' | 'fix' | 'heal';
+/** The units of work, one record partition each (`approval`: one person's decision on one plan, issue 16). */
+export type WorkUnit = 'event' | 'story' | 'fix' | 'heal' | 'approval';
 
 export interface Lease {
   /** Who holds it (host:pid:invocation). */

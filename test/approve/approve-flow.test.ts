@@ -30,7 +30,7 @@ afterEach(async () => {
 const refusals = async (): Promise<string[]> =>
   (await h.store.listAudit({ limit: 500 }))
     .filter((r) => r.stage === 'approval' && r.status === 'refused')
-    .map((r) => String(r.detail['reason']))
+    .map((r) => JSON.stringify(r.detail['reason']))
     .sort();
 
 test('approve mode plans and guards, writes nothing, and the message carries signed links; GET shows the plan and writes nothing', async () => {
@@ -79,7 +79,7 @@ test('one approval writes exactly once: two browsers at once, then pressed again
   );
   expect(approved).toHaveLength(1);
   expect(approved[0]?.detail['by']).toBe('Ada Lovelace');
-  expect(await refusals()).toEqual(['reused', 'reused']);
+  expect(await refusals()).toEqual(['"reused"', '"reused"']);
 });
 
 test('expired, forged, replayed, unsigned-in and not-an-approver requests write nothing, get a clear 4xx page, and are audited', async () => {
@@ -110,7 +110,7 @@ test('expired, forged, replayed, unsigned-in and not-an-approver requests write 
   expect(replay.html).toContain('was dismissed by Ada Lovelace');
 
   expect(armWrites(h)).toEqual([]);
-  expect(await refusals()).toEqual(['forged', 'no-principal', 'not-an-approver', 'reused']);
+  expect(await refusals()).toEqual(['"forged"', '"no-principal"', '"not-an-approver"', '"reused"']);
 });
 
 test('an expired link writes nothing (410)', async () => {
@@ -122,7 +122,7 @@ test('an expired link writes nothing (410)', async () => {
   expect(r.html).toContain('This link has expired');
   expect((await get(pending.approval.approveUrl)).status).toBe(410);
   expect(armWrites(h)).toEqual([]);
-  expect(await refusals()).toEqual(['expired', 'expired']);
+  expect(await refusals()).toEqual(['"expired"', '"expired"']);
 });
 
 test('a changed world at approval time is re-planned: the new plan is shown and asked again, then approved once', async () => {
