@@ -72,8 +72,8 @@ param enableArmTokenAuthFix bool = false
 
 // ───────────────────────────── app settings (src/config.ts SETTINGS; defaults identical) ─────────────────────────────
 
-@allowed(['dry-run', 'auto-fix'])
-@description('REMEDIATOR_MODE: dry-run writes nothing and reports fixes as planned; auto-fix applies allowed fixes.')
+@allowed(['dry-run', 'auto-fix', 'approve'])
+@description('REMEDIATOR_MODE: dry-run writes nothing and reports fixes as planned; auto-fix applies allowed fixes; approve writes them once a person approves from the Teams/Slack message.')
 param remediatorMode string = 'dry-run'
 
 @description('REMEDIATOR_ALLOWED_FIX_TYPES: comma-separated fix types that may be applied (assign-role, redeploy-revision, enable-arm-token-auth) or none.')
@@ -126,6 +126,24 @@ param teamsWebhookUrl string = ''
 @description('SLACK_WEBHOOK_URL: Slack incoming webhook URL. Stored in Key Vault; the app setting is a Key Vault reference. Empty: no Slack messages.')
 param slackWebhookUrl string = ''
 
+@secure()
+@description('REMEDIATOR_APPROVAL_SIGNING_KEY: HMAC key (at least 32 characters) signing approval links. Stored in Key Vault; the app setting is a Key Vault reference. Required in approve mode.')
+param approvalSigningKey string = ''
+
+@description('REMEDIATOR_APPROVERS: comma-separated Entra object ids of the users or groups who may approve fixes (approve mode).')
+param approvers string = ''
+
+@minValue(1)
+@description('REMEDIATOR_APPROVAL_TTL_MINUTES: how long an approval link stays valid.')
+param approvalTtlMinutes int = 60
+
+@secure()
+@description('SLACK_SIGNING_SECRET: signing secret of a Slack app for interactive Approve/Dismiss buttons. Stored in Key Vault; the app setting is a Key Vault reference. Empty: link buttons.')
+param slackSigningSecret string = ''
+
+@description('Client id of the Entra app registration that signs people in to the approval page (App Service authentication). Empty: no authentication is configured, and the approval page refuses everyone.')
+param approvalAuthClientId string = ''
+
 @minValue(0)
 @description('REMEDIATOR_DIGEST_WINDOW_SECONDS: events sharing a cause within this window are grouped into one message plus a digest.')
 param digestWindowSeconds int = 60
@@ -149,6 +167,8 @@ var systemTopicName = 'egst-arm-${resourceToken}'
 
 var teamsSecretName = settingFacts.settings.TEAMS_WEBHOOK_URL.secretName
 var slackSecretName = settingFacts.settings.SLACK_WEBHOOK_URL.secretName
+var approvalKeySecretName = settingFacts.settings.REMEDIATOR_APPROVAL_SIGNING_KEY.secretName
+var slackSigningSecretName = settingFacts.settings.SLACK_SIGNING_SECRET.secretName
 var keyVaultUri = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}'
 
 // ───────────────────────────── resource group and identities ─────────────────────────────
@@ -191,6 +211,15 @@ var remediatorAppSettings = {
   TEAMS_WEBHOOK_URL: empty(teamsWebhookUrl) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/${teamsSecretName}/)'
   SLACK_WEBHOOK_URL: empty(slackWebhookUrl) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/${slackSecretName}/)'
   REMEDIATOR_DIGEST_WINDOW_SECONDS: string(digestWindowSeconds)
+  REMEDIATOR_APPROVAL_SIGNING_KEY: empty(approvalSigningKey)
+    ? ''
+    : '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/${approvalKeySecretName}/)'
+  REMEDIATOR_APPROVERS: approvers
+  REMEDIATOR_APPROVAL_URL: ''
+  REMEDIATOR_APPROVAL_TTL_MINUTES: string(approvalTtlMinutes)
+  SLACK_SIGNING_SECRET: empty(slackSigningSecret)
+    ? ''
+    : '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/${slackSigningSecretName}/)'
   ARM_ENDPOINT: environment().resourceManager
   AZURE_CLIENT_ID: identities.outputs.remediatorClientId
   LOG_LEVEL: logLevel
@@ -217,6 +246,11 @@ module app 'modules/app.bicep' = {
     slackSecretName: slackSecretName
     teamsWebhookUrl: teamsWebhookUrl
     slackWebhookUrl: slackWebhookUrl
+    approvalKeySecretName: approvalKeySecretName
+    approvalSigningKey: approvalSigningKey
+    slackSigningSecretName: slackSigningSecretName
+    slackSigningSecret: slackSigningSecret
+    approvalAuthClientId: approvalAuthClientId
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

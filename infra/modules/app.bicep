@@ -26,6 +26,14 @@ param slackSecretName string
 param teamsWebhookUrl string
 @secure()
 param slackWebhookUrl string
+param approvalKeySecretName string
+@secure()
+param approvalSigningKey string
+param slackSigningSecretName string
+@secure()
+param slackSigningSecret string
+@description('Entra app registration of the approval page sign-in; empty: no App Service authentication.')
+param approvalAuthClientId string
 param maximumInstanceCount int
 param instanceMemoryMB int
 
@@ -170,6 +178,24 @@ resource slackSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty
   }
 }
 
+resource approvalKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(approvalSigningKey)) {
+  parent: keyVault
+  name: approvalKeySecretName
+  properties: {
+    value: approvalSigningKey
+    contentType: 'HMAC key signing approval links (acr-remediator REMEDIATOR_APPROVAL_SIGNING_KEY)'
+  }
+}
+
+resource slackSigningSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(slackSigningSecret)) {
+  parent: keyVault
+  name: slackSigningSecretName
+  properties: {
+    value: slackSigningSecret
+    contentType: 'Slack app signing secret (acr-remediator SLACK_SIGNING_SECRET)'
+  }
+}
+
 // ───────────────────────────── Flex Consumption plan and function app ─────────────────────────────
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -252,7 +278,57 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     slackSecret
     secretsUserOnTeamsSecret
     secretsUserOnSlackSecret
+    approvalKeySecret
+    slackSigningSecretValue
+    secretsUserOnApprovalKey
+    secretsUserOnSlackSigningSecret
   ]
+}
+
+// Approve mode: the approval page sits behind App Service authentication (Entra ID). Easy Auth strips any
+// client-sent X-MS-CLIENT-PRINCIPAL and sets its own; the page checks it against REMEDIATOR_APPROVERS. The event
+// doors keep their function keys, and Slack's interactivity route checks Slack's signature instead.
+// The app registration needs ID tokens enabled (no client secret: implicit sign-in), the redirect URI
+// https://<host>/.auth/login/aad/callback, and groupMembershipClaims when approvers are groups.
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(approvalAuthClientId)) {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: [
+        '/api/eventgrid'
+        '/api/alerts/activity-log'
+        '/api/approval/slack'
+        '/runtime/webhooks/eventgrid'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          clientId: approvalAuthClientId
+        }
+        validation: {
+          allowedAudiences: [
+            approvalAuthClientId
+            'api://${approvalAuthClientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+  }
 }
 
 // ───────────────────────────── data-plane roles of the remediator identity (its own resources only) ─────────────────────────────
@@ -309,6 +385,28 @@ resource metricsPublisherOnAppInsights 'Microsoft.Authorization/roleAssignments@
 resource secretsUserOnTeamsSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(teamsWebhookUrl)) {
   name: guid(keyVault.id, teamsSecretName, remediatorIdentity.id, rbac.builtInRoles.keyVaultSecretsUser)
   scope: teamsSecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', rbac.builtInRoles.keyVaultSecretsUser)
+    principalId: remediatorIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    description: rbac.assignmentDescription
+  }
+}
+
+resource secretsUserOnApprovalKey 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(approvalSigningKey)) {
+  name: guid(keyVault.id, approvalKeySecretName, remediatorIdentity.id, rbac.builtInRoles.keyVaultSecretsUser)
+  scope: approvalKeySecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', rbac.builtInRoles.keyVaultSecretsUser)
+    principalId: remediatorIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    description: rbac.assignmentDescription
+  }
+}
+
+resource secretsUserOnSlackSigningSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(slackSigningSecret)) {
+  name: guid(keyVault.id, slackSigningSecretName, remediatorIdentity.id, rbac.builtInRoles.keyVaultSecretsUser)
+  scope: slackSigningSecretValue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', rbac.builtInRoles.keyVaultSecretsUser)
     principalId: remediatorIdentity.properties.principalId

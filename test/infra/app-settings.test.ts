@@ -145,9 +145,13 @@ describe('app settings: SETTINGS ↔ template', () => {
     );
   });
 
-  it('REMEDIATOR_MODE defaults to dry-run and only allows dry-run | auto-fix', () => {
+  it('REMEDIATOR_MODE defaults to dry-run and only allows dry-run | auto-fix | approve', () => {
     expect(main.parameters['remediatorMode']).toMatchObject({ type: 'string', defaultValue: 'dry-run' });
-    expect([...(main.parameters['remediatorMode']!.allowedValues ?? [])].sort()).toEqual(['auto-fix', 'dry-run']);
+    expect([...(main.parameters['remediatorMode']!.allowedValues ?? [])].sort()).toEqual([
+      'approve',
+      'auto-fix',
+      'dry-run',
+    ]);
     expect(remediatorSettings()['REMEDIATOR_MODE']).toBe('dry-run');
     expect(remediatorSettings({ remediatorMode: 'auto-fix' })['REMEDIATOR_MODE']).toBe('auto-fix');
   });

@@ -85,7 +85,7 @@ describe('main.parameters.json (azd) against the compiled main.bicep', () => {
     expect(file.parameters['remediatorMode']?.value).toBe('${REMEDIATOR_MODE=dry-run}');
     expect(main.parameters['remediatorMode']).toMatchObject({
       defaultValue: 'dry-run',
-      allowedValues: ['dry-run', 'auto-fix'],
+      allowedValues: ['dry-run', 'auto-fix', 'approve'],
     });
     expect(file.parameters['enableArmTokenAuthFix']?.value).toBe('${ENABLE_ARM_TOKEN_AUTH_FIX=false}');
     expect(main.parameters['enableArmTokenAuthFix']?.defaultValue).toBe(false);

@@ -150,7 +150,7 @@ describe('role ids', () => {
         count++;
       }
     }
-    expect(count).toBe(11); // 7 in app.bicep, 1 in each role-assignment module
+    expect(count).toBe(13); // 9 in app.bicep, 1 in each role-assignment module
   });
 });
 
@@ -387,6 +387,18 @@ describe('where the remediator identity reads and writes', () => {
           principal: remediator,
           condition: "[not(empty(parameters('slackWebhookUrl')))]",
         },
+        {
+          role: 'keyVaultSecretsUser',
+          scope: "'Microsoft.KeyVault/vaults/secrets' parameters('keyVaultName') parameters('approvalKeySecretName')",
+          principal: remediator,
+          condition: "[not(empty(parameters('approvalSigningKey')))]",
+        },
+        {
+          role: 'keyVaultSecretsUser',
+          scope: "'Microsoft.KeyVault/vaults/secrets' parameters('keyVaultName') parameters('slackSigningSecretName')",
+          principal: remediator,
+          condition: "[not(empty(parameters('slackSigningSecret')))]",
+        },
         // Event Grid's own identity: only the dead-letter container
         {
           role: 'storageBlobDataContributor',
@@ -397,6 +409,6 @@ describe('where the remediator identity reads and writes', () => {
         },
       ]),
     );
-    expect(byRole.length).toBe(7);
+    expect(byRole.length).toBe(9);
   });
 });
