@@ -9,7 +9,7 @@
  */
 import { writeAudit } from '../audit';
 import { diagnose } from '../diagnose';
-import { describeError, describeErrorMessage, isTransientError } from '../errors';
+import { describeError, describeErrorMessage } from '../errors';
 import type { Action, ApprovalLinks, Diagnosis, DiagnosedOutcome, FailureEvent, HealResult } from '../model';
 import type { Notifier } from '../notify';
 import { checkGuardrail, executeActions, gatherGuardFacts, planActions, type RemediateDeps } from '../remediate';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { writePreviews } from '../../src/notify';
+import { writePreviews } from '../../src/adapters/preview-files';
 import type { Harness } from '../../src/local/harness';
 import { readEventPayload, roleAssignmentPuts, startApproveHarness } from './helpers';
 
