@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { ArmPort } from './azure/arm-port';
 import type { Config } from './config';
-import { offerApproval } from './approve/flow';
+import { offerApproval } from './approve/offer';
 import { diagnose } from './diagnose';
 import { describeError, describeErrorMessage, isTransientError } from './errors';
 import { childForEvent } from './logging';

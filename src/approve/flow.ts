@@ -27,7 +27,9 @@ import {
   readApprovalDecision,
   type PendingApproval,
 } from './records';
-import { createApprovalId, signApprovalToken, verifyApprovalToken, type ApprovalClaims } from './token';
+import { signPair } from './offer';
+import { verifyApprovalToken, type ApprovalClaims } from './token';
+export { offerApproval, buildApprovalUrl } from './offer';
 
 /** How long one approval may hold its work record before another press may take it over. */
 const APPROVAL_LEASE_MS = 5 * 60_000;
@@ -71,53 +73,6 @@ const refused = (status: number, title: string, message: string): ApprovalView =
   title,
   message,
 });
-
-function signPair(
-  approvalId: string,
-  planHash: string,
-  expiresMs: number,
-  key: string,
-): { approve: string; dismiss: string } {
-  const c = { v: 1 as const, s: approvalId, p: planHash, e: expiresMs };
-  return {
-    approve: signApprovalToken({ ...c, a: 'approve' }, key),
-    dismiss: signApprovalToken({ ...c, a: 'dismiss' }, key),
-  };
-}
-
-/** The link a token opens. */
-export function buildApprovalUrl(base: string, token: string): string {
-  return `${base}${base.includes('?') ? '&' : '?'}t=${encodeURIComponent(token)}`;
-}
-
-/** Record the pending approval of a story and sign its links; undefined when approve mode is not configured. */
-export async function offerApproval(
-  input: { event: FailureEvent; diagnosis: Diagnosis; planned: readonly Action[]; storyKey: string },
-  deps: Pick<ApprovalDeps, 'store' | 'clock' | 'config'>,
-): Promise<ApprovalLinks | undefined> {
-  const { signingKey, url, ttlMs } = deps.config.approval;
-  if (deps.config.mode !== 'approve' || !signingKey || !url) return undefined;
-  const approvalId = createApprovalId(input.storyKey);
-  const planHash = hashPlan(input.diagnosis, input.planned);
-  const now = deps.clock.now();
-  const expiresMs = now.getTime() + ttlMs;
-  const pending: PendingApproval = {
-    storyKey: input.storyKey,
-    event: input.event,
-    planHash,
-    createdAt: now.toISOString(),
-    expiresAt: new Date(expiresMs).toISOString(),
-  };
-  await savePending(deps.store, approvalId, pending);
-  const t = signPair(approvalId, planHash, expiresMs, signingKey);
-  return {
-    approvalId,
-    approveUrl: buildApprovalUrl(url, t.approve),
-    dismissUrl: buildApprovalUrl(url, t.dismiss),
-    expiresAt: pending.expiresAt,
-    ...(deps.config.approval.slackSigningSecret ? { slackTokens: { approve: t.approve, dismiss: t.dismiss } } : {}),
-  };
-}
 
 async function auditApproval(
   deps: ApprovalDeps,
