@@ -10,7 +10,7 @@
 import { writeAudit } from '../audit';
 import { diagnose } from '../diagnose';
 import { describeError, describeErrorMessage } from '../errors';
-import type { Action, ApprovalLinks, Diagnosis, DiagnosedOutcome, FailureEvent, HealResult } from '../model';
+import type { Action, Diagnosis, DiagnosedOutcome, FailureEvent, HealResult } from '../model';
 import type { Notifier } from '../notify';
 import { checkGuardrail, executeActions, gatherGuardFacts, planActions, type RemediateDeps } from '../remediate';
 import { BUDGET_PARTITION, createBudgetHourKey } from '../remediate/ids';
