@@ -156,7 +156,7 @@ describe('remediator simulate', () => {
     [['simulate', '--world', 'LOCAL_WORLD', '--event', 'nope.json'], /cannot read event file nope.json: no such file/],
     [
       ['simulate', '--world', 'LOCAL_WORLD', '--event', 'LOCAL_EVENT', '--mode', 'yolo'],
-      /--mode must be dry-run or auto-fix/,
+      /--mode must be dry-run, auto-fix or approve/,
     ],
     [['simulate', '--world', 'LOCAL_WORLD', '--event', 'LOCAL_EVENT', '--bogus'], /Unknown option '--bogus'/],
   ])('unusable input %j → exit 2 with a clear message on stderr', async (argv, message) => {
