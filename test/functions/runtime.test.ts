@@ -65,6 +65,7 @@ describe('runtime', () => {
     const secrets = listConfigSecrets({
       teamsWebhookUrl: 'https://prod-1.westeurope.logic.azure.com/workflows/x?sig=abc',
       storage: { kind: 'connection-string', connectionString: 'UseDevelopmentStorage=true' },
+      approval: {},
     } as never);
     expect(secrets).toEqual([
       'https://prod-1.westeurope.logic.azure.com/workflows/x?sig=abc',
