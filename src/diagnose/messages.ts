@@ -185,9 +185,11 @@ export interface AuthorizationFailure {
   scope?: string;
 }
 
-/** The `{code, message}` inside a statusMessage, however it is wrapped (JSON string, nested JSON, plain text). */
-export function extractArmError(text: string | undefined): { code?: string; message: string } | undefined {
-  if (!text || text.trim() === '') return undefined;
+/**
+ * Parse a JSON document, unwrapping JSON strings in strings (an Activity Log statusMessage) up to three times.
+ * `value` is as far as it got; `broken` when a layer that looked like JSON did not parse.
+ */
+export function unwrapNestedJson(text: string): { value: unknown; broken: boolean } {
   let value: unknown = text;
   for (let i = 0; i < 3 && typeof value === 'string'; i++) {
     const s = value.trim();
@@ -195,9 +197,16 @@ export function extractArmError(text: string | undefined): { code?: string; mess
     try {
       value = JSON.parse(s);
     } catch {
-      break;
+      return { value, broken: true };
     }
   }
+  return { value, broken: false };
+}
+
+/** The `{code, message}` inside a statusMessage, however it is wrapped (JSON string, nested JSON, plain text). */
+export function extractArmError(text: string | undefined): { code?: string; message: string } | undefined {
+  if (!text || text.trim() === '') return undefined;
+  const { value } = unwrapNestedJson(text);
   if (typeof value === 'object' && value !== null) {
     const o = value as { error?: { code?: unknown; message?: unknown }; code?: unknown; message?: unknown };
     const e = o.error ?? o;

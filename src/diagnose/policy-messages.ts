@@ -3,6 +3,7 @@
  * `PolicyViolation` carry `info.policyAssignmentId`, `policyDefinitionId` (and set / reference ids) and
  * `policyDefinitionEffect`; older answers only name them in the message's "Policy identifiers: '[…]'". Pure.
  */
+import { unwrapNestedJson } from './messages';
 
 export const POLICY_REFUSAL_CODE = 'RequestDisallowedByPolicy';
 
@@ -31,21 +32,6 @@ export interface PolicyRefusal {
 type Bag = Record<string, unknown>;
 const isBag = (v: unknown): v is Bag => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-
-/** Parse a JSON document, unwrapping JSON strings in strings (Activity Log statusMessage) up to three times. */
-function parseNested(text: string): unknown {
-  let value: unknown = text;
-  for (let i = 0; i < 3 && typeof value === 'string'; i++) {
-    const s = value.trim();
-    if (!(s.startsWith('{') || s.startsWith('"'))) break;
-    try {
-      value = JSON.parse(s);
-    } catch {
-      return undefined;
-    }
-  }
-  return value;
-}
 
 function violationOf(info: Bag): PolicyViolation | undefined {
   const assignmentId = str(info['policyAssignmentId']);
@@ -102,7 +88,8 @@ function violationsFromMessage(message: string): PolicyViolation[] {
 /** A RequestDisallowedByPolicy refusal in an error text (ARM error JSON, possibly a JSON string in a string). */
 export function parsePolicyRefusal(text: string | undefined): PolicyRefusal | undefined {
   if (!text || !text.includes(POLICY_REFUSAL_CODE)) return undefined;
-  const doc = parseNested(text);
+  const unwrapped = unwrapNestedJson(text);
+  const doc = unwrapped.broken ? undefined : unwrapped.value;
   const root = isBag(doc) ? (isBag(doc['error']) ? doc['error'] : doc) : undefined;
   if (root && str(root['code']) === POLICY_REFUSAL_CODE) {
     const message = str(root['message']) ?? '';

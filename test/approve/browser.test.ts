@@ -11,14 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { writePreviews } from '../../src/adapters/preview-files';
+import { CHROMIUM_PATH as CHROMIUM, launchChromium, type Browser } from '../helpers/chromium';
 import type { Harness } from '../../src/local/harness';
 import { readEventPayload, roleAssignmentPuts, startApproveHarness } from './helpers';
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 const maybe = existsSync(CHROMIUM) ? test : test.skip;
 if (!existsSync(CHROMIUM)) console.warn(`browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 
@@ -51,7 +50,7 @@ async function startSink(): Promise<Sink> {
 }
 
 let h: Harness | undefined;
-let browser: BrowserContext | undefined;
+let browser: Browser | undefined;
 let teams: Sink | undefined;
 let slack: Sink | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'approve-browser-'));
@@ -77,22 +76,8 @@ maybe('open the Approve link from the rendered message, see the plan, approve, s
   expect(approveAction?.['url']).toContain(h.approval?.url ?? '?');
 
   const page = await writePreviews([{ title: 'approve mode', teams: teamsBody, slack: slackBody }], dir);
-  // A fresh profile each run (launchPersistentContext is playwright's way to pass --user-data-dir).
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, 'profile-')), {
-    executablePath: CHROMIUM,
-    viewport: { width: 900, height: 760 },
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const tab = await browser.newPage();
+  browser = await launchChromium({ width: 900, height: 760 });
+  const tab = await browser.context.newPage();
   await tab.goto(pathToFileURL(page).href);
   // The Teams card renders its Approve button too.
   await tab.locator('.teams-host').getByText('Approve', { exact: true }).first().waitFor({ timeout: 15_000 });
