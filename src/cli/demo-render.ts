@@ -1,6 +1,7 @@
 /**
- * The demo's human output for one scenario: the failure, the diagnosis and its evidence once, then the two modes side
- * by side (each action's status, the heal, ARM writes, messages), then what a person must still do in auto-fix.
+ * The demo's human output for one scenario: the failure, the diagnosis and its evidence once, then dry-run and auto-fix
+ * side by side (each action's status, the heal, ARM writes, messages), what a person must still do in auto-fix, and
+ * the approve loop in two lines (awaiting approval → approved → what was written, the heal).
  * Within 120 columns with short names; `verbose` adds the full ids and commands.
  */
 import type { Action, Outcome, RemediatorMode } from '../model';
@@ -15,6 +16,8 @@ export interface DemoRun {
   writes: number;
   /** Teams and Slack messages posted in this run. */
   messages: { teams: number; slack: number };
+  /** Approve mode: how many fixes awaited approval, ARM writes before anyone approved, who approved. */
+  approval?: { awaiting: number; writesBefore: number; approver: string };
 }
 
 const LABEL = 44;
@@ -32,10 +35,12 @@ function row(label: string, cells: readonly string[]): string {
 
 export function renderScenarioText(
   scenario: { name: string; title: string; world: string; event: string },
-  runs: readonly DemoRun[],
+  allRuns: readonly DemoRun[],
   io: CliIo,
   verbose?: boolean,
 ): void {
+  const runs = allRuns.filter((r) => r.mode !== 'approve');
+  const approveRun = allRuns.find((r) => r.mode === 'approve');
   const p = painter(io.stdout, io.env);
   const out = (lines: string[]): void => lines.forEach((l) => writeLine(io.stdout, l));
   writeLine(io.stdout);
@@ -101,6 +106,23 @@ export function renderScenarioText(
     const last = runs[runs.length - 1]?.outcomes[i];
     if (last) out(stepLines(last, '   ', verbose));
   }
+  if (approveRun) out(approveLines(approveRun));
+}
+
+/** The approve loop in two lines: what awaited approval and who approved, then what ARM got and the heal. */
+export function approveLines(run: DemoRun): string[] {
+  const a = run.approval;
+  if (!a || a.awaiting === 0)
+    return [`   approve mode: nothing to approve (no automatic fix); ${run.writes} ARM writes`];
+  const actions = run.outcomes.flatMap((o) => o.actions ?? []).filter((x) => x.status !== 'manual');
+  const applied = actions.filter((x) => x.status === 'applied').length;
+  const others = actions.filter((x) => x.status !== 'applied').map((x) => `${STATUS_MARK[x.status]} ${x.status}`);
+  const heal = run.outcomes.find((o) => o.heal)?.heal;
+  const fixes = (n: number): string => `${n} fix${n === 1 ? '' : 'es'}`;
+  return [
+    `   approve mode: ${STATUS_MARK['awaiting-approval']} ${fixes(a.awaiting)} awaiting approval, ${a.writesBefore} ARM writes → approved by ${a.approver}`,
+    `     → ${STATUS_MARK.applied} ${applied} applied${others.length ? `, ${others.join(', ')}` : ''}; ${run.writes - a.writesBefore} ARM writes; messages ${run.messages.teams} + ${run.messages.slack}${heal ? `; heal ${describeHeal(heal, true).replace(' clock)', ')')}` : ''}`,
+  ];
 }
 
 /** How many lines of a text are wider than 120 columns (for the demo's own check and its test). */

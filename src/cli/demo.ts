@@ -1,7 +1,7 @@
 /**
  * `remediator demo` (the README's main-job command): bundled scenarios through the whole pipeline — intake,
  * diagnosis, plan, guardrails, fixes, notifications, heal check — against the ARM emulator and Azurite, first in
- * dry-run, then in auto-fix. Teams and Slack messages are really posted to a local webhook sink and rendered into an
+ * dry-run, in auto-fix, then in approve mode (a local person presses Approve on each message's link). Teams and Slack messages are really posted to a local webhook sink and rendered into an
  * HTML preview page.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadWorld } from '../../emulator/world';
 import { createLogger } from '../logging';
 import type { Outcome, RemediatorMode } from '../model';
-import { startHarness } from '../local/harness';
+import { LOCAL_APPROVER, startHarness } from '../local/harness';
 import { startAzurite } from '../local/azurite';
 import { writePreviews } from '../adapters/preview-files';
 import { readJsonFile } from './files';
@@ -26,6 +26,9 @@ export interface DemoScenario {
   event: string;
   env?: Record<string, string>;
 }
+
+/** The modes each scenario runs in: the first two side by side, then the approve loop (approved by a local person). */
+export const DEMO_MODES: readonly RemediatorMode[] = ['dry-run', 'auto-fix', 'approve'];
 
 /** The file in `--out` that holds every posted Teams and Slack payload, with the outcomes of each run. */
 export const DEMO_MESSAGES_FILE = 'messages.json';
@@ -89,12 +92,14 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
 
   const storage = await startAzurite();
   const sink = await startWebhookSink();
-  const report: Array<{ scenario: string; mode: RemediatorMode; outcomes: Outcome[] }> = [];
+  // Approve runs keep what the first message offered (`awaitingApproval`) beside the outcomes after approval.
+  const report: Array<{ scenario: string; mode: RemediatorMode; outcomes: Outcome[]; awaitingApproval?: Outcome[] }> =
+    [];
   let run = 0;
   try {
     for (const s of scenarios) {
       const runs: DemoRun[] = [];
-      for (const mode of ['dry-run', 'auto-fix'] as const) {
+      for (const mode of DEMO_MODES) {
         run += 1;
         const world = loadWorld(join(root, s.world));
         const payload = readJsonFile(join(root, s.event), 'event', root);
@@ -113,12 +118,29 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
           },
         });
         try {
-          const outcomes = await harness.settle(await harness.deliver(payload));
-          const writes = harness.emulator.requestLog.filter((r) => r.write).length;
-          report.push({ scenario: s.name, mode, outcomes });
+          const writesNow = (): number => harness.emulator.requestLog.filter((r) => r.write).length;
+          let outcomes = await harness.settle(await harness.deliver(payload));
+          let approval: DemoRun['approval'];
+          let awaitingApproval: Outcome[] | undefined;
+          if (mode === 'approve') {
+            awaitingApproval = outcomes;
+            // A person opens each message's Approve link and presses Approve (the same path as in Azure).
+            const awaiting = outcomes.flatMap((o) => o.actions ?? []).filter((a) => a.status === 'awaiting-approval');
+            const writesBefore = writesNow();
+            outcomes = await harness.settle(await harness.approveAll(outcomes));
+            approval = { awaiting: awaiting.length, writesBefore, approver: LOCAL_APPROVER.name };
+          }
+          const writes = writesNow();
+          report.push({ scenario: s.name, mode, outcomes, ...(awaitingApproval ? { awaitingApproval } : {}) });
           const posted = (channel: string): number =>
             sink.received.filter((m) => m.channel === channel && m.scenario === s.name && m.mode === mode).length;
-          runs.push({ mode, outcomes, writes, messages: { teams: posted('teams'), slack: posted('slack') } });
+          runs.push({
+            mode,
+            outcomes,
+            writes,
+            messages: { teams: posted('teams'), slack: posted('slack') },
+            ...(approval ? { approval } : {}),
+          });
         } finally {
           await harness.stop();
         }
@@ -154,7 +176,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     writeLine(io.stdout);
     writeLine(
       io.stdout,
-      `${p.green('✔')} ${scenarios.length} scenarios × 2 modes in ${((Date.now() - started) / 1000).toFixed(1)}s; ${sink.received.length} Teams/Slack messages posted to a local webhook sink`,
+      `${p.green('✔')} ${scenarios.length} scenarios × ${DEMO_MODES.length} modes in ${((Date.now() - started) / 1000).toFixed(1)}s; ${sink.received.length} Teams/Slack messages posted to a local webhook sink`,
     );
     writeLine(io.stdout, `  previews: ${page}`);
     writeLine(io.stdout, p.dim('  heal times are on the emulator clock (the world file’s time), not wall-clock time'));

@@ -80,7 +80,10 @@ function didOf(outcome: Outcome, steps: readonly string[], mode: string): string
   const failed = fixes.filter((a) => a.status === 'failed');
   const blocked = fixes.filter((a) => a.status === 'blocked');
   const applied = fixes.filter((a) => a.status === 'applied');
+  const pending = fixes.filter((a) => a.status === 'awaiting-approval');
   if (failed.length) return `A fix failed (${verbOf(failed[0] as Action, false)}): a person must act.`;
+  if (pending.length && !applied.length)
+    return `Nothing was changed yet: press Approve to ${joinWords(pending.map((a) => verbOf(a, false)))}.`;
   if (blocked.length && !applied.length) return `Nothing was changed: ${blocked[0]?.reason ?? 'a guardrail said no'}.`;
   if (fixes.length && applied.length === fixes.length)
     return `Fixed automatically: ${joinWords(applied.map((a) => verbOf(a, true)))}.`;
@@ -96,10 +99,17 @@ function pushFact(facts: SummaryFact[], title: string, value: string | undefined
   if (value !== undefined && value !== '') facts.push({ title, value });
 }
 
-/** The steps a person must do: only for what was not done (applied or planned fixes are not repeated as steps). */
+/**
+ * The steps a person must do: only for what was not done (applied, planned or awaiting-approval fixes are not repeated
+ * as steps: the message says them, and approving does them).
+ */
 function stepsOf(outcome: Outcome, aliases: Aliases): PersonStep[] {
   const actions = outcome.actions ?? [];
-  const covered = new Set(actions.filter((a) => a.status === 'applied' || a.status === 'planned').map((a) => a.type));
+  const covered = new Set(
+    actions
+      .filter((a) => a.status === 'applied' || a.status === 'planned' || a.status === 'awaiting-approval')
+      .map((a) => a.type),
+  );
   const steps = (outcome.diagnosis?.manualSteps ?? [])
     .map((s) => describeStep(s, aliases))
     .filter((s) => !s.fixType || !covered.has(s.fixType));

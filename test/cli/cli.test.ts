@@ -290,18 +290,27 @@ describe('remediator diagnose (offline)', () => {
 });
 
 describe('remediator demo', () => {
-  it('runs a bundled scenario in dry-run then auto-fix, posts to the webhook sink and writes the preview page', async () => {
+  it('runs a bundled scenario in dry-run, auto-fix and approve, posts to the webhook sink and writes the preview page', async () => {
     const out = join(tmp, 'demo');
     const r = await run(['demo', '--only', 'seed-story', '--out', out, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as {
-      runs: Array<{ scenario: string; mode: string; outcomes: Outcome[] }>;
+      runs: Array<{ scenario: string; mode: string; outcomes: Outcome[]; awaitingApproval?: Outcome[] }>;
       previews: string;
       messages: number;
     };
-    expect(doc.runs.map((x) => x.mode)).toEqual(['dry-run', 'auto-fix']);
+    expect(doc.runs.map((x) => x.mode)).toEqual(['dry-run', 'auto-fix', 'approve']);
     expect(doc.runs[0]?.outcomes[0]?.actions?.every((a) => a.status === 'planned')).toBe(true);
     expect(doc.runs[1]?.outcomes[0]?.heal?.status).toBe('healed');
+    // Approve mode: the message offered the fixes (nothing written), then the approval applied them and it healed.
+    const approve = doc.runs[2]!;
+    expect(approve.awaitingApproval?.[0]?.actions?.map((a) => a.status)).toEqual([
+      'awaiting-approval',
+      'awaiting-approval',
+    ]);
+    expect(approve.outcomes[0]?.actions?.map((a) => a.status)).toEqual(['applied', 'applied']);
+    expect(approve.outcomes[0]?.approvedBy).toBeTruthy();
+    expect(approve.outcomes[0]?.heal?.status).toBe('healed');
     expect(doc.messages).toBeGreaterThanOrEqual(2);
     expect(readFileSync(doc.previews, 'utf8')).toContain('acr-pull/missing-role');
   });

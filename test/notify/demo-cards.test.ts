@@ -29,7 +29,7 @@ interface Posted {
   body: unknown;
 }
 interface DemoFile {
-  runs: Array<{ scenario: string; mode: string; outcomes: Outcome[] }>;
+  runs: Array<{ scenario: string; mode: string; outcomes: Outcome[]; awaitingApproval?: Outcome[] }>;
   messages: Posted[];
 }
 
@@ -107,14 +107,25 @@ describe('the demo (terminal)', () => {
       });
     }
     expect(demoText).toMatch(/healed after \S+( \S+)? \(simulated\)/);
+    // The approve loop closes each scenario: what awaited approval (0 writes) and who approved, or nothing to approve.
+    for (const s of DEMO_SCENARIOS) {
+      const block = demoText.split(`━━ ${s.name}: `)[1]!.split('\n━━ ')[0]!;
+      const run = demo.runs.find((r) => r.scenario === s.name && r.mode === 'approve')!;
+      const pending = (run.awaitingApproval ?? []).flatMap((o) => o.actions ?? []);
+      if (pending.some((a) => a.status === 'awaiting-approval'))
+        expect(block).toMatch(
+          /approve mode: ⏳ \d+ fix(es)? awaiting approval, 0 ARM writes → approved by .+\n +→ ✔ \d+ applied/,
+        );
+      else expect(block).toContain('approve mode: nothing to approve');
+    }
     console.log(`demo output: ${lines.length} lines, ${wide.length} over 120 columns`);
   });
 });
 
 describe("the demo's real payloads", () => {
-  it('covers every scenario in both modes, Teams and Slack', () => {
+  it('covers every scenario in the three modes, Teams and Slack', () => {
     for (const s of DEMO_SCENARIOS)
-      for (const mode of ['dry-run', 'auto-fix'])
+      for (const mode of ['dry-run', 'auto-fix', 'approve'])
         for (const channel of ['teams', 'slack'])
           expect(demo.messages.some((m) => m.scenario === s.name && m.mode === mode && m.channel === channel)).toBe(
             true,
@@ -137,6 +148,35 @@ describe("the demo's real payloads", () => {
       expect(details).toMatchObject({ isVisible: false });
       expect(card.actions).toContainEqual(expect.objectContaining({ type: 'Action.ToggleVisibility' }));
     }
+  });
+
+  it('an approval request offers Approve and never lists the fix it asks to approve as a step for a person', () => {
+    let checked = 0;
+    for (const run of demo.runs.filter((r) => r.mode === 'approve')) {
+      const pending = new Set(
+        (run.awaitingApproval ?? [])
+          .flatMap((o) => o.actions ?? [])
+          .filter((a) => a.status === 'awaiting-approval')
+          .map((a) => a.type),
+      );
+      if (pending.size === 0) continue;
+      const first = demo.messages.find(
+        (m) => m.channel === 'teams' && m.scenario === run.scenario && m.mode === 'approve',
+      )!;
+      const card = teamsOf(first).attachments[0]!.content;
+      expect(JSON.stringify(card.actions)).toMatch(/Approve/);
+      const steps = stepsShown(card.body);
+      for (const type of pending) {
+        expect({ card: run.scenario, type, steps: steps.filter((x) => REDO[type].test(x)) }).toEqual({
+          card: run.scenario,
+          type,
+          steps: [],
+        });
+        checked += 1;
+      }
+      expect(shownTexts(card.body).join('\n')).toMatch(/press Approve to /);
+    }
+    expect(checked).toBeGreaterThan(0);
   });
 
   it('every Slack message is within Block Kit limits and shows ids only in context blocks', () => {
