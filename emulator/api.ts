@@ -20,7 +20,18 @@ export interface World {
   activityLogDelaySeconds?: number;
   /** (emulator extension) LRO style per resource id (case-insensitive) for PATCH/PUT: default "azure-async-operation". */
   lroStyles?: Record<string, LroStyle>;
+  /**
+   * (emulator extension) How long new role assignments take to take effect, drawn per assignment (deterministic: a
+   * hash of `seed` and the assignment id). The `propagation` / `propagationDelayMs` options win over it.
+   */
+  propagation?: PropagationModel;
 }
+
+/** A fixed propagation delay, or a distribution a delay is drawn from per role assignment. */
+export type PropagationModel =
+  | { distribution: 'fixed'; delayMs: number; seed?: string }
+  | { distribution: 'uniform'; minMs: number; maxMs: number; seed?: string }
+  | { distribution: 'lognormal'; medianMs: number; sigma: number; maxMs?: number; seed?: string };
 
 /** How the emulator answers a long-running PATCH/PUT: `Azure-AsyncOperation` status polling, or `Location` polling. */
 export type LroStyle = 'azure-async-operation' | 'location';
@@ -88,6 +99,8 @@ export interface EmulatorOptions {
   port?: number;
   /** How long a new role assignment takes to take effect, on the emulator clock. Default 5 minutes. */
   propagationDelayMs?: number;
+  /** (extension) A propagation model (wins over `propagationDelayMs` and the world's `propagation`). */
+  propagation?: PropagationModel;
   /** Where to write the CA certificate PEM (default: a temp file). */
   caPath?: string;
   /** Latency added to every request (ms). */

@@ -26,10 +26,10 @@ export { DEFAULT_CALLER_OBJECT_ID };
 
 export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
   const world = validateWorld(opts.world, 'world');
-  const state = new EmulatorState(
-    world,
-    opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {},
-  );
+  const state = new EmulatorState(world, {
+    ...(opts.propagationDelayMs !== undefined ? { propagationDelayMs: opts.propagationDelayMs } : {}),
+    ...(opts.propagation !== undefined ? { propagation: opts.propagation } : {}),
+  });
   if (opts.activityLogDelayMs !== undefined) state.activityLogDelayMs = opts.activityLogDelayMs;
   const tls = await getTlsIdentity();
   let endpoint = '';

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { World } from './api';
 import { keyOf } from './ids';
+import { checkPropagationModel } from './state/propagation';
 
 export class WorldError extends Error {
   constructor(
@@ -119,6 +120,7 @@ export function validateWorld(value: unknown, source = 'world'): World {
         if (style !== 'azure-async-operation' && style !== 'location')
           problems.push(`lroStyles["${id}"] must be "azure-async-operation" or "location"`);
   }
+  if (w['propagation'] !== undefined) problems.push(...checkPropagationModel(w['propagation']));
   if (problems.length > 0) throw new WorldError(`${source}: invalid world:\n  - ${problems.join('\n  - ')}`, problems);
   return value as World;
 }

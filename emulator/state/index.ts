@@ -2,7 +2,7 @@
  * The emulator's in-memory ARM: the resource store (store.ts) with its three engines — RBAC (rbac.ts), registry pulls
  * (acr.ts) and the Container Apps lifecycle (container-apps.ts). No HTTP here: see ../http and ../providers.
  */
-import type { World } from '../api';
+import type { PropagationModel, World } from '../api';
 import { AcrPulls, type PullVerdict } from './acr';
 import { ContainerAppsLifecycle } from './container-apps';
 import { PolicyEngine } from './policy';
@@ -18,9 +18,9 @@ export class EmulatorState extends ResourceStore {
   readonly apps: ContainerAppsLifecycle;
   readonly policy: PolicyEngine;
 
-  constructor(world: World, opts: { propagationDelayMs?: number } = {}) {
+  constructor(world: World, opts: { propagationDelayMs?: number; propagation?: PropagationModel } = {}) {
     super(world);
-    this.rbac = new RbacEngine(this, opts.propagationDelayMs ?? 5 * 60_000);
+    this.rbac = new RbacEngine(this, opts.propagation ?? opts.propagationDelayMs ?? world.propagation);
     this.acr = new AcrPulls(this, this.rbac);
     this.apps = new ContainerAppsLifecycle(this, this.acr);
     this.policy = new PolicyEngine(this, this.rbac);

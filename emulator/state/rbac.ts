@@ -13,7 +13,9 @@ import {
   scopeOfExtension,
   subscriptionOf,
 } from '../ids';
+import type { PropagationModel } from '../api';
 import { asArray, clone, obj, str } from '../values';
+import { drawPropagationDelayMs } from './propagation';
 import type { Resource, ResourceStore } from './store';
 
 export const EVERYONE_PRINCIPAL_ID = '00000000-0000-0000-0000-000000000000';
@@ -29,8 +31,13 @@ export type CallerDecision =
 export class RbacEngine {
   constructor(
     private readonly store: ResourceStore,
-    readonly propagationDelayMs: number,
+    private readonly propagation: PropagationModel | number | undefined,
   ) {}
+
+  /** How long this assignment takes to take effect (drawn per assignment, deterministic). */
+  propagationDelayMsOf(ra: Resource): number {
+    return drawPropagationDelayMs(this.propagation, ra.id);
+  }
 
   roleAssignments(): Resource[] {
     return this.store.ofType(T_ROLE_ASSIGNMENT);
@@ -117,11 +124,11 @@ export class RbacEngine {
 
   // ---- decisions -----------------------------------------------------------------------------------------------
 
-  /** Has the assignment taken effect on the emulator clock (createdOn + propagation delay <= now)? */
+  /** Has the assignment taken effect on the emulator clock (createdOn + its propagation delay <= now)? */
   isEffective(ra: Resource): boolean {
     const created = str(obj(ra.properties)['createdOn']);
     if (!created) return true;
-    return Date.parse(created) + this.propagationDelayMs <= this.store.clock.now().getTime();
+    return Date.parse(created) + this.propagationDelayMsOf(ra) <= this.store.clock.now().getTime();
   }
 
   /** Assignments of `principalId` at or above `scope` whose role grants `action` (data action when `data`). */

@@ -62,6 +62,8 @@ export class ResourceStore {
   private readonly resources = new Map<string, Resource>();
   private readonly worldNowGiven: boolean;
   private counter = 0;
+  /** The world's propagation model (kept for snapshots). */
+  readonly propagation: World['propagation'];
 
   constructor(world: World) {
     const w = clone(world);
@@ -80,6 +82,7 @@ export class ResourceStore {
       .find((t) => t !== undefined);
     this.tenantId = w.tenantId ?? firstTenant ?? DEFAULT_TENANT_ID;
     this.worldNowGiven = w.now !== undefined;
+    this.propagation = w.propagation;
   }
 
   /** One counter for every generated id (events, operations, revision names), so runs are deterministic. */
@@ -121,6 +124,7 @@ export class ResourceStore {
       tenantId: this.tenantId,
       ...(this.activityLogDelayMs > 0 ? { activityLogDelaySeconds: this.activityLogDelayMs / 1000 } : {}),
       ...(this.lroStyles.size > 0 ? { lroStyles: Object.fromEntries(this.lroStyles) } : {}),
+      ...(this.propagation ? { propagation: clone(this.propagation) } : {}),
     };
     return world;
   }
