@@ -39,6 +39,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     events,
     lro: new LongRunningOperations(state, () => endpoint),
     list: (ctx, value) => listReply(ctx, value, opts.pageSize, endpoint),
+    pageSize: opts.pageSize,
   };
   const faults = new FaultInjector();
   const requestLog: RequestLogEntry[] = [];

@@ -64,6 +64,8 @@ function decodeClaims(authorization: string): Record<string, string> | undefined
 /** With enforceRbac: 403 AuthorizationFailed (and a Failed Activity Log entry) unless the caller may do this write. */
 export function checkCaller(ctx: RequestContext, state: EmulatorState, events: ArmEvents): void {
   if (ctx.method === 'GET' || ctx.method === 'HEAD') return;
+  // A Resource Graph query is a read (POST only to carry the query); it answers what the caller may read.
+  if (/^\/providers\/microsoft\.resourcegraph\/resources$/i.test(ctx.path)) return;
   const action = guessAction(ctx.method, ctx.path);
   let roleGuid: string | undefined;
   if (/\/providers\/microsoft\.authorization\/roleassignments\/[^/]+$/i.test(ctx.path)) {

@@ -9,6 +9,7 @@ import { managementGroupsProvider } from './management-groups';
 import { policyProvider } from './policy';
 import type { Provider } from './provider';
 import { registriesProvider } from './registries';
+import { resourceGraphProvider } from './resource-graph';
 import { resourcesProvider } from './resources';
 import { subscriptionsProvider } from './subscriptions';
 
@@ -18,6 +19,7 @@ export const PROVIDERS: readonly Provider[] = [
   policyProvider,
   managementGroupsProvider,
   activityLogProvider,
+  resourceGraphProvider,
   containerAppsProvider,
   registriesProvider,
   resourcesProvider,

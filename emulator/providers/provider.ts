@@ -17,6 +17,8 @@ export interface Arm {
   readonly lro: LongRunningOperations;
   /** A list answer (paged when the emulator has a `pageSize`). */
   list(ctx: RequestContext, value: unknown[]): Reply;
+  /** The emulator's `pageSize` option (undefined: one page), for providers that page their own way. */
+  readonly pageSize?: number | undefined;
 }
 
 /**

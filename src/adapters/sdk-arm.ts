@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../model';
 import type {
   ArmPort,
+  ContainerAppInfo,
   CreateRoleAssignmentRequest,
   CreateRoleAssignmentResult,
   RegistryInfo,
@@ -28,6 +29,13 @@ import type {
 } from '../azure/arm-port';
 import { builtInRoleDefinitionId, normalizeId, requireResourceParts, roleGuid } from '../azure/ids';
 import { createGovernanceReads } from './sdk-governance';
+import {
+  containerAppsUsingPrincipalQuery,
+  createResourceGraphReader,
+  registriesByLoginServerQuery,
+  rowToContainerAppInfo,
+  rowToRegistryInfo,
+} from './resource-graph';
 import { TtlCache } from './ttl-cache';
 import {
   statusOf,
@@ -70,6 +78,8 @@ export interface SdkArmPortOptions {
 
 /** The ArmPort plus adapter-only helpers (benchmarks, tests). */
 export interface SdkArmPort extends ArmPort {
+  findRegistries: NonNullable<ArmPort['findRegistries']>;
+  listContainerAppsUsingPrincipal: NonNullable<ArmPort['listContainerAppsUsingPrincipal']>;
   /** HTTP requests sent so far by all clients (retries and LRO polls included). */
   requestCount(): number;
   /** Forget the cached registry map and role definitions. */
@@ -142,7 +152,20 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
   const subscriptions = new SubscriptionClient(opts.credential, common);
 
   const governance = createGovernanceReads(opts.credential, common, clock, ttlMs);
+  const graph = createResourceGraphReader({
+    endpoint,
+    credential: opts.credential,
+    ...(opts.tlsCa !== undefined ? { tlsCa: opts.tlsCa } : {}),
+    policy: countingPolicy,
+    ...(opts.retryOptions ? { retryOptions: opts.retryOptions } : {}),
+    clock,
+    ...(log ? { log } : {}),
+  });
+
   const registryListCache = new TtlCache<RegistryInfo[]>(clock, ttlMs, 1);
+  /** login server (lower-case) → its registry, or null when none is visible. */
+  const registryByServerCache = new TtlCache<RegistryInfo | null>(clock, ttlMs, maxEntries);
+  const serverRefreshedAtMs = new Map<string, number>();
   const roleDefinitionCache = new TtlCache<RoleDefinitionInfo | undefined>(clock, ttlMs, maxEntries);
   const roleDefinitionListCache = new TtlCache<RoleDefinitionInfo[]>(
     clock,
@@ -178,13 +201,69 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
     return all;
   }
 
+  async function listAllContainerApps(): Promise<ContainerAppInfo[]> {
+    const subs = (await collect(subscriptions.subscriptions.list()))
+      .map((s) => s.subscriptionId)
+      .filter((s): s is string => !!s);
+    const perSub = await Promise.all(
+      subs.map(async (sub) =>
+        (await collect(appsClient(sub).containerApps.listBySubscription())).map((a) =>
+          toContainerAppInfo(a, a.id ?? ''),
+        ),
+      ),
+    );
+    return perSub.flat();
+  }
+
   const port: SdkArmPort = {
     requestCount: () => requests,
     clearCaches(): void {
       governance.clearCaches();
       registryListCache.clear();
+      registryByServerCache.clear();
       roleDefinitionCache.clear();
       roleDefinitionListCache.clear();
+    },
+
+    async findRegistries(loginServers, options) {
+      const nowMs = clock.now().getTime();
+      const wanted = [...new Set(loginServers.map((s) => s.toLowerCase()))];
+      if (options?.refresh)
+        for (const s of wanted)
+          if (nowMs - (serverRefreshedAtMs.get(s) ?? Number.NEGATIVE_INFINITY) >= minRefreshIntervalMs) {
+            registryByServerCache.delete(s);
+          }
+      const missing = wanted.filter((s) => !registryByServerCache.has(s));
+      let batch: Promise<RegistryInfo[]> | undefined;
+      const lookUp = (): Promise<RegistryInfo[]> =>
+        (batch ??= (async () => {
+          for (const s of missing) serverRefreshedAtMs.set(s, nowMs);
+          const rows = await graph.query(registriesByLoginServerQuery(missing));
+          if (rows) return rows.map(rowToRegistryInfo);
+          const all = await port.listRegistries(options?.refresh ? { refresh: true } : undefined);
+          return all.filter((r) => missing.includes(r.loginServer.toLowerCase()));
+        })());
+      const found = await Promise.all(
+        wanted.map((s) =>
+          registryByServerCache.getOrLoad(
+            s,
+            async () => (await lookUp()).find((r) => r.loginServer.toLowerCase() === s) ?? null,
+          ),
+        ),
+      );
+      return found.filter((r): r is RegistryInfo => r !== null);
+    },
+
+    async listContainerAppsUsingPrincipal(principalId) {
+      const rows = await graph.query(containerAppsUsingPrincipalQuery(principalId));
+      const apps = rows ? rows.map(rowToContainerAppInfo) : await listAllContainerApps();
+      const p = principalId.toLowerCase();
+      // Exact match (the query's `contains` over the identity map is a pre-filter).
+      return apps.filter(
+        (a) =>
+          a.identity.principalId?.toLowerCase() === p ||
+          Object.values(a.identity.userAssignedIdentities).some((u) => u.principalId?.toLowerCase() === p),
+      );
     },
 
     async getContainerApp(appId) {
@@ -201,19 +280,7 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       return rev ? toRevisionInfo(rev, appId) : undefined;
     },
 
-    async listContainerApps() {
-      const subs = (await collect(subscriptions.subscriptions.list()))
-        .map((s) => s.subscriptionId)
-        .filter((s): s is string => !!s);
-      const perSub = await Promise.all(
-        subs.map(async (sub) =>
-          (await collect(appsClient(sub).containerApps.listBySubscription())).map((a) =>
-            toContainerAppInfo(a, a.id ?? ''),
-          ),
-        ),
-      );
-      return perSub.flat();
-    },
+    listContainerApps: listAllContainerApps,
 
     async listRevisions(appId) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');

@@ -43,6 +43,12 @@ export class TtlCache<V> {
     this.evict(now);
   }
 
+  /** Is a fresh value (or a load in flight) cached for `key`? */
+  has(key: string): boolean {
+    const hit = this.entries.get(key);
+    return hit !== undefined && hit.expiresAtMs > this.clock.now().getTime();
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }

@@ -175,6 +175,18 @@ export interface ArmPort {
    * `refresh: true` bypasses the cache (used once when a login server is not in the cached map).
    */
   listRegistries(options?: { refresh?: boolean }): Promise<RegistryInfo[]>;
+  /**
+   * The registries whose login server is one of `loginServers` (case-insensitive), cached per login server. Against
+   * Azure: one Resource Graph query (paged) whatever the number of subscriptions; where Resource Graph is refused, the
+   * `listRegistries` map. `refresh: true` bypasses the cache (bounded like `listRegistries`). Optional: without it,
+   * callers filter `listRegistries()`.
+   */
+  findRegistries?(loginServers: readonly string[], options?: { refresh?: boolean }): Promise<RegistryInfo[]>;
+  /**
+   * Container apps whose system or user-assigned identity is `principalId` (one Resource Graph query; where it is
+   * refused, `listContainerApps` filtered). Optional.
+   */
+  listContainerAppsUsingPrincipal?(principalId: string): Promise<ContainerAppInfo[]>;
   getRegistry(registryId: string): Promise<RegistryInfo | undefined>;
   /** Assignments of `principalId` at, above and below `scope` (ARM `$filter=principalId eq '…'`). */
   listRoleAssignmentsForPrincipal(scope: string, principalId: string): Promise<RoleAssignmentInfo[]>;

@@ -7,6 +7,7 @@ import type { ArmAuthzFacts, ArmPolicyFacts, DenialOrigin } from './facts-model'
 import {
   containerAppIdOf,
   identityFor,
+  listAppsUsingPrincipal,
   managementGroupsOf,
   readRoleDefinitions,
   withEventDefaults,
@@ -118,8 +119,9 @@ async function gatherWorkload(
   principalId: string,
   readScope: string,
 ): Promise<ArmAuthzFacts['workload']> {
-  if (!arm.listContainerApps) return undefined;
-  const apps = await arm.listContainerApps();
+  // One Resource Graph query for the apps running as this principal (the subscription listing where it is refused).
+  const apps = await listAppsUsingPrincipal(arm, principalId);
+  if (!apps) return undefined;
   const pid = principalId.toLowerCase();
   const app = apps.find(
     (a) =>
@@ -197,15 +199,19 @@ async function gatherPullUse(
       ? f.scope
       : undefined;
   const target = containerAppIdOf(event.resourceId);
+  // The registry's login server, to prefer the app entry that pulls from exactly that registry (read alongside).
+  const registryP = registryId ? deps.arm.getRegistry(registryId) : Promise.resolve(undefined);
+  registryP.catch(() => undefined);
   let apps: ContainerAppInfo[];
   if (target) {
     const app = await deps.arm.getContainerApp(target.appId);
     apps = app ? [app] : [];
-  } else if (deps.arm.listContainerApps) {
-    apps = await deps.arm.listContainerApps();
-  } else return undefined;
-  // The registry's login server, to prefer the app entry that pulls from exactly that registry.
-  const registry = registryId ? (await deps.arm.listRegistries()).find((r) => sameId(r.id, registryId)) : undefined;
+  } else {
+    const using = await listAppsUsingPrincipal(deps.arm, caller);
+    if (!using) return undefined;
+    apps = using;
+  }
+  const registry = await registryP;
   let best: NonNullable<ArmAuthzFacts['pullUse']> | undefined;
   for (const app of apps) {
     for (const entry of app.registries) {

@@ -1,6 +1,12 @@
 /** Reads and small facts shared by the fact gatherers of every rule family (through the ArmPort only). */
 import type { Logger } from 'pino';
-import type { ArmPort, ContainerAppInfo, RoleAssignmentInfo, RoleDefinitionInfo } from '../azure/arm-port';
+import type {
+  ArmPort,
+  ContainerAppInfo,
+  RegistryInfo,
+  RoleAssignmentInfo,
+  RoleDefinitionInfo,
+} from '../azure/arm-port';
 import { parseResourceId, roleGuid, sameId } from '../azure/ids';
 import type { FailureEvent, RegistryIdentityRef } from '../model';
 import type { AuthorizationFailure } from './messages';
@@ -16,6 +22,26 @@ export interface FactDeps {
 }
 
 const CONTAINER_APP_TYPE = 'microsoft.app/containerapps';
+
+/** The registries behind these login servers: one lookup by login server where the port can, else the registry map. */
+export function findRegistriesFor(
+  arm: ArmPort,
+  loginServers: readonly string[],
+  refresh = false,
+): Promise<RegistryInfo[]> {
+  const options = refresh ? { refresh: true } : undefined;
+  if (arm.findRegistries) return arm.findRegistries(loginServers, options);
+  return arm.listRegistries(options);
+}
+
+/** The container apps that run with this principal (system or user-assigned), where the port can list them. */
+export async function listAppsUsingPrincipal(
+  arm: ArmPort,
+  principalId: string,
+): Promise<ContainerAppInfo[] | undefined> {
+  if (arm.listContainerAppsUsingPrincipal) return arm.listContainerAppsUsingPrincipal(principalId);
+  return arm.listContainerApps ? arm.listContainerApps() : undefined;
+}
 
 /** The container app an event is about (the app itself, or the app of a revision), else undefined. */
 export function containerAppIdOf(resourceId: string): { appId: string; revisionName?: string } | undefined {

@@ -2,7 +2,7 @@
  * Fact gathering: reads ARM through the ArmPort only, in as few sequential round trips as possible.
  *
  * Container-app pull failure (warm caches, one registry identity on the app):
- *   round 1  getContainerApp                                   (+ listRegistries, cached: login server → registry)
+ *   round 1  getContainerApp, then the registries of its login servers (cached; cold: one Resource Graph query)
  *   round 2  getRevision(latestRevisionName) ∥ listRoleAssignmentsForPrincipal(registry) ∥ listDenyAssignments(registry)
  *            (the principal and the registry are known from the app before the revision says which image failed;
  *            when the app pulls from several registries with different identities the role reads wait for round 3)
@@ -30,6 +30,7 @@ import { gatherAuthzFacts, gatherPolicyFacts } from './facts-authz';
 import { parsePolicyRefusal } from './policy-messages';
 import {
   containerAppIdOf,
+  findRegistriesFor,
   identityFor,
   managementGroupsOf,
   readRoleDefinitions,
@@ -247,9 +248,7 @@ export async function gatherAcrPullFacts(
   doorMessage?: string,
 ): Promise<Facts> {
   const { arm, log } = deps;
-  // Round 1: the app (the registry map is cached and usually costs nothing).
-  const registriesP = arm.listRegistries();
-  registriesP.catch(() => undefined);
+  // Round 1: the app.
   const app = await arm.getContainerApp(appId);
   if (!app)
     return unclassified(
@@ -258,12 +257,12 @@ export async function gatherAcrPullFacts(
       `Container app ${appId} no longer exists, so the failure cannot be examined.`,
       { appId },
     );
-  const registries = await registriesP;
-
-  // Speculative targets: every (registry, principal) the app's own images would pull with.
+  // Speculative targets: every (registry, principal) the app's own images would pull with. The registries behind its
+  // login servers: cached per login server; cold, one Resource Graph query whatever the number of subscriptions.
   const appImages = [...app.initContainers, ...app.containers]
     .map((c) => parseImageReference(c.image))
     .filter((r): r is ImageReference => !!r);
+  const registries = await findRegistriesFor(arm, [...new Set(appImages.map((i) => i.loginServer))]);
   const targets = new Map<string, PullReadTarget>();
   for (const img of appImages) {
     const reg = findRegistry(registries, img.loginServer);
@@ -346,7 +345,7 @@ export async function gatherAcrPullFacts(
   let registry = loginServer ? findRegistry(registries, loginServer) : undefined;
   if (!registry && loginServer && pull.kind !== 'image-not-found') {
     // A registry created since the map was cached: look once more, fresh.
-    registry = findRegistry(await arm.listRegistries({ refresh: true }), loginServer);
+    registry = findRegistry(await findRegistriesFor(arm, [loginServer], true), loginServer);
   }
   const registryEntry = loginServer ? app.registries.find((r) => r.server.toLowerCase() === loginServer) : undefined;
 

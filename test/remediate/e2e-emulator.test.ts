@@ -111,10 +111,14 @@ describe('dry-run', () => {
       expect(result.actions.every((a) => a.status === 'planned')).toBe(true);
       await t.settle();
       expect(t.writes()).toEqual([]);
-      // POST /providers/Microsoft.Management/getEntities is a read (the management groups API lists by POST).
+      // Reads only: GETs, POST /providers/Microsoft.Management/getEntities (the management groups API lists by POST)
+      // and Resource Graph queries (a POST that carries the query).
       expect(
         t.emu.requestLog.filter(
-          (r) => r.method !== 'GET' && !/\/providers\/microsoft\.management\/getentities$/i.test(r.path),
+          (r) =>
+            r.method !== 'GET' &&
+            !/\/providers\/microsoft\.management\/getentities$/i.test(r.path) &&
+            !/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(r.path),
         ),
       ).toEqual([]);
     },
