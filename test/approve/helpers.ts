@@ -61,9 +61,11 @@ export async function get(url: string): Promise<{ status: number; html: string }
   return { status: res.status, html: await res.text() };
 }
 
-/** Everything but reads that reached the emulator. */
+/** Everything but reads that reached the emulator (a Resource Graph query is a read sent by POST). */
 export const armWrites = (h: Harness): Array<{ method: string; path: string }> =>
-  h.emulator.requestLog.filter((r) => r.method !== 'GET').map((r) => ({ method: r.method, path: r.path }));
+  h.emulator.requestLog
+    .filter((r) => r.method !== 'GET' && !/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(r.path))
+    .map((r) => ({ method: r.method, path: r.path }));
 
 export const roleAssignmentPuts = (h: Harness): number =>
   armWrites(h).filter((w) => w.method === 'PUT' && /roleassignments/i.test(w.path)).length;
