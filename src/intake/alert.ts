@@ -7,6 +7,7 @@ import type { FailureEvent, IntakeItem } from '../model';
 import {
   formatZodError,
   isPlainObject,
+  optional,
   readCaller,
   readClaims,
   readIdParts,
@@ -18,6 +19,7 @@ import {
 import { findAlertIgnoreReason } from './relevance';
 
 export const COMMON_ALERT_SCHEMA_ID = 'azureMonitorCommonAlertSchema';
+const ACTIVITY_LOG_SERVICE = 'activity log - administrative';
 
 /** `{ "value": "Failed", "localizedValue": "Failed" }` (Activity Log REST) or a plain string (alert context). */
 const localisable = z.union([
@@ -28,15 +30,13 @@ const localisable = z.union([
     .transform((o) => o.value),
 ]);
 
+/** Only what is used is checked; `alertRule`, `signalType`, … may be `null` or anything else (real samples do). */
 const essentials = z
   .object({
     alertId: text,
     monitoringService: text,
-    alertRule: z.string().optional(),
-    signalType: z.string().optional(),
-    monitorCondition: z.string().optional(),
-    alertTargetIDs: z.array(z.string()).optional(),
-    firedDateTime: z.string().optional(),
+    alertTargetIDs: optional(z.array(z.unknown())),
+    firedDateTime: optional(z.string()),
   })
   .loose();
 
@@ -44,15 +44,23 @@ const activityLogContext = z
   .object({
     operationName: localisable,
     status: localisable,
-    subStatus: localisable.optional(),
-    correlationId: z.string().optional(),
-    eventTimestamp: z.string().optional(),
-    caller: z.string().optional(),
+    subStatus: optional(localisable),
+    correlationId: optional(z.string()),
+    eventTimestamp: optional(z.string()),
+    caller: optional(z.string()),
     claims: z.unknown().optional(),
-    authorization: z.object({ action: z.string().optional(), scope: z.string().optional() }).loose().optional(),
-    properties: z.record(z.string(), z.unknown()).optional(),
+    authorization: optional(z.object({ action: optional(z.string()), scope: optional(z.string()) }).loose()),
+    properties: optional(z.record(z.string(), z.unknown())),
   })
   .loose();
+
+/** `data.essentials.monitoringService`, read before anything else: alerts of other services are not ours. */
+function monitoringServiceOf(body: Record<string, unknown>): string | undefined {
+  const data = body['data'];
+  const ess = isPlainObject(data) ? data['essentials'] : undefined;
+  const s = isPlainObject(ess) ? ess['monitoringService'] : undefined;
+  return typeof s === 'string' && s.trim() !== '' ? s : undefined;
+}
 
 const alertEnvelope = z.object({
   schemaId: z.string(),
@@ -76,6 +84,12 @@ function parseOneAlert(body: unknown): IntakeItem {
     return rejectItem(
       `expected an alert object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`,
     );
+  const service = monitoringServiceOf(body);
+  if (body['schemaId'] === COMMON_ALERT_SCHEMA_ID && service && service.toLowerCase() !== ACTIVITY_LOG_SERVICE) {
+    const alertId = alertIdOf(body);
+    const reason = `alerts from ${service} are not handled (only Activity Log - Administrative)`;
+    return alertId ? { status: 'ignored', eventId: alertId, reason } : rejectItem(`data.essentials.alertId: ${reason}`);
+  }
   const env = alertEnvelope.safeParse(body);
   if (!env.success) return rejectItem(`common alert schema: ${formatZodError(env.error)}`, alertIdOf(body));
   const { schemaId, data } = env.data;
@@ -85,7 +99,7 @@ function parseOneAlert(body: unknown): IntakeItem {
       data.essentials.alertId,
     );
   const ess = data.essentials;
-  if (ess.monitoringService.toLowerCase() !== 'activity log - administrative') {
+  if (ess.monitoringService.toLowerCase() !== ACTIVITY_LOG_SERVICE) {
     return {
       status: 'ignored',
       eventId: ess.alertId,
@@ -115,7 +129,7 @@ function parseOneAlert(body: unknown): IntakeItem {
   if (reason) return { status: 'ignored', eventId, reason };
 
   const scope = c.authorization?.scope?.trim() || undefined;
-  const resourceId = ess.alertTargetIDs?.find((t) => t.trim() !== '') ?? scope;
+  const resourceId = ess.alertTargetIDs?.find((t): t is string => typeof t === 'string' && t.trim() !== '') ?? scope;
   if (resourceId === undefined)
     return rejectItem(
       'data.essentials.alertTargetIDs: expected at least one id (or data.alertContext.authorization.scope)',

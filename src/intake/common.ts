@@ -34,6 +34,14 @@ export function rejectItem(error: string, eventId?: string): RejectedItem {
 /** A non-empty trimmed string. */
 export const text = z.string().trim().min(1);
 
+/**
+ * An optional field as Azure really sends it: absent, or `null` (common-alert-schema samples and Event Grid events
+ * carry `null` in optional places). `null` reads as absent, so only what is used is strict.
+ */
+export function optional<T extends z.ZodType>(schema: T): z.ZodPreprocess<z.ZodOptional<T>> {
+  return z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+}
+
 /** Claims arrive as an object (Event Grid) or a JSON string (Activity Log alerts). */
 export const claimsSchema = z.union([z.record(z.string(), z.unknown()), z.string()]);
 

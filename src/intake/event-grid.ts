@@ -8,6 +8,7 @@ import {
   claimsSchema,
   formatZodError,
   isPlainObject,
+  optional,
   readCaller,
   readClaims,
   readIdParts,
@@ -33,9 +34,9 @@ const eventGridEnvelope = z.object({
   eventType: text,
   subject: z.string(),
   eventTime: text,
-  dataVersion: z.string().optional(),
-  metadataVersion: z.string().optional(),
-  topic: z.string().optional(),
+  dataVersion: optional(z.string()),
+  metadataVersion: optional(z.string()),
+  topic: optional(z.string()),
   data: z.unknown().optional(),
 });
 
@@ -44,33 +45,30 @@ const cloudEventEnvelope = z.object({
   id: text,
   type: text,
   source: text,
-  subject: z.string().optional(),
+  subject: optional(z.string()),
   time: text,
   data: z.unknown().optional(),
 });
 
+/** `authorization.evidence`: an object, or (in real deliveries) an array of them, or `null`. The first one is read. */
+const evidenceSchema = z.object({ principalType: optional(z.string()), principalId: optional(z.string()) }).loose();
+const evidence = optional(z.union([evidenceSchema, z.array(z.unknown())])).transform((e) =>
+  Array.isArray(e) ? e.map((x) => evidenceSchema.safeParse(x)).find((r) => r.success)?.data : e,
+);
+
+/** Strict about what the remediator uses (resourceUri, operationName, status); `null` elsewhere reads as absent. */
 const resourceEventData = z.object({
   resourceUri: text,
   operationName: text,
   status: text,
-  tenantId: z.string().optional(),
-  subscriptionId: z.string().optional(),
-  resourceGroup: z.string().optional(),
-  resourceProvider: z.string().optional(),
-  correlationId: z.string().optional(),
-  authorization: z
-    .object({
-      scope: z.string().optional(),
-      action: z.string().optional(),
-      evidence: z
-        .object({ principalType: z.string().optional(), principalId: z.string().optional() })
-        .loose()
-        .optional(),
-    })
-    .loose()
-    .optional(),
-  claims: claimsSchema.optional(),
-  httpRequest: z.object({}).loose().optional(),
+  tenantId: optional(z.string()),
+  subscriptionId: optional(z.string()),
+  resourceGroup: optional(z.string()),
+  resourceProvider: optional(z.string()),
+  correlationId: optional(z.string()),
+  authorization: optional(z.object({ scope: optional(z.string()), action: optional(z.string()), evidence }).loose()),
+  claims: optional(claimsSchema),
+  httpRequest: z.unknown().optional(),
 });
 
 const validationData = z.object({ validationCode: text, validationUrl: z.string().optional() });
