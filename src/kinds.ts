@@ -10,7 +10,7 @@ import type { PullErrorKind } from './diagnose/messages';
 import type { DiagnosisKind } from './model';
 
 /** The failure domain a kind belongs to (and the rule family that decides it). */
-export type KindFamily = 'acr-pull' | 'arm-authz' | 'other';
+export type KindFamily = 'acr-pull' | 'arm-authz' | 'registry-auth' | 'secret-ref' | 'other';
 
 /**
  * What makes events one story (one failure, handled once):
@@ -46,6 +46,10 @@ export type TriageShape =
   | { by: 'pull-action' }
   /** ARM's RequestDisallowedByPolicy: the error names the policy. */
   | { by: 'policy' }
+  /** A registry outside ACR refused the pull (UNAUTHORIZED / DENIED from its own host). */
+  | { by: 'non-acr-refusal' }
+  /** A Key Vault secret reference could not be read (`Unable to get value using Managed identity …`). */
+  | { by: 'secret-ref' }
   | { by: 'none' };
 
 export interface KindEntry {
@@ -286,6 +290,56 @@ export const KINDS: Readonly<Record<DiagnosisKind, KindEntry>> = {
     ],
     remediation: 'none: retry after the time it should take effect (given in the summary).',
   },
+  'registry-auth/credentials-rejected': {
+    family: 'registry-auth',
+    label: 'Image pull failed: registry credentials rejected',
+    manual: true,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'registry-auth/credentials-rejected', by: 'pull-identity' },
+    triage: { by: 'non-acr-refusal' },
+    meaning:
+      "The image's registry was reached with a username and password (`passwordSecretRef`: an ACR admin user, Docker Hub, GHCR, any registry outside ACR), or anonymously, and refused it.",
+    checks: [
+      'az containerapp show -n APP -g RG --query properties.configuration.registries  (server, username, passwordSecretRef)',
+      'az containerapp secret list -n APP -g RG  (is the password secret there, a Key Vault reference, expired?)',
+      'Log in with the same username and token from a workstation: docker login SERVER -u USERNAME',
+    ],
+    remediation:
+      'manual: rotate the password secret (az containerapp registry set -n APP -g RG --server SERVER --username USER --password TOKEN), or, for ACR, move the entry to a managed identity with the pull role; then deploy again.',
+  },
+  'registry-auth/rate-limited': {
+    family: 'registry-auth',
+    label: 'Image pull failed: registry rate limit',
+    manual: true,
+    story: { family: 'acr-pull', by: 'revision' },
+    storm: { family: 'registry-auth/rate-limited', by: 'pull-identity' },
+    triage: { by: 'pull-error', pullError: 'rate-limited' },
+    meaning:
+      "The registry throttled the pull (TOOMANYREQUESTS, Docker Hub's pull rate limit for anonymous or free accounts).",
+    checks: [
+      'az containerapp show -n APP -g RG --query properties.configuration.registries  (is the registry pulled anonymously?)',
+      'Which images come from docker.io, and how many replicas and revisions pull them?',
+    ],
+    remediation:
+      'manual: authenticate the pull (registries[] entry with a username and token), or import the image into ACR / pull it through an ACR cache rule (az acr cache create); then deploy again.',
+  },
+  'secret-ref/key-vault-access-denied': {
+    family: 'secret-ref',
+    label: 'Deployment refused: Key Vault secret unreadable',
+    manual: true,
+    story: { family: 'secret-ref', by: 'revision' },
+    storm: { family: 'secret-ref/key-vault-access-denied', by: 'resource' },
+    triage: { by: 'secret-ref' },
+    meaning:
+      'A Container Apps secret that references Key Vault (`keyVaultUrl`) could not be read by the identity configured for it: no Key Vault Secrets User role (or access policy), the identity is not attached, or the vault firewall refuses the environment.',
+    checks: [
+      'az containerapp secret list -n APP -g RG  (keyVaultUrl and identity of the secret)',
+      'az role assignment list --assignee PRINCIPAL_ID --scope KEY_VAULT_ID  (Key Vault Secrets User, or an access policy with get)',
+      'az keyvault show -n VAULT --query "{rbac:properties.enableRbacAuthorization, network:properties.networkAcls}"',
+    ],
+    remediation:
+      'manual (never automatic: it is not a pull role): grant the identity Key Vault Secrets User on the vault (or a get access policy), or allow the environment through the vault firewall; then deploy again.',
+  },
   unknown: {
     family: 'other',
     label: 'Deployment failure (unclassified)',
@@ -402,4 +456,9 @@ export function kindOfPullActionDenial(): DiagnosisKind | undefined {
 /** The kind a RequestDisallowedByPolicy refusal is. */
 export function kindOfPolicyRefusal(): DiagnosisKind | undefined {
   return CATALOG_KINDS.find((k) => KINDS[k].triage.by === 'policy');
+}
+
+/** The kind offline triage decides by a recognised shape of its own (a non-ACR refusal, a Key Vault reference). */
+export function kindTriagedBy(by: 'non-acr-refusal' | 'secret-ref'): DiagnosisKind | undefined {
+  return CATALOG_KINDS.find((k) => KINDS[k].triage.by === by);
 }

@@ -63,6 +63,9 @@ export const DIAGNOSIS_KINDS = [
   'arm-authz/wrong-scope',
   'arm-authz/deny-assignment',
   'arm-authz/role-propagating',
+  'registry-auth/credentials-rejected',
+  'registry-auth/rate-limited',
+  'secret-ref/key-vault-access-denied',
   'unknown',
   'unrelated',
   // second release (CONTRACTS.md §1, added rows)
@@ -160,6 +163,12 @@ export interface DiagnosisDetails {
     scope: string;
   };
   networkBlock?: string;
+  /** How the app authenticates to the image's registry (`registries[]` entry), for the registry-auth kinds. */
+  registryAuth?: { username?: string; passwordSecretRef?: string; identity?: string; acr: boolean };
+  /** A Key Vault secret reference the configured identity could not read. */
+  secretRef?: { name: string; identity?: string; keyVaultUrl?: string };
+  /** Other images of the same revision that failed too (each its own story once this one is fixed). */
+  otherFailingImages?: string[];
   rawMessage?: string;
 }
 

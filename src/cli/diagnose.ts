@@ -18,6 +18,7 @@ import {
   pickLeastPrivilegeRole,
 } from '../diagnose';
 import { parsePolicyRefusal } from '../diagnose/policy-messages';
+import { ACR_SUFFIXES, isAcrLoginServer, matchSecretRefError } from '../diagnose/messages';
 import { explainKind } from '../explain';
 import { parseIncoming } from '../intake';
 import {
@@ -25,6 +26,7 @@ import {
   kindOfPolicyRefusal,
   kindOfPullActionDenial,
   kindsDecidedByPullError,
+  kindTriagedBy,
   triageCandidates,
 } from '../kinds';
 import { createLogger } from '../logging';
@@ -108,10 +110,23 @@ export function triageMessage(text: string): Triage {
       checks: explainKind(policyKind).checks,
     };
   }
+  const secretRef = matchSecretRefError(text);
+  const secretKind = secretRef ? kindTriagedBy('secret-ref') : undefined;
+  if (secretRef && secretKind)
+    return {
+      kind: secretKind,
+      candidates: [secretKind],
+      meaning: explainKind(secretKind).meaning,
+      facts: [`secret: ${secretRef.secretName}`, secretRef.identity ? `identity: ${secretRef.identity}` : ''].filter(
+        Boolean,
+      ),
+      checks: explainKind(secretKind).checks,
+    };
   const pull = matchPullError(text);
   if (pull) {
-    const server = pull.loginServer ?? pull.image?.loginServer;
-    const registryName = server?.endsWith('.azurecr.io') ? server.slice(0, -'.azurecr.io'.length) : undefined;
+    const server = pull.image?.loginServer ?? pull.loginServer;
+    const acrSuffix = server ? ACR_SUFFIXES.find((x) => server.endsWith(x)) : undefined;
+    const registryName = server && acrSuffix ? server.slice(0, -acrSuffix.length) : undefined;
     const fill = (checks: string[]): string[] =>
       registryName ? checks.map((c) => c.replace(/\bREGISTRY\b(?!_)/g, registryName)) : checks;
     const facts = [
@@ -132,7 +147,18 @@ export function triageMessage(text: string): Triage {
       facts,
       checks: fill(explainKind(kind).checks),
     });
-    const decidedKind = kindDecidedByPullError(pull.kind);
+    const outsideAcr = server !== undefined && !isAcrLoginServer(server);
+    // A registry outside ACR: no ACR advice, never registry-not-found; its own refusal is a credentials problem.
+    const outsideKind: DiagnosisKind | undefined = !outsideAcr
+      ? undefined
+      : pull.kind === 'unauthorized' || pull.kind === 'denied'
+        ? kindTriagedBy('non-acr-refusal')
+        : pull.kind === 'host-not-found'
+          ? 'acr-pull/network-blocked'
+          : undefined;
+    const decidedKind = outsideKind ?? kindDecidedByPullError(pull.kind);
+    if (decidedKind && outsideAcr)
+      return { ...decided(decidedKind), checks: explainKind(decidedKind).checks.filter((c) => !/\baz acr\b/.test(c)) };
     if (decidedKind) return decided(decidedKind);
     const candidates = triageCandidates('pull-refused');
     return {

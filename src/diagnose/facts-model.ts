@@ -13,7 +13,7 @@ import type {
   RoleDefinitionInfo,
 } from '../azure/arm-port';
 import type { RegistryIdentityRef } from '../model';
-import type { AuthorizationFailure, ImageReference, PullErrorMatch } from './messages';
+import type { AuthorizationFailure, ImageReference, PullErrorMatch, SecretRefFailure } from './messages';
 import type { PolicyRefusal } from './policy-messages';
 
 /** Where a denial's text came from, and what the Activity Log entry adds (both doors give the same). */
@@ -130,6 +130,20 @@ export interface ArmPolicyFacts {
   definition?: PolicyDefinitionInfo;
 }
 
+/** A Key Vault secret reference of a container app (or job) that its configured identity could not read. */
+export interface SecretRefFacts {
+  flavor: 'secret-ref';
+  resourceId: string;
+  appName: string;
+  /** The error text and where it came from. */
+  message: string;
+  messageSource: 'revision' | 'activity-log';
+  secret: SecretRefFailure;
+  /** The identity as the app has it: resolved principal, and whether it is attached at all. */
+  identity?: RegistryIdentityRef;
+  identityAttached?: boolean;
+}
+
 export interface UnclassifiedFacts {
   flavor: 'unclassified';
   /** The failure is not one the remediator looks after (the Activity Log says it was neither unauthorised nor policy). */
@@ -143,4 +157,4 @@ export interface UnclassifiedFacts {
   revisionName?: string;
 }
 
-export type Facts = AcrPullFacts | ArmAuthzFacts | ArmPolicyFacts | UnclassifiedFacts;
+export type Facts = AcrPullFacts | ArmAuthzFacts | ArmPolicyFacts | SecretRefFacts | UnclassifiedFacts;

@@ -14,13 +14,21 @@
  *            definitions (cached) (∥ the Activity Log entry first, when the event carries no message)
  *   round 2  definitions of custom roles the caller holds (cached).
  */
-import type { ArmPort, DenyAssignmentInfo, RegistryInfo, RoleAssignmentInfo } from '../azure/arm-port';
+import type {
+  ArmPort,
+  ContainerAppInfo,
+  DenyAssignmentInfo,
+  RegistryInfo,
+  RoleAssignmentInfo,
+} from '../azure/arm-port';
 import { isAtOrAbove, parseResourceId, sameId } from '../azure/ids';
 import { isHandledOperation } from '../intake/relevance';
 import { RemediatorError, type FailureEvent } from '../model';
-import type { AcrPullFacts, DenialOrigin, Facts, UnclassifiedFacts } from './facts-model';
+import type { AcrPullFacts, DenialOrigin, Facts, SecretRefFacts, UnclassifiedFacts } from './facts-model';
 import {
+  isAcrLoginServer,
   matchPullError,
+  matchSecretRefError,
   parseAuthorizationFailed,
   parseImageReference,
   type ImageReference,
@@ -208,6 +216,30 @@ function unclassified(
   return f;
 }
 
+/** The secret-reference facts when `message` says a Key Vault secret could not be read. */
+function secretRefFactsOf(
+  app: ContainerAppInfo,
+  message: string | undefined,
+  messageSource: SecretRefFacts['messageSource'] = 'activity-log',
+): SecretRefFacts | undefined {
+  const secret = matchSecretRefError(message);
+  if (!secret || !message) return undefined;
+  const f: SecretRefFacts = {
+    flavor: 'secret-ref',
+    resourceId: app.id,
+    appName: app.name,
+    message,
+    messageSource,
+    secret,
+  };
+  if (secret.identity) {
+    const { ref, attached } = identityFor(app, secret.identity);
+    f.identity = ref;
+    f.identityAttached = attached;
+  }
+  return f;
+}
+
 /** Pick the failing image: the one the error names, else the revision's image on the error's registry/container. */
 function pickFailingImage(
   pull: PullErrorMatch,
@@ -301,10 +333,15 @@ export async function gatherAcrPullFacts(
     if (denial) return denial;
   }
   if (!pull) {
+    // A Key Vault secret reference ARM could not read (the door or the revision already says so).
+    const early = secretRefFactsOf(app, revision?.provisioningError, 'revision') ?? secretRefFactsOf(app, doorMessage);
+    if (early) return early;
     // Round 3: the revision does not say why: ask the Activity Log.
     const found = await findActivityLogFailure(event, deps);
     const denial = await denialFactsFromLog(event, found, deps);
     if (denial) return denial;
+    const secretRef = secretRefFactsOf(app, found.message);
+    if (secretRef) return secretRef;
     pull = matchPullError(found.message);
     if (pull && found.message) {
       message = found.message;
@@ -343,7 +380,7 @@ export async function gatherAcrPullFacts(
   );
   const loginServer = image?.loginServer ?? pull.loginServer;
   let registry = loginServer ? findRegistry(registries, loginServer) : undefined;
-  if (!registry && loginServer && pull.kind !== 'image-not-found') {
+  if (!registry && loginServer && isAcrLoginServer(loginServer) && pull.kind !== 'image-not-found') {
     // A registry created since the map was cached: look once more, fresh.
     registry = findRegistry(await findRegistriesFor(arm, [loginServer], true), loginServer);
   }

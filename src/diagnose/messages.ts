@@ -16,7 +16,22 @@ export interface ImageReference {
   digest?: string;
 }
 
-export type PullErrorKind = 'unauthorized' | 'denied' | 'image-not-found' | 'network-blocked' | 'host-not-found';
+export type PullErrorKind =
+  'unauthorized' | 'denied' | 'image-not-found' | 'network-blocked' | 'host-not-found' | 'rate-limited';
+
+/** Network-shaped pull errors: the registry was not reached (DOMAIN.md). Any other answer came from the registry. */
+export function isNetworkShaped(kind: PullErrorKind): boolean {
+  return kind === 'network-blocked' || kind === 'host-not-found';
+}
+
+/** ACR login-server suffixes: the public cloud and the sovereign clouds (China, US Government). */
+export const ACR_SUFFIXES: readonly string[] = ['.azurecr.io', '.azurecr.cn', '.azurecr.us'];
+
+/** True when a login server is an Azure Container Registry one (any cloud); ports are ignored. */
+export function isAcrLoginServer(loginServer: string): boolean {
+  const host = loginServer.toLowerCase().replace(/:\d+$/, '');
+  return ACR_SUFFIXES.some((s) => host.endsWith(s));
+}
 
 export interface PullErrorMatch {
   kind: PullErrorKind;
@@ -115,6 +130,16 @@ export function matchPullError(text: string | undefined): PullErrorMatch | undef
   } else if (/no such host|dial tcp[^;]*lookup/i.test(t)) {
     kind = 'host-not-found';
     tokens.push('no such host');
+  } else if (/i\/o timeout|connection refused|TLS handshake timeout|context deadline exceeded/i.test(t)) {
+    kind = 'network-blocked';
+    tokens.push(
+      /i\/o timeout/i.exec(t)?.[0] ??
+        /connection refused|TLS handshake timeout|context deadline exceeded/i.exec(t)?.[0] ??
+        'timeout',
+    );
+  } else if (/\bTOOMANYREQUESTS\b|pull rate limit|429 Too Many Requests/i.test(t)) {
+    kind = 'rate-limited';
+    tokens.push(/\bTOOMANYREQUESTS\b/i.test(t) ? 'TOOMANYREQUESTS' : 'pull rate limit');
   } else if (/\bMANIFEST_UNKNOWN\b|\bmanifest unknown\b/i.test(t)) {
     kind = 'image-not-found';
     tokens.push('MANIFEST_UNKNOWN');
@@ -170,6 +195,39 @@ export function matchPullError(text: string | undefined): PullErrorMatch | undef
     /template\.(?:init)?containers\.([A-Za-z0-9._-]+?)\.image/i.exec(t) ??
     /template\.(?:init)?containers\[([^\]]+)\]/i.exec(t);
   if (field?.[1]) out.containerName = field[1].replace(/^['"]|['"]$/g, '');
+  return out;
+}
+
+// ───────────────────────────── Key Vault secret references ─────────────────────────────
+
+export interface SecretRefFailure {
+  /** The Container Apps secret whose Key Vault value could not be read. */
+  secretName: string;
+  /** `system` or the user-assigned identity's resource id, as the message names it. */
+  identity?: string;
+  /** The reason the platform gave after `Error:`. */
+  detail?: string;
+}
+
+/**
+ * Recognise a Key Vault secret reference the app's identity could not read (microsoft/azure-container-apps#722,
+ * #930, #1159): `Field 'configuration.secrets' is invalid with details: 'Invalid value: "NAME": Unable to get value
+ * using Managed identity ID for secret NAME. Error: unable to fetch secret 'NAME' using Managed identity 'ID''`.
+ */
+export function matchSecretRefError(text: string | undefined): SecretRefFailure | undefined {
+  if (!text) return undefined;
+  const t = text.replace(/\\"/g, '"');
+  const m =
+    /Unable to get value using Managed\s+identity\s+(\S+)\s+for secret\s+([A-Za-z0-9._-]+)/i.exec(t) ??
+    /unable to fetch secret\s+'([A-Za-z0-9._-]+)'\s+using Managed\s+identity\s+'([^']+)'/i.exec(t);
+  if (!m) return undefined;
+  const fetchForm = /^unable to fetch/i.test(m[0]);
+  const secretName = ((fetchForm ? m[1] : m[2]) ?? '').replace(/\.+$/, '');
+  const identity = fetchForm ? m[2] : m[1];
+  const out: SecretRefFailure = { secretName };
+  if (identity) out.identity = identity.replace(/[.;']+$/, '');
+  const detail = /Error:\s*([^;]+?)(?:'';|';|$)/.exec(t)?.[1];
+  if (detail) out.detail = detail.trim().replace(/'+$/, '');
   return out;
 }
 

@@ -146,6 +146,9 @@ export function planActions(diagnosis: Diagnosis, config: Pick<Config, 'allowedF
     case 'arm-authz/policy-denied':
     case 'arm-authz/condition-not-met':
     case 'arm-authz/wrong-principal':
+    case 'registry-auth/credentials-rejected':
+    case 'registry-auth/rate-limited':
+    case 'secret-ref/key-vault-access-denied':
     case 'unknown':
     case 'unrelated':
       return [];

@@ -115,14 +115,66 @@ const acrCases: Array<[string, () => AcrPullFacts, DiagnosisKind, string]> = [
     'registry-not-found',
   ],
   [
-    'public network access disabled',
+    'public network access disabled, but the registry answered UNAUTHORIZED (private endpoint): the role decides',
     () => {
       const f = seedFacts();
       (f.registry as NonNullable<AcrPullFacts['registry']>).publicNetworkAccess = 'Disabled';
       return f;
     },
+    'acr-pull/missing-role',
+    'missing-role',
+  ],
+  [
+    'public network access disabled and the connection timed out',
+    () => {
+      const f = seedFacts(
+        `Invalid value: "acmeacr.azurecr.io/api:latest": Get "https://acmeacr.azurecr.io/v2/": dial tcp 20.61.0.10:443: i/o timeout`,
+      );
+      (f.registry as NonNullable<AcrPullFacts['registry']>).publicNetworkAccess = 'Disabled';
+      return f;
+    },
     'acr-pull/network-blocked',
     'network-blocked',
+  ],
+  [
+    'Docker Hub throttles the pull',
+    () => {
+      const f = seedFacts(
+        `Invalid value: "docker.io/library/nginx:1.27": GET https://registry-1.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS: You have reached your pull rate limit.`,
+      );
+      delete f.registry;
+      delete f.registryEntry;
+      delete f.identity;
+      return f;
+    },
+    'registry-auth/rate-limited',
+    'rate-limited',
+  ],
+  [
+    'GHCR refuses the username/password: never registry-not-found',
+    () => {
+      const f = seedFacts(
+        `Invalid value: "ghcr.io/contoso/api:2.1": GET https://ghcr.io/token?scope=repository%3Acontoso%2Fapi%3Apull&service=ghcr.io: UNAUTHORIZED: authentication required`,
+      );
+      delete f.registry;
+      f.registryEntry = { server: 'ghcr.io', username: 'contoso-bot', passwordSecretRef: 'ghcr-token' };
+      delete f.identity;
+      return f;
+    },
+    'registry-auth/credentials-rejected',
+    'credentials-rejected',
+  ],
+  [
+    'a sovereign-cloud ACR login server of no visible registry is registry-not-found',
+    () => {
+      const f = seedFacts(
+        `Invalid value: "acmeacr.azurecr.cn/api:latest": GET https:?scope=repository%3Aapi%3Apull&service=acmeacr.azurecr.cn: UNAUTHORIZED: authentication required`,
+      );
+      delete f.registry;
+      return f;
+    },
+    'acr-pull/registry-not-found',
+    'registry-not-found',
   ],
   [
     'firewall message',
@@ -153,8 +205,8 @@ const acrCases: Array<[string, () => AcrPullFacts, DiagnosisKind, string]> = [
       delete f.identity;
       return f;
     },
-    'acr-pull/no-registry-identity',
-    'no-registry-identity',
+    'registry-auth/credentials-rejected',
+    'credentials-rejected',
   ],
   [
     'user-assigned identity not attached',
@@ -336,8 +388,10 @@ describe('ACR pull rules', () => {
   it('are an explicit ordered list ending in a catch-all', () => {
     expect(ACR_PULL_RULES.map((r) => r.name)).toEqual([
       'image-not-found',
+      'rate-limited',
       'registry-not-found',
       'network-blocked',
+      'credentials-rejected',
       'no-registry-identity',
       'identity-not-attached',
       'deny-assignment',

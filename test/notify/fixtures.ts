@@ -131,6 +131,9 @@ function fixActions(kind: DiagnosisKind, mode: RemediatorMode, app: string): Act
     case 'arm-authz/policy-denied':
     case 'arm-authz/condition-not-met':
     case 'arm-authz/wrong-principal':
+    case 'registry-auth/credentials-rejected':
+    case 'registry-auth/rate-limited':
+    case 'secret-ref/key-vault-access-denied':
     case 'unknown':
     case 'unrelated':
       return [];

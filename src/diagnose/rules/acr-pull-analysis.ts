@@ -4,6 +4,7 @@ import { isAtOrAbove, parseResourceId, roleGuid, sameId, subscriptionRoleDefinit
 import { pullRoleFor } from '../../azure/roles';
 import { ROLE_IDS, type DiagnosisDetails } from '../../model';
 import type { AcrPullFacts } from '../facts-model';
+import { isNetworkShaped } from '../messages';
 import { ACR_PULL_ACTION, ACR_REPOSITORY_READ_DATA_ACTION, denyApplies, grantsAction, lookupRole } from '../rbac';
 import { describeIdentity, isYoungerThanWindow, roleFound, roleNameOf, toDenyRef, type DenyRef } from './rule';
 
@@ -112,6 +113,12 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
       `Login server ${f.registry.loginServer} belongs to registry ${f.registry.name} (${f.registry.id}), role assignment mode ${mode}, authentication-as-arm ${f.registry.armTokenAuth ?? 'unknown'}.`,
     );
   }
+  const closed =
+    /^disabled$/i.test(f.registry?.publicNetworkAccess ?? '') || /^deny$/i.test(f.registry?.networkDefaultAction ?? '');
+  if (f.registry && closed && !isNetworkShaped(f.pullError.kind))
+    evidence.push(
+      `Registry ${f.registry.name} is closed to the public network (publicNetworkAccess ${f.registry.publicNetworkAccess ?? '?'}, default action ${f.registry.networkDefaultAction ?? '?'}), yet it answered ${f.pullError.tokens.join(', ')}: it was reached (private endpoint), so the network is not the cause.`,
+    );
   if (f.registryEntry) {
     evidence.push(
       `The app's registries[] entry for ${f.registryEntry.server} uses ${f.registryEntry.identity ? describeIdentity(f.identity) : f.registryEntry.username ? `username ${f.registryEntry.username} (admin credentials)` : 'no identity'}.`,

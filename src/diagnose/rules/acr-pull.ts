@@ -1,17 +1,21 @@
 /**
  * The ACR pull rule family: an image pull failure → exactly one Diagnosis, by the first matching rule, in order:
  *   1. image-not-found          the error says MANIFEST_UNKNOWN / NAME_UNKNOWN (no identity question can help)
- *   2. registry-not-found       the image's login server matches no registry the remediator can see
- *   3. network-blocked          the error names a network denial, or the registry disables public access / denies by default
- *   4. no-registry-identity     no `registries[]` entry with an identity for that login server
- *   5. identity-not-attached    the entry names a user-assigned identity the app lacks, or `system` without a system identity
- *   6. deny-assignment          a deny assignment blocks the principal's pull at the registry (→ arm-authz/deny-assignment)
- *   7. system-identity-on-create the system identity pulled on the app's first revision, before any role could exist
- *   8. abac-role-mismatch       ABAC registry; the principal holds AcrPull (not honoured) but no Repository Reader
- *   9. role-propagating         the right role exists at/above the registry but is younger than the propagation window
- *  10. missing-role             the principal holds no role that grants a pull at or above the registry
- *  11. arm-token-auth-disabled  the right role is in effect but authentication-as-arm is disabled
- *  12. unexplained              everything looks right: `unknown`, with the raw message and what was checked
+ *   2. rate-limited             the registry throttled the pull (TOOMANYREQUESTS) → registry-auth/rate-limited
+ *   3. registry-not-found       the image's ACR login server matches no registry the remediator can see
+ *   4. network-blocked          the error is network-shaped (IP refused, DNS, timeout). A registry that answered
+ *                               UNAUTHORIZED was reached, whatever its publicNetworkAccess says (private endpoints)
+ *   5. credentials-rejected     a registry outside ACR refused the pull, or ACR refused the entry's admin username
+ *                               → registry-auth/credentials-rejected (never registry-not-found, never ACR advice)
+ *   6. no-registry-identity     no `registries[]` entry with an identity for that login server
+ *   7. identity-not-attached    the entry names a user-assigned identity the app lacks, or `system` without a system identity
+ *   8. deny-assignment          a deny assignment blocks the principal's pull at the registry (→ arm-authz/deny-assignment)
+ *   9. system-identity-on-create the system identity pulled on the app's first revision, before any role could exist
+ *  10. abac-role-mismatch       ABAC registry; the principal holds AcrPull (not honoured) but no Repository Reader
+ *  11. role-propagating         the right role exists at/above the registry but is younger than the propagation window
+ *  12. missing-role             the principal holds no role that grants a pull at or above the registry
+ *  13. arm-token-auth-disabled  the right role is in effect but authentication-as-arm is disabled
+ *  14. unexplained              everything looks right: `unknown`, with the raw message and what was checked
  */
 import type { RoleAssignmentInfo } from '../../azure/arm-port';
 import { parseResourceId } from '../../azure/ids';
@@ -19,6 +23,8 @@ import type { AcrPullFacts } from '../facts-model';
 import { ACR_PULL_ACTION } from '../rbac';
 import { analyseAcrPull, withRequiredRole, type AcrPullAnalysis } from './acr-pull-analysis';
 import { azEnableArmTokenAuth, azIdentityAssign, azNewRevision, azRegistrySet, azRoleAssign } from './az-commands';
+import { isNetworkShaped } from '../messages';
+import { CREDENTIALS_REJECTED_RULE, isOutsideAcr, RATE_LIMITED_RULE } from './registry-auth';
 import { describeIdentity, finish, nameOf, newest, plusMs, type Rule, type RuleFamily } from './rule';
 
 function assignStep(f: AcrPullFacts, a: AcrPullAnalysis): string {
@@ -52,9 +58,10 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       );
     },
   },
+  RATE_LIMITED_RULE,
   {
     name: 'registry-not-found',
-    when: (f) => !f.registry,
+    when: (f) => !f.registry && !isOutsideAcr(f),
     build: (f, a) =>
       finish(
         'acr-pull/registry-not-found',
@@ -72,11 +79,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
   },
   {
     name: 'network-blocked',
-    when: (f) =>
-      f.pullError.kind === 'network-blocked' ||
-      f.pullError.kind === 'host-not-found' ||
-      /^disabled$/i.test(f.registry?.publicNetworkAccess ?? '') ||
-      /^deny$/i.test(f.registry?.networkDefaultAction ?? ''),
+    when: (f) => isNetworkShaped(f.pullError.kind),
     build: (f, a) => {
       const reasons: string[] = [];
       if (f.pullError.kind === 'host-not-found')
@@ -89,7 +92,8 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
             ? `the registry refused client IP ${f.pullError.clientIp}`
             : 'the registry refused the network path',
         );
-      if (/^disabled$/i.test(f.registry?.publicNetworkAccess ?? '')) reasons.push('public network access is Disabled');
+      if (/^disabled$/i.test(f.registry?.publicNetworkAccess ?? ''))
+        reasons.push('public network access is Disabled and no private endpoint path from the environment reached it');
       if (/^deny$/i.test(f.registry?.networkDefaultAction ?? '')) reasons.push('the firewall default action is Deny');
       const details = { ...a.details, networkBlock: reasons.join('; ') };
       return finish(
@@ -104,6 +108,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       );
     },
   },
+  CREDENTIALS_REJECTED_RULE,
   {
     name: 'no-registry-identity',
     when: (f) => !f.registryEntry || !f.registryEntry.identity,

@@ -34,3 +34,18 @@ export function azIdentityAssign(appName: string, resourceGroup: string | undefi
 export function azEnableArmTokenAuth(registryName: string | undefined): string {
   return `az acr config authentication-as-arm update --registry ${registryName ?? '<registry>'} --status enabled   # only if your policy allows it`;
 }
+
+/** Point a container app's registry entry at a username and a (new) password or token. */
+export function azRegistrySetCredentials(
+  appName: string,
+  resourceGroup: string | undefined,
+  server: string | undefined,
+  username: string | undefined,
+): string {
+  return `az containerapp registry set --name ${appName} --resource-group ${resourceGroup ?? '<rg>'} --server ${server ?? '<login-server>'} --username ${username ?? '<username>'} --password <new-token>`;
+}
+
+/** Copy a public image into an ACR registry (the usual way out of a pull rate limit). */
+export function azAcrImport(image: string | undefined): string {
+  return `az acr import --name <your-registry> --source ${image ?? '<image>'}   # then point the container at <your-registry>.azurecr.io/…`;
+}

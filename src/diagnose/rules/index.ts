@@ -9,6 +9,7 @@ import type { Facts, UnclassifiedFacts } from '../facts-model';
 import { ACR_PULL_FAMILY } from './acr-pull';
 import { ARM_AUTHZ_FAMILY } from './arm-authz';
 import { ARM_POLICY_FAMILY } from './arm-policy';
+import { SECRET_REF_FAMILY } from './secret-ref';
 import { finish, type Rule, type RuleFamily } from './rule';
 
 export type { Rule, RuleFamily } from './rule';
@@ -30,6 +31,7 @@ const RULE_FAMILIES: { [K in FamilyFlavor]: (facts: FactsOf<K>) => Classificatio
   'acr-pull': (f) => applyFamily(ACR_PULL_FAMILY, f),
   'arm-authz': (f) => applyFamily(ARM_AUTHZ_FAMILY, f),
   'arm-policy': (f) => applyFamily(ARM_POLICY_FAMILY, f),
+  'secret-ref': (f) => applyFamily(SECRET_REF_FAMILY, f),
 };
 
 function classifyUnclassified(f: UnclassifiedFacts): Diagnosis {
