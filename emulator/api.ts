@@ -25,6 +25,13 @@ export interface World {
    * hash of `seed` and the assignment id). The `propagation` / `propagationDelayMs` options win over it.
    */
   propagation?: PropagationModel;
+  /**
+   * (emulator extension) How a failing image pull surfaces on a container app PUT/PATCH. Default: ARM accepts (202),
+   * a revision is created and fails (`ContainerAppOperationError`). `"all"` or a list of login servers: ARM refuses
+   * the write synchronously with 400 `InvalidParameterValueInContainerTemplate`, creates no revision and keeps the
+   * app's previous template (Azure/container-apps-deploy-action#85, microsoft/azure-container-apps#212).
+   */
+  pullRefusals?: 'all' | string[];
 }
 
 /** A fixed propagation delay, or a distribution a delay is drawn from per role assignment. */

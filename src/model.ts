@@ -167,6 +167,11 @@ export interface DiagnosisDetails {
   registryAuth?: { username?: string; passwordSecretRef?: string; identity?: string; acr: boolean };
   /** A Key Vault secret reference the configured identity could not read. */
   secretRef?: { name: string; identity?: string; keyVaultUrl?: string };
+  /**
+   * ARM refused the deployment before any revision existed: the failed image is not in the app's current template,
+   * so redeploying that template proves nothing (the team must run its deployment again).
+   */
+  deploymentRefused?: boolean;
   /** Other images of the same revision that failed too (each its own story once this one is fixed). */
   otherFailingImages?: string[];
   rawMessage?: string;
@@ -245,7 +250,7 @@ export type ManualAction<T extends ActionType = ActionType> = {
 export type ActionOf<T extends ActionType> = FixAction<T> | ManualAction<T>;
 export type Action = { [K in ActionType]: ActionOf<K> }[ActionType];
 
-export type HealStatus = 'healed' | 'still-failing' | 'pending' | 'not-checked';
+export type HealStatus = 'healed' | 'still-failing' | 'pending' | 'not-checked' | 'awaiting-deployment';
 export interface HealResult {
   status: HealStatus;
   revisionName?: string;

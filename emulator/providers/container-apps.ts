@@ -1,6 +1,7 @@
 /**
  * Microsoft.App container apps (ContainerAppsAPIClient): PUT/PATCH of an app as a long-running operation that
- * redeploys (../state/container-apps.ts) and fails with `ContainerAppOperationError` when a pull fails, and
+ * redeploys (../state/container-apps.ts) and fails with `ContainerAppOperationError` when a pull fails (or, where the
+ * world's `pullRefusals` say so, refuses it at once with 400 `InvalidParameterValueInContainerTemplate`), and
  * `revisions/{rev}/restart`. Reads of apps and revisions are the generic resource reads.
  */
 import { orNotFound, type Reply } from '../http/context';
@@ -26,6 +27,12 @@ export const containerAppsProvider: Provider = {
     ctx.write = true;
     const mode = ctx.method === 'PATCH' ? 'patch' : 'put';
     const result = orNotFound(() => state.apps.writeContainerApp(ctx.path, ctx.body, mode));
+    if (result.refused) {
+      // Refused before any revision exists: 400, the app unchanged, a Failed event and Activity Log entry.
+      const refusal = { code: 'InvalidParameterValueInContainerTemplate', message: result.refused };
+      arm.events.raise(ctx, 'Write', false, result.app.id, 'Microsoft.App/containerApps/write', refusal);
+      return { status: 400, body: { error: refusal } };
+    }
     const error = result.error ? { code: 'ContainerAppOperationError', message: result.error } : undefined;
     arm.events.raise(ctx, 'Write', !error, result.app.id, 'Microsoft.App/containerApps/write', error);
     const initial: Reply =

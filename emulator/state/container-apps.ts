@@ -70,8 +70,9 @@ export class ContainerAppsLifecycle {
   evaluateTemplate(
     app: Resource,
     template: Record<string, unknown>,
-  ): { ok: true } | { ok: false; provisioningError: string } {
+  ): { ok: true } | { ok: false; provisioningError: string; servers: string[] } {
     const failures: string[] = [];
+    const servers: string[] = [];
     for (const [field, list] of [
       ['initContainers', asArray(template['initContainers'])],
       ['containers', asArray(template['containers'])],
@@ -85,6 +86,7 @@ export class ContainerAppsLifecycle {
           image,
           who.adminCredentials ? { adminCredentials: true } : {},
         );
+        if (!verdict.ok) servers.push(parseImage(image)?.server ?? '');
         if (!verdict.ok)
           failures.push(
             `Field 'template.${field}.${str(c['name']) ?? 'container'}.image' is invalid with details: 'Invalid value: "${image}": ${verdict.error}'`,
@@ -96,7 +98,24 @@ export class ContainerAppsLifecycle {
     return {
       ok: false,
       provisioningError: `Failed to provision revision for container app '${name}'. Error details: The following field(s) are either invalid or missing. ${failures.join('; ')};..`,
+      servers,
     };
+  }
+
+  /**
+   * The synchronous refusal of a write whose image pull fails from a registry the world says refuses (`pullRefusals`):
+   * ARM's 400 `InvalidParameterValueInContainerTemplate` message, or undefined when the write goes ahead.
+   */
+  findRefusal(app: Resource, template: Record<string, unknown>): string | undefined {
+    const refusals = this.store.pullRefusals;
+    if (refusals !== 'all' && refusals.size === 0) return undefined;
+    const verdict = this.evaluateTemplate(app, template);
+    if (verdict.ok) return undefined;
+    if (refusals !== 'all' && !verdict.servers.some((s) => refusals.has(s))) return undefined;
+    return verdict.provisioningError.replace(
+      /^Failed to provision revision for container app '[^']*'\. Error details: /,
+      '',
+    );
   }
 
   revisionsOf(appId: string): Resource[] {
@@ -112,7 +131,7 @@ export class ContainerAppsLifecycle {
     id: string,
     body: Record<string, unknown>,
     mode: 'put' | 'patch',
-  ): { app: Resource; created: boolean; revision?: Resource; error?: string } {
+  ): { app: Resource; created: boolean; revision?: Resource; error?: string; refused?: string } {
     const existing = this.store.get(id);
     const now = this.store.nowIso();
     const name = lastSegment(id);
@@ -156,6 +175,8 @@ export class ContainerAppsLifecycle {
       this.store.put(app);
       return { app, created: !existing };
     }
+    const refusal = existing ? this.findRefusal(app, template) : undefined;
+    if (refusal) return { app: existing as Resource, created: false, refused: refusal };
     let revName = suffix ? `${name}--${suffix}` : undefined;
     if (!revName || this.store.get(`${app.id}/revisions/${revName}`))
       revName = `${name}--${shortHash(keyOf(app.id), String(this.store.nextCounter()))}`;

@@ -59,6 +59,8 @@ export class ResourceStore {
   readonly lroStyles = new Map<string, LroStyle>();
   /** How long after its eventTimestamp an Activity Log entry without a submissionTimestamp becomes visible. */
   activityLogDelayMs: number;
+  /** World `pullRefusals`: `all`, or the login servers whose pull failures refuse the write synchronously. */
+  readonly pullRefusals: 'all' | Set<string>;
   private readonly resources = new Map<string, Resource>();
   private readonly worldNowGiven: boolean;
   private counter = 0;
@@ -76,6 +78,7 @@ export class ResourceStore {
     }
     this.activityLog = w.activityLog ?? [];
     this.activityLogDelayMs = (w.activityLogDelaySeconds ?? 0) * 1000;
+    this.pullRefusals = w.pullRefusals === 'all' ? 'all' : new Set((w.pullRefusals ?? []).map((x) => x.toLowerCase()));
     for (const [id, style] of Object.entries(w.lroStyles ?? {})) this.lroStyles.set(keyOf(id), style);
     const firstTenant = this.all()
       .map((r) => str(obj(r.properties)['tenantId']) ?? str(obj(r['identity'])['tenantId']))
@@ -121,6 +124,11 @@ export class ResourceStore {
       resources: clone(this.all()),
       ...(this.images ? { images: Object.fromEntries([...this.images].map(([s, set]) => [s, [...set]])) } : {}),
       activityLog: clone(this.activityLog),
+      ...(this.pullRefusals === 'all'
+        ? { pullRefusals: 'all' as const }
+        : this.pullRefusals.size > 0
+          ? { pullRefusals: [...this.pullRefusals] }
+          : {}),
       tenantId: this.tenantId,
       ...(this.activityLogDelayMs > 0 ? { activityLogDelaySeconds: this.activityLogDelayMs / 1000 } : {}),
       ...(this.lroStyles.size > 0 ? { lroStyles: Object.fromEntries(this.lroStyles) } : {}),

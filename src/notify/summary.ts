@@ -267,6 +267,11 @@ export function buildHealFollowUp(
       title = `Heal check pending · ${appName}`;
       text = `The new revision of ${appName} is not running yet${heal.detail ? `: ${heal.detail}` : '.'}`;
       break;
+    case 'awaiting-deployment':
+      status = 'warning';
+      title = `Awaiting your deployment · ${appName}`;
+      text = `The fix for ${appName} is in place, but ARM refused the deployment before any revision existed: run your deployment again${heal.detail ? ` (${heal.detail})` : '.'}`;
+      break;
     case 'not-checked':
       status = 'warning';
       title = `Heal not checked · ${appName}`;

@@ -43,5 +43,39 @@ export async function executeActions(
     done.push(step.action);
     if (step.heal) heal = step.heal;
   }
+  if (x.deploymentRefused && x.appId && x.image) heal = (await awaitDeployment(input, done, deps)) ?? heal;
   return heal ? { actions: done, heal } : { actions: done };
+}
+
+/**
+ * ARM refused the deployment: once every fix is written, the heal waits for the team's next deployment of the image
+ * (never a redeploy of the old template), watched by the heal check.
+ */
+async function awaitDeployment(
+  input: ExecuteInput,
+  done: readonly Action[],
+  deps: RemediateDeps,
+): Promise<HealResult | undefined> {
+  const { event, diagnosis } = input;
+  const x = diagnosis.details;
+  if (done.some((a) => a.status !== 'manual' && a.status !== 'applied')) return undefined;
+  if (!done.some((a) => a.status === 'applied') && diagnosis.kind !== 'acr-pull/role-propagating') return undefined;
+  const task: HealTask = {
+    id: `heal:await:${claimKeyForRedeploy(x.appId ?? '', event.correlationId ?? event.id)}`,
+    eventId: event.id,
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+    appId: x.appId ?? '',
+    revisionSuffix: '',
+    claimKey: claimKeyForRedeploy(x.appId ?? '', event.correlationId ?? event.id),
+    failedAt: event.time,
+    phase: 'await-image',
+    ...(x.image ? { image: x.image } : {}),
+    attempt: 0,
+    diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
+  };
+  if (deps.scheduler.durable !== false) await deps.scheduler.schedule(task, deps.config.healCheckDelayMs);
+  return {
+    status: 'awaiting-deployment',
+    detail: `run your deployment again: ARM refused ${x.image ?? 'the image'} before any revision existed; the heal check watches for the next revision that carries it`,
+  };
 }

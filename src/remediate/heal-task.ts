@@ -18,7 +18,13 @@ export interface HealTask {
   claimKey: string;
   /** When the failure happened (ISO): `healedAfterMs` counts from here. */
   failedAt: string;
-  phase: 'redeploy' | 'check';
+  /**
+   * `await-image`: ARM refused the deployment (no revision existed); nothing is redeployed, the check watches for the
+   * next revision that carries `image` (the team's own deployment) and reports `healed` once it runs.
+   */
+  phase: 'redeploy' | 'check' | 'await-image';
+  /** The image that failed (phase `await-image`). */
+  image?: string;
   /** The new revision (phase `check`). */
   newRevisionName?: string;
   /** Checks done so far (phase `check`). */
@@ -59,7 +65,7 @@ export function decodeHealMessage(message: unknown): HealTask {
     typeof t.appId !== 'string' ||
     typeof t.claimKey !== 'string' ||
     typeof t.revisionSuffix !== 'string' ||
-    (t.phase !== 'redeploy' && t.phase !== 'check')
+    (t.phase !== 'redeploy' && t.phase !== 'check' && t.phase !== 'await-image')
   ) {
     throw new TypeError('not a heal task message');
   }

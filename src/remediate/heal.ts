@@ -85,6 +85,7 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
     };
   }
 
+  if (task.phase === 'await-image') return watchForImage(task, deps);
   const revisionName = task.newRevisionName ?? '';
   const attempt = task.attempt + 1;
   const rev = await deps.arm.getRevision(task.appId, revisionName);
@@ -122,6 +123,52 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
     status: 'still-failing',
     revisionName,
     detail: `revision ${revisionName} is still ${state} after ${attempt} checks`,
+  };
+}
+
+/**
+ * After a refused deployment: healed only when a revision that runs the image which failed is running (the team's next
+ * deployment); until then `awaiting-deployment`, checked `healCheckAttempts` times.
+ */
+async function watchForImage(task: HealTask, deps: RemediateDeps): Promise<HealStepResult> {
+  const image = (task.image ?? '').toLowerCase();
+  const attempt = task.attempt + 1;
+  const failedAtMs = Date.parse(task.failedAt);
+  const carrying = (await deps.arm.listRevisions(task.appId))
+    .filter((r) => r.containers.some((c) => c.image.toLowerCase() === image))
+    .filter((r) => !r.createdTime || !Number.isFinite(failedAtMs) || Date.parse(r.createdTime) >= failedAtMs)
+    .sort((a, b) => Date.parse(b.createdTime ?? '') - Date.parse(a.createdTime ?? ''));
+  const running = carrying.find(isRevisionRunning);
+  if (running) {
+    const healedAfterMs = Math.max(0, deps.clock.now().getTime() - failedAtMs);
+    return {
+      status: 'healed',
+      revisionName: running.name,
+      healedAfterMs,
+      detail: `revision ${running.name} runs ${task.image ?? 'the image'} (deployed again at ${running.createdTime ?? '?'})`,
+    };
+  }
+  const failed = carrying.find(isRevisionFailed);
+  if (failed)
+    return {
+      status: 'still-failing',
+      revisionName: failed.name,
+      detail: failed.provisioningError ?? `revision ${failed.name} carrying ${task.image ?? 'the image'} failed`,
+    };
+  if (attempt < deps.config.healCheckAttempts) {
+    await deps.scheduler.schedule(
+      { ...task, id: `${task.id.replace(/:watch\d+$/, '')}:watch${attempt + 1}`, attempt },
+      deps.config.healCheckDelayMs,
+    );
+    return {
+      status: 'awaiting-deployment',
+      detail: `run your deployment again: no revision carries ${task.image ?? 'the image'} yet (check ${attempt} of ${deps.config.healCheckAttempts})`,
+      rescheduled: true,
+    };
+  }
+  return {
+    status: 'awaiting-deployment',
+    detail: `run your deployment again: no revision carried ${task.image ?? 'the image'} after ${attempt} checks`,
   };
 }
 

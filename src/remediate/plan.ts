@@ -52,8 +52,18 @@ function assignPullRole(d: Diagnosis, principalId: string | undefined, note?: st
   };
 }
 
+/** The step when ARM refused the deployment: a redeploy of the unchanged template would not run the failed image. */
+export const RUN_DEPLOYMENT_AGAIN = 'run your deployment again';
+
 function redeploy(d: Diagnosis, why: string): ActionOf<'redeploy-revision'> {
   const x = d.details;
+  if (x.deploymentRefused)
+    return {
+      type: 'redeploy-revision',
+      status: 'manual',
+      ...(x.appId ? { resourceId: x.appId, scope: x.appId } : {}),
+      reason: `${RUN_DEPLOYMENT_AGAIN} ${why}: ARM refused the deployment of ${x.image ?? 'the image'} before any revision existed, so the app's current template does not carry it and redeploying it would prove nothing`,
+    };
   if (!x.appId)
     return {
       type: 'redeploy-revision',

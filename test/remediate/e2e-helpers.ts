@@ -66,16 +66,16 @@ export async function startE2E(
     config,
     log,
   };
-  const event = readEvent(name);
-  const doDiagnose = () => diagnose(event, { arm, clock: emu.clock, config, log });
-  return {
+  // `event` may be replaced (e.g. by one the emulator raised during the test): diagnose and run read it each time.
+  const e2e: E2E = {
     emu,
     deps,
     scheduler,
-    event,
-    diagnose: doDiagnose,
+    event: readEvent(name),
+    diagnose: () => diagnose(e2e.event, { arm, clock: emu.clock, config, log }),
     async run(d?: Diagnosis) {
-      const diagnosis = d ?? (await doDiagnose());
+      const diagnosis = d ?? (await e2e.diagnose());
+      const event = e2e.event;
       const result = await executeActions({ event, diagnosis, actions: planActions(diagnosis, config) }, deps);
       return { result, diagnosis };
     },
@@ -84,4 +84,5 @@ export async function startE2E(
       emu.requestLog.filter((r) => r.write).map((r) => ({ method: r.method, path: r.path, status: r.status })),
     stop: () => emu.stop(),
   };
+  return e2e;
 }

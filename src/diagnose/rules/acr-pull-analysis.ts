@@ -95,6 +95,10 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   } else if (f.pullError.repository) details.repository = f.pullError.repository;
   const loginServer = f.image?.loginServer ?? f.pullError.loginServer;
   if (loginServer) details.loginServer = loginServer;
+  const failed = f.image?.image.toLowerCase();
+  const inTemplate = [...f.app.containers, ...f.app.initContainers].some((c) => c.image.toLowerCase() === failed);
+  const refused = f.messageSource === 'activity-log' && failed !== undefined && !inTemplate;
+  if (refused) details.deploymentRefused = true;
   if (f.registry) {
     details.registryId = f.registry.id;
     details.registryTags = { ...f.registry.tags };
@@ -105,6 +109,10 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   if (covering.length) details.rolesFound = covering.map((a) => roleFound(a, f.roleDefinitions));
 
   const evidence: string[] = [];
+  if (refused)
+    evidence.push(
+      `ARM refused the deployment of ${f.image?.image ?? 'the image'} before any revision existed: container app ${f.app.name} still runs its previous template (the failing image is not in it).`,
+    );
   evidence.push(
     `Revision ${f.revision?.name ?? f.app.latestRevisionName ?? '(unknown)'} of container app ${f.app.name} failed to pull${f.image ? ` ${f.image.image}` : ''}: ${f.pullError.tokens.join(', ')} (${f.messageSource === 'revision' ? 'revision provisioningError' : 'Activity Log status message'}).`,
   );
