@@ -5,6 +5,8 @@
  */
 import type { Action, Diagnosis, FailureEvent, HealResult } from '../model';
 import { executeFix } from './fixes';
+import type { HealTask } from './heal-task';
+import { claimKeyForRedeploy } from './ids';
 import { recordAudit, type RemediateDeps, type WriteContext } from './write';
 
 export type { RemediateDeps } from './write';
