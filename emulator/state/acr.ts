@@ -4,6 +4,7 @@
  * repository and tag exist. The messages are the ones the platform puts into a revision's provisioning error.
  */
 import { obj, str } from '../values';
+import { registryPath } from './network';
 import type { RbacEngine } from './rbac';
 import type { Resource, ResourceStore } from './store';
 
@@ -60,8 +61,15 @@ export class AcrPulls {
       .find((r) => str(obj(r.properties)['loginServer'])?.toLowerCase() === server.toLowerCase());
   }
 
-  /** The emulator's verdict on pulling `image` with `principalId` (undefined = anonymous / no usable identity). */
-  canPull(principalId: string | undefined, image: string, opts: { adminCredentials?: boolean } = {}): PullVerdict {
+  /**
+   * The emulator's verdict on pulling `image` with `principalId` (undefined = anonymous / no usable identity), from
+   * the Container Apps environment `environmentId` (its network decides a private endpoint path, network.ts).
+   */
+  canPull(
+    principalId: string | undefined,
+    image: string,
+    opts: { adminCredentials?: boolean; environmentId?: string } = {},
+  ): PullVerdict {
     const parsed = parseImage(image);
     if (!parsed) return { ok: false, error: `invalid reference format: "${image}"` };
     const { server, repository } = parsed;
@@ -75,9 +83,12 @@ export class AcrPulls {
     }
     const p = obj(registry.properties);
     const scopeUrl = `GET https:?scope=repository%3A${encodeURIComponent(repository)}%3Apull&service=${server}`;
+    const path = registryPath(this.store, registry, server, opts.environmentId);
+    if (path.via === 'unreachable') return { ok: false, error: path.error };
     if (
-      str(p['publicNetworkAccess'])?.toLowerCase() === 'disabled' ||
-      str(obj(p['networkRuleSet'])['defaultAction'])?.toLowerCase() === 'deny'
+      path.via === 'public' &&
+      (str(p['publicNetworkAccess'])?.toLowerCase() === 'disabled' ||
+        str(obj(p['networkRuleSet'])['defaultAction'])?.toLowerCase() === 'deny')
     ) {
       return {
         ok: false,

@@ -73,6 +73,8 @@ export class ContainerAppsLifecycle {
   ): { ok: true } | { ok: false; provisioningError: string; servers: string[] } {
     const failures: string[] = [];
     const servers: string[] = [];
+    const props = obj(app.properties);
+    const environmentId = str(props['managedEnvironmentId']) ?? str(props['environmentId']);
     for (const [field, list] of [
       ['initContainers', asArray(template['initContainers'])],
       ['containers', asArray(template['containers'])],
@@ -81,11 +83,10 @@ export class ContainerAppsLifecycle {
         const image = str(c['image']);
         if (!image) continue;
         const who = this.pullIdentity(app, image);
-        const verdict = this.acr.canPull(
-          who.principalId,
-          image,
-          who.adminCredentials ? { adminCredentials: true } : {},
-        );
+        const verdict = this.acr.canPull(who.principalId, image, {
+          ...(who.adminCredentials ? { adminCredentials: true } : {}),
+          ...(environmentId ? { environmentId } : {}),
+        });
         if (!verdict.ok) servers.push(parseImage(image)?.server ?? '');
         if (!verdict.ok)
           failures.push(

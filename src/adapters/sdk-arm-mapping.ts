@@ -137,6 +137,11 @@ export function toRegistryInfo(r: Registry): RegistryInfo {
     networkDefaultAction: r.networkRuleSet?.defaultAction,
     anonymousPullEnabled: r.anonymousPullEnabled,
     adminUserEnabled: r.adminUserEnabled,
+    privateEndpoints: r.privateEndpointConnections?.length
+      ? r.privateEndpointConnections.map((c) =>
+          defined({ id: c.privateEndpoint?.id ?? c.id ?? '', status: c.privateLinkServiceConnectionState?.status }),
+        )
+      : undefined,
   });
 }
 

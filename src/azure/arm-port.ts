@@ -54,6 +54,8 @@ export interface RegistryInfo {
   networkDefaultAction?: string; // Allow | Deny
   anonymousPullEnabled?: boolean;
   adminUserEnabled?: boolean;
+  /** The registry's private endpoint connections: the endpoint's resource id and the connection status. */
+  privateEndpoints?: Array<{ id: string; status?: string }>;
 }
 
 export interface RoleAssignmentInfo {

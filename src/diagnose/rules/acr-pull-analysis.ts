@@ -1,5 +1,5 @@
 /** The ACR pull family's analysis: what the facts say about the pulling identity's roles at the registry. Pure. */
-import type { RoleAssignmentInfo } from '../../azure/arm-port';
+import type { RegistryInfo, RoleAssignmentInfo } from '../../azure/arm-port';
 import { isAtOrAbove, parseResourceId, roleGuid, sameId, subscriptionRoleDefinitionId } from '../../azure/ids';
 import { pullRoleFor } from '../../azure/roles';
 import { ROLE_IDS, type DiagnosisDetails } from '../../model';
@@ -125,7 +125,7 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
     /^disabled$/i.test(f.registry?.publicNetworkAccess ?? '') || /^deny$/i.test(f.registry?.networkDefaultAction ?? '');
   if (f.registry && closed && !isNetworkShaped(f.pullError.kind))
     evidence.push(
-      `Registry ${f.registry.name} is closed to the public network (publicNetworkAccess ${f.registry.publicNetworkAccess ?? '?'}, default action ${f.registry.networkDefaultAction ?? '?'}), yet it answered ${f.pullError.tokens.join(', ')}: it was reached (private endpoint), so the network is not the cause.`,
+      `Registry ${f.registry.name} is closed to the public network (publicNetworkAccess ${f.registry.publicNetworkAccess ?? '?'}, default action ${f.registry.networkDefaultAction ?? '?'}), yet it answered ${f.pullError.tokens.join(', ')}: it was reached (${describePrivateEndpoints(f.registry) ?? 'private endpoint'}), so the network is not the cause.`,
     );
   if (f.registryEntry) {
     evidence.push(
@@ -167,4 +167,13 @@ export function withRequiredRole(f: AcrPullFacts, a: AcrPullAnalysis): Diagnosis
     ...a.details,
     requiredRoleDefinitionId: sub ? subscriptionRoleDefinitionId(sub, a.requiredRoleGuid) : a.requiredRoleGuid,
   };
+}
+
+/** `private endpoint pe-a (Approved), private endpoint pe-b (Pending)`, or undefined when the registry has none. */
+export function describePrivateEndpoints(registry: RegistryInfo): string | undefined {
+  const list = registry.privateEndpoints ?? [];
+  if (list.length === 0) return undefined;
+  return list
+    .map((e) => `private endpoint ${e.id.split('/').pop() ?? e.id}${e.status ? ` (${e.status})` : ''}`)
+    .join(', ');
 }

@@ -21,7 +21,7 @@ import type { RoleAssignmentInfo } from '../../azure/arm-port';
 import { parseResourceId } from '../../azure/ids';
 import type { AcrPullFacts } from '../facts-model';
 import { ACR_PULL_ACTION } from '../rbac';
-import { analyseAcrPull, withRequiredRole, type AcrPullAnalysis } from './acr-pull-analysis';
+import { analyseAcrPull, describePrivateEndpoints, withRequiredRole, type AcrPullAnalysis } from './acr-pull-analysis';
 import { azEnableArmTokenAuth, azIdentityAssign, azNewRevision, azRegistrySet, azRoleAssign } from './az-commands';
 import { isNetworkShaped } from '../messages';
 import { CREDENTIALS_REJECTED_RULE, isOutsideAcr, RATE_LIMITED_RULE } from './registry-auth';
@@ -92,8 +92,13 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
             ? `the registry refused client IP ${f.pullError.clientIp}`
             : 'the registry refused the network path',
         );
+      const endpoints = f.registry ? describePrivateEndpoints(f.registry) : undefined;
       if (/^disabled$/i.test(f.registry?.publicNetworkAccess ?? ''))
-        reasons.push('public network access is Disabled and no private endpoint path from the environment reached it');
+        reasons.push(
+          endpoints
+            ? `public network access is Disabled and the environment did not reach the registry through its ${endpoints} (the endpoint must be Approved, in the environment's virtual network or a peered one, and the privatelink DNS zone linked to that network)`
+            : 'public network access is Disabled and the registry has no private endpoint connection',
+        );
       if (/^deny$/i.test(f.registry?.networkDefaultAction ?? '')) reasons.push('the firewall default action is Deny');
       const details = { ...a.details, networkBlock: reasons.join('; ') };
       return finish(
