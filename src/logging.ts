@@ -7,6 +7,7 @@
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { FailureEvent } from './model';
+import { forwardLogLine } from './telemetry/log-bridge';
 
 export type { Logger } from 'pino';
 
@@ -63,7 +64,8 @@ function scrubValue(value: unknown, extra: readonly string[], depth: number, see
   return out;
 }
 
-function scrubString(s: string, extra: readonly string[]): string {
+/** Scrub `extra` exact values (8+ characters) and every secret-looking pattern out of free text. */
+export function scrubString(s: string, extra: readonly string[]): string {
   let out = s;
   for (const secret of extra) if (secret.length >= 8) out = out.split(secret).join(R);
   return redactSecrets(out);
@@ -77,6 +79,8 @@ export interface LoggerOptions {
   secrets?: readonly (string | undefined)[];
   /** Extra base bindings (default: none, so lines stay small). */
   base?: Record<string, unknown>;
+  /** Also emit every (scrubbed) line as an OpenTelemetry log record (when telemetry is configured). */
+  otelLogs?: boolean;
 }
 
 /** A pino JSON logger that never lets a secret out. */
@@ -94,7 +98,13 @@ export function createLogger(opts: LoggerOptions): Logger {
       bindings: (b) => scrubValue(b, extra, 0, new WeakSet()) as Record<string, unknown>,
     },
     hooks: {
-      streamWrite: (line) => scrubString(line, lineSecrets),
+      streamWrite: opts.otelLogs
+        ? (line) => {
+            const scrubbed = scrubString(line, lineSecrets);
+            forwardLogLine(scrubbed);
+            return scrubbed;
+          }
+        : (line) => scrubString(line, lineSecrets),
     },
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
