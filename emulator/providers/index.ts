@@ -5,6 +5,7 @@
 import { activityLogProvider } from './activity-log';
 import { authorizationProvider } from './authorization';
 import { containerAppsProvider } from './container-apps';
+import { eventGridProvider } from './event-grid';
 import { managementGroupsProvider } from './management-groups';
 import { policyProvider } from './policy';
 import type { Provider } from './provider';
@@ -22,6 +23,7 @@ export const PROVIDERS: readonly Provider[] = [
   resourceGraphProvider,
   containerAppsProvider,
   registriesProvider,
+  eventGridProvider,
   resourcesProvider,
 ];
 
