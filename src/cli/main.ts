@@ -6,6 +6,7 @@ import type * as ArmTarget from './arm-target';
 import type * as AuditCommand from './audit';
 import type * as DemoCommand from './demo';
 import type * as DiagnoseCommand from './diagnose';
+import type * as DoctorCommand from './doctor';
 import type * as EmulatorCommand from '../../emulator/cli';
 import type * as Errors from '../errors';
 import { asksForHelp, formatHelp, HELP } from './help';
@@ -24,6 +25,7 @@ commands:
   replay      events from a file through the pipeline against real Azure (dry-run unless --mode auto-fix)
   emulator    serve a world over HTTPS as a small ARM until stopped
   audit       read the audit records
+  doctor      read-only preflight of a deployment: identity, RBAC, Event Grid, storage, webhooks, mode
 
 Run 'remediator <command> --help' for a command's usage, options and an example.`;
 
@@ -38,6 +40,7 @@ export const COMMANDS: Record<string, () => Command> = {
   replay: () => (require('./replay') as typeof ReplayCommand).runReplay,
   demo: () => (require('./demo') as typeof DemoCommand).runDemo,
   audit: () => (require('./audit') as typeof AuditCommand).runAuditCommand,
+  doctor: () => (require('./doctor') as typeof DoctorCommand).runDoctor,
   emulator: () => {
     const { runEmulatorCommand } = require('../../emulator/cli') as typeof EmulatorCommand;
     return (argv: string[]) => runEmulatorCommand(argv);

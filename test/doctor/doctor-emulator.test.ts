@@ -1,0 +1,279 @@
+/**
+ * `remediator doctor` against the ARM emulator (real SDK clients over HTTPS) and Azurite: a correctly wired world
+ * passes; each wiring fault is a ✖ naming what is wrong and its fix, and the exit code is 1. No webhook URL or
+ * connection string is ever printed.
+ */
+import { EventGridManagementClient } from '@azure/arm-eventgrid';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { QueueClient } from '@azure/storage-queue';
+import { TableClient } from '@azure/data-tables';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runDoctor } from '../../src/cli/doctor';
+import type { Check } from '../../src/doctor/checks';
+import { HANDLED_EVENT_TYPES, HANDLED_OPERATIONS } from '../../src/intake/relevance';
+import { startAzurite, type RunningAzurite } from '../helpers/azurite';
+import { clientOptionsFor, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+
+const rbac = JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'rbac.json'), 'utf8')) as {
+  rbacAdministratorCondition: string;
+  builtInRoles: { rbacAdministrator: string };
+};
+
+const REMEDIATOR_OID = '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+const jwt = (claims: object): string =>
+  ['{"alg":"none","typ":"JWT"}', JSON.stringify(claims), 'sig']
+    .map((p) => Buffer.from(p).toString('base64url'))
+    .join('.');
+/** A token whose claims say who it was issued to (the emulator accepts any bearer; doctor reads `oid`). */
+const remediatorCredential: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({
+    token: jwt({ oid: REMEDIATOR_OID, aud: 'https://management.azure.com/' }),
+    expiresOnTimestamp: Date.now() + 3600_000,
+  }),
+};
+
+const TEAMS =
+  'https://prod-12.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=TopSecretSignature0123456789';
+const SLACK = 'https://hooks.slack.com/services/T0123ABCD/B0456EFGH/SlackSecretToken0123456789';
+
+let emulator: TestEmulator;
+let azurite: RunningAzurite;
+let eventGrid: EventGridManagementClient;
+let sub: string;
+let adminAssignmentId: string;
+const RG = 'web-rg';
+const TOPIC = 'egst-arm';
+
+function subscriptionBody(overrides: { operations?: string[]; deadLetter?: boolean } = {}) {
+  return {
+    destination: {
+      endpointType: 'AzureFunction' as const,
+      resourceId: `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.Web/sites/func-remediator/functions/eventGridFailures`,
+      maxEventsPerBatch: 1,
+      preferredBatchSizeInKilobytes: 64,
+    },
+    filter: {
+      includedEventTypes: [...HANDLED_EVENT_TYPES],
+      advancedFilters: [
+        {
+          operatorType: 'StringIn' as const,
+          key: 'data.operationName',
+          values: overrides.operations ?? [...HANDLED_OPERATIONS],
+        },
+      ],
+    },
+    retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 },
+    ...(overrides.deadLetter === false
+      ? {}
+      : {
+          deadLetterDestination: {
+            endpointType: 'StorageBlob' as const,
+            resourceId: `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.Storage/storageAccounts/stremediator`,
+            blobContainerName: 'eventgrid-deadletter',
+          },
+        }),
+  };
+}
+
+async function wireEventGrid(overrides: Parameters<typeof subscriptionBody>[0] = {}): Promise<void> {
+  await eventGrid.systemTopicEventSubscriptions.beginCreateOrUpdateAndWait(
+    RG,
+    TOPIC,
+    'remediator-arm-failures',
+    subscriptionBody(overrides),
+  );
+}
+
+beforeAll(async () => {
+  emulator = await startTestEmulator('test/worlds/seed-story.json');
+  sub = emulator.subscriptionId;
+  azurite = await startAzurite();
+  for (const t of ['remediatorclaims', 'remediatoraudit'])
+    await TableClient.fromConnectionString(azurite.connectionString, t, {
+      allowInsecureConnection: true,
+    }).createTable();
+  await new QueueClient(azurite.connectionString, 'remediator-heal-checks').createIfNotExists();
+  // The remediator's resource group and its grants, written as infra would (through the SDK).
+  await emulator.authorization.roleAssignments.create(`/subscriptions/${sub}`, 'a9c3e1f0-1111-4222-8333-944455556666', {
+    roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${rbac.builtInRoles.rbacAdministrator}`,
+    principalId: REMEDIATOR_OID,
+    principalType: 'ServicePrincipal',
+    condition: rbac.rbacAdministratorCondition,
+    conditionVersion: '2.0',
+  });
+  adminAssignmentId = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments/a9c3e1f0-1111-4222-8333-944455556666`;
+  eventGrid = new EventGridManagementClient(remediatorCredential, sub, clientOptionsFor(emulator));
+  await eventGrid.systemTopics.beginCreateOrUpdateAndWait(RG, TOPIC, {
+    location: 'global',
+    source: `/subscriptions/${sub}`,
+    topicType: 'Microsoft.Resources.Subscriptions',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.stop();
+  await azurite?.stop();
+});
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ARM_ENDPOINT: emulator.endpoint,
+    REMEDIATOR_EMULATOR_CA: emulator.caPath,
+    REMEDIATOR_ALLOWED_SCOPES: `/subscriptions/${sub}`,
+    REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString,
+    TEAMS_WEBHOOK_URL: TEAMS,
+    SLACK_WEBHOOK_URL: SLACK,
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+async function doctor(e: Record<string, string>, args: string[] = ['--json']) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await runDoctor(
+    args,
+    { stdout, stderr, env: e, cwd: process.cwd() },
+    {
+      credential: remediatorCredential,
+      retryOptions: { maxRetries: 0 },
+    },
+  );
+  return { code, out };
+}
+const failed = (out: string): Check[] =>
+  (JSON.parse(out) as { checks: Check[] }).checks.filter((c) => c.status === 'fail');
+
+describe('remediator doctor against the emulator and Azurite', () => {
+  it('passes a correctly wired world (exit 0), every area checked', async () => {
+    await wireEventGrid();
+    const { code, out } = await doctor(env());
+    const checks = (JSON.parse(out) as { ok: boolean; checks: Check[] }).checks;
+    expect(failed(out)).toEqual([]);
+    expect(code).toBe(0);
+    const ids = checks.map((c) => c.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'settings',
+        'mode',
+        'identity',
+        `scope:/subscriptions/${sub}`,
+        `rbac-admin:${adminAssignmentId}`,
+        'event-filter:remediator-arm-failures',
+        'dead-letter:remediator-arm-failures',
+        'storage:remediatorclaims',
+        'storage:remediatoraudit',
+        'storage:remediator-heal-checks',
+        'webhook:teams',
+        'webhook:slack',
+      ]),
+    );
+    expect(checks.find((c) => c.id === 'identity')?.detail).toContain(REMEDIATOR_OID);
+    expect(out).not.toContain('TopSecretSignature');
+    expect(out).not.toContain('SlackSecretToken');
+    expect(out).not.toContain('AccountKey');
+  });
+
+  it('prints a ✔ checklist by default', async () => {
+    const { code, out } = await doctor(env(), []);
+    expect(code).toBe(0);
+    expect(out).toMatch(/✔ identity: runs as principal/);
+    expect(out).toMatch(/all \d+ checks passed/);
+    expect(out).not.toMatch(/TopSecretSignature|SlackSecretToken/);
+  });
+
+  it('names a filter that misses a handled operation, with its fix', async () => {
+    await wireEventGrid({ operations: HANDLED_OPERATIONS.filter((o) => !/revisions\/restart/.test(o)) });
+    const { code, out } = await doctor(env());
+    expect(code).toBe(1);
+    const f = failed(out);
+    expect(f.map((c) => c.id)).toEqual(['event-filter:remediator-arm-failures']);
+    expect(f[0]?.detail).toContain('Microsoft.App/containerApps/revisions/restart/action');
+    expect(f[0]?.fix).toMatch(/azd provision/);
+    await wireEventGrid();
+  });
+
+  it('names a subscription that does not dead-letter', async () => {
+    await wireEventGrid({ deadLetter: false });
+    const { code, out } = await doctor(env());
+    expect(code).toBe(1);
+    expect(failed(out).map((c) => [c.id, c.fix])).toEqual([
+      ['dead-letter:remediator-arm-failures', expect.stringMatching(/deadLetterWithResourceIdentity/)],
+    ]);
+    await wireEventGrid();
+  });
+
+  it('names an RBAC Administrator assignment without the ABAC condition', async () => {
+    const name = 'b0b0b0b0-2222-4333-8444-955566667777';
+    await emulator.authorization.roleAssignments.create(`/subscriptions/${sub}/resourceGroups/web-rg`, name, {
+      roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${rbac.builtInRoles.rbacAdministrator}`,
+      principalId: REMEDIATOR_OID,
+      principalType: 'ServicePrincipal',
+    });
+    const { code, out } = await doctor(env());
+    expect(code).toBe(1);
+    const f = failed(out);
+    expect(f).toHaveLength(1);
+    expect(f[0]?.id).toMatch(new RegExp(`rbac-admin:.*${name}`, 'i'));
+    expect(f[0]?.detail).toMatch(/no condition/);
+    expect(f[0]?.fix).toMatch(/az role assignment delete --ids .*rbacAdministratorCondition/);
+    await emulator.authorization.roleAssignments.delete(`/subscriptions/${sub}/resourceGroups/web-rg`, name);
+  });
+
+  it('names unreachable storage', async () => {
+    const closed =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const { code, out } = await doctor(env({ REMEDIATOR_STORAGE_CONNECTION: closed }));
+    expect(code).toBe(1);
+    const f = failed(out);
+    expect(f.map((c) => c.id).sort()).toEqual([
+      'storage:remediator-heal-checks',
+      'storage:remediatoraudit',
+      'storage:remediatorclaims',
+    ]);
+    expect(f[0]?.fix).toMatch(/Storage (Table|Queue) Data Contributor/);
+    expect(out).not.toContain('Eby8vdM02x');
+  });
+
+  it('names a malformed webhook URL without printing it', async () => {
+    // A Workflows URL pasted without its signature, and a Slack URL with a mangled path.
+    const teams = TEAMS.replace(/&sig=.*$/, '');
+    const slack = 'https://hooks.slack.com/servces/T0123ABCD/B0456EFGH/SlackSecretToken0123456789';
+    const { code, out } = await doctor(env({ TEAMS_WEBHOOK_URL: teams, SLACK_WEBHOOK_URL: slack }));
+    expect(code).toBe(1);
+    const f = failed(out);
+    expect(f.map((c) => [c.id, c.detail])).toEqual([
+      ['webhook:teams', expect.stringMatching(/no sig= parameter/)],
+      ['webhook:slack', expect.stringMatching(/path is not \/services/)],
+    ]);
+    expect(f[1]?.fix).toMatch(/hooks\.slack\.com\/services/);
+    expect(out).not.toMatch(/SlackSecretToken|abc123/);
+    // Not https at all: the settings themselves are refused, the value hidden.
+    const http = await doctor(env({ SLACK_WEBHOOK_URL: slack.replace('https', 'http') }));
+    expect(http.code).toBe(1);
+    expect(failed(http.out).map((c) => [c.id, c.detail])).toEqual([
+      ['settings', expect.stringMatching(/SLACK_WEBHOOK_URL/)],
+    ]);
+    expect(http.out).not.toContain('SlackSecretToken');
+  });
+
+  it('names a missing Event Grid subscription and an unexpected mode', async () => {
+    await eventGrid.systemTopicEventSubscriptions.beginDeleteAndWait(RG, TOPIC, 'remediator-arm-failures');
+    const { code, out } = await doctor(env(), ['--json', '--expect-mode', 'auto-fix']);
+    expect(code).toBe(1);
+    const ids = failed(out).map((c) => c.id);
+    expect(ids.sort()).toEqual(['event-subscription', 'mode']);
+    await wireEventGrid();
+  });
+
+  it('--help explains every check; a bad --expect-mode is a usage error', async () => {
+    const { code, out } = await doctor(env(), ['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/ABAC condition/);
+    expect((await doctor(env(), ['--expect-mode', 'yolo'])).code).toBe(2);
+  });
+});
