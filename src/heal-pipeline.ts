@@ -8,6 +8,7 @@ import { describeError, describeErrorMessage, isTransientError } from './errors'
 import type { Diagnosis, HealResult, Outcome } from './model';
 import type { Notifier } from './notify';
 import { decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from './remediate';
+import { annotateSpan, ATTR, recordTimeToHealMs, SPAN, withSpan, withTraceParent } from './telemetry/signals';
 
 export interface HealCheckDeps extends RemediateDeps {
   notifier?: Notifier;
@@ -40,7 +41,25 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
     return undefined;
   }
   try {
-    const result = await runHealTask(task, deps);
+    const result = await withTraceParent(task.traceParent, () =>
+      withSpan(
+        SPAN.heal,
+        {
+          [ATTR.eventId]: task.eventId,
+          [ATTR.correlationId]: task.correlationId,
+          [ATTR.resourceId]: task.appId,
+          [ATTR.phase]: task.phase,
+          [ATTR.attempt]: task.attempt,
+        },
+        async (span) => {
+          const r = await runHealTask(task, deps);
+          annotateSpan(span, { [ATTR.status]: r.status, 'remediator.revision': r.revisionName });
+          return r;
+        },
+      ),
+    );
+    if (result.status === 'healed' || result.status === 'still-failing')
+      recordTimeToHealMs(result.healedAfterMs ?? deps.clock.now().getTime() - Date.parse(task.failedAt), result.status);
     const { rescheduled: _r, ...heal } = result;
     await writeAudit(deps, {
       eventId: task.eventId,

@@ -24,6 +24,17 @@ import type { HealScheduler } from './remediate';
 import type { StateStore } from './store/port';
 import { writeAudit, type AuditEntry } from './audit';
 import { storyKeyOf } from './story';
+import {
+  ATTR,
+  annotateSpan,
+  recordAction,
+  recordDiagnosis,
+  recordEvent,
+  recordTimeToDiagnoseMs,
+  SPAN,
+  withSpan,
+  type Door,
+} from './telemetry/signals';
 
 /** The identity of one failure: defined with the kind catalog (src/story.ts). */
 export { storyKeyOf };
@@ -39,6 +50,8 @@ export interface PipelineDeps {
   notifier?: Notifier;
   /** How many events of one delivery are worked on at once (default 4). */
   concurrency?: number;
+  /** The door the items came in by (telemetry: events by door); default `event-grid`. */
+  door?: Door;
 }
 
 const STORY_PARTITION = 'story';
@@ -63,6 +76,40 @@ export async function processItems(items: readonly IntakeItem[], deps: PipelineD
 }
 
 export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise<Outcome> {
+  const door = deps.door ?? 'event-grid';
+  if (item.status !== 'accepted') {
+    const outcome = await processUnaccepted(item, deps);
+    recordEvent(door, outcome.status);
+    return outcome;
+  }
+  const event = item.event;
+  return withSpan(
+    SPAN.event,
+    {
+      [ATTR.eventId]: event.id,
+      [ATTR.correlationId]: event.correlationId,
+      [ATTR.resourceId]: event.resourceId,
+      [ATTR.door]: door,
+      [ATTR.mode]: deps.config.mode,
+    },
+    async (span) => {
+      let status = 'error';
+      try {
+        const outcome = await processEvent(event, deps);
+        status = outcome.status;
+        annotateSpan(span, { [ATTR.status]: outcome.status, [ATTR.kind]: outcome.diagnosis?.kind });
+        return outcome;
+      } finally {
+        recordEvent(door, status);
+      }
+    },
+  );
+}
+
+async function processUnaccepted(
+  item: Exclude<IntakeItem, { status: 'accepted' }>,
+  deps: PipelineDeps,
+): Promise<Outcome> {
   switch (item.status) {
     case 'ignored':
       deps.log.debug({ eventId: item.eventId, reason: item.reason }, 'event ignored');
@@ -73,8 +120,6 @@ export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise
       await audit(deps, { eventId, stage: 'intake', status: 'rejected', detail: { error: item.error } });
       return { eventId, status: 'rejected', error: item.error };
     }
-    case 'accepted':
-      return processEvent(item.event, deps);
     default: {
       const never: never = item;
       throw new Error(`unexpected intake item ${JSON.stringify(never)}`);
@@ -91,7 +136,12 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
   };
 
   // 1. The same event delivered again (at-least-once delivery).
-  if (!(await deps.store.claim(EVENT_PARTITION, event.id, { at: deps.clock.now().toISOString() }))) {
+  const fresh = await withSpan(SPAN.intake, { [ATTR.eventId]: event.id }, async (span) => {
+    const won = await deps.store.claim(EVENT_PARTITION, event.id, { at: deps.clock.now().toISOString() });
+    annotateSpan(span, { 'remediator.duplicate': !won });
+    return won;
+  });
+  if (!fresh) {
     log.info('duplicate delivery of an event already handled');
     return { ...base, status: 'duplicate', reason: `event ${event.id} was already handled` };
   }
@@ -99,8 +149,14 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
   let storyKey: string | undefined;
   try {
     // 2. Diagnose (reads ARM).
-    const diagnosis = await diagnose(event, { arm: deps.arm, clock: deps.clock, config: deps.config, log });
+    const diagnosis = await withSpan(SPAN.diagnose, { [ATTR.resourceId]: event.resourceId }, async (span) => {
+      const d = await diagnose(event, { arm: deps.arm, clock: deps.clock, config: deps.config, log });
+      annotateSpan(span, { [ATTR.kind]: d.kind });
+      return d;
+    });
     log.info({ kind: diagnosis.kind }, diagnosis.summary);
+    recordDiagnosis(diagnosis.kind, deps.config.mode);
+    recordTimeToDiagnoseMs(deps.clock.now().getTime() - Date.parse(event.time), diagnosis.kind);
 
     // 3. One story per failure, however many events report it.
     storyKey = storyKeyOf(diagnosis, event, deps.clock);
@@ -129,11 +185,16 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
     }
 
     // 4. Plan, guard and act.
-    const planned = planActions(diagnosis, deps.config);
+    const planned = await withSpan(SPAN.plan, { [ATTR.kind]: diagnosis.kind }, async (span) => {
+      const p = planActions(diagnosis, deps.config);
+      annotateSpan(span, { 'remediator.actions.planned': p.length });
+      return p;
+    });
     const { actions, heal } = planned.length
       ? await executeActions({ event, diagnosis, actions: planned }, { ...deps, log })
       : { actions: [] as Action[], heal: undefined };
 
+    for (const a of actions) recordAction(a.type, a.status);
     // Approve mode: the fixes wait for a person; the message carries signed Approve / Dismiss links.
     const approval = actions.some((a) => a.status === 'awaiting-approval')
       ? await offerApproval({ event, diagnosis, planned, storyKey }, deps)
@@ -157,11 +218,14 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
 
     // 5. Tell the team (never fails the event: undeliverable messages go to the outbox).
     if (deps.notifier && diagnosis.kind !== 'unrelated') {
-      try {
-        await deps.notifier.notify(outcome, event);
-      } catch (err) {
-        log.error({ err: describeError(err) }, 'notification failed');
-      }
+      const notifier = deps.notifier;
+      await withSpan(SPAN.notify, { [ATTR.kind]: diagnosis.kind }, async () => {
+        try {
+          await notifier.notify(outcome, event);
+        } catch (err) {
+          log.error({ err: describeError(err) }, 'notification failed');
+        }
+      });
     }
     return outcome;
   } catch (err) {

@@ -17,6 +17,13 @@ import { createLogger, type Logger } from './logging';
 import { systemClock, type Clock } from './model';
 import type { PipelineDeps } from './pipeline';
 import { buildDeps } from './compose';
+import type * as TelemetrySdk from './adapters/telemetry-sdk';
+import type { TelemetryHandle } from './adapters/telemetry-sdk';
+
+/** Is telemetry configured? (APPLICATIONINSIGHTS_CONNECTION_STRING, which infra sets.) Nothing of the SDK loads otherwise. */
+export function isTelemetryConfigured(env: Record<string, string | undefined>): boolean {
+  return Boolean(env['APPLICATIONINSIGHTS_CONNECTION_STRING']?.trim());
+}
 
 export type RuntimeBase = Pick<PipelineDeps, 'arm' | 'clock' | 'log' | 'config' | 'store'>;
 
@@ -33,6 +40,13 @@ export interface RuntimeOptions {
   armRetryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
   /** Where log lines go (default stdout, which the Functions host collects). */
   logDestination?: NodeJS.WritableStream;
+  /**
+   * Start the Azure Monitor distro when APPLICATIONINSIGHTS_CONNECTION_STRING is set (default true; once per process).
+   * Tests that register their own providers pass false and `otelLogs: true`.
+   */
+  telemetry?: boolean;
+  /** Emit log lines as OpenTelemetry log records (default: when telemetry is configured). */
+  otelLogs?: boolean;
   /** Adds or replaces parts (scheduler, notifier, ...); `notifier: undefined` switches notifications off. */
   extend?: (base: RuntimeBase) => Promise<RuntimeExtension>;
 }
@@ -52,13 +66,32 @@ export function listConfigSecrets(config: Readonly<Config>): string[] {
 export async function buildRuntimeDeps(opts: RuntimeOptions = {}): Promise<PipelineDeps> {
   const env = opts.env ?? process.env;
   const config = loadConfig(env);
+  const telemetryOn = isTelemetryConfigured(env);
   const log = createLogger({
     level: config.logLevel,
     secrets: listConfigSecrets(config),
+    otelLogs: opts.otelLogs ?? telemetryOn,
     ...(opts.logDestination ? { destination: opts.logDestination } : {}),
   });
   const clock = opts.clock ?? systemClock;
   const credential = opts.credential ?? (await createDefaultCredential(config.azureClientId));
+  if (telemetryOn && opts.telemetry !== false) {
+    // Loaded only here (require, not import(): this package compiles to CommonJS), so nothing of the SDK loads unless
+    // telemetry is configured.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('./adapters/telemetry-sdk') as typeof TelemetrySdk;
+    telemetryStarted ??= sdk
+      .startAzureMonitorTelemetry({
+        connectionString: env['APPLICATIONINSIGHTS_CONNECTION_STRING'] ?? '',
+        credential,
+        secrets: listConfigSecrets(config),
+      })
+      .catch((err: unknown) => {
+        log.error({ err: describeError(err) }, 'telemetry could not start; running without it');
+        return undefined;
+      });
+    await telemetryStarted;
+  }
   const built = await buildDeps({
     config,
     log,
@@ -94,6 +127,7 @@ async function createDefaultCredential(clientId: string | undefined): Promise<To
 }
 
 let cached: Promise<PipelineDeps> | undefined;
+let telemetryStarted: Promise<TelemetryHandle | undefined> | undefined;
 let runtimeOptions: RuntimeOptions = {};
 
 /** Set what getRuntimeDeps builds with (before the first invocation; e.g. the lead's `extend`). */

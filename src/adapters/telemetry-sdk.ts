@@ -42,11 +42,6 @@ export interface TelemetryHandle {
   shutdown(): Promise<void>;
 }
 
-/** Is telemetry configured in these settings? (APPLICATIONINSIGHTS_CONNECTION_STRING, unless REMEDIATOR_TELEMETRY=off.) */
-export function isTelemetryConfigured(env: Record<string, string | undefined>): boolean {
-  return Boolean(env['APPLICATIONINSIGHTS_CONNECTION_STRING']?.trim()) && env['REMEDIATOR_TELEMETRY'] !== 'off';
-}
-
 function scrubAttributes(attributes: Attributes, secrets: readonly string[]): Attributes | undefined {
   let changed: Attributes | undefined;
   for (const [k, v] of Object.entries(attributes)) {

@@ -90,7 +90,8 @@ export async function answerItems(
   }
   let outcomes: Outcome[];
   try {
-    outcomes = await processItems(items, deps);
+    const door = context.functionName === 'activityLogAlert' ? 'activity-log-alert' : 'event-grid-webhook';
+    outcomes = await processItems(items, { ...deps, door });
   } catch (err) {
     const decision = toRetryOrAcknowledge(err);
     if (decision.action === 'retry') {

@@ -3,6 +3,7 @@
  * Settings are checked once at start-up, every problem logged; invocations then answer with the same error.
  */
 import { checkConfigAtStartup } from '../runtime';
+import { registerInvocationTracing } from './invocation-trace';
 import './event-grid-failures';
 import './event-grid-webhook';
 import './activity-log-alert';
@@ -10,4 +11,5 @@ import './outbox-timer';
 import './heal-check';
 import './approval';
 
+registerInvocationTracing();
 checkConfigAtStartup();

@@ -29,6 +29,8 @@ export interface HealTask {
   newRevisionName?: string;
   /** Checks done so far (phase `check`). */
   attempt: number;
+  /** W3C traceparent of the event's trace, so the heal steps join it (absent without telemetry). */
+  traceParent?: string;
   /** What was diagnosed (for the follow-up message). */
   diagnosis?: { kind: DiagnosisKind; resourceId: string; summary: string };
   /** Approve mode: who approved the fix (the redeploy may then be written; the follow-up names them). */

@@ -2,6 +2,7 @@
  * The one path every fix takes before it touches ARM: re-read the facts, check the guardrails, claim the unit of
  * work, take a unit of the hourly budget (and re-check), write, record. Used by the executor and the heal task alike.
  */
+import { annotateSpan, ATTR, recordBudgetUsed, SPAN, withSpan } from '../telemetry/signals';
 import type { Logger } from 'pino';
 import type { ArmPort, ContainerAppInfo, RegistryInfo } from '../azure/arm-port';
 import { parseResourceId } from '../azure/ids';
@@ -116,7 +117,18 @@ export async function guardAndWrite(
   write: () => Promise<WriteDone>,
 ): Promise<WriteOutcome> {
   const log = deps.log.child({ action: action.type, claimKey: action.claimKey });
-  const facts = await gatherGuardFacts(action, ctx.appId, deps.arm);
+  const approval = { approved: ctx.approvedBy !== undefined };
+  const { facts, used, first } = await withSpan(
+    SPAN.guard,
+    { [ATTR.actionType]: action.type, [ATTR.resourceId]: action.resourceId ?? action.scope },
+    async (span) => {
+      const facts = await gatherGuardFacts(action, ctx.appId, deps.arm);
+      const used = await deps.store.readCounter(BUDGET_PARTITION, createBudgetHourKey(deps.clock.now()));
+      const first = checkGuardrail(action, facts, deps.config, { usedThisHour: used }, approval);
+      annotateSpan(span, { 'remediator.guard.allowed': first.allowed, 'remediator.budget.used': used });
+      return { facts, used, first };
+    },
+  );
   const seen = {
     app: facts.app ? ({ id: facts.app.id, tags: facts.app.tags } as unknown as Json) : null,
     registry: facts.registry
@@ -129,9 +141,6 @@ export async function guardAndWrite(
       : null,
   };
   const hourKey = createBudgetHourKey(deps.clock.now());
-  const used = await deps.store.readCounter(BUDGET_PARTITION, hourKey);
-  const approval = { approved: ctx.approvedBy !== undefined };
-  const first = checkGuardrail(action, facts, deps.config, { usedThisHour: used }, approval);
   if (!first.allowed) {
     const out = stopped(action, first);
     log.info({ status: out.status, reason: out.reason }, 'fix not written');
@@ -172,6 +181,7 @@ export async function guardAndWrite(
   const consume = ctx.consumeBudget !== false;
   if (consume) {
     const n = await deps.store.increment(BUDGET_PARTITION, hourKey);
+    recordBudgetUsed(n, deps.config.fixBudgetPerHour);
     const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 }, approval);
     if (!second.allowed) {
       await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
@@ -182,7 +192,11 @@ export async function guardAndWrite(
     }
   }
   try {
-    const done = await write();
+    const done = await withSpan(
+      SPAN.act,
+      { [ATTR.actionType]: action.type, [ATTR.resourceId]: action.resourceId ?? action.scope },
+      write,
+    );
     await deps.store.update(
       FIX_CLAIM_PARTITION,
       claimKey,

@@ -7,7 +7,9 @@
  * are created here, once per registered meter provider.
  */
 import {
+  context,
   metrics,
+  propagation,
   SpanStatusCode,
   trace,
   type Attributes,
@@ -57,6 +59,19 @@ export async function withSpan<T>(
         span.end();
       }
     });
+}
+
+/** The W3C traceparent of the active span (to carry work to a later invocation), or undefined without telemetry. */
+export function currentTraceParent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier['traceparent'];
+}
+
+/** Run `fn` as part of the trace a traceparent names (a heal step joins its event's trace). */
+export function withTraceParent<T>(traceParent: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!traceParent) return fn();
+  return context.with(propagation.extract(context.active(), { traceparent: traceParent }), fn);
 }
 
 /** Set attributes on a span (strings redacted). */

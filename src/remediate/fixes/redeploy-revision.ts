@@ -2,6 +2,7 @@
  * `redeploy-revision`: a new revision of the app once its cause is fixed. When the fix needs time to take effect
  * (role propagation) the redeploy is a `HealTask` handed to the `HealScheduler`: no invocation waits for minutes.
  */
+import { currentTraceParent } from '../../telemetry/signals';
 import type { Action, Diagnosis } from '../../model';
 import { runHealTask } from '../heal';
 import type { HealTask } from '../heal-task';
@@ -61,6 +62,7 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
       revisionSuffix: createRevisionSuffix(appId, x.revisionName),
       claimKey,
       failedAt: event.time,
+      ...traceParentField(),
       phase: 'redeploy',
       attempt: 0,
       diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
@@ -109,3 +111,9 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
     };
   },
 };
+
+/** The event's trace, carried by the heal task so its steps join it (nothing without telemetry). */
+function traceParentField(): { traceParent?: string } {
+  const traceParent = currentTraceParent();
+  return traceParent ? { traceParent } : {};
+}
