@@ -148,6 +148,12 @@ param approvalAuthClientId string = ''
 @description('REMEDIATOR_DIGEST_WINDOW_SECONDS: events sharing a cause within this window are grouped into one message plus a digest.')
 param digestWindowSeconds int = 60
 
+@description('E-mail address for the alerts on the remediator itself (modules/monitoring.bicep). Empty: alerts show in the portal only.')
+param alertEmail string = ''
+
+@description('Object id of an Entra group allowed to read the audit trail (Storage Table Data Reader; remediator audit with an operator login). Empty: no grant.')
+param auditReaderGroupObjectId string = ''
+
 @allowed(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 @description('LOG_LEVEL: pino log level.')
 param logLevel string = 'info'
@@ -253,6 +259,22 @@ module app 'modules/app.bicep' = {
     approvalAuthClientId: approvalAuthClientId
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'remediator-monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: allTags
+    resourceToken: resourceToken
+    appInsightsName: app.outputs.appInsightsName
+    systemTopicName: systemTopicName
+    storageAccountName: storageAccountName
+    eventWiringDeployed: deployEventWiring
+    alertEmail: alertEmail
+    auditReaderGroupObjectId: auditReaderGroupObjectId
   }
 }
 

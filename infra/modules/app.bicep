@@ -461,3 +461,4 @@ output defaultHostName string = functionApp.properties.defaultHostName
 output deadLetterContainerName string = deadLetterContainer.name
 output systemTopicId string = systemTopic.id
 output storageAccountId string = storage.id
+output appInsightsName string = appInsights.name

@@ -146,11 +146,13 @@ describe('role ids', () => {
           type: "'Microsoft.Authorization/roleDefinitions'",
           role: expect.stringMatching(allowed),
         });
-        expect(r.properties?.['principalType']).toBe('ServicePrincipal');
+        // Identities are service principals; the one group grant is the read-only audit reader (monitoring.bicep).
+        const auditReader = args[1] === "variables('rbac').builtInRoles.storageTableDataReader";
+        expect(r.properties?.['principalType']).toBe(auditReader ? 'Group' : 'ServicePrincipal');
         count++;
       }
     }
-    expect(count).toBe(13); // 9 in app.bicep, 1 in each role-assignment module
+    expect(count).toBe(14); // 9 in app.bicep, 1 in each role-assignment module, the audit reader in monitoring.bicep
   });
 });
 
