@@ -8,7 +8,15 @@ import { describeError, describeErrorMessage, isTransientError } from './errors'
 import type { Diagnosis, HealResult, Outcome } from './model';
 import type { Notifier } from './notify';
 import { decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from './remediate';
-import { annotateSpan, ATTR, recordTimeToHealMs, SPAN, withSpan, withTraceParent } from './telemetry/signals';
+import {
+  annotateSpan,
+  ATTR,
+  recordHealCheckAbandoned,
+  recordTimeToHealMs,
+  SPAN,
+  withSpan,
+  withTraceParent,
+} from './telemetry/signals';
 
 export interface HealCheckDeps extends RemediateDeps {
   notifier?: Notifier;
@@ -38,6 +46,7 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
     task = decodeHealMessage(message);
   } catch (err) {
     deps.log.error({ err: describeError(err) }, 'heal-check message is not a heal task: dropped');
+    recordHealCheckAbandoned('not-a-heal-task');
     return undefined;
   }
   try {
@@ -83,6 +92,7 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
   } catch (err) {
     if (isTransientError(err)) throw err;
     deps.log.error({ err: describeError(err), eventId: task.eventId }, 'heal step failed permanently');
+    recordHealCheckAbandoned('failed');
     return { status: 'still-failing', detail: describeErrorMessage(err) };
   }
 }

@@ -24,6 +24,7 @@ import type {
 import { isAtOrAbove, parseResourceId, sameId } from '../azure/ids';
 import { isHandledOperation } from '../intake/relevance';
 import { RemediatorError, type FailureEvent } from '../model';
+import { recordActivityLogLagged } from '../telemetry/signals';
 import type { AcrPullFacts, DenialOrigin, Facts, SecretRefFacts, UnclassifiedFacts } from './facts-model';
 import {
   isAcrLoginServer,
@@ -144,7 +145,12 @@ function awaitActivityLog(event: FailureEvent, deps: FactDeps): void {
   const waitMs = deps.activityLogWaitMs ?? DEFAULT_ACTIVITY_LOG_WAIT_MS;
   const t = Date.parse(event.time);
   const ageMs = Number.isFinite(t) ? deps.now.getTime() - t : Infinity;
-  if (!event.correlationId || ageMs >= waitMs) return;
+  if (!event.correlationId) return;
+  if (ageMs >= waitMs) {
+    recordActivityLogLagged('gave-up');
+    return;
+  }
+  recordActivityLogLagged('retried');
   throw new RemediatorError(
     'activity-log-pending',
     `No Activity Log entry yet for correlation id ${event.correlationId} (${Math.round(ageMs / 1000)} s after the event; waiting up to ${Math.round(waitMs / 60_000)} minutes): the delivery will be retried.`,

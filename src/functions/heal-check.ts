@@ -8,17 +8,33 @@
  * account of REMEDIATOR_STORAGE_CONNECTION / AzureWebJobsStorage: keep them the same account.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { handleHealCheck } from '../heal-pipeline';
+import { handleHealCheck, type HealCheckDeps } from '../heal-pipeline';
 import { getRuntimeDeps } from '../runtime';
+import { recordHealCheckAbandoned } from '../telemetry/signals';
+
+/** host.json `extensions.queues.maxDequeueCount`: after this many deliveries the message goes to the poison queue. */
+const MAX_DEQUEUE_COUNT = 5;
 
 export { handleHealCheck, toHealOutcome, type HealCheckDeps } from '../heal-pipeline';
+
+/** The queue trigger's handler over the given deps. */
+export function makeHealCheckHandler(
+  getDeps: () => Promise<HealCheckDeps>,
+): (message: unknown, context: InvocationContext) => Promise<void> {
+  return async (message, context) => {
+    try {
+      const heal = await handleHealCheck(message, await getDeps());
+      context.log(`heal-check: ${heal?.status ?? 'dropped'}${heal?.revisionName ? ` (${heal.revisionName})` : ''}`);
+    } catch (err) {
+      // Thrown = delivered again; on the last delivery the host moves the message to the poison queue.
+      if (Number(context.triggerMetadata?.['dequeueCount']) >= MAX_DEQUEUE_COUNT) recordHealCheckAbandoned('poison');
+      throw err;
+    }
+  };
+}
 
 app.storageQueue('healCheck', {
   queueName: '%REMEDIATOR_HEAL_QUEUE%', // resolved by the host from the app setting (infra sets it)
   connection: 'AzureWebJobsStorage',
-  handler: async (message: unknown, context: InvocationContext): Promise<void> => {
-    const deps = await getRuntimeDeps(); // the same process-wide deps as the other triggers
-    const heal = await handleHealCheck(message, deps);
-    context.log(`heal-check: ${heal?.status ?? 'dropped'}${heal?.revisionName ? ` (${heal.revisionName})` : ''}`);
-  },
+  handler: makeHealCheckHandler(getRuntimeDeps), // the same process-wide deps as the other triggers
 });

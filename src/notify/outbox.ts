@@ -12,6 +12,7 @@ import type { NotificationMessage } from './message-types';
 import { NOTIFY_PARTITIONS } from './partitions';
 import { redactText } from './redact';
 import type { Sender } from './send';
+import { recordOutboxDepth, recordOutboxDrop } from '../telemetry/signals';
 
 /** What the parts of a notifier share. */
 export interface NotifyContext {
@@ -127,6 +128,7 @@ export function createDelivery(ctx: NotifyContext, policy: OutboxPolicy): Delive
         },
       );
       await store.deleteOutbox(item.id);
+      recordOutboxDrop(item.channel, 'max-attempts');
       return 'dropped';
     }
     await store.putOutbox({ ...item, attempts, dueAt: outboxDueAt(attempts, retryAfterMs), lastError });
@@ -176,6 +178,8 @@ export function createDelivery(ctx: NotifyContext, policy: OutboxPolicy): Delive
         } else if ((await nextAttempt(item, r.error, r.retryAfterMs)) === 'dropped') result.dropped++;
         else result.retried++;
       }
+      // Due messages still waiting after this flush (retried later, or for a channel no longer configured).
+      if (due.length > 0) recordOutboxDepth(result.retried + result.skipped);
       return result;
     },
   };
