@@ -11,6 +11,7 @@ import { runIntakeBench } from './intake.bench';
 import { runMemoryBench } from './memory.bench';
 import { runPipelineBench } from './pipeline.bench';
 import { runStormBench } from './storm.bench';
+import { runTelemetryBench } from './telemetry.bench';
 import { round } from './util';
 
 export interface Figure {
@@ -125,6 +126,39 @@ async function main(): Promise<void> {
       figure: `Handler latency median / p99, ${seq.events} events one at a time`,
       value: `${round(seq.handlerMedianMs / budgetMs, 2)} / ${round(seq.handlerP99Ms / budgetMs, 2)} (${seq.handlerMedianMs} / ${seq.handlerP99Ms} ms)`,
       target: '(extra)',
+    },
+  );
+
+  progress('telemetry cost (handler off / on alternately, fresh processes, Azure Monitor distro to a local endpoint)');
+  const t = await runTelemetryBench({ latencyMs: 50 });
+  const tCpu = await runTelemetryBench({ latencyMs: 0 });
+  raw['telemetry'] = t;
+  raw['telemetryNoLatency'] = tCpu;
+  const items = (r: typeof t): number => Object.values(r.ingestedItems).reduce((a, b) => a + b, 0);
+  figures.push(
+    {
+      figure: `Telemetry cost: handler latency median on / off, ${t.rounds} x ${t.eventsPerRun} events each, ${t.inFlight} in flight, ${t.latencyMs} ms ARM latency`,
+      value: `${t.medianRatio} (${t.onMedianMs} / ${t.offMedianMs} ms)`,
+      target: '<= 1.1',
+      ok: le(t.medianRatio, 1.1),
+    },
+    {
+      figure: `Telemetry cost: handler latency p99 on / off, ${t.latencyMs} ms ARM latency`,
+      value: `${t.p99Ratio} (${t.onP99Ms} / ${t.offP99Ms} ms)`,
+      target: '(extra)',
+    },
+    {
+      figure: 'Telemetry cost: median on / off with no ARM latency (CPU only; emulator in the bench process)',
+      value: `${tCpu.medianRatio} (${tCpu.onMedianMs} / ${tCpu.offMedianMs} ms)`,
+      target: '(extra)',
+    },
+    {
+      figure: 'Telemetry items exported by the "on" runs (Entra ID auth, local ingestion endpoint)',
+      value: `${items(t)} (${Object.entries(t.ingestedItems)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      target: '> 0',
+      ok: items(t) > 0 && t.ingestionRequests.other === 0,
     },
   );
 

@@ -10,11 +10,10 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { startEmulator } from '../emulator';
 import { buildStormWorld } from '../test/helpers/storm';
 import { buildMixedBatch } from './intake.bench';
-import { round } from './util';
+import { bundleChild, round } from './util';
 
 export interface MemoryBenchResult {
   points: Array<{ events: number; rssMb: number; heapUsedMb: number; externalMb: number }>;
@@ -40,17 +39,7 @@ export async function runMemoryBench(
     const childJs = join(tmp, 'memory-child.js');
     const batchFile = join(tmp, 'batch.json');
     writeFileSync(batchFile, JSON.stringify(buildMixedBatch(batch, 'x')));
-    await build({
-      entryPoints: [join(__dirname, 'memory-child.ts')],
-      outfile: childJs,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'error',
-      define: { 'import.meta.url': '__bundleImportMetaUrl' },
-      banner: { js: 'var __bundleImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-    });
+    await bundleChild(join(__dirname, 'memory-child.ts'), childJs);
     const result = await new Promise<Omit<MemoryBenchResult, 'rssGrowthMb' | 'heapGrowthMb' | 'wallMs'>>(
       (resolve, reject) => {
         const child = fork(childJs, [], {

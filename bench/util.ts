@@ -1,4 +1,5 @@
-/** Small helpers shared by the benchmarks: percentiles, rounding, a local webhook sink. */
+/** Small helpers shared by the benchmarks: percentiles, rounding, a local webhook sink, bundling a child process. */
+import { build } from 'esbuild';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -47,4 +48,21 @@ export async function startWebhookSink(): Promise<WebhookSink> {
         server.close(() => r());
       }),
   };
+}
+
+/** Bundle a benchmark's child process (CommonJS for plain `node`, as the deployed bundle runs). */
+export async function bundleChild(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'error',
+    external: ['@azure/functions-core'],
+    // ESM dependencies reading import.meta.url get the bundle's own URL
+    define: { 'import.meta.url': '__bundleImportMetaUrl' },
+    banner: { js: 'var __bundleImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+  });
 }
