@@ -1,5 +1,5 @@
 /**
- * `remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix] [--json]`: a read-only
+ * `remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix|approve] [--json]`: a read-only
  * preflight with the remediator's identity (DefaultAzureCredential with AZURE_CLIENT_ID, as the Functions use; or the
  * local emulator, see arm-target.ts). Reads the same app settings as the Functions (environment), prints a ✔/✖
  * checklist with the fix for each ✖, exits 1 when anything is wrong. Never writes, never posts, never prints a
@@ -22,7 +22,7 @@ import { describeErrorMessage } from '../errors';
 import { resolveArmTarget } from './arm-target';
 import { painter, type CliIo, writeLine } from './io';
 
-export const DOCTOR_USAGE = `usage: remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix] [--json]
+export const DOCTOR_USAGE = `usage: remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix|approve] [--json]
 
 Read-only preflight with the remediator's identity and app settings (run it after azd up):
   - each scope (--scope, else REMEDIATOR_ALLOWED_SCOPES, else every visible subscription): registries and role
@@ -141,8 +141,8 @@ export async function runDoctor(argv: string[], io: CliIo, opts: DoctorOptions =
     return 0;
   }
   const expectMode = values['expect-mode'];
-  if (expectMode !== undefined && expectMode !== 'dry-run' && expectMode !== 'auto-fix') {
-    writeLine(io.stderr, `--expect-mode: dry-run or auto-fix, not ${expectMode}\n${DOCTOR_USAGE}`);
+  if (expectMode !== undefined && !['dry-run', 'auto-fix', 'approve'].includes(expectMode)) {
+    writeLine(io.stderr, `--expect-mode: dry-run, auto-fix or approve, not ${expectMode}\n${DOCTOR_USAGE}`);
     return 2;
   }
   const facts = await gatherFacts(

@@ -102,6 +102,23 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     ],
     examples: ['remediator emulator --world test/worlds/seed-story.json --port 8443'],
   },
+  doctor: {
+    summary:
+      "read-only preflight of a deployment with the remediator's identity and app settings: scopes readable, the RBAC " +
+      'Administrator condition, the Event Grid subscription (filter, dead-lettering), storage, webhooks, mode; ' +
+      '✔/✖ with the fix for each ✖, exit 1 when anything is wrong',
+    usage: 'remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix|approve] [--json]',
+    options: [
+      [
+        '--scope ID',
+        'a scope to check (repeatable; default REMEDIATOR_ALLOWED_SCOPES, else every visible subscription)',
+      ],
+      ['--principal-id OID', "the remediator identity's object id (default: read from the credential's token)"],
+      ['--expect-mode MODE', 'fail when REMEDIATOR_MODE is not this one'],
+      JSON_OPT,
+    ],
+    examples: ['remediator doctor --expect-mode auto-fix', 'remediator doctor --scope /subscriptions/SUB --json'],
+  },
   audit: {
     summary: 'read the audit records the remediator wrote (same storage settings as the Functions)',
     usage: 'remediator audit [--since ISO|1h|30m|2d] [--resource ID] [--event ID] [--limit N] [--json]',
