@@ -11,8 +11,13 @@ export type FailureSource = 'event-grid' | 'cloud-events' | 'activity-log-alert'
 /** One normalised, validated failure, whatever door it came through. */
 export interface FailureEvent {
   source: FailureSource;
-  /** Event id (Event Grid `id`, CloudEvents `id`, alert `essentials.alertId`). */
+  /** Event id (Event Grid `id`, CloudEvents `id`, alert `essentials.alertId`); `{id}#{login server}` for a second story. */
   id: string;
+  /**
+   * Set by the pipeline, never by intake: the login server whose failure this event stands for, when the revision
+   * failed on several registries (each is its own story).
+   */
+  focusLoginServer?: string;
   /** ISO timestamp of the event. */
   time: string;
   /** Event Grid eventType / CloudEvents type / `azureMonitorCommonAlertSchema`. */
@@ -99,6 +104,8 @@ export interface DiagnosisDetails {
   provisioningError?: string;
   image?: string;
   loginServer?: string;
+  /** Other registries the same revision failed to pull from: each is its own story (the pipeline diagnoses it). */
+  otherFailingRegistries?: string[];
   repository?: string;
   tag?: string;
   registryId?: string;

@@ -57,9 +57,12 @@ export interface PipelineDeps {
 const STORY_PARTITION = 'story';
 const EVENT_PARTITION = 'event';
 
-/** Process one delivery's intake items. Resolves one Outcome per item, in order. */
+/**
+ * Process one delivery's intake items. Resolves their Outcomes in item order: one per item, or one per story when an
+ * item's revision failed on several registries.
+ */
 export async function processItems(items: readonly IntakeItem[], deps: PipelineDeps): Promise<Outcome[]> {
-  const outcomes: Outcome[] = new Array<Outcome>(items.length);
+  const outcomes: Outcome[][] = new Array<Outcome[]>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
@@ -72,15 +75,16 @@ export async function processItems(items: readonly IntakeItem[], deps: PipelineD
   const settled = await Promise.allSettled(Array.from({ length: n }, worker));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
-  return outcomes;
+  return outcomes.flat();
 }
 
-export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise<Outcome> {
+/** One intake item's outcomes: one, or one per story when a revision failed on several registries. */
+export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise<Outcome[]> {
   const door = deps.door ?? 'event-grid';
   if (item.status !== 'accepted') {
     const outcome = await processUnaccepted(item, deps);
     recordEvent(door, outcome.status);
-    return outcome;
+    return [outcome];
   }
   const event = item.event;
   return withSpan(
@@ -95,10 +99,11 @@ export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise
     async (span) => {
       let status = 'error';
       try {
-        const outcome = await processEvent(event, deps);
+        const outcomes = await processEvent(event, deps);
+        const outcome = outcomes[0] as Outcome;
         status = outcome.status;
         annotateSpan(span, { [ATTR.status]: outcome.status, [ATTR.kind]: outcome.diagnosis?.kind });
-        return outcome;
+        return outcomes;
       } finally {
         recordEvent(door, status);
       }
@@ -127,13 +132,9 @@ async function processUnaccepted(
   }
 }
 
-async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Outcome> {
+async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Outcome[]> {
   const log = childForEvent(deps.log, event);
-  const base = {
-    eventId: event.id,
-    mode: deps.config.mode,
-    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
-  };
+  const base = baseOf(event, deps);
 
   // 1. The same event delivered again (at-least-once delivery).
   const fresh = await withSpan(SPAN.intake, { [ATTR.eventId]: event.id }, async (span) => {
@@ -143,96 +144,26 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
   });
   if (!fresh) {
     log.info('duplicate delivery of an event already handled');
-    return { ...base, status: 'duplicate', reason: `event ${event.id} was already handled` };
+    return [{ ...base, status: 'duplicate', reason: `event ${event.id} was already handled` }];
   }
 
-  let storyKey: string | undefined;
+  const claimed: string[] = [];
   try {
     // 2. Diagnose (reads ARM).
-    const diagnosis = await withSpan(SPAN.diagnose, { [ATTR.resourceId]: event.resourceId }, async (span) => {
-      const d = await diagnose(event, { arm: deps.arm, clock: deps.clock, config: deps.config, log });
-      annotateSpan(span, { [ATTR.kind]: d.kind });
-      return d;
-    });
-    log.info({ kind: diagnosis.kind }, diagnosis.summary);
-    recordDiagnosis(diagnosis.kind, deps.config.mode);
-    recordTimeToDiagnoseMs(deps.clock.now().getTime() - Date.parse(event.time), diagnosis.kind);
-
-    // 3. One story per failure, however many events report it.
-    storyKey = storyKeyOf(diagnosis, event, deps.clock);
-    const first = await deps.store.claim(STORY_PARTITION, storyKey, {
-      eventId: event.id,
-      kind: diagnosis.kind,
-      at: deps.clock.now().toISOString(),
-    });
-    if (!first) {
-      const owner = await deps.store.get(STORY_PARTITION, storyKey);
-      const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another event';
-      log.info({ storyKey }, 'same failure already handled by another event');
-      await audit(deps, {
-        eventId: event.id,
-        resourceId: diagnosis.resourceId,
-        stage: 'diagnosed',
-        status: 'duplicate',
-        kind: diagnosis.kind,
-        detail: { storyKey, handledBy: ownerEvent },
-      });
-      return {
-        ...base,
-        status: 'duplicate',
-        reason: `same failure (${diagnosis.kind}) is handled by event ${ownerEvent}`,
-      };
+    const diagnosis = await diagnoseTraced(event, deps, log);
+    const outcomes = [await handleStory(event, diagnosis, deps, log, claimed)];
+    // A revision failing on several registries: each other registry is its own story, under its own event id.
+    for (const server of diagnosis.details.otherFailingRegistries ?? []) {
+      const focused: FailureEvent = { ...event, id: `${event.id}#${server}`, focusLoginServer: server };
+      const other = await diagnoseTraced(focused, deps, log);
+      if (other.details.loginServer === server) outcomes.push(await handleStory(focused, other, deps, log, claimed));
     }
-
-    // 4. Plan, guard and act.
-    const planned = await withSpan(SPAN.plan, { [ATTR.kind]: diagnosis.kind }, async (span) => {
-      const p = planActions(diagnosis, deps.config);
-      annotateSpan(span, { 'remediator.actions.planned': p.length });
-      return p;
-    });
-    const { actions, heal } = planned.length
-      ? await executeActions({ event, diagnosis, actions: planned }, { ...deps, log })
-      : { actions: [] as Action[], heal: undefined };
-
-    for (const a of actions) recordAction(a.type, a.status);
-    // Approve mode: the fixes wait for a person; the message carries signed Approve / Dismiss links.
-    const approval = actions.some((a) => a.status === 'awaiting-approval')
-      ? await offerApproval({ event, diagnosis, planned, storyKey }, deps)
-      : undefined;
-    const outcome: Outcome = {
-      ...base,
-      status: 'diagnosed',
-      diagnosis,
-      actions,
-      ...(heal ? { heal } : {}),
-      ...(approval ? { approval } : {}),
-    };
-    await audit(deps, {
-      eventId: event.id,
-      resourceId: diagnosis.resourceId,
-      stage: 'diagnosed',
-      status: 'diagnosed',
-      kind: diagnosis.kind,
-      detail: { summary: diagnosis.summary, evidence: diagnosis.evidence, actions: actions.map((a) => ({ ...a })) },
-    });
-
-    // 5. Tell the team (never fails the event: undeliverable messages go to the outbox).
-    if (deps.notifier && diagnosis.kind !== 'unrelated') {
-      const notifier = deps.notifier;
-      await withSpan(SPAN.notify, { [ATTR.kind]: diagnosis.kind }, async () => {
-        try {
-          await notifier.notify(outcome, event);
-        } catch (err) {
-          log.error({ err: describeError(err) }, 'notification failed');
-        }
-      });
-    }
-    return outcome;
+    return outcomes;
   } catch (err) {
     if (isTransientError(err)) {
       // Give the retried delivery a clean slate.
       await deps.store.release(EVENT_PARTITION, event.id).catch(() => undefined);
-      if (storyKey) await deps.store.release(STORY_PARTITION, storyKey).catch(() => undefined);
+      for (const key of claimed) await deps.store.release(STORY_PARTITION, key).catch(() => undefined);
       log.warn({ err: describeError(err) }, 'transient fault: the delivery will be retried');
       throw err;
     }
@@ -253,8 +184,113 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
       kind: 'unknown',
       detail: { error: message },
     });
-    return { ...base, status: 'diagnosed', diagnosis, actions: [] };
+    return [{ ...base, status: 'diagnosed', diagnosis, actions: [] }];
   }
+}
+
+function baseOf(event: FailureEvent, deps: PipelineDeps): Pick<Outcome, 'eventId' | 'mode' | 'correlationId'> {
+  return {
+    eventId: event.id,
+    mode: deps.config.mode,
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+  };
+}
+
+async function diagnoseTraced(event: FailureEvent, deps: PipelineDeps, log: Logger): Promise<Diagnosis> {
+  const diagnosis = await withSpan(SPAN.diagnose, { [ATTR.resourceId]: event.resourceId }, async (span) => {
+    const d = await diagnose(event, { arm: deps.arm, clock: deps.clock, config: deps.config, log });
+    annotateSpan(span, { [ATTR.kind]: d.kind });
+    return d;
+  });
+  log.info(
+    { kind: diagnosis.kind, ...(event.focusLoginServer ? { loginServer: event.focusLoginServer } : {}) },
+    diagnosis.summary,
+  );
+  recordDiagnosis(diagnosis.kind, deps.config.mode);
+  recordTimeToDiagnoseMs(deps.clock.now().getTime() - Date.parse(event.time), diagnosis.kind);
+  return diagnosis;
+}
+
+/** One diagnosed failure: claim its story (once however many events report it), plan, act, tell the team. */
+async function handleStory(
+  event: FailureEvent,
+  diagnosis: Diagnosis,
+  deps: PipelineDeps,
+  log: Logger,
+  claimed: string[],
+): Promise<Outcome> {
+  const base = baseOf(event, deps);
+  // 3. One story per failure, however many events report it.
+  const storyKey = storyKeyOf(diagnosis, event, deps.clock);
+  const first = await deps.store.claim(STORY_PARTITION, storyKey, {
+    eventId: event.id,
+    kind: diagnosis.kind,
+    at: deps.clock.now().toISOString(),
+  });
+  if (!first) {
+    const owner = await deps.store.get(STORY_PARTITION, storyKey);
+    const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another event';
+    log.info({ storyKey }, 'same failure already handled by another event');
+    await audit(deps, {
+      eventId: event.id,
+      resourceId: diagnosis.resourceId,
+      stage: 'diagnosed',
+      status: 'duplicate',
+      kind: diagnosis.kind,
+      detail: { storyKey, handledBy: ownerEvent },
+    });
+    return {
+      ...base,
+      status: 'duplicate',
+      reason: `same failure (${diagnosis.kind}) is handled by event ${ownerEvent}`,
+    };
+  }
+  claimed.push(storyKey);
+
+  // 4. Plan, guard and act.
+  const planned = await withSpan(SPAN.plan, { [ATTR.kind]: diagnosis.kind }, async (span) => {
+    const p = planActions(diagnosis, deps.config);
+    annotateSpan(span, { 'remediator.actions.planned': p.length });
+    return p;
+  });
+  const { actions, heal } = planned.length
+    ? await executeActions({ event, diagnosis, actions: planned }, { ...deps, log })
+    : { actions: [] as Action[], heal: undefined };
+
+  for (const a of actions) recordAction(a.type, a.status);
+  // Approve mode: the fixes wait for a person; the message carries signed Approve / Dismiss links.
+  const approval = actions.some((a) => a.status === 'awaiting-approval')
+    ? await offerApproval({ event, diagnosis, planned, storyKey }, deps)
+    : undefined;
+  const outcome: Outcome = {
+    ...base,
+    status: 'diagnosed',
+    diagnosis,
+    actions,
+    ...(heal ? { heal } : {}),
+    ...(approval ? { approval } : {}),
+  };
+  await audit(deps, {
+    eventId: event.id,
+    resourceId: diagnosis.resourceId,
+    stage: 'diagnosed',
+    status: 'diagnosed',
+    kind: diagnosis.kind,
+    detail: { summary: diagnosis.summary, evidence: diagnosis.evidence, actions: actions.map((a) => ({ ...a })) },
+  });
+
+  // 5. Tell the team (never fails the event: undeliverable messages go to the outbox).
+  if (deps.notifier && diagnosis.kind !== 'unrelated') {
+    const notifier = deps.notifier;
+    await withSpan(SPAN.notify, { [ATTR.kind]: diagnosis.kind }, async () => {
+      try {
+        await notifier.notify(outcome, event);
+      } catch (err) {
+        log.error({ err: describeError(err) }, 'notification failed');
+      }
+    });
+  }
+  return outcome;
 }
 
 function audit(deps: PipelineDeps, entry: AuditEntry): Promise<void> {

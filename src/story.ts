@@ -29,8 +29,14 @@ export function storyKeyOf(d: Diagnosis, event: FailureEvent, clock: Clock): str
     }
     case 'revision':
       // One failed revision is one failure, whatever it is diagnosed as on the way (an event read after the first
-      // fix landed sees the same failure as role-propagating).
-      return [story.family, x.appId ?? d.resourceId, x.revisionName ?? event.correlationId ?? event.id]
+      // fix landed sees the same failure as role-propagating) — per registry: a revision failing on two registries is
+      // two stories.
+      return [
+        story.family,
+        x.appId ?? d.resourceId,
+        x.revisionName ?? event.correlationId ?? event.id,
+        x.loginServer ?? '',
+      ]
         .join('|')
         .toLowerCase();
     default: {

@@ -10,15 +10,10 @@ import { ConfigError, loadConfig } from '../config';
 import { BUILT_IN_ROLES } from '../../emulator/builtin-roles';
 import type { RoleDefinitionInfo } from '../azure/arm-port';
 import { builtInRoleDefinitionId } from '../azure/ids';
-import {
-  diagnose,
-  extractArmError,
-  matchPullError,
-  parseAuthorizationFailed,
-  pickLeastPrivilegeRole,
-} from '../diagnose';
+import { diagnose, extractArmError, parseAuthorizationFailed, pickLeastPrivilegeRole } from '../diagnose';
 import { parsePolicyRefusal } from '../diagnose/policy-messages';
 import { ACR_SUFFIXES, isAcrLoginServer, matchSecretRefError } from '../diagnose/messages';
+import { otherFailingImages, pickPullError } from '../diagnose/failing-image';
 import { explainKind } from '../explain';
 import { parseIncoming } from '../intake';
 import {
@@ -122,7 +117,7 @@ export function triageMessage(text: string): Triage {
       ),
       checks: explainKind(secretKind).checks,
     };
-  const pull = matchPullError(text);
+  const pull = pickPullError(text);
   if (pull) {
     const server = pull.image?.loginServer ?? pull.loginServer;
     const acrSuffix = server ? ACR_SUFFIXES.find((x) => server.endsWith(x)) : undefined;
@@ -139,6 +134,9 @@ export function triageMessage(text: string): Triage {
       pull.containerName ? `container: ${pull.containerName}` : '',
       pull.clientIp ? `client IP: ${pull.clientIp}` : '',
       `matched tokens: ${pull.tokens.join(', ')}`,
+      ...otherFailingImages(text, server).map(
+        (o) => `also failing: ${o.image} from ${o.loginServer} (${o.error}; its own story, triage it on its own)`,
+      ),
     ].filter(Boolean);
     const decided = (kind: DiagnosisKind): Triage => ({
       kind,

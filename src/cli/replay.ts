@@ -59,7 +59,7 @@ export async function runReplay(argv: string[], io: CliIo): Promise<number> {
   const outcomes: Outcome[] = [];
   const progress = io.stderr.isTTY && !values.json;
   for (const [i, item] of items.entries()) {
-    outcomes.push(await processItem(item, deps));
+    outcomes.push(...(await processItem(item, deps)));
     if (progress && (i % 10 === 9 || i === items.length - 1)) io.stderr.write(`\rreplayed ${i + 1}/${items.length}`);
   }
   if (progress) writeLine(io.stderr);

@@ -59,6 +59,8 @@ export interface AcrPullFacts {
    * filter only when they sit above the queried scope, so facts.ts lists the ones it saw.
    */
   managementGroupIds?: string[];
+  /** Other images of the same failure failing from another registry (each its own story), from the error text. */
+  otherFailures?: Array<{ image: string; loginServer: string; error: PullErrorMatch['kind'] }>;
 }
 
 export interface ArmAuthzFacts {

@@ -19,6 +19,8 @@ export interface FactDeps {
   /** How long after the event a missing Activity Log entry is still waited for (default 15 minutes). */
   activityLogWaitMs?: number;
   log?: Logger;
+  /** A second look at a revision failing on several registries: the login server whose failure is the story. */
+  focusLoginServer?: string;
 }
 
 const CONTAINER_APP_TYPE = 'microsoft.app/containerapps';

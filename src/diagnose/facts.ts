@@ -25,15 +25,14 @@ import { isAtOrAbove, parseResourceId, sameId } from '../azure/ids';
 import { isHandledOperation } from '../intake/relevance';
 import { RemediatorError, type FailureEvent } from '../model';
 import { recordActivityLogLagged } from '../telemetry/signals';
+import { otherFailingImages, pickFailingImage, pickPullError } from './failing-image';
 import type { AcrPullFacts, DenialOrigin, Facts, SecretRefFacts, UnclassifiedFacts } from './facts-model';
 import {
   isAcrLoginServer,
-  matchPullError,
   matchSecretRefError,
   parseAuthorizationFailed,
   parseImageReference,
   type ImageReference,
-  type PullErrorMatch,
 } from './messages';
 import { gatherAuthzFacts, gatherPolicyFacts } from './facts-authz';
 import { parsePolicyRefusal } from './policy-messages';
@@ -246,38 +245,6 @@ function secretRefFactsOf(
   return f;
 }
 
-/** Pick the failing image: the one the error names, else the revision's image on the error's registry/container. */
-function pickFailingImage(
-  pull: PullErrorMatch,
-  containers: ReadonlyArray<{ name: string; image: string }>,
-): { image?: ImageReference; containerName?: string } {
-  const parsed = containers.map((c) => ({ name: c.name, ref: parseImageReference(c.image) }));
-  if (pull.image) {
-    const c = parsed.find(
-      (p) => p.ref && p.ref.loginServer === pull.image?.loginServer && p.ref.repository === pull.image?.repository,
-    );
-    return {
-      image: pull.image,
-      ...(c ? { containerName: c.name } : pull.containerName ? { containerName: pull.containerName } : {}),
-    };
-  }
-  if (pull.containerName) {
-    const c = parsed.find((p) => p.name === pull.containerName && p.ref);
-    if (c?.ref) return { image: c.ref, containerName: c.name };
-  }
-  if (pull.loginServer) {
-    const c =
-      parsed.find(
-        (p) =>
-          p.ref && p.ref.loginServer === pull.loginServer && (!pull.repository || p.ref.repository === pull.repository),
-      ) ?? parsed.find((p) => p.ref && p.ref.loginServer === pull.loginServer);
-    if (c?.ref) return { image: c.ref, containerName: c.name };
-    return {};
-  }
-  const first = parsed.find((p) => p.ref);
-  return first?.ref ? { image: first.ref, containerName: first.name } : {};
-}
-
 export async function gatherAcrPullFacts(
   event: FailureEvent,
   appId: string,
@@ -323,9 +290,9 @@ export async function gatherAcrPullFacts(
 
   let message = revision?.provisioningError;
   let messageSource: AcrPullFacts['messageSource'] = 'revision';
-  let pull = matchPullError(message);
+  let pull = pickPullError(message, deps.focusLoginServer);
   if (!pull && doorMessage) {
-    pull = matchPullError(doorMessage);
+    pull = pickPullError(doorMessage, deps.focusLoginServer);
     if (pull) {
       message = doorMessage;
       messageSource = 'activity-log';
@@ -348,7 +315,7 @@ export async function gatherAcrPullFacts(
     if (denial) return denial;
     const secretRef = secretRefFactsOf(app, found.message);
     if (secretRef) return secretRef;
-    pull = matchPullError(found.message);
+    pull = pickPullError(found.message, deps.focusLoginServer);
     if (pull && found.message) {
       message = found.message;
       messageSource = 'activity-log';
@@ -410,6 +377,8 @@ export async function gatherAcrPullFacts(
   if (containerName) facts.containerName = containerName;
   if (registry) facts.registry = registry;
   if (registryEntry) facts.registryEntry = registryEntry;
+  const others = otherFailingImages(message, loginServer);
+  if (others.length) facts.otherFailures = others;
 
   if (registryEntry?.identity) {
     const { ref, attached } = identityFor(app, registryEntry.identity);

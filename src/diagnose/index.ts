@@ -23,6 +23,7 @@ export async function diagnose(event: FailureEvent, deps: DiagnoseDeps): Promise
     propagationWindowMs: deps.config.propagationWindowMs,
     ...(deps.config.activityLogWaitMs !== undefined ? { activityLogWaitMs: deps.config.activityLogWaitMs } : {}),
     ...(deps.log ? { log: deps.log } : {}),
+    ...(event.focusLoginServer ? { focusLoginServer: event.focusLoginServer } : {}),
   });
   const { rule, diagnosis } = classifyWithRule(facts);
   deps.log?.debug({ rule, kind: diagnosis.kind, flavor: facts.flavor }, 'diagnosis rule matched');

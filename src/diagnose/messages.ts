@@ -198,6 +198,28 @@ export function matchPullError(text: string | undefined): PullErrorMatch | undef
   return out;
 }
 
+/**
+ * Every failing image's pull error, in the order the platform lists them: a provisioning error names one failure per
+ * image (`Field 'template.containers.NAME.image' is invalid with details: '…'`, init containers too), each matched on
+ * its own text. A text without such fields is one failure.
+ */
+export function matchPullErrors(text: string | undefined): PullErrorMatch[] {
+  if (!text) return [];
+  const starts = [...text.matchAll(/Field '?template\.(?:init)?containers[.[]/gi)].map((m) => m.index);
+  if (starts.length <= 1) {
+    const one = matchPullError(text);
+    return one ? [one] : [];
+  }
+  return starts
+    .map((start, i) => matchPullError(text.slice(start, starts[i + 1])))
+    .filter((m): m is PullErrorMatch => !!m);
+}
+
+/** The login server a pull error is about: the image's, else the registry host the error names. */
+export function loginServerOf(m: PullErrorMatch): string | undefined {
+  return m.image?.loginServer ?? m.loginServer;
+}
+
 // ───────────────────────────── Key Vault secret references ─────────────────────────────
 
 export interface SecretRefFailure {

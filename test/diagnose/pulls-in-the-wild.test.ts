@@ -4,7 +4,14 @@
  * secret reference is recognised, and network kinds are kept for network-shaped errors.
  */
 import { triageMessage } from '../../src/cli/diagnose';
-import { isAcrLoginServer, isNetworkShaped, matchPullError, matchSecretRefError } from '../../src/diagnose/messages';
+import { otherFailingImages, pickPullError } from '../../src/diagnose/failing-image';
+import {
+  isAcrLoginServer,
+  isNetworkShaped,
+  matchPullError,
+  matchPullErrors,
+  matchSecretRefError,
+} from '../../src/diagnose/messages';
 
 const GHCR = `Field 'template.containers.api.image' is invalid with details: 'Invalid value: "ghcr.io/contoso/api:2.1": GET https://ghcr.io/token?scope=repository%3Acontoso%2Fapi%3Apull&service=ghcr.io: UNAUTHORIZED: authentication required'`;
 const DOCKER_HUB_LIMIT = `Field 'template.containers.web.image' is invalid with details: 'Invalid value: "docker.io/library/nginx:1.27": GET https://registry-1.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit'`;
@@ -60,5 +67,30 @@ describe('network kinds only for network-shaped errors', () => {
     const m = matchPullError(`Invalid value: "acme.azurecr.io/api:1": ${text}`);
     expect(m).toBeDefined();
     expect(isNetworkShaped(m?.kind ?? 'unauthorized')).toBe(network);
+  });
+});
+
+describe('every image of a revision', () => {
+  // The emulator's (and the platform's) shape: one `Field 'template.…image'` per failing image, init containers first.
+  const TWO = `Failed to provision revision for container app 'web'. Error details: The following field(s) are either invalid or missing. Field 'template.initContainers.migrate.image' is invalid with details: 'Invalid value: "toolsacr.azurecr.io/migrate:3.1": GET https:?scope=repository%3Amigrate%3Apull&service=toolsacr.azurecr.io: DENIED: client with IP '20.105.232.17' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.'; Field 'template.containers.api.image' is invalid with details: 'Invalid value: "acmeacr.azurecr.io/api:1.4.2": GET https:?scope=repository%3Aapi%3Apull&service=acmeacr.azurecr.io: UNAUTHORIZED: authentication required, visit https://aka.ms/acr/authorization for more information.';..`;
+
+  it('each failure is matched on its own text: kind, image and registry belong together', () => {
+    expect(matchPullErrors(TWO).map((m) => [m.kind, m.image?.image, m.loginServer])).toEqual([
+      ['network-blocked', 'toolsacr.azurecr.io/migrate:3.1', 'toolsacr.azurecr.io'],
+      ['unauthorized', 'acmeacr.azurecr.io/api:1.4.2', 'acmeacr.azurecr.io'],
+    ]);
+    expect(pickPullError(TWO)?.loginServer).toBe('toolsacr.azurecr.io');
+    expect(pickPullError(TWO, 'acmeacr.azurecr.io')?.kind).toBe('unauthorized');
+    expect(otherFailingImages(TWO, 'toolsacr.azurecr.io')).toEqual([
+      { image: 'acmeacr.azurecr.io/api:1.4.2', loginServer: 'acmeacr.azurecr.io', error: 'unauthorized' },
+    ]);
+    expect(matchPullErrors(GHCR)).toHaveLength(1);
+  });
+
+  it('offline triage decides on the first failure and names the other as its own story', () => {
+    const t = triageMessage(TWO);
+    expect(t.kind).toBe('acr-pull/network-blocked');
+    expect(t.facts).toContain('image: toolsacr.azurecr.io/migrate:3.1');
+    expect(t.facts.join('\n')).toMatch(/also failing: acmeacr\.azurecr\.io\/api:1\.4\.2 from acmeacr\.azurecr\.io/);
   });
 });

@@ -106,6 +106,7 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
     if (f.registry.armTokenAuth) details.armTokenAuth = f.registry.armTokenAuth;
   }
   if (f.identity) details.identity = f.identity;
+  if (f.otherFailures?.length) details.otherFailingRegistries = f.otherFailures.map((o) => o.loginServer);
   if (covering.length) details.rolesFound = covering.map((a) => roleFound(a, f.roleDefinitions));
 
   const evidence: string[] = [];
@@ -116,6 +117,10 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   evidence.push(
     `Revision ${f.revision?.name ?? f.app.latestRevisionName ?? '(unknown)'} of container app ${f.app.name} failed to pull${f.image ? ` ${f.image.image}` : ''}: ${f.pullError.tokens.join(', ')} (${f.messageSource === 'revision' ? 'revision provisioningError' : 'Activity Log status message'}).`,
   );
+  for (const o of f.otherFailures ?? [])
+    evidence.push(
+      `The same revision also failed to pull ${o.image} from ${o.loginServer} (${o.error}): that registry is its own story.`,
+    );
   if (f.registry) {
     evidence.push(
       `Login server ${f.registry.loginServer} belongs to registry ${f.registry.name} (${f.registry.id}), role assignment mode ${mode}, authentication-as-arm ${f.registry.armTokenAuth ?? 'unknown'}.`,
