@@ -5,6 +5,7 @@
 import { activityLogProvider } from './activity-log';
 import { authorizationProvider } from './authorization';
 import { containerAppsProvider } from './container-apps';
+import { jobsProvider } from './jobs';
 import { eventGridProvider } from './event-grid';
 import { managementGroupsProvider } from './management-groups';
 import { policyProvider } from './policy';
@@ -22,6 +23,7 @@ export const PROVIDERS: readonly Provider[] = [
   activityLogProvider,
   resourceGraphProvider,
   containerAppsProvider,
+  jobsProvider,
   registriesProvider,
   eventGridProvider,
   resourcesProvider,
