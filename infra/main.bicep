@@ -105,6 +105,18 @@ param healCheckDelaySeconds int = 60
 @description('REMEDIATOR_HEAL_CHECK_ATTEMPTS: how many times the heal check looks before reporting still-failing.')
 param healCheckAttempts int = 5
 
+@allowed(['adaptive', 'fixed-window'])
+@description('REMEDIATOR_HEAL_SCHEDULE: after a role grant, adaptive redeploy attempts on a backoff, or the fixed propagation window.')
+param healSchedule string = 'adaptive'
+
+@minValue(30)
+@description('REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS: adaptive schedule, the longest wait between two redeploy attempts.')
+param healBackoffMaxSeconds int = 480
+
+@minValue(1)
+@description('REMEDIATOR_HEAL_MAX_ATTEMPTS: adaptive schedule, redeploy attempts after a grant before reporting still-failing.')
+param healMaxAttempts int = 6
+
 @minValue(1024)
 @description('REMEDIATOR_MAX_PAYLOAD_BYTES: HTTP deliveries larger than this are rejected with 413.')
 param maxPayloadBytes int = 1048576
@@ -208,6 +220,9 @@ var remediatorAppSettings = {
   REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES: string(activityLogWaitMinutes)
   REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: string(healCheckDelaySeconds)
   REMEDIATOR_HEAL_CHECK_ATTEMPTS: string(healCheckAttempts)
+  REMEDIATOR_HEAL_SCHEDULE: healSchedule
+  REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS: string(healBackoffMaxSeconds)
+  REMEDIATOR_HEAL_MAX_ATTEMPTS: string(healMaxAttempts)
   REMEDIATOR_MAX_PAYLOAD_BYTES: string(maxPayloadBytes)
   REMEDIATOR_STORAGE_CONNECTION: ''
   REMEDIATOR_STORAGE_ACCOUNT_URL: 'https://${storageAccountName}.table.${environment().suffixes.storage}'

@@ -65,6 +65,22 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'How many times the heal check looks before reporting `still-failing`.',
   },
   {
+    name: 'REMEDIATOR_HEAL_SCHEDULE',
+    default: 'adaptive',
+    description:
+      'After a role grant: `adaptive` redeploys on a backoff from the grant (1, 3, 7, 15 … minutes; once earlier heals have shown how long propagation takes here, halfway into that span), each attempt checked at once, one in flight per app; `fixed-window` waits the whole propagation window, then redeploys once.',
+  },
+  {
+    name: 'REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS',
+    default: '480',
+    description: 'Adaptive schedule: the longest wait between two redeploy attempts.',
+  },
+  {
+    name: 'REMEDIATOR_HEAL_MAX_ATTEMPTS',
+    default: '6',
+    description: 'Adaptive schedule: redeploy attempts after a grant before reporting `still-failing`.',
+  },
+  {
     name: 'REMEDIATOR_MAX_PAYLOAD_BYTES',
     default: '1048576',
     description: 'HTTP deliveries larger than this are rejected with 413.',
@@ -177,6 +193,10 @@ export interface Config {
   activityLogWaitMs: number;
   healCheckDelayMs: number;
   healCheckAttempts: number;
+  /** After a role grant: redeploy attempts on a backoff (adaptive) or once after the propagation window. */
+  healSchedule: 'adaptive' | 'fixed-window';
+  healBackoffMaxMs: number;
+  healMaxAttempts: number;
   maxPayloadBytes: number;
   storage:
     | { kind: 'connection-string'; connectionString: string }
@@ -277,6 +297,9 @@ const schema = z.object({
   REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES: intSetting(0, 1440),
   REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: intSetting(0, 7 * 24 * 3600),
   REMEDIATOR_HEAL_CHECK_ATTEMPTS: intSetting(1, 100),
+  REMEDIATOR_HEAL_SCHEDULE: z.enum(['adaptive', 'fixed-window']),
+  REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS: intSetting(30, 24 * 3600),
+  REMEDIATOR_HEAL_MAX_ATTEMPTS: intSetting(1, 50),
   REMEDIATOR_MAX_PAYLOAD_BYTES: intSetting(1024, 64 * 1024 * 1024),
   REMEDIATOR_STORAGE_CONNECTION: z.string(),
   REMEDIATOR_STORAGE_ACCOUNT_URL: z
@@ -363,6 +386,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     activityLogWaitMs: v.REMEDIATOR_ACTIVITY_LOG_WAIT_MINUTES * 60_000,
     healCheckDelayMs: v.REMEDIATOR_HEAL_CHECK_DELAY_SECONDS * 1000,
     healCheckAttempts: v.REMEDIATOR_HEAL_CHECK_ATTEMPTS,
+    healSchedule: v.REMEDIATOR_HEAL_SCHEDULE,
+    healBackoffMaxMs: v.REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS * 1000,
+    healMaxAttempts: v.REMEDIATOR_HEAL_MAX_ATTEMPTS,
     maxPayloadBytes: v.REMEDIATOR_MAX_PAYLOAD_BYTES,
     storage,
     claimsTable: v.REMEDIATOR_CLAIMS_TABLE,

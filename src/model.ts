@@ -263,6 +263,8 @@ export interface HealResult {
   revisionName?: string;
   /** Time from failure to healthy revision, on the remediator's clock. */
   healedAfterMs?: number;
+  /** Redeploy attempts so far (adaptive schedule after a role grant); on `healed`, the last is the one that runs. */
+  attempts?: number;
   detail?: string;
 }
 

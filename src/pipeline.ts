@@ -20,6 +20,7 @@ import { childForEvent } from './logging';
 import type { Action, Clock, Diagnosis, FailureEvent, IntakeItem, Outcome } from './model';
 import type { Notifier } from './notify';
 import { executeActions, planActions } from './remediate';
+import { readOwnWrite } from './remediate/heal-records';
 import type { HealScheduler } from './remediate';
 import type { StateStore } from './store/port';
 import { writeAudit, type AuditEntry } from './audit';
@@ -145,6 +146,20 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
   if (!fresh) {
     log.info('duplicate delivery of an event already handled');
     return [{ ...base, status: 'duplicate', reason: `event ${event.id} was already handled` }];
+  }
+
+  // The failure of the remediator's own redeploy (sent with a correlation id it recorded): the heal that wrote it
+  // follows it up (the next attempt, or its still-failing message); never a new story or message.
+  const own = event.correlationId ? await readOwnWrite(deps.store, event.correlationId) : undefined;
+  if (own) {
+    log.info({ healOf: own.eventId, attempt: own.attempt }, "the remediator's own redeploy: followed up by its heal");
+    return [
+      {
+        ...base,
+        status: 'ignored',
+        reason: `the remediator's own redeploy (attempt ${own.attempt} of the heal of event ${own.eventId}); its heal follows it up`,
+      },
+    ];
   }
 
   const claimed: string[] = [];

@@ -406,7 +406,7 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       return toRegistryInfo(updated);
     },
 
-    async createRevision(appId, revisionSuffix) {
+    async createRevision(appId, revisionSuffix, options) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
       const client = appsClient(subscriptionId);
       const app = await client.containerApps.get(resourceGroup, name);
@@ -417,7 +417,12 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
           resourceGroup,
           name,
           { location: app.location, template: { ...app.template, revisionSuffix } },
-          lroOptions,
+          options?.correlationId
+            ? {
+                ...lroOptions,
+                requestOptions: { customHeaders: { 'x-ms-correlation-request-id': options.correlationId } },
+              }
+            : lroOptions,
         );
         return { revisionName };
       } catch (err) {

@@ -221,5 +221,10 @@ export interface ArmPort {
    * awaited as an LRO). Resolves to the new revision's name. When the revision was created but failed to provision
    * (the LRO failed), it still resolves, with the revision's `provisioningError`; other failures reject.
    */
-  createRevision(appId: string, revisionSuffix: string): Promise<{ revisionName: string; provisioningError?: string }>;
+  createRevision(
+    appId: string,
+    revisionSuffix: string,
+    /** `correlationId`: sent as `x-ms-correlation-request-id`, so the write's own Event Grid event is recognised. */
+    options?: { correlationId?: string },
+  ): Promise<{ revisionName: string; provisioningError?: string }>;
 }

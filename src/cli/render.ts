@@ -66,7 +66,8 @@ export function describeHeal(h: NonNullable<Outcome['heal']>, simulatedClock?: b
     h.healedAfterMs !== undefined
       ? ` after ${formatDurationMs(h.healedAfterMs)}${simulatedClock ? ' (simulated clock)' : ''}`
       : '';
-  return `${h.status}${after}`;
+  const attempts = h.attempts === undefined ? '' : ` (${h.attempts} redeploy attempt${h.attempts === 1 ? '' : 's'})`;
+  return `${h.status}${after}${attempts}`;
 }
 
 export function renderOutcomesText(outcomes: readonly Outcome[], ctx: RenderOptions): void {

@@ -237,6 +237,12 @@ export function buildSummary(outcome: Outcome, event: FailureEvent | undefined, 
   return s;
 }
 
+/** ", on the first redeploy attempt" / ", after 3 redeploy attempts" (adaptive schedule), else nothing. */
+function describeAttempts(attempts: number | undefined): string {
+  if (attempts === undefined) return '';
+  return attempts === 1 ? ', on the first redeploy attempt' : `, after ${attempts} redeploy attempts`;
+}
+
 /** The follow-up once the heal check has looked: "healed in 2m 10s", or what still fails. */
 export function buildHealFollowUp(
   outcome: Outcome,
@@ -255,7 +261,7 @@ export function buildHealFollowUp(
     case 'healed':
       status = 'good';
       title = `Healed · ${appName}`;
-      text = `${appName} is running again${rev ? ` (revision ${rev})` : ''}: healed in ${heal.healedAfterMs !== undefined ? formatDurationMs(heal.healedAfterMs) : 'an unknown time'}.`;
+      text = `${appName} is running again${rev ? ` (revision ${rev})` : ''}: healed in ${heal.healedAfterMs !== undefined ? formatDurationMs(heal.healedAfterMs) : 'an unknown time'}${describeAttempts(heal.attempts)}.`;
       break;
     case 'still-failing':
       status = 'attention';
@@ -293,6 +299,7 @@ export function buildHealFollowUp(
     'Time to heal',
     heal.status === 'healed' && heal.healedAfterMs !== undefined ? formatDurationMs(heal.healedAfterMs) : undefined,
   );
+  pushFact(facts, 'Redeploy attempts', heal.attempts !== undefined ? String(heal.attempts) : undefined);
   const details: SummaryFact[] = [];
   pushFact(details, 'Diagnosis', outcome.diagnosis?.kind);
   pushFact(details, 'App id', x.appId ?? outcome.diagnosis?.resourceId);

@@ -31,6 +31,12 @@ export interface HealTask {
   attempt: number;
   /** W3C traceparent of the event's trace, so the heal steps join it (absent without telemetry). */
   traceParent?: string;
+  /** (adaptive schedule) When the role was granted (ISO): redeploy attempts are timed from it. */
+  grantedAt?: string;
+  /** (adaptive schedule) Offsets from the grant (ms) of this heal's failed redeploy attempts. */
+  failedAfterMs?: number[];
+  /** (adaptive schedule, phase `check`) Offset from the grant (ms) of the redeploy being checked. */
+  attemptAfterMs?: number;
   /** What was diagnosed (for the follow-up message). */
   diagnosis?: { kind: DiagnosisKind; resourceId: string; summary: string };
   /** Approve mode: who approved the fix (the redeploy may then be written; the follow-up names them). */

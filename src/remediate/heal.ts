@@ -10,6 +10,15 @@
 import type { RevisionInfo } from '../azure/arm-port';
 import { describeErrorMessage, isTransientError } from '../errors';
 import { readFixClaim, toFixClaimValue } from './fix-claim';
+import {
+  describeRedeployAttempt,
+  finishAdaptiveHeal,
+  holdAppForAttempt,
+  isAdaptiveHeal,
+  recordRedeployWrite,
+  releaseApp,
+  scheduleNextAttempt,
+} from './heal-attempts';
 import type { HealScheduler, HealStepResult, HealTask } from './heal-task';
 import { FIX_CLAIM_PARTITION } from './ids';
 import { guardAndWrite, type RemediateDeps } from './write';
@@ -35,34 +44,47 @@ export function isRevisionFailed(rev: RevisionInfo): boolean {
 /** Run one heal step. Throws only transient faults (the queue redelivers the message). */
 export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<HealStepResult> {
   const log = deps.log.child({ eventId: task.eventId, appId: task.appId, healTask: task.id, phase: task.phase });
+  const adaptive = isAdaptiveHeal(task, deps.config);
   if (task.phase === 'redeploy') {
+    // Adaptive: one attempt in flight per app (another heal's attempt being checked goes first).
+    const waiting = adaptive ? await holdAppForAttempt(task, deps) : undefined;
+    if (waiting) return waiting;
+    const attempt = describeRedeployAttempt(task);
     // A redelivered message after the write: the claim records the revision, go straight to checking.
-    const claim = readFixClaim((await deps.store.get(FIX_CLAIM_PARTITION, task.claimKey))?.value);
+    const claim = readFixClaim((await deps.store.get(FIX_CLAIM_PARTITION, attempt.claimKey))?.value);
     let revisionName = claim?.state === 'done' ? claim.revisionName : undefined;
+    let provisioningError: string | undefined;
     if (revisionName === undefined) {
+      // The write's own failure event (Event Grid) is then known as the remediator's, not a new failure.
+      await recordRedeployWrite(task, attempt, deps);
       const out = await guardAndWrite(
         {
           type: 'redeploy-revision',
           status: 'planned',
           scope: task.appId,
           resourceId: task.appId,
-          claimKey: task.claimKey,
-          reason: `create revision ${task.revisionSuffix}`,
+          claimKey: attempt.claimKey,
+          reason: `create revision ${attempt.revisionSuffix}`,
         },
         {
           eventId: task.eventId,
           appId: task.appId,
-          claimHeld: true,
+          // The first attempt's unit was claimed by the executor; a later attempt claims its own.
+          claimHeld: attempt.n === 1,
           ...(task.approvedBy ? { approvedBy: task.approvedBy } : {}),
         },
         deps,
         async () => {
-          const r = await deps.arm.createRevision(task.appId, task.revisionSuffix);
+          const r = await deps.arm.createRevision(task.appId, attempt.revisionSuffix, {
+            correlationId: attempt.correlationId,
+          });
+          provisioningError = r.provisioningError;
           return { reason: `created revision ${r.revisionName}`, facts: { revisionName: r.revisionName } };
         },
       );
       if (out.action.status !== 'applied') {
         log.warn({ status: out.action.status, reason: out.action.reason }, 'redeploy not done');
+        if (adaptive) await releaseApp(task, deps);
         return {
           status: 'still-failing',
           ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}),
@@ -71,11 +93,26 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
       }
       revisionName = out.facts?.revisionName;
     }
-    if (revisionName === undefined) return { status: 'still-failing', detail: 'the new revision name is not known' };
-    await deps.scheduler.schedule(
-      { ...task, id: `${task.id}:check1`, phase: 'check', newRevisionName: revisionName, attempt: 0 },
-      deps.config.healCheckDelayMs,
-    );
+    if (revisionName === undefined) {
+      if (adaptive) await releaseApp(task, deps);
+      return { status: 'still-failing', detail: 'the new revision name is not known' };
+    }
+    const checkTask: HealTask = {
+      ...task,
+      id: `${task.id}:check1`,
+      phase: 'check',
+      newRevisionName: revisionName,
+      attempt: 0,
+      ...(adaptive ? { attemptAfterMs: deps.clock.now().getTime() - Date.parse(task.grantedAt) } : {}),
+    };
+    if (adaptive) {
+      // Each attempt is checked at once (its write has ended): it runs, it failed, or it is checked later.
+      if (provisioningError !== undefined && isAdaptiveHeal(checkTask, deps.config))
+        return scheduleNextAttempt(checkTask, revisionName, provisioningError, deps);
+      const now = await checkRevision(checkTask, deps, log);
+      if (now.status !== 'pending') return now;
+    }
+    await deps.scheduler.schedule(checkTask, deps.config.healCheckDelayMs);
     log.info({ revisionName }, 'redeployed; heal check scheduled');
     return {
       status: 'pending',
@@ -84,29 +121,52 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
       rescheduled: true,
     };
   }
-
   if (task.phase === 'await-image') return watchForImage(task, deps);
+  const result = await checkRevision(task, deps, log);
+  if (result.status !== 'pending') return result;
+  return scheduleCheck(task, result, deps);
+}
+
+/**
+ * Look at the new revision once: healed, failed (adaptive: the next attempt is scheduled), or `pending` (not
+ * scheduled here).
+ */
+async function checkRevision(task: HealTask, deps: RemediateDeps, log: RemediateDeps['log']): Promise<HealStepResult> {
   const revisionName = task.newRevisionName ?? '';
-  const attempt = task.attempt + 1;
   const rev = await deps.arm.getRevision(task.appId, revisionName);
   if (rev && isRevisionRunning(rev)) {
     const healedAfterMs = Math.max(0, deps.clock.now().getTime() - Date.parse(task.failedAt));
     log.info({ revisionName, healedAfterMs }, 'healed: the new revision runs');
+    const { claimKey } = describeRedeployAttempt(task);
     await deps.store
-      .update(FIX_CLAIM_PARTITION, task.claimKey, toFixClaimValue({ state: 'done', revisionName, heal: 'healed' }))
+      .update(FIX_CLAIM_PARTITION, claimKey, toFixClaimValue({ state: 'done', revisionName, heal: 'healed' }))
       .catch(() => undefined);
-    return { status: 'healed', revisionName, healedAfterMs, detail: `revision ${revisionName} is ${rev.runningState}` };
+    const healed: HealStepResult = {
+      status: 'healed',
+      revisionName,
+      healedAfterMs,
+      detail: `revision ${revisionName} is ${rev.runningState ?? 'running'}`,
+    };
+    if (!isAdaptiveHeal(task, deps.config)) return healed;
+    const { attempts, detail } = await finishAdaptiveHeal(task, deps);
+    return { ...healed, attempts, detail: `${healed.detail ?? ''} (${detail})` };
   }
   if (rev && isRevisionFailed(rev)) {
+    const error =
+      rev.provisioningError ?? `revision ${revisionName} is ${rev.provisioningState ?? ''}/${rev.runningState ?? ''}`;
+    if (isAdaptiveHeal(task, deps.config)) return scheduleNextAttempt(task, revisionName, error, deps);
     log.warn({ revisionName, provisioningError: rev.provisioningError }, 'the new revision failed too');
-    return {
-      status: 'still-failing',
-      revisionName,
-      detail:
-        rev.provisioningError ?? `revision ${revisionName} is ${rev.provisioningState ?? ''}/${rev.runningState ?? ''}`,
-    };
+    return { status: 'still-failing', revisionName, detail: error };
   }
   const state = rev ? `${rev.provisioningState ?? '?'}/${rev.runningState ?? '?'}` : 'not found';
+  return { status: 'pending', revisionName, detail: state };
+}
+
+/** The revision is neither running nor failed yet: look again later, up to `healCheckAttempts` looks. */
+async function scheduleCheck(task: HealTask, seen: HealStepResult, deps: RemediateDeps): Promise<HealStepResult> {
+  const revisionName = task.newRevisionName ?? '';
+  const attempt = task.attempt + 1;
+  const state = seen.detail ?? '?';
   if (attempt < deps.config.healCheckAttempts) {
     await deps.scheduler.schedule(
       { ...task, id: `${task.id.replace(/:check\d+$/, '')}:check${attempt + 1}`, attempt },
@@ -119,6 +179,7 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
       rescheduled: true,
     };
   }
+  if (isAdaptiveHeal(task, deps.config)) await releaseApp(task, deps);
   return {
     status: 'still-failing',
     revisionName,

@@ -27,6 +27,8 @@ export async function connectInstance(s: SharedServers) {
     ARM_ENDPOINT: s.endpoint,
     REMEDIATOR_STORAGE_CONNECTION: s.connectionString,
     REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
+    // redeploy at once (the fixed window of 0): these tests are about exactly-once, not the heal schedule
+    REMEDIATOR_HEAL_SCHEDULE: 'fixed-window',
   });
   const arm = createSdkArmPort({
     endpoint: s.endpoint,

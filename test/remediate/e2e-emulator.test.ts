@@ -48,7 +48,9 @@ describe('each fixable kind heals end to end in auto-fix', () => {
     const final = runs[runs.length - 1]?.result;
     expect(final?.status).toBe('healed');
     expect(final?.healedAfterMs).toBeGreaterThan(0);
-    expect(t.writes().filter(isAppWrite)).toHaveLength(1);
+    // The adaptive schedule (default): one app write per redeploy attempt, the last one runs.
+    expect(final?.attempts).toBeGreaterThanOrEqual(1);
+    expect(t.writes().filter(isAppWrite)).toHaveLength(final?.attempts ?? -1);
     await expectRunning(t, diagnosis.details.appId as string, final?.revisionName);
   });
 
@@ -66,8 +68,21 @@ describe('each fixable kind heals end to end in auto-fix', () => {
     await expectRunning(t, diagnosis.details.appId as string, runs[runs.length - 1]?.result.revisionName);
   });
 
-  it('role-propagating: no role change, redeploy once the role has taken effect', async () => {
+  it('role-propagating: no role change, redeploy attempts timed from the assignment until it runs', async () => {
     t = await startE2E('role-propagating');
+    const { result, diagnosis } = await t.run();
+    expect(diagnosis.kind).toBe('acr-pull/role-propagating');
+    expect(result.actions.map((a) => [a.type, a.status])).toEqual([['redeploy-revision', 'applied']]);
+    const runs = await t.settle();
+    const final = runs[runs.length - 1]?.result;
+    expect(final?.status).toBe('healed');
+    expect(t.writes().filter(isAppWrite)).toHaveLength(final?.attempts ?? -1);
+    expect(t.writes().filter(isRoleAssignmentPut)).toHaveLength(0);
+    await expectRunning(t, diagnosis.details.appId as string, final?.revisionName);
+  });
+
+  it('role-propagating, fixed window: no role change, one redeploy once the window has passed', async () => {
+    t = await startE2E('role-propagating', { REMEDIATOR_HEAL_SCHEDULE: 'fixed-window' });
     const { result, diagnosis } = await t.run();
     expect(diagnosis.kind).toBe('acr-pull/role-propagating');
     expect(result.actions.map((a) => [a.type, a.status])).toEqual([['redeploy-revision', 'applied']]);
@@ -246,8 +261,8 @@ describe('idempotency', () => {
     expect(runs[runs.length - 1]?.result.status).toBe('healed');
   });
 
-  it('the same delivery twice writes once', async () => {
-    t = await startE2E('missing-role');
+  it('the same delivery twice writes once (fixed window: one redeploy)', async () => {
+    t = await startE2E('missing-role', { REMEDIATOR_HEAL_SCHEDULE: 'fixed-window' });
     const d = await t.diagnose();
     const first = await t.run(d);
     const second = await t.run(d);
@@ -264,7 +279,7 @@ describe('idempotency', () => {
 
 describe('transient faults in the heal step', () => {
   it('a redeploy PATCH failing with 503 is delivered again later, written once, and heals', async () => {
-    t = await startE2E('missing-role');
+    t = await startE2E('missing-role', { REMEDIATOR_HEAL_SCHEDULE: 'fixed-window' });
     await t.run();
     // every PATCH of the app fails for the next 3 calls (the SDK retries twice: one delivery fails transiently)
     t.emu.addFault({ method: 'PATCH', path: '/containerApps/web$', kind: 'error', status: 503, times: 3 });

@@ -50,8 +50,24 @@ function setup(env: Record<string, string> = {}, arm = new FakeArm()) {
 }
 
 describe('executeActions (fake ArmPort, memory store, clocked scheduler)', () => {
-  it('missing-role in auto-fix: assigns once, redeploys after the propagation wait, heal check finds it running', async () => {
+  it('missing-role in auto-fix, adaptive schedule: assigns once, first redeploy attempt 60 s after the grant, checked at once', async () => {
     const t = setup();
+    const res = await t.run();
+    expect(res.actions.map((a) => [a.type, a.status])).toEqual([
+      ['assign-role', 'applied'],
+      ['redeploy-revision', 'applied'],
+    ]);
+    expect(res.actions[1]?.reason).toMatch(/will be tried in 60 s, and again on a backoff/);
+    expect(t.scheduler.pending()[0]?.dueAt).toBe(new Date(T0.getTime() + 60_000).toISOString());
+    const runs = await t.scheduler.runDue(t.clock.advance, t.deps);
+    expect(t.arm.writes.map((w) => w.op)).toEqual(['createRoleAssignment', 'createRevision']);
+    const last = runs[runs.length - 1];
+    expect(last?.result).toMatchObject({ status: 'healed', attempts: 1, healedAfterMs: 60_000 });
+    expect(runs).toHaveLength(1);
+  });
+
+  it('missing-role in auto-fix, fixed window: assigns once, redeploys after the propagation wait, heal check finds it running', async () => {
+    const t = setup({ REMEDIATOR_HEAL_SCHEDULE: 'fixed-window' });
     const res = await t.run();
     expect(res.actions.map((a) => [a.type, a.status])).toEqual([
       ['assign-role', 'applied'],

@@ -55,6 +55,7 @@ it('executor → queue → healCheck handler: redeploy, then the check finds the
     REMEDIATOR_HEAL_QUEUE: 'heal-e2e',
     REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: '0',
     REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
+    REMEDIATOR_HEAL_SCHEDULE: 'fixed-window',
   };
   t = await startE2E('missing-role', env, { propagationDelayMs: 0 });
   const store = await createStore(t.deps.config, { warn: () => undefined });

@@ -5,12 +5,23 @@
 import { currentTraceParent } from '../../telemetry/signals';
 import type { Action, Diagnosis } from '../../model';
 import { runHealTask } from '../heal';
+import { computeFirstAttemptDelayMs } from '../heal-attempts';
 import type { HealTask } from '../heal-task';
 import { FIX_CLAIM_PARTITION, claimKeyForRedeploy, createRevisionSuffix } from '../ids';
 import { guardAndWrite, recordAudit } from '../write';
 import type { FixType } from './fix-type';
 
-/** How long to wait before redeploying, given what was just done. */
+/**
+ * When the role the redeploy waits for was granted (ISO): now for a grant just written, the assignment's creation for
+ * a role still propagating; undefined when the redeploy waits for no grant.
+ */
+export function findGrantTime(diagnosis: Diagnosis, done: readonly Action[], nowMs: number): string | undefined {
+  if (done.some((a) => a.type === 'assign-role' && a.status === 'applied')) return new Date(nowMs).toISOString();
+  if (diagnosis.kind === 'acr-pull/role-propagating') return diagnosis.details.newestAssignmentCreatedOn;
+  return undefined;
+}
+
+/** How long to wait before redeploying with the fixed window, given what was just done. */
 export function computeRedeployDelayMs(
   diagnosis: Diagnosis,
   done: readonly Action[],
@@ -41,7 +52,12 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
       return { action: out };
     }
     const nowMs = deps.clock.now().getTime();
-    const delayMs = computeRedeployDelayMs(diagnosis, done, nowMs, deps.config.propagationWindowMs);
+    // After a grant, the adaptive schedule tries early and again on a backoff; the fixed window waits it out.
+    const grantedAt = findGrantTime(diagnosis, done, nowMs);
+    const adaptive = grantedAt !== undefined && deps.config.healSchedule === 'adaptive';
+    const delayMs = adaptive
+      ? await computeFirstAttemptDelayMs(Date.parse(grantedAt), deps)
+      : computeRedeployDelayMs(diagnosis, done, nowMs, deps.config.propagationWindowMs);
     if (delayMs > 0 && deps.scheduler.durable === false) {
       // Promising a redeploy that nothing will run would be a lie: say what a person must do instead.
       const out: Action = {
@@ -65,6 +81,7 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
       ...traceParentField(),
       phase: 'redeploy',
       attempt: 0,
+      ...(adaptive ? { grantedAt } : {}),
       diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
       ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
     };
@@ -76,7 +93,9 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
       async () =>
         delayMs > 0
           ? {
-              reason: `scheduled: a new revision (suffix ${task.revisionSuffix}) will be created in ${Math.round(delayMs / 1000)} s, once the role has taken effect; then its health is checked`,
+              reason: adaptive
+                ? `scheduled: a new revision (suffix ${task.revisionSuffix}) will be tried in ${Math.round(delayMs / 1000)} s, and again on a backoff until the role has taken effect; each attempt is checked`
+                : `scheduled: a new revision (suffix ${task.revisionSuffix}) will be created in ${Math.round(delayMs / 1000)} s, once the role has taken effect; then its health is checked`,
               state: 'scheduled',
             }
           : {
@@ -93,6 +112,11 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
       };
     }
     const step = await runHealTask(task, deps);
+    if (step.status === 'healed' && step.revisionName) {
+      // Adaptive: the attempt was checked at once and its revision runs.
+      const { rescheduled: _r, ...heal } = step;
+      return { action: { ...scheduled, reason: `created revision ${step.revisionName}; it runs` }, heal };
+    }
     if (step.status === 'pending' && step.revisionName) {
       return {
         action: { ...scheduled, reason: `created revision ${step.revisionName}; its health check is scheduled` },
