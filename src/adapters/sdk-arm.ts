@@ -18,6 +18,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../model';
+import { isTransientError } from '../errors';
 import type {
   ArmPort,
   ContainerAppInfo,
@@ -428,9 +429,13 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       } catch (err) {
         // The LRO fails when the new revision fails to provision (e.g. the pull is still refused). The revision exists
         // then: report it with its error instead of throwing; the caller's heal check decides what that means.
+        // A transient fault reading it back is the step's fault to retry (the revision is then found by its name).
         const rev = await orUndefinedOn404(
           client.containerAppsRevisions.getRevision(resourceGroup, name, revisionName),
-        ).catch(() => undefined);
+        ).catch((readErr: unknown) => {
+          if (isTransientError(readErr)) throw readErr;
+          return undefined;
+        });
         if (!rev) throw err;
         log?.warn(
           { appId, revisionName, provisioningState: rev.provisioningState },

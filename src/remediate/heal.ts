@@ -8,6 +8,7 @@
  * Both run the SAME `runHealTask`.
  */
 import type { RevisionInfo } from '../azure/arm-port';
+import { parseResourceId } from '../azure/ids';
 import { describeErrorMessage, isTransientError } from '../errors';
 import { readFixClaim, toFixClaimValue } from './fix-claim';
 import {
@@ -75,6 +76,14 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
         },
         deps,
         async () => {
+          // Deterministic suffix: a step re-done after a fault that followed the write finds its revision, never
+          // writes it twice.
+          const existing = `${parseResourceId(task.appId).name ?? ''}--${attempt.revisionSuffix}`;
+          const prior = await deps.arm.getRevision(task.appId, existing);
+          if (prior) {
+            if (isRevisionFailed(prior)) provisioningError = prior.provisioningError ?? 'the revision failed';
+            return { reason: `revision ${existing} already exists`, facts: { revisionName: existing } };
+          }
           const r = await deps.arm.createRevision(task.appId, attempt.revisionSuffix, {
             correlationId: attempt.correlationId,
           });
