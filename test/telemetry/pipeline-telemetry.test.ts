@@ -87,8 +87,10 @@ const parentOf = (s: ReadableSpan): string | undefined => s.parentSpanContext?.s
 
 describe('telemetry of one simulated run (in-memory exporters)', () => {
   it('one trace for the event: the invocation → remediator.event → intake, diagnose, plan, guard, act, notify; heal joins it', () => {
-    // The redeploy step, and the check it rescheduled: both carry the event's trace.
-    expect(scheduled.map((t) => t.phase)).toEqual(['redeploy', 'check']);
+    // The first redeploy attempt, and the next attempt it scheduled (the new role still propagates on the emulator's
+    // clock, so the attempt failed): both carry the event's trace.
+    expect(scheduled.map((t) => t.phase)).toEqual(['redeploy', 'redeploy']);
+    expect(scheduled[1]?.failedAfterMs).toHaveLength(1);
     expect(scheduled.every((t) => t.traceParent?.includes(INVOCATION_TRACE))).toBe(true);
     const event = one(SPAN.event);
     expect(event.spanContext().traceId).toBe(INVOCATION_TRACE);
