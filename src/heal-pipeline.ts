@@ -8,15 +8,7 @@ import { describeError, describeErrorMessage, isTransientError } from './errors'
 import type { Diagnosis, HealResult, Outcome } from './model';
 import type { Notifier } from './notify';
 import { decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from './remediate';
-import {
-  annotateSpan,
-  ATTR,
-  recordHealCheckAbandoned,
-  recordTimeToHealMs,
-  SPAN,
-  withSpan,
-  withTraceParent,
-} from './telemetry/signals';
+import { annotateSpan, ATTR, recordHealCheckAbandoned, SPAN, withSpan, withTraceParent } from './telemetry/signals';
 
 export interface HealCheckDeps extends RemediateDeps {
   notifier?: Notifier;
@@ -67,8 +59,6 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
         },
       ),
     );
-    if (result.status === 'healed' || result.status === 'still-failing')
-      recordTimeToHealMs(result.healedAfterMs ?? deps.clock.now().getTime() - Date.parse(task.failedAt), result.status);
     const { rescheduled: _r, ...heal } = result;
     await writeAudit(deps, {
       eventId: task.eventId,

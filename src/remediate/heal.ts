@@ -23,6 +23,7 @@ import {
 import type { HealScheduler, HealStepResult, HealTask } from './heal-task';
 import { FIX_CLAIM_PARTITION } from './ids';
 import { guardAndWrite, type RemediateDeps } from './write';
+import { recordTimeToHealMs } from '../telemetry/signals';
 
 /** Like the Functions queue trigger's maxDequeueCount (default 5): then the message would go to the poison queue. */
 const MAX_DELIVERIES = 5;
@@ -44,6 +45,14 @@ export function isRevisionFailed(rev: RevisionInfo): boolean {
 
 /** Run one heal step. Throws only transient faults (the queue redelivers the message). */
 export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<HealStepResult> {
+  const result = await runHealStep(task, deps);
+  // The end of a heal (not a step that scheduled another): from the failure to now, or to when the revision ran.
+  if (!result.rescheduled && (result.status === 'healed' || result.status === 'still-failing'))
+    recordTimeToHealMs(result.healedAfterMs ?? deps.clock.now().getTime() - Date.parse(task.failedAt), result.status);
+  return result;
+}
+
+async function runHealStep(task: HealTask, deps: RemediateDeps): Promise<HealStepResult> {
   const log = deps.log.child({ eventId: task.eventId, appId: task.appId, healTask: task.id, phase: task.phase });
   const adaptive = isAdaptiveHeal(task, deps.config);
   if (task.phase === 'redeploy') {
