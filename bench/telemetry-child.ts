@@ -4,8 +4,9 @@
  * APPLICATIONINSIGHTS_CONNECTION_STRING is set, so the runtime starts the Azure Monitor distro exactly as in Azure
  * (Entra ID ingestion with the given credential, to the parent's local HTTPS ingestion endpoint) and pino lines become
  * OpenTelemetry log records; with telemetry off nothing of the SDK loads. Then it calls the Event Grid trigger handler
- * (`makeEventGridHandler`, inside the invocation's trace context as the pre-invocation hook does) `warmup + events`
- * times, `inFlight` at once, and sends the per-event wall times of the measured events to the parent.
+ * (`makeEventGridHandler`, inside the invocation's trace context as the pre-invocation hook does)
+ * `warmup` times, then runs batches of events (`inFlight` at once) when the parent asks, answering each with the
+ * per-event wall times; the parent alternates batches between a telemetry-off and a telemetry-on child.
  * Input: env TELEMETRY_BENCH (JSON).
  */
 import { shutdownAzureMonitor } from '@azure/monitor-opentelemetry';
@@ -25,7 +26,6 @@ export interface TelemetryChildInput {
   ingestionEndpoint?: string;
   seed: Record<string, unknown>;
   warmup: number;
-  events: number;
   inFlight: number;
   /** Distinguishes event ids between runs. */
   runId: string;
@@ -34,6 +34,8 @@ export interface TelemetryChildInput {
 export interface TelemetryChildResult {
   telemetry: boolean;
   samplesMs: number[];
+  /** CPU time (user + system) of this process during the batch. */
+  cpuMs?: number;
   statuses: Record<string, number>;
   node: string;
 }
@@ -74,25 +76,45 @@ async function main(): Promise<void> {
     const parent = propagation.extract(context.active(), { traceparent });
     return context.with(parent, () => handler({ ...input.seed, id: `${input.runId}-${i}` }, invocation(i)));
   };
-  const total = input.warmup + input.events;
-  const samples: number[] = [];
   let next = 0;
-  await Promise.all(
-    Array.from({ length: input.inFlight }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t0 = performance.now();
-        await call(i);
-        if (i >= input.warmup) samples.push(performance.now() - t0);
+  /** `count` events, `inFlight` at once; per-event wall times. */
+  const runBatch = async (count: number): Promise<number[]> => {
+    const samples: number[] = [];
+    const end = next + count;
+    await Promise.all(
+      Array.from({ length: input.inFlight }, async () => {
+        while (next < end) {
+          const i = next++;
+          const t0 = performance.now();
+          await call(i);
+          samples.push(performance.now() - t0);
+        }
+      }),
+    );
+    return samples;
+  };
+  await runBatch(input.warmup);
+  // Then batches on the parent's word (it alternates this process with the other), until it says done.
+  process.on('message', (m: { batch?: number; done?: boolean }) => {
+    void (async () => {
+      if (m.batch !== undefined) {
+        const cpu0 = process.cpuUsage();
+        const samplesMs = await runBatch(m.batch);
+        const cpu = process.cpuUsage(cpu0);
+        process.send?.({ samplesMs, cpuMs: (cpu.user + cpu.system) / 1000 });
+        return;
       }
-    }),
-  );
-  // Flush what the distro still holds (spans, logs, metrics) to the ingestion endpoint.
-  if (on) await shutdownAzureMonitor();
-  const result: TelemetryChildResult = { telemetry: on, samplesMs: samples, statuses, node: process.version };
-  process.send?.(result, () => process.exit(0));
+      // Flush what the distro still holds (spans, logs, metrics) to the ingestion endpoint.
+      if (on) await shutdownAzureMonitor();
+      const result: TelemetryChildResult = { telemetry: on, samplesMs: [], statuses, node: process.version };
+      process.send?.(result, () => process.exit(0));
+    })().catch((err: unknown) => fail(err));
+  });
+  process.send?.({ ready: true });
 }
 
-main().catch((err: unknown) => {
+function fail(err: unknown): void {
   process.send?.({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1));
-});
+}
+
+main().catch(fail);

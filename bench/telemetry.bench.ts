@@ -1,16 +1,19 @@
 /**
  * The cost of telemetry on the hot path: the Event Grid trigger handler's per-event wall time with telemetry off and
- * on, in the same run. Each measurement is a fresh child process (bench/telemetry-child.ts, bundled with esbuild and
- * run by plain `node`) that builds the real runtime deps from app settings; "on" sets
+ * on, in the same run: two child processes (bench/telemetry-child.ts, bundled with esbuild and run by plain `node`)
+ * that build the real runtime deps from app settings; the "on" one sets
  * APPLICATIONINSIGHTS_CONNECTION_STRING so the Azure Monitor distro runs as in Azure (every span, metric and log record
  * exported with Entra ID auth) to a local HTTPS ingestion endpoint here that answers like Application Insights'
- * `/v2.1/track` and counts what it receives. Off and on children alternate (off, on, on, off, …) against the same ARM
- * emulator (in this process, `latencyMs` on every request, the seed story, dry-run), so load on the machine falls on
- * both alike. Ratio = median per-event time on / off (target ≤ 1.1); p99 ratio as an extra.
+ * `/v2.1/track` and counts what it receives. After a warm-up, batches of events alternate between them (off, on, on,
+ * off, …; one process busy at a time) against the same ARM emulator (in this process, `latencyMs` on every request,
+ * the seed story, dry-run), so changing load on the machine falls on both alike. Ratio = median per-event time on /
+ * off (target ≤ 1.1); p99 ratio as an extra.
+ * The children run on Node 22 (Azure's runtime for the app): this Node if it is 22, else the one `npm test` keeps in
+ * .cache/node/, else this Node.
  * Run alone: `npx tsx bench/telemetry.bench.ts` (`--latency-ms 0` for the CPU-only cost).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,13 +29,17 @@ const WORLDS = join(__dirname, '..', 'test', 'worlds');
 
 export interface TelemetryBenchResult {
   latencyMs: number;
+  /** Batches per side. */
   rounds: number;
-  eventsPerRun: number;
+  eventsPerBatch: number;
   inFlight: number;
   offMedianMs: number;
   onMedianMs: number;
   offP99Ms: number;
   onP99Ms: number;
+  /** CPU time of the handler's process per event (user + system), off / on. */
+  offCpuPerEventMs: number;
+  onCpuPerEventMs: number;
   /** on / off, medians. */
   medianRatio: number;
   p99Ratio: number;
@@ -79,37 +86,72 @@ async function startIngestion(): Promise<{
   return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/`, items, requests };
 }
 
-function runChild(childJs: string, input: TelemetryChildInput, caPath: string): Promise<TelemetryChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(childJs, [], {
-      env: {
-        ...process.env,
-        TELEMETRY_BENCH: JSON.stringify(input),
-        // the child trusts the local endpoints' self-signed certificate (ARM emulator, ingestion)
-        NODE_EXTRA_CA_CERTS: caPath,
-        // no calls to Microsoft's statsbeat endpoint from a benchmark
-        APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    let msg: (TelemetryChildResult & { error?: string }) | undefined;
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('message', (m) => (msg = m as TelemetryChildResult & { error?: string }));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (msg && !msg.error) resolve(msg);
-      else reject(new Error(`telemetry child exited ${code}: ${msg?.error ?? stderr.slice(-2000)}`));
-    });
+interface Child {
+  /** Run `count` events; their per-event wall times and the CPU time the process used. */
+  batch(count: number): Promise<{ samplesMs: number[]; cpuMs: number }>;
+  /** Flush telemetry and exit; the child's totals. */
+  finish(): Promise<TelemetryChildResult>;
+}
+
+/** Node 22, the runtime the function app has in Azure: this Node, or the one scripts/run-jest.mjs put in .cache/. */
+function findNode22(): string {
+  if (process.versions.node.startsWith('22.')) return process.execPath;
+  const dir = join(__dirname, '..', '.cache', 'node');
+  const cached = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((v) => v.startsWith('22.'))
+        .map((v) => join(dir, v, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node'))
+        .find((bin) => existsSync(bin))
+    : undefined;
+  return cached ?? process.execPath;
+}
+
+/** Start a child; resolves once it has built its deps and run its warm-up events. */
+function startChild(childJs: string, input: TelemetryChildInput, caPath: string): Promise<Child> {
+  const child = fork(childJs, [], {
+    execPath: findNode22(),
+    env: {
+      ...process.env,
+      TELEMETRY_BENCH: JSON.stringify(input),
+      // the child trusts the local endpoints' self-signed certificate (ARM emulator, ingestion)
+      NODE_EXTRA_CA_CERTS: caPath,
+      // no calls to Microsoft's statsbeat endpoint from a benchmark
+      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+    },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  type Reply = Partial<TelemetryChildResult> & { ready?: boolean; error?: string };
+  let waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
+  const failed = (why: string): Error => new Error(`telemetry child: ${why} ${stderr.slice(-2000)}`);
+  child.on('message', (m: Reply) => {
+    const w = waiting;
+    waiting = undefined;
+    if (m.error) w?.reject(failed(m.error));
+    else w?.resolve(m);
+  });
+  child.on('exit', (code) => waiting?.reject(failed(`exited ${code}`)));
+  const next = (send?: object): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      waiting = { resolve, reject };
+      if (send) child.send(send);
+    });
+  return next().then(() => ({
+    batch: async (count) => {
+      const r = await next({ batch: count });
+      return { samplesMs: r.samplesMs ?? [], cpuMs: r.cpuMs ?? NaN };
+    },
+    finish: async () => (await next({ done: true })) as TelemetryChildResult,
+  }));
 }
 
 export async function runTelemetryBench(
   opts: { latencyMs?: number; rounds?: number; events?: number; warmup?: number; inFlight?: number } = {},
 ): Promise<TelemetryBenchResult> {
   const latencyMs = opts.latencyMs ?? 50;
-  const rounds = opts.rounds ?? 3;
-  const events = opts.events ?? 300;
+  const rounds = opts.rounds ?? 20;
+  const events = opts.events ?? 50;
   const warmup = opts.warmup ?? 50;
   const inFlight = opts.inFlight ?? 10;
   const world = loadWorld(join(WORLDS, 'seed-story.json'));
@@ -122,34 +164,36 @@ export async function runTelemetryBench(
     const childJs = join(tmp, 'telemetry-child.js');
     await bundleChild(join(__dirname, 'telemetry-child.ts'), childJs);
     emulator.setLatency(latencyMs);
+    const input = (telemetry: boolean): TelemetryChildInput => ({
+      endpoint: emulator.endpoint,
+      caPath: emulator.caPath,
+      now: emulator.clock.now().toISOString(),
+      ...(telemetry ? { ingestionEndpoint: ingestion.url } : {}),
+      seed,
+      warmup,
+      inFlight,
+      runId: `tb-${telemetry ? 'on' : 'off'}`,
+    });
+    const [offChild, onChild] = await Promise.all([
+      startChild(childJs, input(false), emulator.caPath),
+      startChild(childJs, input(true), emulator.caPath),
+    ]);
     const off: number[] = [];
     const on: number[] = [];
-    const statuses: Record<string, number> = {};
-    let node = '';
+    const cpuMs = { off: 0, on: 0 };
     for (let r = 0; r < rounds; r++) {
       // off, on, on, off, off, on, …: neither side always runs first
-      const order = r % 2 === 0 ? [false, true] : [true, false];
-      for (const telemetry of order) {
-        const result = await runChild(
-          childJs,
-          {
-            endpoint: emulator.endpoint,
-            caPath: emulator.caPath,
-            now: emulator.clock.now().toISOString(),
-            ...(telemetry ? { ingestionEndpoint: ingestion.url } : {}),
-            seed,
-            warmup,
-            events,
-            inFlight,
-            runId: `tb-${r}-${telemetry ? 'on' : 'off'}`,
-          },
-          emulator.caPath,
-        );
-        (telemetry ? on : off).push(...result.samplesMs);
-        for (const [k, v] of Object.entries(result.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
-        node = result.node;
+      for (const telemetry of r % 2 === 0 ? [false, true] : [true, false]) {
+        const b = await (telemetry ? onChild : offChild).batch(events);
+        (telemetry ? on : off).push(...b.samplesMs);
+        cpuMs[telemetry ? 'on' : 'off'] += b.cpuMs;
       }
     }
+    const results = await Promise.all([offChild.finish(), onChild.finish()]);
+    const statuses: Record<string, number> = {};
+    for (const result of results)
+      for (const [k, v] of Object.entries(result.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    const node = results[0].node;
     off.sort((a, b) => a - b);
     on.sort((a, b) => a - b);
     const offMedianMs = percentile(off, 50);
@@ -159,12 +203,14 @@ export async function runTelemetryBench(
     return {
       latencyMs,
       rounds,
-      eventsPerRun: events,
+      eventsPerBatch: events,
       inFlight,
       offMedianMs: round(offMedianMs, 1),
       onMedianMs: round(onMedianMs, 1),
       offP99Ms: round(offP99Ms, 1),
       onP99Ms: round(onP99Ms, 1),
+      offCpuPerEventMs: round(cpuMs.off / (rounds * events), 2),
+      onCpuPerEventMs: round(cpuMs.on / (rounds * events), 2),
       medianRatio: round(onMedianMs / offMedianMs, 3),
       p99Ratio: round(onP99Ms / offP99Ms, 3),
       ingestedItems: { ...ingestion.items },

@@ -124,7 +124,7 @@ export async function startAzureMonitorTelemetry(opts: AzureMonitorOptions): Pro
     enableLiveMetrics: false,
     instrumentationOptions: {
       azureSdk: { enabled: true },
-      http: { enabled: true },
+      http: { enabled: false },
       mongoDb: { enabled: false },
       mySql: { enabled: false },
       postgreSql: { enabled: false },
