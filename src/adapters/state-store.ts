@@ -10,6 +10,10 @@ export interface CreateStoreOptions {
   credential?: TokenCredential;
   clock?: { now(): Date };
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** Only read; never create tables (see TableStoreOptions.readOnly). */
+  readOnly?: boolean;
+  /** PEM of an extra CA to trust for the Table endpoint (a local HTTPS Azurite). */
+  tlsCa?: string;
 }
 
 export async function createStore(
@@ -22,6 +26,8 @@ export async function createStore(
     auditTable: config.auditTable,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.retryOptions ? { retryOptions: opts.retryOptions } : {}),
+    ...(opts.readOnly ? { readOnly: true } : {}),
+    ...(opts.tlsCa !== undefined ? { tlsCa: opts.tlsCa } : {}),
   };
   switch (config.storage.kind) {
     case 'connection-string':

@@ -24,6 +24,13 @@ export interface TableStoreOptions {
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
   /** How many times a counter update is retried on an ETag conflict (default 50). */
   maxCounterAttempts?: number;
+  /**
+   * Only read (`remediator audit`): never create the tables, so a principal with a data-plane reader role only
+   * (Storage Table Data Reader) can use it; a missing table is an error.
+   */
+  readOnly?: boolean;
+  /** PEM of an extra CA to trust (a local HTTPS Azurite). */
+  tlsCa?: string;
 }
 
 const OUTBOX_PARTITION = '~outbox';
@@ -43,8 +50,12 @@ function makeClient(
   conn: TableStoreConnection,
   table: string,
   retryOptions: TableStoreOptions['retryOptions'],
+  tlsCa?: string,
 ): { client: TableClient; endpointKey: string } {
-  const base: TableServiceClientOptions = retryOptions ? { retryOptions } : {};
+  const base: TableServiceClientOptions = {
+    ...(retryOptions ? { retryOptions } : {}),
+    ...(tlsCa !== undefined ? { tlsOptions: { ca: tlsCa } } : {}),
+  };
   if ('connectionString' in conn) {
     const endpoint = tableEndpointOf(conn.connectionString);
     const client = TableClient.fromConnectionString(conn.connectionString, table, {
@@ -91,10 +102,12 @@ export class TableStore implements StateStore {
   private readonly auditKey: string;
   private readonly clock: { now(): Date };
   private readonly maxCounterAttempts: number;
+  private readonly readOnly: boolean;
 
   constructor(opts: TableStoreOptions) {
-    const c = makeClient(opts.connection, opts.claimsTable, opts.retryOptions);
-    const a = makeClient(opts.connection, opts.auditTable, opts.retryOptions);
+    const c = makeClient(opts.connection, opts.claimsTable, opts.retryOptions, opts.tlsCa);
+    const a = makeClient(opts.connection, opts.auditTable, opts.retryOptions, opts.tlsCa);
+    this.readOnly = opts.readOnly === true;
     this.claims = c.client;
     this.claimsKey = c.endpointKey;
     this.audit = a.client;
@@ -103,8 +116,9 @@ export class TableStore implements StateStore {
     this.maxCounterAttempts = opts.maxCounterAttempts ?? 50;
   }
 
-  /** Create both tables if missing (once per process). */
+  /** Create both tables if missing (once per process; never when read-only). */
   async init(): Promise<void> {
+    if (this.readOnly) return;
     await Promise.all([ensureTable(this.claims, this.claimsKey), ensureTable(this.audit, this.auditKey)]);
   }
 

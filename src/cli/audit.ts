@@ -1,13 +1,19 @@
 /**
- * `remediator audit [--since ISO|1h|30m|2d] [--resource ID] [--event ID] [--limit N] [--json]`: read the audit store
- * configured by the same settings as the Functions (REMEDIATOR_STORAGE_CONNECTION / REMEDIATOR_STORAGE_ACCOUNT_URL /
- * AzureWebJobsStorage). Human table by default (oldest first; `--limit` keeps the newest N), `--json` = one JSON document.
+ * `remediator audit [--account-url URL] [--since ISO|1h|30m|2d] [--resource ID] [--event ID] [--limit N] [--json]`:
+ * read the audit store — the deployed one with `--account-url https://<account>.table.core.windows.net` and the
+ * operator's own Entra ID login (DefaultAzureCredential: `az login`, azd, VS Code, environment; the login needs the
+ * data-plane role Storage Table Data Reader on the account), else the one configured by the same settings as the
+ * Functions (REMEDIATOR_STORAGE_CONNECTION / REMEDIATOR_STORAGE_ACCOUNT_URL / AzureWebJobsStorage). Read-only: it
+ * never creates a table. Human table by default (oldest first; `--limit` keeps the newest N), `--json` = one JSON
+ * document.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import { describeErrorMessage } from '../errors';
 import type { AuditRecord, StateStore } from '../store/port';
 import { createStore } from '../adapters/state-store';
+import type { TokenCredential } from '@azure/identity';
+import { getErrorStatus } from '../errors';
 
 export interface AuditIo {
   stdout: NodeJS.WritableStream;
@@ -19,9 +25,17 @@ export interface AuditOptions {
   /** The store to read (tests); default: built from the settings in io.env. */
   store?: StateStore;
   now?: () => Date;
+  /** Credential for identity-based storage (tests); default DefaultAzureCredential (the operator's login). */
+  credential?: TokenCredential;
+  /** PEM of an extra CA to trust for the Table endpoint (tests: a local HTTPS Azurite). */
+  tlsCa?: string;
 }
 
-const USAGE = 'usage: remediator audit [--since ISO|1h|30m|2d] [--resource ID] [--event ID] [--limit N] [--json]';
+/** The data-plane role `remediator audit` needs on the storage account (infra can grant it to a group). */
+export const AUDIT_READER_ROLE = 'Storage Table Data Reader';
+
+const USAGE =
+  'usage: remediator audit [--account-url URL] [--since ISO|1h|30m|2d] [--resource ID] [--event ID] [--limit N] [--json]';
 
 /** `--since`: an ISO time, or a duration back from now (`90s`, `30m`, `1h`, `2d`). */
 export function parseSince(value: string, now: Date): Date {
@@ -74,6 +88,7 @@ export function renderAuditTable(records: readonly AuditRecord[]): string {
 
 export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOptions = {}): Promise<number> {
   let values: {
+    'account-url'?: string | undefined;
     since?: string | undefined;
     resource?: string | undefined;
     event?: string | undefined;
@@ -85,6 +100,7 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
     ({ values } = parseArgs({
       args: argv,
       options: {
+        'account-url': { type: 'string' },
         since: { type: 'string' },
         resource: { type: 'string' },
         event: { type: 'string' },
@@ -118,6 +134,13 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
   if (values.resource !== undefined) query.resourceId = values.resource;
   if (values.event !== undefined) query.eventId = values.event;
 
+  const accountUrl = values['account-url'];
+  if (accountUrl !== undefined && !/^https:\/\/[^/\s]+/i.test(accountUrl)) {
+    io.stderr.write(
+      `--account-url: the storage account's https:// Table endpoint, e.g. https://<account>.table.core.windows.net, not ${accountUrl}\n${USAGE}\n`,
+    );
+    return 2;
+  }
   let store = opts.store;
   if (!store) {
     let config;
@@ -127,19 +150,41 @@ export async function runAuditCommand(argv: string[], io: AuditIo, opts: AuditOp
       io.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
       return 2;
     }
-    if (config.storage.kind === 'memory') {
+    if (accountUrl !== undefined) {
+      // The operator's own login, not the remediator's identity: no managed identity client id.
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      const credential = opts.credential ?? new DefaultAzureCredential();
+      config = { ...config, storage: { kind: 'account-url' as const, accountUrl: accountUrl.replace(/\/+$/, '') } };
+      store = await createStore(
+        config,
+        { warn: () => undefined },
+        { credential, readOnly: true, ...(opts.tlsCa !== undefined ? { tlsCa: opts.tlsCa } : {}) },
+      );
+    } else if (config.storage.kind === 'memory') {
       io.stderr.write(
-        'no audit store configured: set REMEDIATOR_STORAGE_CONNECTION (or REMEDIATOR_STORAGE_ACCOUNT_URL, or AzureWebJobsStorage)\n',
+        'no audit store configured: pass --account-url https://<account>.table.core.windows.net, or set REMEDIATOR_STORAGE_CONNECTION (or REMEDIATOR_STORAGE_ACCOUNT_URL, or AzureWebJobsStorage)\n',
       );
       return 2;
-    }
-    store = await createStore(config, { warn: () => undefined });
+    } else
+      store = await createStore(
+        config,
+        { warn: () => undefined },
+        {
+          readOnly: true,
+          ...(opts.credential ? { credential: opts.credential } : {}),
+          ...(opts.tlsCa !== undefined ? { tlsCa: opts.tlsCa } : {}),
+        },
+      );
   }
   let records: AuditRecord[];
   try {
     records = await store.listAudit(query);
   } catch (err) {
     io.stderr.write(`could not read the audit store: ${describeErrorMessage(err).split('\n')[0] ?? ''}\n`);
+    if (getErrorStatus(err) === 403)
+      io.stderr.write(
+        `your login needs the data-plane role ${AUDIT_READER_ROLE} on the storage account (README "Reading the audit trail")\n`,
+      );
     return 1;
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ records })}\n`);

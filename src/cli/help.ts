@@ -120,16 +120,23 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     examples: ['remediator doctor --expect-mode auto-fix', 'remediator doctor --scope /subscriptions/SUB --json'],
   },
   audit: {
-    summary: 'read the audit records the remediator wrote (same storage settings as the Functions)',
-    usage: 'remediator audit [--since ISO|1h|30m|2d] [--resource ID] [--event ID] [--limit N] [--json]',
+    summary:
+      'read the audit records the remediator wrote: the deployed account with your Entra login (--account-url; ' +
+      'needs Storage Table Data Reader), else the same storage settings as the Functions; read-only',
+    usage:
+      'remediator audit [--account-url URL] [--since ISO|1h|30m|2d] [--resource ID] [--event ID] [--limit N] [--json]',
     options: [
+      ['--account-url URL', "the storage account's Table endpoint, read with your login (DefaultAzureCredential)"],
       ['--since WHEN', 'an ISO time or a duration back from now (90s, 30m, 1h, 2d)'],
       ['--resource ID', 'only records about this resource'],
       ['--event ID', 'only records of this event'],
       ['--limit N', 'the newest N records'],
       JSON_OPT,
     ],
-    examples: ['remediator audit --since 1h', 'remediator audit --event 8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968 --json'],
+    examples: [
+      'remediator audit --account-url https://stabc123.table.core.windows.net --since 1h',
+      'remediator audit --event 8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968 --json',
+    ],
   },
 };
 

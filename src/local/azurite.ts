@@ -34,7 +34,16 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-export async function startAzurite(): Promise<RunningAzurite> {
+export interface AzuriteOptions {
+  /**
+   * Serve the Table service over HTTPS (PEM file paths) with Azurite's basic OAuth: bearer tokens are accepted when
+   * they look like Entra ID tokens for storage (issuer, audience, lifetime; the signature is not checked) — how a
+   * client's Entra ID wiring is tried locally. The Queue service stays plain HTTP with the account key.
+   */
+  tableTls?: { certPath: string; keyPath: string };
+}
+
+export async function startAzurite(opts: AzuriteOptions = {}): Promise<RunningAzurite> {
   const host = '127.0.0.1';
   // TableConfiguration(host, port, keepAliveTimeout, metadataDBPath, enableDebugLog, enableAccessLog, accessLogWriteStream,
   //   debugLogFilePath, loose, skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, isMemoryPersistence)
@@ -49,10 +58,10 @@ export async function startAzurite(): Promise<RunningAzurite> {
     undefined,
     true,
     true,
+    opts.tableTls?.certPath ?? '',
+    opts.tableTls?.keyPath ?? '',
     '',
-    '',
-    '',
-    undefined,
+    opts.tableTls ? 'basic' : undefined,
     false,
     true,
   );
