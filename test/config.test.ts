@@ -126,7 +126,14 @@ describe('local.settings.sample.json and host.json', () => {
       expect({ name: s.name, value: values[s.name] }).toEqual({ name: s.name, value: s.default });
     expect(values['FUNCTIONS_WORKER_RUNTIME']).toBe('node');
     expect(values['AzureWebJobsStorage']).toBe('UseDevelopmentStorage=true');
-    const known = new Set([...SETTINGS.map((s) => s.name), 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage']);
+    // platform settings the app also reads: the Functions host's, and Application Insights' (telemetry on when set)
+    const known = new Set([
+      ...SETTINGS.map((s) => s.name),
+      'FUNCTIONS_WORKER_RUNTIME',
+      'AzureWebJobsStorage',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    ]);
+    expect(values['APPLICATIONINSIGHTS_CONNECTION_STRING']).toBe('');
     expect(Object.keys(values).filter((k) => !known.has(k))).toEqual([]);
   });
 
