@@ -30,6 +30,7 @@ import type {
 } from '../azure/arm-port';
 import { builtInRoleDefinitionId, normalizeId, requireResourceParts, roleGuid } from '../azure/ids';
 import { createGovernanceReads } from './sdk-governance';
+import { isJobId, readJob, readJobExecutions } from './sdk-jobs';
 import {
   containerAppsUsingPrincipalQuery,
   createResourceGraphReader,
@@ -269,6 +270,7 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
 
     async getContainerApp(appId) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
+      if (isJobId(appId)) return readJob(appsClient(subscriptionId), resourceGroup, name, appId);
       const app = await orUndefinedOn404(appsClient(subscriptionId).containerApps.get(resourceGroup, name));
       return app ? toContainerAppInfo(app, appId) : undefined;
     },
@@ -285,6 +287,7 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
 
     async listRevisions(appId) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
+      if (isJobId(appId)) return readJobExecutions(appsClient(subscriptionId), resourceGroup, name, appId);
       const revs = await collect(appsClient(subscriptionId).containerAppsRevisions.listRevisions(resourceGroup, name));
       return revs.map((r) => toRevisionInfo(r, appId));
     },

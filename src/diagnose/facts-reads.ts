@@ -45,11 +45,11 @@ export async function listAppsUsingPrincipal(
   return arm.listContainerApps ? arm.listContainerApps() : undefined;
 }
 
-/** The container app an event is about (the app itself, or the app of a revision), else undefined. */
+/** The container app (or Container Apps job) an event is about (the app itself, or the app of a revision), else undefined. */
 export function containerAppIdOf(resourceId: string): { appId: string; revisionName?: string } | undefined {
   const p = parseResourceId(resourceId);
   const type = (p.type ?? '').toLowerCase();
-  if (type === CONTAINER_APP_TYPE) return { appId: p.id };
+  if (type === CONTAINER_APP_TYPE || type === 'microsoft.app/jobs') return { appId: p.id };
   if (type === `${CONTAINER_APP_TYPE}/revisions` && p.parent && p.name)
     return { appId: p.parent, revisionName: p.name };
   return undefined;

@@ -21,6 +21,8 @@ export const HANDLED_EVENT_TYPES: readonly string[] = Object.freeze([
  *   (`UNAUTHORIZED: authentication required`) fails this operation;
  * - `Microsoft.App/containerApps/revisions/restart/action`, `…/revisions/activate/action` — revision actions that pull
  *   the image again and fail the same way;
+ * - `Microsoft.App/jobs/write` — create/update of a Container Apps job, refused (400
+ *   `InvalidParameterValueInContainerTemplate`) when its image cannot be pulled; the same `acr-pull/*` kinds apply;
  * - `Microsoft.ContainerRegistry/registries/pull/read` — the registry data action AcrPull grants; an
  *   `AuthorizationFailed` on it is `arm-authz/acr-pull-denied`;
  * - `Microsoft.Authorization/roleAssignments/write` — a role assignment write that failed (e.g. a deployment that
@@ -30,6 +32,7 @@ export const HANDLED_OPERATIONS: readonly string[] = Object.freeze([
   'Microsoft.App/containerApps/write',
   'Microsoft.App/containerApps/revisions/restart/action',
   'Microsoft.App/containerApps/revisions/activate/action',
+  'Microsoft.App/jobs/write',
   'Microsoft.ContainerRegistry/registries/pull/read',
   'Microsoft.Authorization/roleAssignments/write',
 ]);

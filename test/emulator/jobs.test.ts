@@ -7,37 +7,14 @@
 import type { World } from '../../emulator/api';
 import { readWorld } from '../remediate/e2e-helpers';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { withNightlyJob } from '../helpers/job-world';
 import { REGISTRY_ID, SHARED_SUB, UAI_ID, UAI_PRINCIPAL } from '../worlds/build-worlds';
 
 const IMAGE = 'acmeacr.azurecr.io/worker:2.0.0';
 
 /** The missing-role world (web-pull has no role on acmeacr) plus a scheduled job `nightly` pulling with web-pull. */
 function jobWorld(extra: Partial<World> = {}): World {
-  const w = readWorld('missing-role');
-  const app = w.resources.find((r) => r.type === 'Microsoft.App/containerApps');
-  if (!app) throw new Error('no app');
-  const appProps = app['properties'] as Record<string, unknown>;
-  w.resources.push({
-    id: app.id.replace(/containerApps\/web$/, 'jobs/nightly'),
-    type: 'Microsoft.App/jobs',
-    name: 'nightly',
-    location: 'West Europe',
-    identity: structuredClone(app['identity']),
-    properties: {
-      provisioningState: 'Succeeded',
-      environmentId: appProps['environmentId'],
-      workloadProfileName: 'Consumption',
-      configuration: {
-        triggerType: 'Schedule',
-        replicaTimeout: 1800,
-        replicaRetryLimit: 1,
-        scheduleTriggerConfig: { cronExpression: '0 2 * * *', parallelism: 1, replicaCompletionCount: 1 },
-        registries: [{ server: 'acmeacr.azurecr.io', identity: UAI_ID }],
-      },
-      template: { containers: [{ name: 'worker', image: IMAGE, resources: { cpu: 0.5, memory: '1Gi' } }] },
-    },
-  });
-  return { ...w, ...extra };
+  return { ...withNightlyJob(readWorld('missing-role'), IMAGE), ...extra };
 }
 
 let t: TestEmulator | undefined;

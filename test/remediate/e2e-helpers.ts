@@ -86,3 +86,16 @@ export async function startE2E(
   };
   return e2e;
 }
+
+/** A refused deployment in dry-run: missing-role, AcrPull planned, the redeploy a manual step, no heal, zero writes. */
+export async function expectRefusedDryRun(e: E2E): Promise<void> {
+  const writesBefore = e.writes().length;
+  const { result, diagnosis } = await e.run();
+  expect(diagnosis.kind).toBe('acr-pull/missing-role');
+  expect(result.actions.map((a) => [a.type, a.status])).toEqual([
+    ['assign-role', 'planned'],
+    ['redeploy-revision', 'manual'],
+  ]);
+  expect(result.heal?.status).not.toBe('healed');
+  expect(e.writes().slice(writesBefore)).toEqual([]);
+}

@@ -7,7 +7,7 @@
 import type { World } from '../../emulator/api';
 import { parseIncoming } from '../../src/intake';
 import { RUN_DEPLOYMENT_AGAIN } from '../../src/remediate/plan';
-import { readWorld, startE2E, type E2E } from './e2e-helpers';
+import { expectRefusedDryRun, readWorld, startE2E, type E2E } from './e2e-helpers';
 
 jest.setTimeout(30_000);
 
@@ -104,15 +104,7 @@ describe('a deployment ARM refused synchronously', () => {
 
   it('dry-run: zero writes, the redeploy step is the manual "run your deployment again", no heal promised', async () => {
     t = await refusedRun({ REMEDIATOR_MODE: 'dry-run' });
-    const writesBefore = t.writes().length;
-    const { result, diagnosis } = await t.run();
-    expect(diagnosis.kind).toBe('acr-pull/missing-role');
-    expect(result.actions.map((a) => [a.type, a.status])).toEqual([
-      ['assign-role', 'planned'],
-      ['redeploy-revision', 'manual'],
-    ]);
-    expect(result.heal?.status).not.toBe('healed');
-    expect(t.writes().slice(writesBefore)).toEqual([]);
+    await expectRefusedDryRun(t);
   });
 
   it('with no deployment again, the heal check never says healed', async () => {

@@ -6,7 +6,15 @@ import { ROLE_IDS, type DiagnosisDetails } from '../../model';
 import type { AcrPullFacts } from '../facts-model';
 import { isNetworkShaped } from '../messages';
 import { ACR_PULL_ACTION, ACR_REPOSITORY_READ_DATA_ACTION, denyApplies, grantsAction, lookupRole } from '../rbac';
-import { describeIdentity, isYoungerThanWindow, roleFound, roleNameOf, toDenyRef, type DenyRef } from './rule';
+import {
+  describeIdentity,
+  isYoungerThanWindow,
+  roleFound,
+  roleNameOf,
+  toDenyRef,
+  workloadNoun,
+  type DenyRef,
+} from './rule';
 
 /** A revision created within this time of the app itself counts as the app's first (create) revision. */
 export const CREATE_REVISION_SLACK_MS = 15 * 60_000;
@@ -112,10 +120,10 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   const evidence: string[] = [];
   if (refused)
     evidence.push(
-      `ARM refused the deployment of ${f.image?.image ?? 'the image'} before any revision existed: container app ${f.app.name} still runs its previous template (the failing image is not in it).`,
+      `ARM refused the deployment of ${f.image?.image ?? 'the image'} before any revision existed: ${workloadNoun(f.app)} ${f.app.name} still runs its previous template (the failing image is not in it).`,
     );
   evidence.push(
-    `Revision ${f.revision?.name ?? f.app.latestRevisionName ?? '(unknown)'} of container app ${f.app.name} failed to pull${f.image ? ` ${f.image.image}` : ''}: ${f.pullError.tokens.join(', ')} (${f.messageSource === 'revision' ? 'revision provisioningError' : 'Activity Log status message'}).`,
+    `Revision ${f.revision?.name ?? f.app.latestRevisionName ?? '(unknown)'} of ${workloadNoun(f.app)} ${f.app.name} failed to pull${f.image ? ` ${f.image.image}` : ''}: ${f.pullError.tokens.join(', ')} (${f.messageSource === 'revision' ? 'revision provisioningError' : 'Activity Log status message'}).`,
   );
   for (const o of f.otherFailures ?? [])
     evidence.push(

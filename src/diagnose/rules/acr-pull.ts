@@ -25,7 +25,7 @@ import { analyseAcrPull, describePrivateEndpoints, withRequiredRole, type AcrPul
 import { azEnableArmTokenAuth, azIdentityAssign, azNewRevision, azRegistrySet, azRoleAssign } from './az-commands';
 import { isNetworkShaped } from '../messages';
 import { CREDENTIALS_REJECTED_RULE, isOutsideAcr, RATE_LIMITED_RULE } from './registry-auth';
-import { describeIdentity, finish, nameOf, newest, plusMs, type Rule, type RuleFamily } from './rule';
+import { describeIdentity, finish, nameOf, newest, plusMs, workloadNoun, type Rule, type RuleFamily } from './rule';
 
 function assignStep(f: AcrPullFacts, a: AcrPullAnalysis): string {
   return azRoleAssign(a.principalId, 'ServicePrincipal', a.requiredRoleName, f.registry?.id ?? '<registry-id>');
@@ -46,7 +46,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       return finish(
         'acr-pull/image-not-found',
         f.app.id,
-        `Container app ${f.app.name} cannot start: ${what} does not exist in ${a.details.loginServer ?? 'the registry'}.`,
+        `${workloadNoun(f.app, true)} ${f.app.name} cannot start: ${what} does not exist in ${a.details.loginServer ?? 'the registry'}.`,
         [
           ...a.evidence,
           `The registry answered ${f.pullError.tokens.join(', ')}: the repository or tag does not exist.`,
@@ -66,7 +66,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       finish(
         'acr-pull/registry-not-found',
         f.app.id,
-        `Container app ${f.app.name} pulls from ${a.details.loginServer ?? 'a registry'} which matches no container registry the remediator can see.`,
+        `${workloadNoun(f.app, true)} ${f.app.name} pulls from ${a.details.loginServer ?? 'a registry'} which matches no container registry the remediator can see.`,
         [
           ...a.evidence,
           `No registry with login server ${a.details.loginServer ?? '(unknown)'} exists in any subscription the remediator can read.`,
@@ -104,7 +104,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       return finish(
         'acr-pull/network-blocked',
         f.app.id,
-        `Container app ${f.app.name} cannot reach registry ${f.registry?.name ?? a.details.loginServer ?? ''}: ${reasons.join('; ')}.`,
+        `${workloadNoun(f.app, true)} ${f.app.name} cannot reach registry ${f.registry?.name ?? a.details.loginServer ?? ''}: ${reasons.join('; ')}.`,
         [...a.evidence, `Network: ${reasons.join('; ')}.`],
         details,
         [
@@ -121,7 +121,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       finish(
         'acr-pull/no-registry-identity',
         f.app.id,
-        `Container app ${f.app.name} has no managed identity configured to pull from ${a.details.loginServer ?? 'the registry'}.`,
+        `${workloadNoun(f.app, true)} ${f.app.name} has no managed identity configured to pull from ${a.details.loginServer ?? 'the registry'}.`,
         [
           ...a.evidence,
           f.registryEntry
@@ -145,8 +145,8 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
         'acr-pull/identity-not-attached',
         f.app.id,
         isSystem
-          ? `Container app ${f.app.name} pulls from ${a.details.loginServer ?? 'the registry'} with its system identity, but the app has no system-assigned identity.`
-          : `Container app ${f.app.name} pulls from ${a.details.loginServer ?? 'the registry'} with identity ${nameOf(named)}, which is not attached to the app.`,
+          ? `${workloadNoun(f.app, true)} ${f.app.name} pulls from ${a.details.loginServer ?? 'the registry'} with its system identity, but the app has no system-assigned identity.`
+          : `${workloadNoun(f.app, true)} ${f.app.name} pulls from ${a.details.loginServer ?? 'the registry'} with identity ${nameOf(named)}, which is not attached to the app.`,
         [
           ...a.evidence,
           `The app's identity type is ${f.app.identity.type}; attached user-assigned identities: ${Object.keys(f.app.identity.userAssignedIdentities).map(nameOf).join(', ') || 'none'}.`,
@@ -202,7 +202,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       return finish(
         'acr-pull/system-identity-on-create',
         f.app.id,
-        `Container app ${f.app.name} was created pulling with its system identity (principal ${a.principalId ?? '?'}), which could not hold ${a.requiredRoleName} on ${f.registry?.name ?? 'the registry'} before the app existed.`,
+        `${workloadNoun(f.app, true)} ${f.app.name} was created pulling with its system identity (principal ${a.principalId ?? '?'}), which could not hold ${a.requiredRoleName} on ${f.registry?.name ?? 'the registry'} before the app existed.`,
         [
           ...a.evidence,
           `The app was created at ${f.app.createdAt ?? '?'} and the failing revision at ${f.revision?.createdTime ?? '?'}: the system identity only exists from the app's creation.`,
@@ -258,7 +258,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       finish(
         'acr-pull/missing-role',
         f.app.id,
-        `${describeIdentity(f.identity)} has no ${a.requiredRoleName} on registry ${f.registry?.name ?? ''}, so container app ${f.app.name} cannot pull ${a.details.image ?? 'its image'}.`.replace(
+        `${describeIdentity(f.identity)} has no ${a.requiredRoleName} on registry ${f.registry?.name ?? ''}, so ${workloadNoun(f.app)} ${f.app.name} cannot pull ${a.details.image ?? 'its image'}.`.replace(
           /^./,
           (c) => c.toUpperCase(),
         ),
@@ -296,7 +296,7 @@ export const ACR_PULL_RULES: ReadonlyArray<Rule<AcrPullFacts, AcrPullAnalysis>> 
       finish(
         'unknown',
         f.app.id,
-        `Container app ${f.app.name} failed to pull although ${describeIdentity(f.identity)} holds an effective pull role on ${f.registry?.name ?? 'the registry'}: ${f.message}`,
+        `${workloadNoun(f.app, true)} ${f.app.name} failed to pull although ${describeIdentity(f.identity)} holds an effective pull role on ${f.registry?.name ?? 'the registry'}: ${f.message}`,
         [
           ...a.evidence,
           'Every check passed (registry found, network open, identity attached, role in effect, authentication-as-arm enabled); the raw error is in the details.',

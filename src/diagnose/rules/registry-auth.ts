@@ -10,7 +10,7 @@ import type { AcrPullFacts } from '../facts-model';
 import { isAcrLoginServer } from '../messages';
 import type { AcrPullAnalysis } from './acr-pull-analysis';
 import { azAcrImport, azRegistrySet, azRegistrySetCredentials } from './az-commands';
-import { finish, type Rule } from './rule';
+import { finish, workloadNoun, type Rule } from './rule';
 
 /** The login server the failure is about (the image's, else the error's). */
 export function loginServerOf(f: AcrPullFacts): string | undefined {
@@ -54,7 +54,7 @@ export const RATE_LIMITED_RULE: Rule<AcrPullFacts, AcrPullAnalysis> = {
     return finish(
       'registry-auth/rate-limited',
       f.app.id,
-      `Registry ${server} throttled the pull of ${a.details.image ?? 'the image'} by container app ${f.app.name} (${f.pullError.tokens.join(', ')}).`,
+      `Registry ${server} throttled the pull of ${a.details.image ?? 'the image'} by ${workloadNoun(f.app)} ${f.app.name} (${f.pullError.tokens.join(', ')}).`,
       [
         ...a.evidence,
         `The registry answered ${f.pullError.tokens.join(', ')}: it was reached and refused to serve more pulls for now; roles and network are not the cause.`,
@@ -90,7 +90,7 @@ export const CREDENTIALS_REJECTED_RULE: Rule<AcrPullFacts, AcrPullAnalysis> = {
     return finish(
       'registry-auth/credentials-rejected',
       f.app.id,
-      `Registry ${server} refused ${who} of container app ${f.app.name} pulling ${a.details.image ?? 'its image'} (${f.pullError.tokens.join(', ')}).`,
+      `Registry ${server} refused ${who} of ${workloadNoun(f.app)} ${f.app.name} pulling ${a.details.image ?? 'its image'} (${f.pullError.tokens.join(', ')}).`,
       [
         ...a.evidence,
         `The registry answered ${f.pullError.tokens.join(', ')}: it was reached and refused the credentials${outside ? `; ${server} is not an Azure Container Registry, so no Azure role can grant the pull` : ''}.`,

@@ -83,3 +83,9 @@ export function finish(
 export function toDenyRef(deny: DenyRef): DenyRef {
   return { id: deny.id, ...(deny.name ? { name: deny.name } : {}), ...(deny.scope ? { scope: deny.scope } : {}) };
 }
+
+/** What to call the workload in sentences: `container app` or, for `Microsoft.App/jobs/…`, `Container Apps job`. */
+export function workloadNoun(app: { id: string }, capital = false): string {
+  if (/\/providers\/Microsoft\.App\/jobs\//i.test(app.id)) return 'Container Apps job';
+  return capital ? 'Container app' : 'container app';
+}

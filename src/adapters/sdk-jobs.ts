@@ -1,0 +1,67 @@
+/**
+ * Container Apps jobs through the same port as apps (issue 14): a job is read as an app (identity, registries, images;
+ * no revisions) and its executions as its revisions, newest first — so diagnosis, the refused-deployment heal and the
+ * heal check work on `Microsoft.App/jobs/…` ids unchanged.
+ */
+import type { ContainerAppsAPIClient, Job, JobExecution } from '@azure/arm-appcontainers';
+import type { ContainerAppInfo, RevisionInfo } from '../azure/arm-port';
+import { parseResourceId } from '../azure/ids';
+import { collect, defined, orUndefinedOn404, toContainerAppInfo } from './sdk-arm-mapping';
+
+/** Is this a Container Apps job id (`…/providers/Microsoft.App/jobs/{name}`)? */
+export function isJobId(id: string): boolean {
+  return (parseResourceId(id).type ?? '').toLowerCase() === 'microsoft.app/jobs';
+}
+
+export async function readJob(
+  client: ContainerAppsAPIClient,
+  resourceGroup: string,
+  name: string,
+  jobId: string,
+): Promise<ContainerAppInfo | undefined> {
+  const job = await orUndefinedOn404(client.jobs.get(resourceGroup, name));
+  return job ? toJobInfo(job, jobId) : undefined;
+}
+
+export async function readJobExecutions(
+  client: ContainerAppsAPIClient,
+  resourceGroup: string,
+  name: string,
+  jobId: string,
+): Promise<RevisionInfo[]> {
+  const runs = await collect(client.jobsExecutions.list(resourceGroup, name));
+  return runs.map((x) => toExecutionRevisionInfo(x, jobId));
+}
+
+/** A Container Apps job read as an app: its identity, registries and images (it has no revisions). */
+export function toJobInfo(job: Job, fallbackId: string): ContainerAppInfo {
+  const { configuration, template, ...rest } = job;
+  return toContainerAppInfo(
+    {
+      ...rest,
+      configuration: { registries: configuration?.registries ?? [] },
+      template: { containers: template?.containers ?? [], initContainers: template?.initContainers ?? [] },
+    },
+    fallbackId,
+  );
+}
+
+/**
+ * A job execution read as a revision (what the heal check watches): Running or Succeeded ran the images, Failed did
+ * not; anything else is still starting.
+ */
+export function toExecutionRevisionInfo(x: JobExecution, jobId: string): RevisionInfo {
+  const status = (x.status ?? '').toLowerCase();
+  const ran = status === 'running' || status === 'succeeded';
+  return defined<RevisionInfo>({
+    id: x.id ?? `${jobId}/executions/${x.name ?? ''}`,
+    name: x.name ?? '',
+    createdTime: x.startTime?.toISOString(),
+    provisioningState: ran ? 'Provisioned' : status === 'failed' ? 'Failed' : 'Provisioning',
+    runningState: ran ? 'Running' : status === 'failed' ? 'Failed' : (x.status ?? 'Unknown'),
+    containers: [...(x.template?.initContainers ?? []), ...(x.template?.containers ?? [])].map((c) => ({
+      name: c.name ?? '',
+      image: c.image ?? '',
+    })),
+  });
+}
