@@ -122,6 +122,11 @@ export async function startAzureMonitorTelemetry(opts: AzureMonitorOptions): Pro
     samplingRatio: 1,
     tracesPerSecond: 0,
     enableLiveMetrics: false,
+    // Pre-aggregated "standard metrics" and performance counters do per-span work on the hot path (dimension lookups
+    // for every span: a third of the telemetry's CPU in bench/telemetry.bench.ts); the workbook and the alerts use the
+    // remediator's own metrics and the host's requests instead.
+    enableStandardMetrics: false,
+    enablePerformanceCounters: false,
     instrumentationOptions: {
       azureSdk: { enabled: true },
       http: { enabled: false },
