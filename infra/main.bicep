@@ -121,6 +121,15 @@ param healMaxAttempts int = 6
 @description('REMEDIATOR_MAX_PAYLOAD_BYTES: HTTP deliveries larger than this are rejected with 413.')
 param maxPayloadBytes int = 1048576
 
+@minValue(1)
+@maxValue(600)
+@description('REMEDIATOR_INVOCATION_DEADLINE_SECONDS: ARM attempts, retries and the notification of one delivery fit in this.')
+param invocationDeadlineSeconds int = 25
+
+@minValue(0)
+@description('REMEDIATOR_FIX_RETRY_AFTER_MINUTES: a permanently failed fix is reported this long before a later event may retry it.')
+param fixRetryAfterMinutes int = 15
+
 @description('REMEDIATOR_CLAIMS_TABLE: table of claimed units of work (created by this template).')
 param claimsTableName string = 'remediatorclaims'
 
@@ -224,6 +233,8 @@ var remediatorAppSettings = {
   REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS: string(healBackoffMaxSeconds)
   REMEDIATOR_HEAL_MAX_ATTEMPTS: string(healMaxAttempts)
   REMEDIATOR_MAX_PAYLOAD_BYTES: string(maxPayloadBytes)
+  REMEDIATOR_INVOCATION_DEADLINE_SECONDS: string(invocationDeadlineSeconds)
+  REMEDIATOR_FIX_RETRY_AFTER_MINUTES: string(fixRetryAfterMinutes)
   REMEDIATOR_STORAGE_CONNECTION: ''
   REMEDIATOR_STORAGE_ACCOUNT_URL: 'https://${storageAccountName}.table.${environment().suffixes.storage}'
   REMEDIATOR_CLAIMS_TABLE: claimsTableName

@@ -86,6 +86,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'HTTP deliveries larger than this are rejected with 413.',
   },
   {
+    name: 'REMEDIATOR_INVOCATION_DEADLINE_SECONDS',
+    default: '25',
+    description:
+      "Every ARM attempt, retry and notification of one Event Grid delivery fits in this; work that cannot finish releases its lease and the delivery is retried (below Event Grid's 30 s timeout).",
+  },
+  {
+    name: 'REMEDIATOR_FIX_RETRY_AFTER_MINUTES',
+    default: '15',
+    description: 'After a fix fails permanently, later events report the failure for this long, then may try again.',
+  },
+  {
     name: 'REMEDIATOR_STORAGE_CONNECTION',
     default: '',
     secret: true,
@@ -198,6 +209,10 @@ export interface Config {
   healBackoffMaxMs: number;
   healMaxAttempts: number;
   maxPayloadBytes: number;
+  /** The invocation deadline of the Event Grid doors (work records: src/work/). */
+  invocationDeadlineMs: number;
+  /** How long a permanently failed fix is reported before a later event may retry it. */
+  fixRetryAfterMs: number;
   storage:
     | { kind: 'connection-string'; connectionString: string }
     | { kind: 'account-url'; accountUrl: string }
@@ -301,6 +316,8 @@ const schema = z.object({
   REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS: intSetting(30, 24 * 3600),
   REMEDIATOR_HEAL_MAX_ATTEMPTS: intSetting(1, 50),
   REMEDIATOR_MAX_PAYLOAD_BYTES: intSetting(1024, 64 * 1024 * 1024),
+  REMEDIATOR_INVOCATION_DEADLINE_SECONDS: intSetting(1, 600),
+  REMEDIATOR_FIX_RETRY_AFTER_MINUTES: intSetting(0, 7 * 24 * 60),
   REMEDIATOR_STORAGE_CONNECTION: z.string(),
   REMEDIATOR_STORAGE_ACCOUNT_URL: z
     .string()
@@ -390,6 +407,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     healBackoffMaxMs: v.REMEDIATOR_HEAL_BACKOFF_MAX_SECONDS * 1000,
     healMaxAttempts: v.REMEDIATOR_HEAL_MAX_ATTEMPTS,
     maxPayloadBytes: v.REMEDIATOR_MAX_PAYLOAD_BYTES,
+    invocationDeadlineMs: v.REMEDIATOR_INVOCATION_DEADLINE_SECONDS * 1000,
+    fixRetryAfterMs: v.REMEDIATOR_FIX_RETRY_AFTER_MINUTES * 60_000,
     storage,
     claimsTable: v.REMEDIATOR_CLAIMS_TABLE,
     auditTable: v.REMEDIATOR_AUDIT_TABLE,

@@ -1,13 +1,16 @@
 /**
- * The pipeline: intake items → diagnose → plan → guard → act → notify, one Outcome per item.
+ * The pipeline: intake items → diagnose → plan → guard → act → notify, one Outcome per item (one per story when a
+ * revision failed on several registries).
  *
- * Exactly-once, in two layers (both claims in the shared StateStore, an insert that fails on conflict):
+ * Exactly once, on work records (src/work/: ETag-checked leases, `completed` carrying the outcome):
+ * - the *event*: a delivery of an event already completed is a `duplicate` answering with its outcome;
  * - the *story*: one diagnosed failure (kind + resource + failed revision, or caller + action + scope for ARM
- *   authorization failures) is handled once, however many events or deliveries report it; the rest are `duplicate`;
- * - the *fix*: each unit of work (assignment, policy change, redeploy) is claimed by the executor, so two stories that
- *   need the same role assignment write it once.
+ *   authorization failures) is handled once, however many events or deliveries report it;
+ * - the *fix*: each unit of work (assignment, policy change, redeploy) has its own record (src/remediate/write.ts).
+ * A live lease held by another delivery throws a transient error (never acknowledged: Event Grid retries). A story's
+ * plan is noted before its first write: a delivery that takes it over (its owner died) carries the same plan out.
  *
- * Throws only for transient faults (src/errors.ts `isTransientError`), after releasing its claims so the retried
+ * Throws only for transient faults (src/errors.ts `isTransientError`), after giving its leases back so the retried
  * delivery can do the work. Everything else ends in an Outcome.
  */
 import type { Logger } from 'pino';
@@ -22,7 +25,7 @@ import type { Notifier } from './notify';
 import { executeActions, planActions } from './remediate';
 import { readOwnWrite } from './remediate/heal-records';
 import type { HealScheduler } from './remediate';
-import type { StateStore } from './store/port';
+import type { Json, StateStore } from './store/port';
 import { writeAudit, type AuditEntry } from './audit';
 import { storyKeyOf } from './story';
 import {
@@ -36,6 +39,10 @@ import {
   withSpan,
   type Door,
 } from './telemetry/signals';
+import { runWithinDeadline } from './work/deadline';
+import { readStoredPlan, toStoredPlan, type StoredPlan } from './work/stored-plan';
+import { beginUnit, createWorkContext, passCheckpoint, type WorkContext } from './work/work-context';
+import { workBusyError, type HeldLease } from './work/work-store';
 
 /** The identity of one failure: defined with the kind catalog (src/story.ts). */
 export { storyKeyOf };
@@ -53,16 +60,17 @@ export interface PipelineDeps {
   concurrency?: number;
   /** The door the items came in by (telemetry: events by door); default `event-grid`. */
   door?: Door;
+  /** This invocation's lease owner, deadline and checkpoints (default: one per delivery). */
+  work?: WorkContext;
 }
-
-const STORY_PARTITION = 'story';
-const EVENT_PARTITION = 'event';
 
 /**
  * Process one delivery's intake items. Resolves their Outcomes in item order: one per item, or one per story when an
  * item's revision failed on several registries.
  */
 export async function processItems(items: readonly IntakeItem[], deps: PipelineDeps): Promise<Outcome[]> {
+  // One delivery, one invocation: one lease owner and one deadline for every event of the batch.
+  if (!deps.work) deps = { ...deps, work: createWorkContext(deps.config.invocationDeadlineMs) };
   const outcomes: Outcome[][] = new Array<Outcome[]>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -88,6 +96,8 @@ export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise
     return [outcome];
   }
   const event = item.event;
+  // The deadline bounds the whole event: a stalled ARM call answers for retry instead of outliving Event Grid.
+  const work = deps.work ?? createWorkContext(deps.config.invocationDeadlineMs);
   return withSpan(
     SPAN.event,
     {
@@ -100,7 +110,11 @@ export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise
     async (span) => {
       let status = 'error';
       try {
-        const outcomes = await processEvent(event, deps);
+        const outcomes = await runWithinDeadline(
+          processEvent(event, { ...deps, work }),
+          work.deadline,
+          `event ${event.id}`,
+        );
         const outcome = outcomes[0] as Outcome;
         status = outcome.status;
         annotateSpan(span, { [ATTR.status]: outcome.status, [ATTR.kind]: outcome.diagnosis?.kind });
@@ -133,52 +147,122 @@ async function processUnaccepted(
   }
 }
 
+/** Nothing a dry-run records may block an auto-fix run: dry-run keys live apart. */
+const modeKey = (mode: string, key: string): string => (mode === 'dry-run' ? `dry-run|${key}` : key);
+
+/** What a completed event or story record keeps: enough for a duplicate to answer with it. */
+function toStoredOutcome(o: Outcome): Record<string, Json> {
+  return {
+    status: o.status,
+    ...(o.diagnosis ? { kind: o.diagnosis.kind, summary: o.diagnosis.summary } : {}),
+    ...(o.actions ? { actions: o.actions.map((a) => `${a.type}:${a.status}`) } : {}),
+    ...(o.heal ? { heal: o.heal.status } : {}),
+    ...(o.reason !== undefined ? { reason: o.reason } : {}),
+  };
+}
+
+function describeStoredOutcome(o: Record<string, Json>): string {
+  const list = o['actions'];
+  const actions = Array.isArray(list) ? list.filter((a) => typeof a === 'string').join(', ') : '';
+  const kind = typeof o['kind'] === 'string' ? ` (${o['kind']})` : '';
+  const status = typeof o['status'] === 'string' ? o['status'] : 'done';
+  if (status === 'duplicate' && typeof o['reason'] === 'string') return o['reason'];
+  return `${status}${kind}${actions ? `: ${actions}` : ''}`;
+}
+
+/** What one event holds while it works: its own lease, and the stories it took. */
+interface EventWork {
+  lease: HeldLease;
+  stories: HeldLease[];
+  /** The plan an earlier delivery of this event noted before it stopped (a takeover carries it out). */
+  resumed?: StoredPlan;
+}
+
 async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Outcome[]> {
   const log = childForEvent(deps.log, event);
+  const work = deps.work ?? createWorkContext(deps.config.invocationDeadlineMs);
   const base = baseOf(event, deps);
+  const now = (): number => deps.clock.now().getTime();
 
-  // 1. The same event delivered again (at-least-once delivery).
-  const fresh = await withSpan(SPAN.intake, { [ATTR.eventId]: event.id }, async (span) => {
-    const won = await deps.store.claim(EVENT_PARTITION, event.id, { at: deps.clock.now().toISOString() });
-    annotateSpan(span, { 'remediator.duplicate': !won });
-    return won;
+  // 1. The same event delivered again (at-least-once delivery): only a completed record is a duplicate.
+  work.deadline.check('claiming the event');
+  const eventKey = modeKey(deps.config.mode, event.id);
+  const ev = await withSpan(SPAN.intake, { [ATTR.eventId]: event.id }, async (span) => {
+    const r = await beginUnit(deps.store, 'event', eventKey, work, deps.clock, event.id);
+    annotateSpan(span, { 'remediator.duplicate': r.kind === 'completed' || r.kind === 'failed' });
+    return r;
   });
-  if (!fresh) {
+  if (ev.kind === 'busy') throw workBusyError('event', eventKey, ev.record);
+  if (ev.kind !== 'acquired') {
+    const said = ev.kind === 'failed' ? `failed: ${ev.record.reason}` : describeStoredOutcome(ev.record.outcome);
     log.info('duplicate delivery of an event already handled');
-    return [{ ...base, status: 'duplicate', reason: `event ${event.id} was already handled` }];
+    return [{ ...base, status: 'duplicate', reason: `event ${event.id} was already handled: ${said}` }];
   }
+  if (ev.previous?.state === 'in-progress') {
+    await audit(deps, {
+      eventId: event.id,
+      stage: 'takeover',
+      status: 'in-progress',
+      detail: {
+        unit: 'event',
+        previousOwner: ev.previous.lease.owner,
+        attempt: ev.lease.record.attempt,
+        ...(ev.previous.releasedAt ? { released: ev.previous.releasedAt } : {}),
+      },
+    });
+  }
+  await passCheckpoint(work, 'event-claimed');
+  const resumed = ev.previous?.state === 'in-progress' ? readStoredPlan(ev.previous.plan) : undefined;
+  const held: EventWork = { lease: ev.lease, stories: [], ...(resumed ? { resumed } : {}) };
+  const wdeps: PipelineDeps & { work: WorkContext } = { ...deps, work, log };
 
-  // The failure of the remediator's own redeploy (sent with a correlation id it recorded): the heal that wrote it
-  // follows it up (the next attempt, or its still-failing message); never a new story or message.
-  const own = event.correlationId ? await readOwnWrite(deps.store, event.correlationId) : undefined;
-  if (own) {
-    log.info({ healOf: own.eventId, attempt: own.attempt }, "the remediator's own redeploy: followed up by its heal");
-    return [
-      {
+  try {
+    // The failure of the remediator's own redeploy (sent with a correlation id it recorded): the heal that wrote it
+    // follows it up (the next attempt, or its still-failing message); never a new story or message.
+    const own = event.correlationId ? await readOwnWrite(deps.store, event.correlationId) : undefined;
+    if (own) {
+      log.info({ healOf: own.eventId, attempt: own.attempt }, "the remediator's own redeploy: followed up by its heal");
+      const ignored: Outcome = {
         ...base,
         status: 'ignored',
         reason: `the remediator's own redeploy (attempt ${own.attempt} of the heal of event ${own.eventId}); its heal follows it up`,
-      },
-    ];
-  }
+      };
+      await ev.lease.complete(toStoredOutcome(ignored), now());
+      return [ignored];
+    }
 
-  const claimed: string[] = [];
-  try {
-    // 2. Diagnose (reads ARM).
-    const diagnosis = await diagnoseTraced(event, deps, log);
-    const outcomes = [await handleStory(event, diagnosis, deps, log, claimed)];
+    // 2. Diagnose (reads ARM), unless an earlier delivery of this event noted its plan and stopped: the world may show
+    // half of the fix by now (a role written, not yet recorded), which a new diagnosis would misread.
+    const diagnosis = resumed?.diagnosis ?? (await diagnoseTraced(event, deps, log));
+    const outcomes = [await handleStory(event, diagnosis, wdeps, log, held)];
     // A revision failing on several registries: each other registry is its own story, under its own event id.
     for (const server of diagnosis.details.otherFailingRegistries ?? []) {
       const focused: FailureEvent = { ...event, id: `${event.id}#${server}`, focusLoginServer: server };
       const other = await diagnoseTraced(focused, deps, log);
-      if (other.details.loginServer === server) outcomes.push(await handleStory(focused, other, deps, log, claimed));
+      if (other.details.loginServer === server) outcomes.push(await handleStory(focused, other, wdeps, log, held));
+    }
+    await ev.lease.complete(toStoredOutcome(outcomes[0] as Outcome), now());
+    await passCheckpoint(work, 'event-completed');
+
+    // 5. Tell the team, off the critical path: the work is recorded; an undeliverable message goes to the outbox.
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!deps.notifier || outcome.status !== 'diagnosed' || outcome.diagnosis?.kind === 'unrelated') continue;
+      const notifier = deps.notifier;
+      const about = i === 0 ? event : { ...event, id: outcome.eventId };
+      await withSpan(SPAN.notify, { [ATTR.kind]: outcome.diagnosis?.kind }, async () => {
+        try {
+          await runWithinDeadline(notifier.notify(outcome, about), work.deadline, 'the notification');
+        } catch (err) {
+          log.error({ err: describeError(err) }, 'notification failed');
+        }
+      });
     }
     return outcomes;
   } catch (err) {
     if (isTransientError(err)) {
-      // Give the retried delivery a clean slate.
-      await deps.store.release(EVENT_PARTITION, event.id).catch(() => undefined);
-      for (const key of claimed) await deps.store.release(STORY_PARTITION, key).catch(() => undefined);
+      // Give the retried delivery a clean slate (a noted plan stays; a lost release only waits for the lease).
+      for (const story of held.stories) await story.release(now()).catch(() => undefined);
+      await ev.lease.release(now()).catch(() => undefined);
       log.warn({ err: describeError(err) }, 'transient fault: the delivery will be retried');
       throw err;
     }
@@ -199,7 +283,11 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
       kind: 'unknown',
       detail: { error: message },
     });
-    return [{ ...base, status: 'diagnosed', diagnosis, actions: [] }];
+    const outcome: Outcome = { ...base, status: 'diagnosed', diagnosis, actions: [] };
+    // The stories stay open for a later event; this event is done.
+    for (const story of held.stories) await story.release(now()).catch(() => undefined);
+    await ev.lease.complete(toStoredOutcome(outcome), now()).catch(() => undefined);
+    return [outcome];
   }
 }
 
@@ -226,50 +314,83 @@ async function diagnoseTraced(event: FailureEvent, deps: PipelineDeps, log: Logg
   return diagnosis;
 }
 
-/** One diagnosed failure: claim its story (once however many events report it), plan, act, tell the team. */
+/** One diagnosed failure: take its story (once however many events report it), plan, act, record. */
 async function handleStory(
   event: FailureEvent,
-  diagnosis: Diagnosis,
-  deps: PipelineDeps,
+  diagnosed: Diagnosis,
+  deps: PipelineDeps & { work: WorkContext },
   log: Logger,
-  claimed: string[],
+  held: EventWork,
 ): Promise<Outcome> {
+  const { work } = deps;
   const base = baseOf(event, deps);
+  const now = (): number => deps.clock.now().getTime();
+  const primary = held.stories.length === 0;
+  const resumed = primary ? held.resumed : undefined;
   // 3. One story per failure, however many events report it.
-  const storyKey = storyKeyOf(diagnosis, event, deps.clock);
-  const first = await deps.store.claim(STORY_PARTITION, storyKey, {
-    eventId: event.id,
-    kind: diagnosis.kind,
-    at: deps.clock.now().toISOString(),
-  });
-  if (!first) {
-    const owner = await deps.store.get(STORY_PARTITION, storyKey);
-    const ownerEvent = typeof owner?.value['eventId'] === 'string' ? owner.value['eventId'] : 'another event';
+  const storyKey = resumed?.storyKey ?? modeKey(deps.config.mode, storyKeyOf(diagnosed, event, deps.clock));
+  work.deadline.check('claiming the story');
+  const st = await beginUnit(deps.store, 'story', storyKey, work, deps.clock, event.id);
+  if (st.kind === 'busy') throw workBusyError('story', storyKey, st.record);
+  if (st.kind !== 'acquired') {
+    const ownerEvent = st.record.eventId || 'another event';
     log.info({ storyKey }, 'same failure already handled by another event');
+    const said = st.kind === 'failed' ? `failed: ${st.record.reason}` : describeStoredOutcome(st.record.outcome);
     await audit(deps, {
       eventId: event.id,
-      resourceId: diagnosis.resourceId,
+      resourceId: diagnosed.resourceId,
       stage: 'diagnosed',
       status: 'duplicate',
-      kind: diagnosis.kind,
+      kind: diagnosed.kind,
       detail: { storyKey, handledBy: ownerEvent },
     });
     return {
       ...base,
       status: 'duplicate',
-      reason: `same failure (${diagnosis.kind}) is handled by event ${ownerEvent}`,
+      reason: `same failure (${diagnosed.kind}) is handled by event ${ownerEvent}: ${said}`,
     };
   }
-  claimed.push(storyKey);
+  const story = st.lease;
+  held.stories.push(story);
+  // A story taken over (its owner stopped, or gave it back) is carried out as its owner planned it.
+  const stored = (st.previous?.state === 'in-progress' ? readStoredPlan(st.previous.plan) : undefined) ?? resumed;
+  const diagnosis = stored?.diagnosis ?? diagnosed;
+  if (st.previous?.state === 'in-progress') {
+    await audit(deps, {
+      eventId: event.id,
+      resourceId: diagnosis.resourceId,
+      stage: 'takeover',
+      status: 'in-progress',
+      kind: diagnosis.kind,
+      detail: {
+        unit: 'story',
+        storyKey,
+        previousOwner: st.previous.lease.owner,
+        ...(st.previous.releasedAt ? { released: st.previous.releasedAt } : {}),
+        plan: stored ? 'reused' : 'none recorded',
+      },
+    });
+  }
 
   // 4. Plan, guard and act.
-  const planned = await withSpan(SPAN.plan, { [ATTR.kind]: diagnosis.kind }, async (span) => {
-    const p = planActions(diagnosis, deps.config);
-    annotateSpan(span, { 'remediator.actions.planned': p.length });
-    return p;
-  });
+  const planned =
+    stored?.actions ??
+    (await withSpan(SPAN.plan, { [ATTR.kind]: diagnosis.kind }, async (span) => {
+      const p = planActions(diagnosis, deps.config);
+      annotateSpan(span, { 'remediator.actions.planned': p.length });
+      return p;
+    }));
+  if (planned.some((a) => a.status !== 'manual')) {
+    // The plan, before the first write: a delivery that takes over the story or the event carries it out.
+    const plan = toStoredPlan(diagnosis, planned, storyKey);
+    await Promise.all([
+      st.previous?.state === 'in-progress' && st.previous.plan ? undefined : story.note(plan),
+      primary && !resumed ? held.lease.note(plan) : undefined,
+    ]);
+  }
+  await passCheckpoint(work, 'story-claimed');
   const { actions, heal } = planned.length
-    ? await executeActions({ event, diagnosis, actions: planned }, { ...deps, log })
+    ? await executeActions({ event, diagnosis, actions: planned }, deps)
     : { actions: [] as Action[], heal: undefined };
 
   for (const a of actions) recordAction(a.type, a.status);
@@ -293,18 +414,13 @@ async function handleStory(
     kind: diagnosis.kind,
     detail: { summary: diagnosis.summary, evidence: diagnosis.evidence, actions: actions.map((a) => ({ ...a })) },
   });
-
-  // 5. Tell the team (never fails the event: undeliverable messages go to the outbox).
-  if (deps.notifier && diagnosis.kind !== 'unrelated') {
-    const notifier = deps.notifier;
-    await withSpan(SPAN.notify, { [ATTR.kind]: diagnosis.kind }, async () => {
-      try {
-        await notifier.notify(outcome, event);
-      } catch (err) {
-        log.error({ err: describeError(err) }, 'notification failed');
-      }
-    });
-  }
+  // A fix that failed for good (this attempt) leaves the story open to a later event after retryAfter.
+  const failedFixes = actions.filter((a) => a.status === 'failed');
+  if (failedFixes.length > 0) {
+    const why = failedFixes.map((a) => `${a.type}: ${a.reason ?? 'failed'}`).join('; ');
+    await story.fail(`fixes failed (${why})`, now(), deps.config.fixRetryAfterMs);
+  } else await story.complete(toStoredOutcome(outcome), now());
+  await passCheckpoint(work, 'story-completed');
   return outcome;
 }
 

@@ -136,9 +136,17 @@ export function configureRuntime(opts: RuntimeOptions): void {
   cached = undefined;
 }
 
-/** The process-wide deps: built on first use, then shared. A failed build (bad config) is remembered and rethrown. */
+/** The process-wide deps: built on first use, then shared. A failed build is rebuilt at the next call. */
 export function getRuntimeDeps(): Promise<PipelineDeps> {
-  cached ??= buildRuntimeDeps(runtimeOptions);
+  if (cached === undefined) {
+    const building = buildRuntimeDeps(runtimeOptions);
+    cached = building;
+    // A failed start-up (a storage blip creating the tables) is not remembered: the next invocation builds again.
+    // A configuration error fails every build the same way, so nothing half-configured runs either way.
+    building.catch(() => {
+      if (cached === building) cached = undefined;
+    });
+  }
   return cached;
 }
 

@@ -23,12 +23,13 @@ export function makeEventGridHandler(
       if (err instanceof ConfigError) context.error(`configuration invalid, nothing runs: ${err.problems.join('; ')}`);
       throw err;
     }
-    const parsed = parseEventGridDelivery(event);
-    if (isHandshake(parsed)) {
+    const delivery = parseEventGridDelivery(event);
+    if (isHandshake(delivery) && !delivery.others) {
       // The trigger's extension answers handshakes itself; one reaching us has nothing to do.
       context.log('subscription validation event reached the trigger; nothing to do');
       return;
     }
+    const parsed = isHandshake(delivery) ? (delivery.others ?? []) : delivery;
     for (const item of parsed) {
       if (item.status === 'rejected')
         context.warn(`rejected${item.eventId ? ` ${item.eventId}` : ''}: ${redactSecrets(item.error)}`);

@@ -26,6 +26,14 @@ export function makeWebhookHandler(
     }
     const parsed = parseEventGridDelivery(read.body);
     if (isHandshake(parsed)) {
+      if (parsed.others) {
+        // A mixed batch: the other events are worked on first (a transient fault answers 500 so all come again).
+        const answer = await answerItems(parsed.others, deps, context);
+        if (answer.status !== 200) return answer;
+        const results = (answer.jsonBody as { results?: unknown } | undefined)?.results ?? [];
+        deps.log.info('Event Grid subscription validation handshake answered (mixed batch)');
+        return json(200, { validationResponse: parsed.validationCode, results });
+      }
       deps.log.info('Event Grid subscription validation handshake answered');
       context.log('answered the Event Grid subscription validation handshake');
       return json(200, { validationResponse: parsed.validationCode });

@@ -23,6 +23,8 @@ export interface HandshakeResult {
   kind: 'validation';
   validationCode: string;
   validationUrl?: string;
+  /** The other events of a mixed batch: never dropped, processed before the handshake is answered. */
+  others?: IntakeItem[];
 }
 
 export function isHandshake(v: IntakeItem[] | HandshakeResult): v is HandshakeResult {
@@ -87,15 +89,23 @@ export function parseEventGridDelivery(body: unknown): IntakeItem[] | HandshakeR
   const events: unknown[] = Array.isArray(body) ? body : [body];
   if (events.length === 0) return [rejectItem('empty batch: the delivery holds no events')];
   const handshake = findHandshake(events);
-  if (handshake) return handshake;
-  return events.map((e, i) => parseOneEvent(e, events.length > 1 ? i : undefined));
+  if (!handshake) return events.map((e, i) => parseOneEvent(e, events.length > 1 ? i : undefined));
+  const others = events
+    .map((e, i) => ({ e, i }))
+    .filter(({ e }) => !isValidationEvent(e))
+    .map(({ e, i }) => parseOneEvent(e, i));
+  return others.length ? { ...handshake, others } : handshake;
+}
+
+function isValidationEvent(e: unknown): e is Record<string, unknown> {
+  if (!isPlainObject(e)) return false;
+  const type = e['eventType'] ?? e['type'];
+  return typeof type === 'string' && type.toLowerCase() === VALIDATION_EVENT_TYPE.toLowerCase();
 }
 
 function findHandshake(events: unknown[]): HandshakeResult | undefined {
   for (const e of events) {
-    if (!isPlainObject(e)) continue;
-    const type = e['eventType'] ?? e['type'];
-    if (typeof type !== 'string' || type.toLowerCase() !== VALIDATION_EVENT_TYPE.toLowerCase()) continue;
+    if (!isValidationEvent(e)) continue;
     const data = validationData.safeParse(e['data']);
     if (!data.success) continue; // reported as a rejected event below
     return data.data.validationUrl === undefined

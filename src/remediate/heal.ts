@@ -10,7 +10,9 @@
 import type { RevisionInfo } from '../azure/arm-port';
 import { parseResourceId } from '../azure/ids';
 import { describeErrorMessage, isTransientError } from '../errors';
-import { readFixClaim, toFixClaimValue } from './fix-claim';
+import type { Json } from '../store/port';
+import { beginUnit, createWorkContext, passCheckpoint } from '../work/work-context';
+import { readWorkRecord, toWorkValue, workBusyError, workPartition } from '../work/work-store';
 import {
   describeRedeployAttempt,
   finishAdaptiveHeal,
@@ -21,8 +23,7 @@ import {
   scheduleNextAttempt,
 } from './heal-attempts';
 import type { HealScheduler, HealStepResult, HealTask } from './heal-task';
-import { FIX_CLAIM_PARTITION } from './ids';
-import { guardAndWrite, type RemediateDeps } from './write';
+import { guardAndWrite, readFixFacts, type RemediateDeps } from './write';
 import { recordTimeToHealMs } from '../telemetry/signals';
 
 /** Like the Functions queue trigger's maxDequeueCount (default 5): then the message would go to the poison queue. */
@@ -55,16 +56,48 @@ export async function runHealTask(task: HealTask, deps: RemediateDeps): Promise<
 async function runHealStep(task: HealTask, deps: RemediateDeps): Promise<HealStepResult> {
   const log = deps.log.child({ eventId: task.eventId, appId: task.appId, healTask: task.id, phase: task.phase });
   const adaptive = isAdaptiveHeal(task, deps.config);
+  const work = deps.work ?? createWorkContext(deps.config.invocationDeadlineMs);
+  deps = { ...deps, work };
   if (task.phase === 'redeploy') {
     // Adaptive: one attempt in flight per app (another heal's attempt being checked goes first).
     const waiting = adaptive ? await holdAppForAttempt(task, deps) : undefined;
     if (waiting) return waiting;
     const attempt = describeRedeployAttempt(task);
-    // A redelivered message after the write: the claim records the revision, go straight to checking.
-    const claim = readFixClaim((await deps.store.get(FIX_CLAIM_PARTITION, attempt.claimKey))?.value);
-    let revisionName = claim?.state === 'done' ? claim.revisionName : undefined;
+    const notDone = async (detail: string): Promise<HealStepResult> => {
+      if (adaptive) await releaseApp(task, deps);
+      return {
+        status: 'still-failing',
+        ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}),
+        detail,
+      };
+    };
+    // The attempt's fix record: the executor scheduled the first one; a later attempt takes its own.
+    const r = await beginUnit(deps.store, 'fix', attempt.claimKey, work, deps.clock, task.eventId, {
+      takeScheduled: true,
+    });
+    let revisionName: string | undefined;
     let provisioningError: string | undefined;
-    if (revisionName === undefined) {
+    switch (r.kind) {
+      case 'busy':
+        throw workBusyError('fix', attempt.claimKey, r.record);
+      case 'completed':
+        // A redelivered message after the write: the record names the revision, go straight to checking.
+        revisionName = readFixFacts(r.record.outcome).revisionName;
+        break;
+      case 'failed':
+        return notDone(`redeploy failed: ${r.record.reason}`);
+      case 'scheduled':
+        return notDone('the redeploy is still scheduled');
+      case 'acquired':
+        if (attempt.n === 1 && r.previous === undefined) {
+          // Nothing was scheduled (the work was given back): the redelivered event does it, not this stale message.
+          await r.lease.release(deps.clock.now().getTime());
+          return notDone('the redeploy is no longer scheduled: a later delivery handles the failure');
+        }
+        break;
+    }
+    if (r.kind === 'acquired') {
+      await passCheckpoint(work, 'heal-claimed:redeploy');
       // The write's own failure event (Event Grid) is then known as the remediator's, not a new failure.
       await recordRedeployWrite(task, attempt, deps);
       const out = await guardAndWrite(
@@ -79,8 +112,8 @@ async function runHealStep(task: HealTask, deps: RemediateDeps): Promise<HealSte
         {
           eventId: task.eventId,
           appId: task.appId,
-          // The first attempt's unit was claimed by the executor; a later attempt claims its own.
-          claimHeld: attempt.n === 1,
+          lease: r.lease,
+          ...(r.previous?.state === 'in-progress' ? { takenOver: true } : {}),
           ...(task.approvedBy ? { approvedBy: task.approvedBy } : {}),
         },
         deps,
@@ -102,12 +135,7 @@ async function runHealStep(task: HealTask, deps: RemediateDeps): Promise<HealSte
       );
       if (out.action.status !== 'applied') {
         log.warn({ status: out.action.status, reason: out.action.reason }, 'redeploy not done');
-        if (adaptive) await releaseApp(task, deps);
-        return {
-          status: 'still-failing',
-          ...(task.failedRevisionName ? { revisionName: task.failedRevisionName } : {}),
-          detail: `redeploy ${out.action.status}: ${out.action.reason ?? ''}`,
-        };
+        return notDone(`redeploy ${out.action.status}: ${out.action.reason ?? ''}`);
       }
       revisionName = out.facts?.revisionName;
     }
@@ -139,10 +167,60 @@ async function runHealStep(task: HealTask, deps: RemediateDeps): Promise<HealSte
       rescheduled: true,
     };
   }
-  if (task.phase === 'await-image') return watchForImage(task, deps);
-  const result = await checkRevision(task, deps, log);
-  if (result.status !== 'pending') return result;
-  return scheduleCheck(task, result, deps);
+  // One work record per check step: a redelivered step answers with what it found instead of checking (and
+  // scheduling the next step) twice.
+  const step = await beginUnit(deps.store, 'heal', task.id, work, deps.clock, task.eventId);
+  if (step.kind === 'busy') throw workBusyError('heal', task.id, step.record);
+  if (step.kind !== 'acquired') {
+    const o =
+      step.record.state === 'failed' ? { status: 'still-failing', detail: step.record.reason } : step.record.outcome;
+    return toStepResult(o);
+  }
+  await passCheckpoint(work, 'heal-claimed:check');
+  let result: HealStepResult;
+  try {
+    if (task.phase === 'await-image') result = await watchForImage(task, deps);
+    else {
+      const seen = await checkRevision(task, deps, log);
+      result = seen.status !== 'pending' ? seen : await scheduleCheck(task, seen, deps);
+    }
+  } catch (err) {
+    await step.lease.release(deps.clock.now().getTime()).catch(() => undefined);
+    throw err;
+  }
+  const { rescheduled: _r, ...stored } = result;
+  await step.lease.complete(JSON.parse(JSON.stringify(stored)) as Record<string, Json>, deps.clock.now().getTime());
+  await passCheckpoint(work, 'heal-recorded:check');
+  return result;
+}
+
+/** The redeploy's fix record notes that its revision runs (best effort: the heal step's record already says so). */
+async function markHealed(deps: RemediateDeps, claimKey: string): Promise<void> {
+  const stored = await deps.store.get(workPartition('fix'), claimKey).catch(() => undefined);
+  const rec = readWorkRecord(stored?.value);
+  if (!stored?.etag || rec?.state !== 'completed') return;
+  await deps.store
+    .replaceIf(
+      workPartition('fix'),
+      claimKey,
+      toWorkValue({ ...rec, outcome: { ...rec.outcome, heal: 'healed' } }),
+      stored.etag,
+    )
+    .catch(() => undefined);
+}
+
+function toStepResult(o: Record<string, Json>): HealStepResult {
+  const status = o['status'];
+  const result: HealStepResult = {
+    status:
+      status === 'healed' || status === 'pending' || status === 'still-failing' || status === 'awaiting-deployment'
+        ? status
+        : 'still-failing',
+  };
+  if (typeof o['revisionName'] === 'string') result.revisionName = o['revisionName'];
+  if (typeof o['detail'] === 'string') result.detail = o['detail'];
+  if (typeof o['healedAfterMs'] === 'number') result.healedAfterMs = o['healedAfterMs'];
+  return result;
 }
 
 /**
@@ -156,9 +234,7 @@ async function checkRevision(task: HealTask, deps: RemediateDeps, log: Remediate
     const healedAfterMs = Math.max(0, deps.clock.now().getTime() - Date.parse(task.failedAt));
     log.info({ revisionName, healedAfterMs }, 'healed: the new revision runs');
     const { claimKey } = describeRedeployAttempt(task);
-    await deps.store
-      .update(FIX_CLAIM_PARTITION, claimKey, toFixClaimValue({ state: 'done', revisionName, heal: 'healed' }))
-      .catch(() => undefined);
+    await markHealed(deps, claimKey);
     const healed: HealStepResult = {
       status: 'healed',
       revisionName,

@@ -11,10 +11,12 @@ import { writeAudit } from '../audit';
 import { describeError, describeErrorMessage, isTransientError } from '../errors';
 import { FIX_TARGETS, RemediatorError, type Action, type Clock, type FixAction } from '../model';
 import type { Json, StateStore } from '../store/port';
-import { readFixClaim, toFixClaimValue, type FixClaimFacts } from './fix-claim';
+import type { FixClaimFacts } from './fix-claim';
+import { beginUnit, createWorkContext, passCheckpoint, type WorkContext } from '../work/work-context';
+import { workBusyError, type BeginResult, type HeldLease } from '../work/work-store';
 import { checkGuardrail, type GuardDecision, type GuardFacts } from './guardrails';
 import type { HealScheduler } from './heal-task';
-import { BUDGET_PARTITION, FIX_CLAIM_PARTITION, createBudgetHourKey } from './ids';
+import { BUDGET_PARTITION, createBudgetHourKey } from './ids';
 
 export interface RemediateDeps {
   arm: ArmPort;
@@ -23,6 +25,8 @@ export interface RemediateDeps {
   clock: Clock;
   config: Readonly<Config>;
   log: Logger;
+  /** This invocation's lease owner, deadline and checkpoints (default: a fresh one per write). */
+  work?: WorkContext;
 }
 
 export interface WriteContext {
@@ -30,12 +34,19 @@ export interface WriteContext {
   correlationId?: string;
   /** The diagnosed container app (re-read for the guardrails; never trusted as is). */
   appId?: string;
-  /** The caller already owns the claim (the heal task owns the redeploy claim taken by the executor). */
-  claimHeld?: boolean;
+  /** The caller already holds the unit's lease (the heal step took the scheduled redeploy). */
+  lease?: HeldLease;
+  /** With `lease`: it was taken over from an owner that stopped mid-way (re-read ARM before writing). */
+  takenOver?: boolean;
   /** Approve mode: the person who approved this fix (the guardrails then allow the write). */
   approvedBy?: string;
   /** false: guard and claim only, no budget unit (scheduling a redeploy; the heal task pays when it writes). */
   consumeBudget?: boolean;
+}
+
+/** What the write is told: after a takeover the earlier owner may have written already. */
+export interface WriteRun {
+  takenOver: boolean;
 }
 
 export interface WriteDone {
@@ -105,18 +116,50 @@ function stopped(action: FixAction, d: Exclude<GuardDecision, { allowed: true }>
   return { ...action, status: d.status, reason: d.reason };
 }
 
+/** A stored fix outcome → the facts the executor and the heal step read back. */
+export function readFixFacts(outcome: Record<string, Json> | undefined): FixClaimFacts {
+  const o = outcome ?? {};
+  return {
+    ...(typeof o['revisionName'] === 'string' ? { revisionName: o['revisionName'] } : {}),
+    ...(typeof o['assignmentName'] === 'string' ? { assignmentName: o['assignmentName'] } : {}),
+    ...(typeof o['created'] === 'boolean' ? { created: o['created'] } : {}),
+    ...(o['heal'] === 'healed' ? { heal: 'healed' as const } : {}),
+  };
+}
+
+/** What an event that finds the unit in someone else's hands reports (or undefined: it was acquired). */
+function reportOthers(action: FixAction, claimKey: string, r: Exclude<BeginResult, { kind: 'acquired' }>): Action {
+  const by = `event ${r.record.eventId || 'another delivery'}, claim ${claimKey}`;
+  switch (r.kind) {
+    case 'busy':
+      throw workBusyError('fix', claimKey, r.record);
+    case 'completed':
+      return { ...action, status: 'applied', reason: `already applied by another delivery (${by})` };
+    case 'scheduled':
+      return { ...action, status: 'applied', reason: `already scheduled by another delivery (${by})` };
+    case 'failed':
+      return {
+        ...action,
+        status: 'failed',
+        reason: `an earlier attempt by ${by} failed: ${r.record.reason}; a later event may try again after ${r.record.retryAfter}`,
+      };
+  }
+}
+
 /**
- * Guard → claim → budget → write → record, for one action. Resolves the action with its final status.
- * Throws a transient RemediatorError (after releasing the claim and the budget unit) when the write failed in a way
- * worth retrying; a permanent failure resolves as `failed`.
+ * Guard → claim (a work record lease) → budget → write → record, for one action. Resolves the action with its final
+ * status. A live lease elsewhere, a transient write failure or a passed deadline throws a transient error (after
+ * giving the lease and the budget unit back); a permanent failure is recorded `failed` with `retryAfter`.
+ * After a takeover (`WriteRun.takenOver`) the write must re-read ARM first: the earlier owner may have written.
  */
 export async function guardAndWrite(
   action: FixAction,
   ctx: WriteContext,
   deps: RemediateDeps,
-  write: () => Promise<WriteDone>,
+  write: (run: WriteRun) => Promise<WriteDone>,
 ): Promise<WriteOutcome> {
   const log = deps.log.child({ action: action.type, claimKey: action.claimKey });
+  const work = deps.work ?? createWorkContext(deps.config.invocationDeadlineMs);
   const approval = { approved: ctx.approvedBy !== undefined };
   const { facts, used, first } = await withSpan(
     SPAN.guard,
@@ -141,82 +184,84 @@ export async function guardAndWrite(
       : null,
   };
   const hourKey = createBudgetHourKey(deps.clock.now());
+  const nowMs = (): number => deps.clock.now().getTime();
   if (!first.allowed) {
     const out = stopped(action, first);
     log.info({ status: out.status, reason: out.reason }, 'fix not written');
     await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: used });
+    if (ctx.lease) await ctx.lease.fail(out.reason ?? out.status, nowMs(), deps.config.fixRetryAfterMs);
     return { action: out };
   }
   const claimKey = action.claimKey ?? `${action.type}|${action.resourceId ?? action.scope ?? ''}`;
-  if (!ctx.claimHeld) {
-    const won = await deps.store.claim(
-      FIX_CLAIM_PARTITION,
-      claimKey,
-      toFixClaimValue({ eventId: ctx.eventId, state: 'claimed', at: deps.clock.now().toISOString() }),
-    );
-    if (!won) {
-      const owner = readFixClaim((await deps.store.get(FIX_CLAIM_PARTITION, claimKey))?.value);
-      const ownerEvent = owner?.eventId ?? 'another delivery';
-      const state = owner?.state;
-      const out: Action =
-        owner?.state === 'failed'
-          ? {
-              ...action,
-              status: 'failed',
-              reason: `an earlier attempt by event ${ownerEvent} failed (claim ${claimKey}): ${owner.reason}`,
-            }
-          : {
-              ...action,
-              status: 'applied',
-              reason: `already ${state === 'done' ? 'applied' : state === 'scheduled' ? 'scheduled' : 'being applied'} by another delivery (event ${ownerEvent}, claim ${claimKey})`,
-            };
-      log.info({ ownerEvent, state }, 'unit of work claimed by another delivery');
-      await recordAudit(deps, ctx, 'action', out, { seen, claim: 'lost' });
+  let lease = ctx.lease;
+  let takenOver = ctx.takenOver === true;
+  if (!lease) {
+    work.deadline.check(`claiming ${action.type}`);
+    const r = await beginUnit(deps.store, 'fix', claimKey, work, deps.clock, ctx.eventId);
+    if (r.kind !== 'acquired') {
+      const out = reportOthers(action, claimKey, r);
+      log.info({ ownerEvent: r.record.eventId, state: r.kind }, 'unit of work handled by another delivery');
+      await recordAudit(deps, ctx, 'action', out, { seen, claim: r.kind });
       return { action: out };
     }
+    lease = r.lease;
+    if (r.previous) {
+      takenOver = r.previous.state === 'in-progress';
+      await recordAudit(
+        deps,
+        ctx,
+        'takeover',
+        { ...action, status: 'planned' },
+        {
+          claimKey,
+          previous: r.previous.state,
+          ...(r.previous.state === 'in-progress' ? { previousOwner: r.previous.lease.owner } : {}),
+        },
+      );
+    }
   }
-  const releaseClaim = async (): Promise<void> => {
-    if (!ctx.claimHeld) await deps.store.release(FIX_CLAIM_PARTITION, claimKey).catch(() => undefined);
-  };
+  const held = lease;
+  await passCheckpoint(work, `fix-claimed:${action.type}`);
   const consume = ctx.consumeBudget !== false;
-  if (consume) {
-    const n = await deps.store.increment(BUDGET_PARTITION, hourKey);
-    recordBudgetUsed(n, deps.config.fixBudgetPerHour);
-    const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 }, approval);
-    if (!second.allowed) {
-      await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
-      await releaseClaim();
-      const out = stopped(action, second);
-      await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: n - 1 });
-      return { action: out };
-    }
-  }
+  let counted = false;
   try {
+    if (consume) {
+      const n = await deps.store.increment(BUDGET_PARTITION, hourKey);
+      counted = true;
+      recordBudgetUsed(n, deps.config.fixBudgetPerHour);
+      const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 }, approval);
+      if (!second.allowed) {
+        await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
+        counted = false;
+        const out = stopped(action, second);
+        if (ctx.lease) await held.fail(out.reason ?? out.status, nowMs(), deps.config.fixRetryAfterMs);
+        else await held.release(nowMs());
+        await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: n - 1 });
+        return { action: out };
+      }
+    }
+    work.deadline.check(`writing ${action.type}`);
+    await passCheckpoint(work, `write:${action.type}`);
     const done = await withSpan(
       SPAN.act,
       { [ATTR.actionType]: action.type, [ATTR.resourceId]: action.resourceId ?? action.scope },
-      write,
+      () => write({ takenOver }),
     );
-    await deps.store.update(
-      FIX_CLAIM_PARTITION,
-      claimKey,
-      toFixClaimValue({
-        eventId: ctx.eventId,
-        state: done.state ?? 'done',
-        at: deps.clock.now().toISOString(),
-        ...(done.facts ?? {}),
-      }),
-    );
+    await passCheckpoint(work, `written:${action.type}`);
+    const outcome: Record<string, Json> = { status: 'applied', reason: done.reason, ...(done.facts ?? {}) };
+    if (done.state === 'scheduled') await held.schedule(outcome, nowMs());
+    else await held.complete(outcome, nowMs());
+    await passCheckpoint(work, `recorded:${action.type}`);
     const out: Action = { ...action, status: 'applied', reason: done.reason };
     log.info({ reason: done.reason }, 'fix applied');
-    await recordAudit(deps, ctx, 'action', out, { seen });
+    await recordAudit(deps, ctx, 'action', out, { seen, ...(takenOver ? { takenOver: true } : {}) });
     return done.facts ? { action: out, facts: done.facts } : { action: out };
   } catch (err) {
-    if (consume) await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
+    if (counted) await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
     const message = describeErrorMessage(err);
     if (isTransientError(err)) {
-      await releaseClaim();
-      log.warn({ err: describeError(err) }, 'transient failure writing a fix; claim released for the retry');
+      await held.release(nowMs()).catch(() => undefined);
+      log.warn({ err: describeError(err) }, 'transient failure writing a fix; lease released for the retry');
       await recordAudit(
         deps,
         ctx,
@@ -224,18 +269,14 @@ export async function guardAndWrite(
         { ...action, status: 'failed', reason: `transient: ${message}` },
         { seen, retry: true },
       ).catch(() => undefined);
-      throw new RemediatorError('fix-write-transient', `${action.type} failed transiently: ${message}`, {
-        cause: err,
-        transient: true,
-      });
+      throw err instanceof RemediatorError
+        ? err
+        : new RemediatorError('fix-write-transient', `${action.type} failed transiently: ${message}`, {
+            cause: err,
+            transient: true,
+          });
     }
-    await deps.store
-      .update(
-        FIX_CLAIM_PARTITION,
-        claimKey,
-        toFixClaimValue({ eventId: ctx.eventId, state: 'failed', reason: message, at: deps.clock.now().toISOString() }),
-      )
-      .catch(() => undefined);
+    await held.fail(message, nowMs(), deps.config.fixRetryAfterMs).catch(() => undefined);
     const out: Action = { ...action, status: 'failed', reason: message };
     log.error({ err: describeError(err) }, 'fix failed');
     await recordAudit(deps, ctx, 'action', out, { seen });

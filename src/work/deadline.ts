@@ -35,6 +35,7 @@ export function createDeadline(limitMs: number, nowMs: () => number = Date.now):
 
 /** `work`, or DeadlineExceededError when the deadline passes first (the work is then abandoned, not awaited). */
 export async function runWithinDeadline<T>(work: Promise<T>, deadline: Deadline, what: string): Promise<T> {
+  work.catch(() => undefined); // an abandoned work's later failure is its own business, not an unhandled rejection
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new DeadlineExceededError(what, deadline.limitMs)), deadline.remainingMs());

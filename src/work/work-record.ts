@@ -6,6 +6,7 @@
  *     (none) ───────────────▶ in-progress{lease} ──complete──▶ completed{outcome}   → later deliveries: duplicate
  *        ▲                        │   │  └──────schedule──▶ scheduled{outcome}      → heal step takes it (begin)
  *        └──────release───────────┘   └──fail────────────▶ failed{reason,retryAfter} → retried after retryAfter
+ *   (a unit that recorded its plan with `note` is released as an expired in-progress record keeping the plan)
  *
  * - `in-progress` carries a lease (owner, expiry tied to the invocation deadline). A live lease held by someone else
  *   is `busy`: the caller must fail transiently (the delivery is retried later), never acknowledge.
@@ -41,6 +42,13 @@ export type WorkRecord =
       takenOverFrom?: string;
       /** What an earlier scheduled record carried (a heal step taking a scheduled redeploy). */
       outcome?: WorkOutcome;
+      /**
+       * What the owner decided before acting (a story: its diagnosis and planned actions). Kept across takeovers and
+       * releases, so a later owner carries out the same plan instead of diagnosing a world it half-changed.
+       */
+      plan?: WorkOutcome;
+      /** Set when the owner gave the unit back keeping its plan (the lease then expires at once). */
+      releasedAt?: string;
     }
   | { state: 'scheduled'; eventId: string; at: string; attempt: number; outcome: WorkOutcome }
   | { state: 'completed'; eventId: string; at: string; attempt: number; outcome: WorkOutcome }
@@ -78,6 +86,7 @@ export function decideBegin(current: WorkRecord | undefined, req: BeginRequest):
       ...(previous?.state === 'in-progress' ? { takenOverFrom: previous.lease.owner } : {}),
       ...(previous?.state === 'failed' ? { takenOverFrom: `failed:${previous.eventId}` } : {}),
       ...(previous?.state === 'scheduled' ? { outcome: previous.outcome } : {}),
+      ...(previous?.state === 'in-progress' && previous.plan ? { plan: previous.plan } : {}),
     };
     return previous ? { kind: 'acquire', record, previous } : { kind: 'acquire', record };
   };
@@ -123,6 +132,8 @@ export function readWorkRecord(v: Record<string, Json> | undefined): WorkRecord 
       if (owner === undefined || expiresAt === undefined) return undefined;
       const takenOverFrom = str(v['takenOverFrom']);
       const outcome = obj(v['outcome']);
+      const plan = obj(v['plan']);
+      const releasedAt = str(v['releasedAt']);
       return {
         state: 'in-progress',
         lease: { owner, expiresAt },
@@ -131,6 +142,8 @@ export function readWorkRecord(v: Record<string, Json> | undefined): WorkRecord 
         startedAt: str(v['startedAt']) ?? '',
         ...(takenOverFrom !== undefined ? { takenOverFrom } : {}),
         ...(outcome !== undefined ? { outcome } : {}),
+        ...(plan !== undefined ? { plan } : {}),
+        ...(releasedAt !== undefined ? { releasedAt } : {}),
       };
     }
     case 'scheduled':

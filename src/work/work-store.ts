@@ -64,8 +64,13 @@ export interface HeldLease {
   schedule(outcome: WorkOutcome, nowMs: number): Promise<void>;
   /** A permanent failure for this attempt: a later delivery may try again after `retryAfterMs`. */
   fail(reason: string, nowMs: number, retryAfterMs: number): Promise<void>;
-  /** Give the unit back (transient failure): a scheduled unit stays scheduled, anything else is removed. */
-  release(): Promise<void>;
+  /** Record what this owner decided before acting (kept across takeovers and releases); the lease stays held. */
+  note(plan: WorkOutcome): Promise<void>;
+  /**
+   * Give the unit back (transient failure): a scheduled unit stays scheduled, a unit with a plan stays with its plan
+   * and an expired lease (the next delivery carries the plan out), anything else is removed.
+   */
+  release(nowMs?: number): Promise<void>;
 }
 
 export type BeginResult =
@@ -125,19 +130,34 @@ function createHeldLease(
     if (e === undefined) throw new LeaseLostError(unit, key);
     etag = e;
   };
+  // Once completed, scheduled or failed the lease is over: a later release (an error after it) changes nothing.
+  const finish = async (next: WorkRecord): Promise<void> => {
+    await write(next);
+    etag = undefined;
+  };
   const base = { eventId: record.eventId, attempt: record.attempt };
+  let current = record;
   return {
     unit,
     key,
     record,
-    complete: (outcome, nowMs) => write({ state: 'completed', ...base, at: iso(nowMs), outcome }),
-    schedule: (outcome, nowMs) => write({ state: 'scheduled', ...base, at: iso(nowMs), outcome }),
+    complete: (outcome, nowMs) => finish({ state: 'completed', ...base, at: iso(nowMs), outcome }),
+    schedule: (outcome, nowMs) => finish({ state: 'scheduled', ...base, at: iso(nowMs), outcome }),
     fail: (reason, nowMs, retryAfterMs) =>
-      write({ state: 'failed', ...base, at: iso(nowMs), reason, retryAfter: iso(nowMs + retryAfterMs) }),
-    release: async () => {
+      finish({ state: 'failed', ...base, at: iso(nowMs), reason, retryAfter: iso(nowMs + retryAfterMs) }),
+    note: async (plan) => {
+      const next = { ...current, plan };
+      await write(next);
+      current = next;
+    },
+    release: async (nowMs = Date.now()) => {
       if (etag === undefined) return;
       if (previous?.state === 'scheduled') await write(previous);
-      else await store.removeIf(partition, key, etag);
+      else if (current.plan) {
+        // Expired at once (its own start time): the next delivery takes it over and carries the plan out.
+        const lease = { owner: current.lease.owner, expiresAt: current.startedAt };
+        await write({ ...current, lease, releasedAt: iso(nowMs) });
+      } else await store.removeIf(partition, key, etag);
       etag = undefined;
     },
   };

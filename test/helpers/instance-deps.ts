@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createSdkArmPort } from '../../src/adapters/sdk-arm';
 import { loadConfig } from '../../src/config';
+import { isTransientError } from '../../src/errors';
 import { staticTokenCredential } from '../../src/local/static-credential';
 import { ClockedScheduler } from '../../src/remediate';
 import { createStore } from '../../src/adapters/state-store';
@@ -41,4 +42,20 @@ export async function connectInstance(s: SharedServers) {
   const store = await createStore(config, log);
   const scheduler = new ClockedScheduler(clock);
   return { arm, store, scheduler, clock, config, log };
+}
+
+/**
+ * Run `work` again while it fails transiently (a live lease elsewhere, a storage blip), as Event Grid redelivers:
+ * growing pauses up to 1 s, at most 60 attempts.
+ */
+export async function retryTransient<T>(work: () => Promise<T>, onRetry?: () => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isTransientError(err) || attempt >= 60) throw err;
+      onRetry?.();
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * attempt)));
+    }
+  }
 }

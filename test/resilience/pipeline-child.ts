@@ -4,10 +4,9 @@
  * redelivering a copy when the pipeline throws for retry (as Event Grid would). Input: env PIPELINE_CHILD (JSON).
  * Output: one IPC message { outcomes } or { error }.
  */
-import { isTransientError } from '../../src/errors';
 import { parseIncoming } from '../../src/intake';
 import { processItems } from '../../src/pipeline';
-import { connectInstance } from '../helpers/instance-deps';
+import { connectInstance, retryTransient } from '../helpers/instance-deps';
 
 interface ChildInput {
   endpoint: string;
@@ -30,14 +29,10 @@ async function main(): Promise<void> {
   let retries = 0;
   const outcomes = await Promise.all(
     Array.from({ length: c.deliveries }, async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await processItems(parseIncoming(c.batch), deps);
-        } catch (err) {
-          if (!isTransientError(err) || attempt >= 5) throw err;
-          retries++;
-        }
-      }
+      return retryTransient(
+        () => processItems(parseIncoming(c.batch), deps),
+        () => retries++,
+      );
     }),
   );
   process.send?.({
@@ -45,6 +40,7 @@ async function main(): Promise<void> {
     outcomes: outcomes.flat().map((o) => ({
       eventId: o.eventId,
       status: o.status,
+      reason: o.reason ?? '',
       actions: (o.actions ?? []).map((a) => `${a.type}:${a.status}`),
     })),
   });

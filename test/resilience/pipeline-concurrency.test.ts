@@ -5,6 +5,9 @@
  * (test/remediate/concurrency.test.ts covers the executor alone; this goes through the whole pipeline.)
  */
 import { resolve } from 'node:path';
+import pino from 'pino';
+import { createStore } from '../../src/adapters/state-store';
+import { loadConfig } from '../../src/config';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
 import { forkChild as forkChildScript } from '../helpers/fork-child';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
@@ -13,7 +16,7 @@ import { isAppWrite, isRoleAssignmentPut, seedEvent, seedWorld } from './seed';
 jest.setTimeout(60_000);
 
 interface ChildResult {
-  outcomes?: Array<{ eventId: string; status: string; actions: string[] }>;
+  outcomes?: Array<{ eventId: string; status: string; actions: string[]; reason: string }>;
   retries?: number;
   error?: string;
 }
@@ -59,10 +62,18 @@ it('4 processes x 25 concurrent deliveries of one batch → one role assignment,
   const outcomes = results.flatMap((r) => r.outcomes ?? []);
   expect(outcomes).toHaveLength(300);
   expect(outcomes.filter((o) => o.eventId === 'conc-ok').every((o) => o.status === 'ignored')).toBe(true);
+  // The delivery that did the work may have been answered "retry" (another event of its batch was busy elsewhere):
+  // its redelivery is then a duplicate. The story was diagnosed and acted on once (the audit), every answer says so.
   const diagnosed = outcomes.filter((o) => o.status === 'diagnosed');
-  expect(diagnosed).toHaveLength(1);
-  expect(diagnosed[0]?.actions).toEqual(['assign-role:applied', 'redeploy-revision:applied']);
-  expect(outcomes.filter((o) => o.status === 'duplicate')).toHaveLength(199);
+  expect(diagnosed.length).toBeLessThanOrEqual(1);
+  for (const d of diagnosed) expect(d.actions).toEqual(['assign-role:applied', 'redeploy-revision:applied']);
+  const duplicates = outcomes.filter((o) => o.status === 'duplicate');
+  expect(duplicates).toHaveLength(200 - diagnosed.length);
+  for (const d of duplicates) expect(d.reason).toContain('assign-role:applied, redeploy-revision:applied');
+  const config = loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString, ARM_ENDPOINT: emu.endpoint });
+  const store = await createStore(config, pino({ level: 'silent' }));
+  const audit = (await store.listAudit()).filter((a) => a.eventId === 'conc-a' || a.eventId === 'conc-b');
+  expect(audit.filter((a) => a.stage === 'diagnosed' && a.status === 'diagnosed')).toHaveLength(1);
 
   const app = await emu.containerApps.containerApps.get('web-rg', 'web');
   const latest = await emu.containerApps.containerAppsRevisions.getRevision(

@@ -11,6 +11,7 @@ import {
   toWorkValue,
   type WorkRecord,
 } from '../../src/work/work-store';
+import { beginUnit, createWorkContext } from '../../src/work/work-context';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -114,6 +115,35 @@ function describeWorkStore(name: string, open: () => Promise<StateStore>): void 
         state: 'scheduled',
         outcome: { revisionSuffix: 'heal-1' },
       });
+    });
+
+    it('a noted plan survives a release and a takeover; a release after complete changes nothing', async () => {
+      const k = key();
+      const a = await beginWork(store, 'story', k, req('a'));
+      if (a.kind !== 'acquired') throw new Error(a.kind);
+      await a.lease.note({ storyKey: 'plan-1' });
+      await a.lease.release(T0 + 500);
+      // given back with its plan: expired at once, so the next delivery takes it over and carries the plan out
+      const b = await beginWork(store, 'story', k, req('b', T0 + 1000));
+      if (b.kind !== 'acquired') throw new Error(b.kind);
+      expect(b.previous).toMatchObject({ state: 'in-progress', plan: { storyKey: 'plan-1' } });
+      expect(b.lease.record.plan).toEqual({ storyKey: 'plan-1' });
+      await b.lease.complete({ status: 'diagnosed' }, T0 + 2000);
+      await b.lease.release(T0 + 3000);
+      expect(await readWork(store, 'story', k)).toMatchObject({ state: 'completed' });
+    });
+
+    it('within one invocation a unit it holds is waited for, then read: the second taker sees the outcome', async () => {
+      const k = key();
+      const work = createWorkContext(5000);
+      const clock = { now: () => new Date(T0) };
+      const first = await beginUnit(store, 'event', k, work, clock, 'e1');
+      if (first.kind !== 'acquired') throw new Error(first.kind);
+      const second = beginUnit(store, 'event', k, work, clock, 'e1');
+      const other = await beginUnit(store, 'event', k, createWorkContext(5000), clock, 'e1');
+      expect(other.kind).toBe('busy'); // another invocation: a live lease, retry later
+      await first.lease.complete({ status: 'diagnosed' }, T0);
+      expect(await second).toMatchObject({ kind: 'completed', record: { outcome: { status: 'diagnosed' } } });
     });
   });
 }

@@ -10,7 +10,18 @@ export const ASSIGN_ROLE: FixType<'assign-role'> = {
     const { scope, principalId, roleDefinitionId: roleId } = action;
     const name = createRoleAssignmentName(scope, roleId, principalId);
     const sub = parseResourceId(scope).subscriptionId;
-    const out = await guardAndWrite(action, ctx, deps, async () => {
+    const out = await guardAndWrite(action, ctx, deps, async (run) => {
+      if (run.takenOver) {
+        // The earlier owner stopped mid-way: does the assignment exist already?
+        const found = (await deps.arm.listRoleAssignmentsForPrincipal(scope, principalId)).some(
+          (a) => a.name.toLowerCase() === name,
+        );
+        if (found)
+          return {
+            reason: `${describeRole(roleId)} for ${principalId} at the registry was written by an earlier attempt (role assignment ${name})`,
+            facts: { assignmentName: name, created: false },
+          };
+      }
       const r = await deps.arm.createRoleAssignment({
         scope,
         name,

@@ -7,7 +7,7 @@ import type { Action, Diagnosis } from '../../model';
 import { runHealTask } from '../heal';
 import { computeFirstAttemptDelayMs } from '../heal-attempts';
 import type { HealTask } from '../heal-task';
-import { FIX_CLAIM_PARTITION, claimKeyForRedeploy, createRevisionSuffix } from '../ids';
+import { claimKeyForRedeploy, createRevisionSuffix } from '../ids';
 import { guardAndWrite, recordAudit } from '../write';
 import type { FixType } from './fix-type';
 
@@ -127,8 +127,7 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
         },
       };
     }
-    // Not written (e.g. the budget ran out in between): let a later delivery try again.
-    await deps.store.release(FIX_CLAIM_PARTITION, claimKey).catch(() => undefined);
+    // Not written (e.g. the budget ran out in between): the heal step recorded it failed, with retryAfter.
     return {
       action: { ...scheduled, status: 'blocked', reason: step.detail ?? 'redeploy not done' },
       heal: { status: step.status, ...(step.detail ? { detail: step.detail } : {}) },
