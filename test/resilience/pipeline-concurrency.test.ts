@@ -13,7 +13,8 @@ import { forkChild as forkChildScript } from '../helpers/fork-child';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator';
 import { isAppWrite, isRoleAssignmentPut, seedEvent, seedWorld } from './seed';
 
-jest.setTimeout(60_000);
+// 100 deliveries on work records (busy leases answered "retry" and redelivered): minutes on a loaded 2-core machine.
+jest.setTimeout(120_000);
 
 interface ChildResult {
   outcomes?: Array<{ eventId: string; status: string; actions: string[]; reason: string }>;
