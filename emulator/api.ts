@@ -32,6 +32,13 @@ export interface World {
    * app's previous template (Azure/container-apps-deploy-action#85, microsoft/azure-container-apps#212).
    */
   pullRefusals?: 'all' | string[];
+  /**
+   * (emulator extension) Registries outside ACR, by login server (`ghcr.io`, `docker.io`), for pulls from them (absent:
+   * every pull from a server outside ACR works). `users`: the usernames it accepts (a pull without a `registries[]`
+   * username + `passwordSecretRef`, or with another username, is `UNAUTHORIZED`); `rateLimited`: anonymous pulls are
+   * throttled (`TOOMANYREQUESTS`, Docker Hub's pull rate limit).
+   */
+  externalRegistries?: Record<string, { users?: string[]; rateLimited?: boolean }>;
 }
 
 /** A fixed propagation delay, or a distribution a delay is drawn from per role assignment. */

@@ -68,14 +68,14 @@ export class AcrPulls {
   canPull(
     principalId: string | undefined,
     image: string,
-    opts: { adminCredentials?: boolean; environmentId?: string } = {},
+    opts: { adminCredentials?: boolean; username?: string; environmentId?: string } = {},
   ): PullVerdict {
     const parsed = parseImage(image);
     if (!parsed) return { ok: false, error: `invalid reference format: "${image}"` };
     const { server, repository } = parsed;
     const registry = this.registryByLoginServer(server);
     if (!registry) {
-      if (!/\.azurecr\.(io|cn|us)$/i.test(server)) return { ok: true }; // a public registry outside the world
+      if (!/\.azurecr\.(io|cn|us)$/i.test(server)) return this.externalPull(parsed, opts.username);
       return {
         ok: false,
         error: `Get "https://${server}/v2/": dial tcp: lookup ${server} on 168.63.129.16:53: no such host`,
@@ -135,6 +135,24 @@ export class AcrPulls {
       )
         return { ok: false, error: `GET https:: MANIFEST_UNKNOWN: manifest unknown; map[Digest:${parsed.digest}]` };
     }
+    return { ok: true };
+  }
+
+  /** A pull from a registry outside ACR, as the world's `externalRegistries` describe it (absent: it works). */
+  private externalPull(image: ParsedImage, username: string | undefined): PullVerdict {
+    const spec = this.store.externalRegistries.get(image.server);
+    if (!spec) return { ok: true };
+    const ref = `${image.repository}/manifests/${image.tag ?? image.digest ?? 'latest'}`;
+    if (spec.rateLimited && !username)
+      return {
+        ok: false,
+        error: `GET https://${image.server}/v2/${ref}: TOOMANYREQUESTS: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit`,
+      };
+    if (spec.users && !(username && spec.users.includes(username)))
+      return {
+        ok: false,
+        error: `GET https://${image.server}/token?scope=repository%3A${encodeURIComponent(image.repository)}%3Apull&service=${image.server}: UNAUTHORIZED: authentication required`,
+      };
     return { ok: true };
   }
 }

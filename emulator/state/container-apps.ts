@@ -16,7 +16,7 @@ export class ContainerAppsLifecycle {
   ) {}
 
   /** Principal the app pulls `image` with, per its `configuration.registries[]` (undefined = none usable). */
-  pullIdentity(app: Resource, image: string): { principalId?: string; adminCredentials?: boolean } {
+  pullIdentity(app: Resource, image: string): { principalId?: string; adminCredentials?: boolean; username?: string } {
     const server = parseImage(image)?.server;
     const props = obj(app.properties);
     const registries = asArray(obj(props['configuration'])['registries']).map(obj);
@@ -25,7 +25,8 @@ export class ContainerAppsLifecycle {
     const identity = obj(app['identity']);
     const ref = str(entry['identity']);
     if (ref === undefined || ref === '') {
-      return str(entry['username']) && str(entry['passwordSecretRef']) ? { adminCredentials: true } : {};
+      const username = str(entry['username']);
+      return username && str(entry['passwordSecretRef']) ? { adminCredentials: true, username } : {};
     }
     if (ref.toLowerCase() === 'system') {
       const type = str(identity['type'])?.toLowerCase() ?? '';
@@ -85,6 +86,7 @@ export class ContainerAppsLifecycle {
         const who = this.pullIdentity(app, image);
         const verdict = this.acr.canPull(who.principalId, image, {
           ...(who.adminCredentials ? { adminCredentials: true } : {}),
+          ...(who.username ? { username: who.username } : {}),
           ...(environmentId ? { environmentId } : {}),
         });
         if (!verdict.ok) servers.push(parseImage(image)?.server ?? '');

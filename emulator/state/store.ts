@@ -61,6 +61,8 @@ export class ResourceStore {
   activityLogDelayMs: number;
   /** World `pullRefusals`: `all`, or the login servers whose pull failures refuse the write synchronously. */
   readonly pullRefusals: 'all' | Set<string>;
+  /** World `externalRegistries`, by lower-cased login server. */
+  readonly externalRegistries: Map<string, { users?: string[]; rateLimited?: boolean }>;
   private readonly resources = new Map<string, Resource>();
   private readonly worldNowGiven: boolean;
   private counter = 0;
@@ -78,6 +80,9 @@ export class ResourceStore {
     }
     this.activityLog = w.activityLog ?? [];
     this.activityLogDelayMs = (w.activityLogDelaySeconds ?? 0) * 1000;
+    this.externalRegistries = new Map(
+      Object.entries(w.externalRegistries ?? {}).map(([server, spec]) => [server.toLowerCase(), spec]),
+    );
     this.pullRefusals = w.pullRefusals === 'all' ? 'all' : new Set((w.pullRefusals ?? []).map((x) => x.toLowerCase()));
     for (const [id, style] of Object.entries(w.lroStyles ?? {})) this.lroStyles.set(keyOf(id), style);
     const firstTenant = this.all()
@@ -129,6 +134,7 @@ export class ResourceStore {
         : this.pullRefusals.size > 0
           ? { pullRefusals: [...this.pullRefusals] }
           : {}),
+      ...(this.externalRegistries.size > 0 ? { externalRegistries: Object.fromEntries(this.externalRegistries) } : {}),
       tenantId: this.tenantId,
       ...(this.activityLogDelayMs > 0 ? { activityLogDelaySeconds: this.activityLogDelayMs / 1000 } : {}),
       ...(this.lroStyles.size > 0 ? { lroStyles: Object.fromEntries(this.lroStyles) } : {}),

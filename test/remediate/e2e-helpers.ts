@@ -1,6 +1,7 @@
 /** Wiring for end-to-end remediation tests: the ARM emulator (HTTPS) + the real SDK adapter + a store + a clocked scheduler. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { ContainerApp } from '@azure/arm-appcontainers';
 import pino from 'pino';
 import type { World } from '../../emulator/api';
 import { createSdkArmPort } from '../../src/adapters/sdk-arm';
@@ -98,4 +99,30 @@ export async function expectRefusedDryRun(e: E2E): Promise<void> {
   ]);
   expect(result.heal?.status).not.toBe('healed');
   expect(e.writes().slice(writesBefore)).toEqual([]);
+}
+
+/**
+ * Update app `web` through the SDK with `change` (a new revision `v8`), then make the failure event ARM raised the
+ * one the test diagnoses. Resolves the update's error message ('' when it worked).
+ */
+export async function deployWebV8(e: E2E, change: (app: ContainerApp) => ContainerApp): Promise<string> {
+  const app = await e.emu.containerApps.containerApps.get('web-rg', 'web');
+  const error = await e.emu.containerApps.containerApps
+    .beginUpdateAndWait(
+      'web-rg',
+      'web',
+      change({
+        location: app.location,
+        ...(app.configuration ? { configuration: app.configuration } : {}),
+        template: { ...app.template, revisionSuffix: 'v8' },
+      }),
+    )
+    .then(
+      () => '',
+      (err: Error) => err.message,
+    );
+  const [item] = parseIncoming(e.emu.drainEvents().filter((x) => x.eventType.endsWith('WriteFailure')));
+  if (item?.status !== 'accepted') throw new Error('no failure event accepted');
+  e.event = item.event;
+  return error;
 }

@@ -5,10 +5,9 @@
  * with a pending connection, or from an environment outside the VNet is not reachable → acr-pull/network-blocked,
  * with zero writes.
  */
-import { parseIncoming } from '../../src/intake';
 import { ROLE_IDS } from '../../src/model';
 import { withPrivateLink, type PrivateLinkSpec } from '../helpers/private-link';
-import { readWorld, startE2E, type E2E } from './e2e-helpers';
+import { deployWebV8, readWorld, startE2E, type E2E } from './e2e-helpers';
 
 jest.setTimeout(30_000);
 
@@ -21,20 +20,7 @@ afterEach(async () => {
 /** Start the missing-role world with `spec`, deploy v8 through the SDK and take the failure event ARM raised. */
 async function deployed(spec: PrivateLinkSpec, env: Record<string, string> = {}): Promise<{ e: E2E; error: string }> {
   const e = await startE2E('missing-role', env, { world: withPrivateLink(readWorld('missing-role'), spec) });
-  const app = await e.emu.containerApps.containerApps.get('web-rg', 'web');
-  const error = await e.emu.containerApps.containerApps
-    .beginUpdateAndWait('web-rg', 'web', {
-      location: app.location,
-      template: { ...app.template, revisionSuffix: 'v8' },
-    })
-    .then(
-      () => '',
-      (err: Error) => err.message,
-    );
-  const [item] = parseIncoming(e.emu.drainEvents().filter((x) => x.eventType.endsWith('WriteFailure')));
-  if (item?.status !== 'accepted') throw new Error('no failure event accepted');
-  e.event = item.event;
-  return { e, error };
+  return { e, error: await deployWebV8(e, (app) => app) };
 }
 
 describe('a registry behind a private endpoint', () => {
