@@ -30,7 +30,7 @@ import type {
 } from '../azure/arm-port';
 import { builtInRoleDefinitionId, normalizeId, requireResourceParts, roleGuid } from '../azure/ids';
 import { createGovernanceReads } from './sdk-governance';
-import { isJobId, readJob, readJobExecutions } from './sdk-jobs';
+import { readAppOrJob, readRevisionsOrExecutions } from './sdk-jobs';
 import {
   containerAppsUsingPrincipalQuery,
   createResourceGraphReader,
@@ -268,12 +268,8 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
       );
     },
 
-    async getContainerApp(appId) {
-      const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
-      if (isJobId(appId)) return readJob(appsClient(subscriptionId), resourceGroup, name, appId);
-      const app = await orUndefinedOn404(appsClient(subscriptionId).containerApps.get(resourceGroup, name));
-      return app ? toContainerAppInfo(app, appId) : undefined;
-    },
+    getContainerApp: (appId) =>
+      readAppOrJob(appsClient(requireResourceParts(appId, 'container app').subscriptionId), appId),
 
     async getRevision(appId, revisionName) {
       const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
@@ -285,12 +281,8 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
 
     listContainerApps: listAllContainerApps,
 
-    async listRevisions(appId) {
-      const { subscriptionId, resourceGroup, name } = requireResourceParts(appId, 'container app');
-      if (isJobId(appId)) return readJobExecutions(appsClient(subscriptionId), resourceGroup, name, appId);
-      const revs = await collect(appsClient(subscriptionId).containerAppsRevisions.listRevisions(resourceGroup, name));
-      return revs.map((r) => toRevisionInfo(r, appId));
-    },
+    listRevisions: (appId) =>
+      readRevisionsOrExecutions(appsClient(requireResourceParts(appId, 'container app').subscriptionId), appId),
 
     listRegistries(options?: { refresh?: boolean }) {
       // Bounded: an unknown login server must not turn every event into a full subscription scan.

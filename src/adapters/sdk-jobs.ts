@@ -5,32 +5,32 @@
  */
 import type { ContainerAppsAPIClient, Job, JobExecution } from '@azure/arm-appcontainers';
 import type { ContainerAppInfo, RevisionInfo } from '../azure/arm-port';
-import { parseResourceId } from '../azure/ids';
-import { collect, defined, orUndefinedOn404, toContainerAppInfo } from './sdk-arm-mapping';
+import { parseResourceId, requireResourceParts } from '../azure/ids';
+import { collect, defined, orUndefinedOn404, toContainerAppInfo, toRevisionInfo } from './sdk-arm-mapping';
 
 /** Is this a Container Apps job id (`…/providers/Microsoft.App/jobs/{name}`)? */
 export function isJobId(id: string): boolean {
   return (parseResourceId(id).type ?? '').toLowerCase() === 'microsoft.app/jobs';
 }
 
-export async function readJob(
-  client: ContainerAppsAPIClient,
-  resourceGroup: string,
-  name: string,
-  jobId: string,
-): Promise<ContainerAppInfo | undefined> {
-  const job = await orUndefinedOn404(client.jobs.get(resourceGroup, name));
-  return job ? toJobInfo(job, jobId) : undefined;
+/** The container app, or the job read as an app, behind `id` (undefined when it does not exist). */
+export async function readAppOrJob(client: ContainerAppsAPIClient, id: string): Promise<ContainerAppInfo | undefined> {
+  const { resourceGroup, name } = requireResourceParts(id, 'container app or job');
+  if (isJobId(id)) {
+    const job = await orUndefinedOn404(client.jobs.get(resourceGroup, name));
+    return job ? toJobInfo(job, id) : undefined;
+  }
+  const app = await orUndefinedOn404(client.containerApps.get(resourceGroup, name));
+  return app ? toContainerAppInfo(app, id) : undefined;
 }
 
-export async function readJobExecutions(
-  client: ContainerAppsAPIClient,
-  resourceGroup: string,
-  name: string,
-  jobId: string,
-): Promise<RevisionInfo[]> {
-  const runs = await collect(client.jobsExecutions.list(resourceGroup, name));
-  return runs.map((x) => toExecutionRevisionInfo(x, jobId));
+/** The app's revisions, or the job's executions read as revisions. */
+export async function readRevisionsOrExecutions(client: ContainerAppsAPIClient, id: string): Promise<RevisionInfo[]> {
+  const { resourceGroup, name } = requireResourceParts(id, 'container app or job');
+  if (isJobId(id))
+    return (await collect(client.jobsExecutions.list(resourceGroup, name))).map((x) => toExecutionRevisionInfo(x, id));
+  const revs = await collect(client.containerAppsRevisions.listRevisions(resourceGroup, name));
+  return revs.map((r) => toRevisionInfo(r, id));
 }
 
 /** A Container Apps job read as an app: its identity, registries and images (it has no revisions). */
