@@ -4,11 +4,14 @@
  * (startHarness: own SDK clients and caches, own notifier) sharing ONE ARM emulator and ONE Azurite, in auto-fix, with
  * Teams and Slack webhooks pointed at a local sink. Counted from the emulator's request log and the sink:
  *   roleAssignmentWrites  PUTs of role assignments (target 2: one per identity)
- *   redeploys             PATCH/PUT of container apps (target 40: one per app)
+ *   redeploys             PATCH/PUT of container apps: one per redeploy attempt (adaptive schedule: the role still
+ *                         propagates on the emulator's clock for the early attempts); the new revisions that run
+ *                         (target 40: one per app) and the failed attempts (at most 3 per app)
  *   messages              POSTs received by the sink (target <= 12)
  * Run alone: `npx tsx bench/storm.bench.ts`.
  */
 import { startEmulator } from '../emulator';
+import type { World } from '../emulator/api';
 import { startHarness, type Harness } from '../src/local/harness';
 import { ClockedScheduler } from '../src/remediate';
 import { startAzurite } from '../src/local/azurite';
@@ -21,6 +24,9 @@ export interface StormBenchResult {
   apps: number;
   roleAssignmentWrites: number;
   redeploys: number;
+  /** New revisions (the remediator's `heal-` suffix) that run / that failed (attempts before the role took effect). */
+  runningRedeploys: number;
+  failedRedeploys: number;
   otherWrites: number;
   messages: number;
   teamsMessages: number;
@@ -130,6 +136,7 @@ export async function runStormBench(
       apps: nApps,
       roleAssignmentWrites,
       redeploys,
+      ...countHealRevisions(emulator.snapshot()),
       otherWrites: writes.length - roleAssignmentWrites - redeploys,
       messages: sink.received.length,
       teamsMessages,
@@ -155,4 +162,15 @@ if (require.main === module) {
       console.error(err);
       process.exitCode = 1;
     });
+}
+
+/** The remediator's new revisions (suffix `heal-…`) in the final state: running, and failed (early attempts). */
+function countHealRevisions(world: World): { runningRedeploys: number; failedRedeploys: number } {
+  const heals = world.resources.filter((r) => /\/revisions\/[^/]+--heal-[^/]+$/i.test(r.id));
+  const state = (r: (typeof heals)[number]): unknown =>
+    (r.properties as Record<string, unknown> | undefined)?.['runningState'];
+  return {
+    runningRedeploys: heals.filter((r) => state(r) === 'Running').length,
+    failedRedeploys: heals.filter((r) => state(r) === 'Failed').length,
+  };
 }

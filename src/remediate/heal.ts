@@ -114,6 +114,8 @@ async function runHealStep(task: HealTask, deps: RemediateDeps): Promise<HealSte
           appId: task.appId,
           lease: r.lease,
           ...(r.previous?.state === 'in-progress' ? { takenOver: true } : {}),
+          // a later attempt rides on the budget unit the first one took (bounded by REMEDIATOR_HEAL_MAX_ATTEMPTS)
+          ...(attempt.n > 1 ? { budgetPaid: true } : {}),
           ...(task.approvedBy ? { approvedBy: task.approvedBy } : {}),
         },
         deps,

@@ -42,6 +42,11 @@ export interface WriteContext {
   approvedBy?: string;
   /** false: guard and claim only, no budget unit (scheduling a redeploy; the heal task pays when it writes). */
   consumeBudget?: boolean;
+  /**
+   * A later redeploy attempt of one heal (adaptive schedule): its first attempt paid the budget unit, so this one
+   * neither checks nor takes one (the attempts are bounded by REMEDIATOR_HEAL_MAX_ATTEMPTS).
+   */
+  budgetPaid?: boolean;
 }
 
 /** What the write is told: after a takeover the earlier owner may have written already. */
@@ -167,7 +172,8 @@ export async function guardAndWrite(
     async (span) => {
       const facts = await gatherGuardFacts(action, ctx.appId, deps.arm);
       const used = await deps.store.readCounter(BUDGET_PARTITION, createBudgetHourKey(deps.clock.now()));
-      const first = checkGuardrail(action, facts, deps.config, { usedThisHour: used }, approval);
+      const budget = { usedThisHour: ctx.budgetPaid ? 0 : used };
+      const first = checkGuardrail(action, facts, deps.config, budget, approval);
       annotateSpan(span, { 'remediator.guard.allowed': first.allowed, 'remediator.budget.used': used });
       return { facts, used, first };
     },
@@ -222,7 +228,7 @@ export async function guardAndWrite(
   }
   const held = lease;
   await passCheckpoint(work, `fix-claimed:${action.type}`);
-  const consume = ctx.consumeBudget !== false;
+  const consume = ctx.consumeBudget !== false && !ctx.budgetPaid;
   let counted = false;
   try {
     if (consume) {

@@ -173,3 +173,13 @@ it('fixed window (REMEDIATOR_HEAL_SCHEDULE=fixed-window): one redeploy after the
   expect(steps[1]?.heal?.attempts).toBeUndefined();
   expect(t.writes().filter(isAppWrite)).toHaveLength(1);
 });
+
+it('later attempts ride on the budget unit of the first (REMEDIATOR_FIX_BUDGET_PER_HOUR=2: the grant and one heal)', async () => {
+  h = await start(2.5 * MIN, { REMEDIATOR_FIX_BUDGET_PER_HOUR: '2' });
+  const { t, queue, deps } = h;
+  await processItems([{ status: 'accepted', event: t.event }], deps);
+  const steps = await queue.deliverDue(t, deps);
+  expect(steps.map((s) => s.heal?.status)).toEqual(['pending', 'healed']);
+  expect(steps[1]?.heal?.attempts).toBe(2);
+  expect(t.writes().filter(isAppWrite)).toHaveLength(2);
+});
