@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundle the Function app for deployment: src/functions/index.ts → dist/main.js (esbuild, CommonJS, Node 22),
+ * Bundle the Function app for deployment: src/functions/index.ts → dist/main.js (esbuild, CommonJS, Node 22; the
+ * handlers in dist/handlers.js and the settings check in dist/startup-check.js, loaded on first use),
  * plus dist/package.json {"main":"main.js"} and dist/host.json, so `dist/` is a deployable Functions app folder
  * (zip it, or `func azure functionapp publish` from it). `@azure/functions-core` is provided by the worker.
  * No source map is shipped (the worker runs Node without --enable-source-maps) and nothing is minified, so stack
@@ -23,15 +24,25 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const started = performance.now();
+// Three files, so that importing the app costs @azure/functions and the registrations only: main.js registers the
+// triggers; handlers.js (the pipeline, SDK clients, storage, notifier) is required by the first invocation;
+// startup-check.js (config and logger) by the settings check right after the import; adapters/telemetry-sdk.js when
+// telemetry is configured. These requires stay requires (external), resolved next to the files at run time.
 const result = await build({
   absWorkingDir: root,
-  entryPoints: [join(root, 'src/functions/index.ts')],
-  outfile: join(dist, 'main.js'),
+  entryPoints: {
+    main: join(root, 'src/functions/index.ts'),
+    handlers: join(root, 'src/functions/handlers.ts'),
+    'startup-check': join(root, 'src/functions/startup-check.ts'),
+    // required by src/runtime.ts only when telemetry is configured (the Azure Monitor distro is most of the code)
+    'adapters/telemetry-sdk': join(root, 'src/adapters/telemetry-sdk.ts'),
+  },
+  outdir: dist,
   bundle: true,
   platform: 'node',
   target: 'node22',
   format: 'cjs',
-  external: ['@azure/functions-core'],
+  external: ['@azure/functions-core', './handlers', './startup-check', './adapters/telemetry-sdk'],
   minify: false,
   keepNames: true,
   sourcemap: false,
@@ -65,10 +76,12 @@ writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ main: 'main.js' },
 copyFileSync(join(root, 'host.json'), join(dist, 'host.json'));
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-const size = statSync(join(dist, 'main.js')).size;
-const inputs = Object.keys(result.metafile.inputs).length;
-console.log(`built ${relative(root, join(dist, 'main.js'))}: ${kib(size)} (${inputs} input files, ${tookMs} ms)`);
+for (const [file, out] of Object.entries(result.metafile.outputs)) {
+  const inputs = Object.keys(out.inputs).length;
+  console.log(`built ${relative(root, join(root, file))}: ${kib(out.bytes)} (${inputs} input files)`);
+}
+console.log(`(${tookMs} ms)`);
 console.log(`built ${relative(root, cliOut)}: ${kib(statSync(cliOut).size)} (the remediator command)`);
-console.log('dist/ is a Functions app folder: main.js, package.json, host.json');
+console.log('dist/ is a Functions app folder: main.js (+ handlers.js, startup-check.js), package.json, host.json');
 const warnings = result.warnings.length + cli.warnings.length;
 if (warnings > 0) console.log(`${warnings} warning(s) above`);

@@ -11,9 +11,9 @@
  * half-configured runs.
  */
 import type { TokenCredential } from '@azure/identity';
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfig, type Config } from './config';
 import { describeError } from './errors';
-import { createLogger, type Logger } from './logging';
+import { createLogger } from './logging';
 import { systemClock, type Clock } from './model';
 import type { PipelineDeps } from './pipeline';
 import { buildDeps } from './compose';
@@ -150,21 +150,4 @@ export function getRuntimeDeps(): Promise<PipelineDeps> {
   return cached;
 }
 
-/**
- * Validate the settings at start-up and log every problem at once (stderr JSON line via pino). Returns the problems
- * (empty when valid). The Function app still loads so that every invocation can answer with the error.
- */
-export function checkConfigAtStartup(env: Record<string, string | undefined> = process.env, log?: Logger): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (err) {
-    const problems = err instanceof ConfigError ? err.problems : [describeError(err).message];
-    const logger = log ?? createLogger({ level: 'error', destination: process.stderr });
-    logger.fatal(
-      { problems },
-      `acr-remediator configuration is invalid (${problems.length} problem(s)); every invocation will fail until fixed:\n  - ${problems.join('\n  - ')}`,
-    );
-    return problems;
-  }
-}
+export { checkConfigAtStartup } from './config-check';

@@ -1,7 +1,6 @@
 /** `activityLogAlert`: an action group webhook posting Activity Log alerts in the common alert schema. */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { parseAlert } from '../intake';
-import { getRuntimeDeps } from '../runtime';
 import { answerItems, readJsonBody, resolveDeps, type GetDeps } from './http-door';
 
 export function makeAlertHandler(
@@ -19,10 +18,3 @@ export function makeAlertHandler(
     return answerItems(parseAlert(read.body), deps, context);
   };
 }
-
-app.http('activityLogAlert', {
-  methods: ['POST'],
-  authLevel: 'function',
-  route: 'alerts/activity-log',
-  handler: makeAlertHandler(getRuntimeDeps),
-});

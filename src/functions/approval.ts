@@ -4,9 +4,8 @@
  * `X-MS-CLIENT-PRINCIPAL`; `approval/slack` is excluded from it and checks Slack's request signature instead.
  * authLevel anonymous: the signed token and the signed-in principal decide, not a function key in a chat link.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { handleApprovalRequest } from '../approve/http';
-import { getRuntimeDeps } from '../runtime';
 import { resolveDeps, type GetDeps } from './http-door';
 
 export function makeApprovalHandler(
@@ -24,10 +23,3 @@ export function makeApprovalHandler(
     return { status: r.status, headers: r.headers, body: r.body };
   };
 }
-
-app.http('approval', {
-  methods: ['GET', 'POST'],
-  authLevel: 'anonymous',
-  route: 'approval/{channel?}',
-  handler: makeApprovalHandler(getRuntimeDeps),
-});

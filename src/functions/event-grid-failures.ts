@@ -3,13 +3,12 @@
  * Rejected and ignored events are logged and acknowledged (return). Throws ONLY for transient faults, so that the
  * Functions host answers 500 and Event Grid retries.
  */
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import { ConfigError } from '../config';
 import { toRetryOrAcknowledge } from '../errors';
 import { isHandshake, parseEventGridDelivery } from '../intake';
 import { redactSecrets } from '../logging';
 import { processItems, type PipelineDeps } from '../pipeline';
-import { getRuntimeDeps } from '../runtime';
 
 export function makeEventGridHandler(
   getDeps: () => Promise<PipelineDeps>,
@@ -51,5 +50,3 @@ export function makeEventGridHandler(
     }
   };
 }
-
-app.eventGrid('eventGridFailures', { handler: makeEventGridHandler(getRuntimeDeps) });

@@ -2,9 +2,8 @@
  * `eventGridWebhook`: Event Grid webhook subscription (EventGridSchema or CloudEvents 1.0 batches).
  * Answers the SubscriptionValidationEvent handshake and the CloudEvents OPTIONS abuse-protection handshake.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { isHandshake, parseEventGridDelivery } from '../intake';
-import { getRuntimeDeps } from '../runtime';
 import { answerItems, json, readJsonBody, resolveDeps, type GetDeps } from './http-door';
 
 /** Origins Event Grid sends abuse-protection requests from (public and sovereign clouds). */
@@ -56,10 +55,3 @@ function answerAbuseProtection(request: HttpRequest, context: InvocationContext)
     headers: { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*', Allow: 'POST, OPTIONS' },
   };
 }
-
-app.http('eventGridWebhook', {
-  methods: ['POST', 'OPTIONS'],
-  authLevel: 'function',
-  route: 'eventgrid',
-  handler: makeWebhookHandler(getRuntimeDeps),
-});

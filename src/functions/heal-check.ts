@@ -7,9 +7,8 @@
  * The queue lives in the `AzureWebJobsStorage` account (the trigger's connection); the scheduler writes to the
  * account of REMEDIATOR_STORAGE_CONNECTION / AzureWebJobsStorage: keep them the same account.
  */
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import { handleHealCheck, type HealCheckDeps } from '../heal-pipeline';
-import { getRuntimeDeps } from '../runtime';
 import { recordHealCheckAbandoned } from '../telemetry/signals';
 
 /** host.json `extensions.queues.maxDequeueCount`: after this many deliveries the message goes to the poison queue. */
@@ -32,9 +31,3 @@ export function makeHealCheckHandler(
     }
   };
 }
-
-app.storageQueue('healCheck', {
-  queueName: '%REMEDIATOR_HEAL_QUEUE%', // resolved by the host from the app setting (infra sets it)
-  connection: 'AzureWebJobsStorage',
-  handler: makeHealCheckHandler(getRuntimeDeps), // the same process-wide deps as the other triggers
-});

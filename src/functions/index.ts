@@ -1,15 +1,70 @@
 /**
- * Entry point of the Function app (esbuild bundles this file into dist/main.js): registers every trigger.
- * Settings are checked once at start-up, every problem logged; invocations then answer with the same error.
+ * Entry point of the Function app (esbuild bundles this file into dist/main.js): registers every trigger and loads
+ * nothing else, so the host indexes the functions after importing @azure/functions and this file alone. The handlers
+ * and everything they use (pipeline, SDK clients, storage, notifier: dist/handlers.js) are loaded by the first
+ * invocation. Settings are checked right after the import (dist/startup-check.js: config and logger only), every
+ * problem logged; invocations then answer with the same error.
  */
-import { checkConfigAtStartup } from '../runtime';
+import { app, type HttpRequest, type InvocationContext, type Timer } from '@azure/functions';
+import type * as Handlers from './handlers';
 import { registerInvocationTracing } from './invocation-trace';
-import './event-grid-failures';
-import './event-grid-webhook';
-import './activity-log-alert';
-import './outbox-timer';
-import './heal-check';
-import './approval';
+import { OUTBOX_TIMER_SCHEDULE } from './outbox-schedule';
+import type * as StartupCheck from './startup-check';
+
+let handlers: Promise<typeof Handlers> | undefined;
+/**
+ * The handlers module, loaded once by the first invocation: a separate file of the deployed bundle (require, not
+ * import(): this package compiles to CommonJS; scripts/build.mjs keeps the path external).
+ */
+const loadHandlers = (): Promise<typeof Handlers> =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (handlers ??= Promise.resolve().then(() => require('./handlers') as typeof Handlers));
+
+app.eventGrid('eventGridFailures', {
+  handler: async (event: unknown, context: InvocationContext) =>
+    (await loadHandlers()).eventGridFailures(event, context),
+});
+
+app.http('eventGridWebhook', {
+  methods: ['POST', 'OPTIONS'],
+  authLevel: 'function',
+  route: 'eventgrid',
+  handler: async (request: HttpRequest, context: InvocationContext) =>
+    (await loadHandlers()).eventGridWebhook(request, context),
+});
+
+app.http('activityLogAlert', {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: 'alerts/activity-log',
+  handler: async (request: HttpRequest, context: InvocationContext) =>
+    (await loadHandlers()).activityLogAlert(request, context),
+});
+
+app.timer('outboxRetry', {
+  schedule: OUTBOX_TIMER_SCHEDULE,
+  runOnStartup: false,
+  handler: async (timer: Timer, context: InvocationContext) => (await loadHandlers()).outboxRetry(timer, context),
+});
+
+app.storageQueue('healCheck', {
+  queueName: '%REMEDIATOR_HEAL_QUEUE%', // resolved by the host from the app setting (infra sets it)
+  connection: 'AzureWebJobsStorage',
+  handler: async (message: unknown, context: InvocationContext) => (await loadHandlers()).healCheck(message, context),
+});
+
+// authLevel anonymous: the signed token and the signed-in principal decide (src/functions/approval.ts).
+app.http('approval', {
+  methods: ['GET', 'POST'],
+  authLevel: 'anonymous',
+  route: 'approval/{channel?}',
+  handler: async (request: HttpRequest, context: InvocationContext) =>
+    (await loadHandlers()).approval(request, context),
+});
 
 registerInvocationTracing();
-checkConfigAtStartup();
+// Off the import: the settings check loads the config module and the logger only.
+setImmediate(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./startup-check') as typeof StartupCheck).checkConfigAtStartup();
+});

@@ -4,11 +4,11 @@
  * A failure fails the invocation (the host logs it); the next tick tries again — nothing is removed from the outbox
  * unless it was delivered.
  */
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { type InvocationContext, type Timer } from '@azure/functions';
 import type { FlushResult, Notifier } from '../notify';
 import { getRuntimeDeps } from '../runtime';
 
-export const OUTBOX_TIMER_SCHEDULE = '0 */2 * * * *';
+export { OUTBOX_TIMER_SCHEDULE } from './outbox-schedule';
 
 export interface OutboxTimerResult {
   digests: FlushResult;
@@ -40,10 +40,4 @@ export function makeOutboxTimerHandler(
 }
 
 /** The process-wide notifier (src/runtime.ts): the same rate limiters as the event triggers in this instance. */
-const getRuntimeNotifier = async (): Promise<Notifier | undefined> => (await getRuntimeDeps()).notifier;
-
-app.timer('outboxRetry', {
-  schedule: OUTBOX_TIMER_SCHEDULE,
-  runOnStartup: false,
-  handler: makeOutboxTimerHandler(getRuntimeNotifier),
-});
+export const getRuntimeNotifier = async (): Promise<Notifier | undefined> => (await getRuntimeDeps()).notifier;

@@ -22,7 +22,16 @@ describe('npm run build', () => {
   });
 
   it('dist/ is a Functions app folder and ships no source map', () => {
-    expect(readdirSync(join(ROOT, 'dist')).sort()).toEqual(['host.json', 'main.js', 'package.json']);
+    // main.js registers the triggers; the handlers, the settings check and the telemetry SDK load on first use
+    expect(readdirSync(join(ROOT, 'dist')).sort()).toEqual([
+      'adapters',
+      'handlers.js',
+      'host.json',
+      'main.js',
+      'package.json',
+      'startup-check.js',
+    ]);
+    expect(readdirSync(join(ROOT, 'dist', 'adapters'))).toEqual(['telemetry-sdk.js']);
     expect(readJson<{ main: string }>(join(ROOT, 'dist', 'package.json')).main).toBe('main.js');
     const bundle = readFileSync(join(ROOT, 'dist', 'main.js'), 'utf8');
     // No source map: none inline, and no trailing map comment. (The Azure Monitor distro bundles Application
@@ -31,6 +40,35 @@ describe('npm run build', () => {
     expect(bundle).not.toMatch(/sourceMappingURL=main\.js\.map/);
     expect(bundle.trimEnd().split('\n').pop()).not.toMatch(/sourceMappingURL/);
     expect(bundle).toMatch(/eventGridFailures/); // the functions are registered from the bundle
+  });
+
+  it('importing main.js (what the host indexes) loads no other file: the handlers load on first use', () => {
+    const script =
+      "require('./dist/main.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache).map((f) => require('node:path').relative(process.cwd(), f))));";
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(run.stdout)).toEqual([join('dist', 'main.js')]);
+    // what the first invocation requires: the six handlers
+    const loaded = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        "const h = require('./dist/handlers.js'); process.stdout.write(Object.keys(h).filter((k) => typeof h[k] === 'function').sort().join())",
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(loaded.stdout).toBe('activityLogAlert,approval,eventGridFailures,eventGridWebhook,healCheck,outboxRetry');
+  });
+
+  it('nothing local-only in the deployable files (the emulator, Azurite, the local harness, previews)', () => {
+    // esbuild names every bundled module in a `// path` comment line
+    const files = ['main.js', 'handlers.js', 'startup-check.js', join('adapters', 'telemetry-sdk.js')];
+    const modules = files.flatMap((f) =>
+      readFileSync(join(ROOT, 'dist', f), 'utf8')
+        .split('\n')
+        .filter((l) => /^\/\/ (src|node_modules|emulator)\//.test(l)),
+    );
+    expect(modules.length).toBeGreaterThan(100);
+    expect(modules.filter((l) => /emulator\/|src\/local\/|azurite|playwright|preview/i.test(l))).toEqual([]);
   });
 
   it('the remediator command runs from its bundle without tsx', () => {
