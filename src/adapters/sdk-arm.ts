@@ -422,14 +422,11 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
         );
         return { revisionName };
       } catch (err) {
-        // The LRO fails when the new revision fails to provision (e.g. the pull is still refused). The revision exists
-        // then: report it with its error instead of throwing; the caller's heal check decides what that means.
-        // A transient fault reading it back is the step's fault to retry (the revision is then found by its name).
+        // The LRO fails when the revision fails to provision: report its error (a transient read fault is retried).
         const rev = await orUndefinedOn404(
           client.containerAppsRevisions.getRevision(resourceGroup, name, revisionName),
         ).catch((readErr: unknown) => {
           if (isTransientError(readErr)) throw readErr;
-          return undefined;
         });
         if (!rev) throw err;
         log?.warn(
