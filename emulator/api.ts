@@ -39,6 +39,12 @@ export interface World {
    * throttled (`TOOMANYREQUESTS`, Docker Hub's pull rate limit).
    */
   externalRegistries?: Record<string, { users?: string[]; rateLimited?: boolean }>;
+  /**
+   * (emulator extension) Principals the directory does not know yet, until the given ISO time (a brand-new identity
+   * not yet replicated): a role assignment PUT for one answers 400 `PrincipalNotFound` with ARM's wording, even with
+   * `principalType` set (MicrosoftDocs/azure-docs#103085: setting it does not always avoid the replication delay).
+   */
+  directoryReplication?: Record<string, string>;
 }
 
 /** A fixed propagation delay, or a distribution a delay is drawn from per role assignment. */

@@ -7,7 +7,7 @@ import { writeAudit } from './audit';
 import { describeError, describeErrorMessage, isTransientError } from './errors';
 import type { Diagnosis, HealResult, Outcome } from './model';
 import type { Notifier } from './notify';
-import { decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from './remediate';
+import { abandonHealTask, decodeHealMessage, runHealTask, type HealTask, type RemediateDeps } from './remediate';
 import { annotateSpan, ATTR, recordHealCheckAbandoned, SPAN, withSpan, withTraceParent } from './telemetry/signals';
 
 export interface HealCheckDeps extends RemediateDeps {
@@ -29,6 +29,35 @@ export function toHealOutcome(task: HealTask, mode: Outcome['mode']): Outcome {
     actions: [],
     ...(task.approvedBy ? { approvedBy: task.approvedBy } : {}),
   };
+}
+
+/**
+ * Handle one poison heal message (the step failed on every delivery, maxDequeueCount times): close its work, audit
+ * `abandoned`, tell the team once. Throws only transient faults (the poison message is delivered again).
+ */
+export async function handleHealPoison(message: unknown, deps: HealCheckDeps): Promise<HealResult | undefined> {
+  let task: HealTask;
+  try {
+    task = decodeHealMessage(message);
+  } catch (err) {
+    deps.log.error({ err: describeError(err) }, 'poison heal message is not a heal task: dropped');
+    return undefined;
+  }
+  const why = 'the heal step failed on every delivery and was moved to the poison queue';
+  const abandoned = await abandonHealTask(task, why, deps);
+  recordHealCheckAbandoned('poison-read');
+  const heal: HealResult = {
+    status: 'still-failing',
+    ...(task.newRevisionName ? { revisionName: task.newRevisionName } : {}),
+    detail: `abandoned: ${why}; ${abandoned.closed}`,
+  };
+  deps.log.warn({ eventId: task.eventId, phase: task.phase, first: abandoned.first }, heal.detail);
+  if (abandoned.first && deps.notifier) {
+    await deps.notifier
+      .notifyHeal(toHealOutcome(task, deps.config.mode), heal)
+      .catch((err: unknown) => deps.log.error({ err: describeError(err) }, 'abandoned heal follow-up failed'));
+  }
+  return heal;
 }
 
 /** Handle one queue message. Resolves the step's result; throws only transient faults. */

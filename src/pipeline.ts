@@ -390,7 +390,7 @@ async function handleStory(
   }
   await passCheckpoint(work, 'story-claimed');
   const { actions, heal } = planned.length
-    ? await executeActions({ event, diagnosis, actions: planned }, deps)
+    ? await executeActions({ event, diagnosis, actions: planned, storyKey }, deps)
     : { actions: [] as Action[], heal: undefined };
 
   for (const a of actions) recordAction(a.type, a.status);

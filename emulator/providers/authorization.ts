@@ -94,6 +94,14 @@ function roleAssignments(ctx: RequestContext, arm: Arm, scope: string, name: str
         `The request content was invalid: properties.roleDefinitionId and properties.principalId are required.`,
       ),
     );
+  if (!state.isPrincipalReplicated(principalId ?? ''))
+    fail(
+      new HttpError(
+        400,
+        'PrincipalNotFound',
+        `Principal ${(principalId ?? '').replace(/-/g, '')} does not exist in the directory ${state.tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`,
+      ),
+    );
   const def = state.rbac.roleDefinition(roleDefinitionId ?? '', scope);
   if (!def)
     fail(

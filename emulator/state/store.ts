@@ -68,6 +68,8 @@ export class ResourceStore {
   private counter = 0;
   /** The world's propagation model (kept for snapshots). */
   readonly propagation: World['propagation'];
+  /** World `directoryReplication`: lower-cased principal id → epoch ms it becomes known to the directory. */
+  readonly directoryReplication = new Map<string, number>();
 
   constructor(world: World) {
     const w = clone(world);
@@ -91,6 +93,14 @@ export class ResourceStore {
     this.tenantId = w.tenantId ?? firstTenant ?? DEFAULT_TENANT_ID;
     this.worldNowGiven = w.now !== undefined;
     this.propagation = w.propagation;
+    for (const [p, at] of Object.entries(w.directoryReplication ?? {}))
+      this.directoryReplication.set(p.toLowerCase(), Date.parse(at));
+  }
+
+  /** Whether the directory knows `principalId` now (false while a fresh identity is not replicated yet). */
+  isPrincipalReplicated(principalId: string): boolean {
+    const at = this.directoryReplication.get(principalId.toLowerCase());
+    return at === undefined || !(this.clock.now().getTime() < at);
   }
 
   /** One counter for every generated id (events, operations, revision names), so runs are deterministic. */
@@ -139,6 +149,13 @@ export class ResourceStore {
       ...(this.activityLogDelayMs > 0 ? { activityLogDelaySeconds: this.activityLogDelayMs / 1000 } : {}),
       ...(this.lroStyles.size > 0 ? { lroStyles: Object.fromEntries(this.lroStyles) } : {}),
       ...(this.propagation ? { propagation: clone(this.propagation) } : {}),
+      ...(this.directoryReplication.size > 0
+        ? {
+            directoryReplication: Object.fromEntries(
+              [...this.directoryReplication].map(([p, at]) => [p, new Date(at).toISOString()]),
+            ),
+          }
+        : {}),
     };
     return world;
   }

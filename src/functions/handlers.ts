@@ -8,6 +8,7 @@ import { makeApprovalHandler } from './approval';
 import { makeEventGridHandler } from './event-grid-failures';
 import { makeWebhookHandler } from './event-grid-webhook';
 import { makeHealCheckHandler } from './heal-check';
+import { makeHealPoisonHandler } from './heal-poison';
 import { getRuntimeNotifier, makeOutboxTimerHandler } from './outbox-timer';
 
 export const eventGridFailures = makeEventGridHandler(getRuntimeDeps);
@@ -15,4 +16,5 @@ export const eventGridWebhook = makeWebhookHandler(getRuntimeDeps);
 export const activityLogAlert = makeAlertHandler(getRuntimeDeps);
 export const outboxRetry = makeOutboxTimerHandler(getRuntimeNotifier);
 export const healCheck = makeHealCheckHandler(getRuntimeDeps);
+export const healPoison = makeHealPoisonHandler(getRuntimeDeps);
 export const approval = makeApprovalHandler(getRuntimeDeps);

@@ -53,6 +53,13 @@ app.storageQueue('healCheck', {
   handler: async (message: unknown, context: InvocationContext) => (await loadHandlers()).healCheck(message, context),
 });
 
+// A heal step the host gave up on (maxDequeueCount): closed, audited `abandoned`, told (src/functions/heal-poison.ts).
+app.storageQueue('healPoison', {
+  queueName: '%REMEDIATOR_HEAL_QUEUE%-poison',
+  connection: 'AzureWebJobsStorage',
+  handler: async (message: unknown, context: InvocationContext) => (await loadHandlers()).healPoison(message, context),
+});
+
 // authLevel anonymous: the signed token and the signed-in principal decide (src/functions/approval.ts).
 app.http('approval', {
   methods: ['GET', 'POST'],

@@ -18,6 +18,8 @@ export interface ExecuteInput {
   actions: Action[];
   /** Approve mode: who approved (the guardrails allow the writes; the heal step and follow-up name them). */
   approvedBy?: string;
+  /** The story's work key (carried into heal tasks). */
+  storyKey?: string;
 }
 
 export async function executeActions(
@@ -31,6 +33,7 @@ export async function executeActions(
     ...(event.correlationId ? { correlationId: event.correlationId } : {}),
     ...(x.appId ? { appId: x.appId } : {}),
     ...(input.approvedBy ? { approvedBy: input.approvedBy } : {}),
+    ...(input.storyKey ? { storyKey: input.storyKey } : {}),
   };
   const done: Action[] = [];
   let heal: HealResult | undefined;

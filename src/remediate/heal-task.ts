@@ -41,6 +41,8 @@ export interface HealTask {
   diagnosis?: { kind: DiagnosisKind; resourceId: string; summary: string };
   /** Approve mode: who approved the fix (the redeploy may then be written; the follow-up names them). */
   approvedBy?: string;
+  /** The story this heal belongs to (an abandoned heal reopens it, so a later event may try again). */
+  storyKey?: string;
 }
 
 export interface HealScheduler {

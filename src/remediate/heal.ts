@@ -22,6 +22,7 @@ import {
   releaseApp,
   scheduleNextAttempt,
 } from './heal-attempts';
+import { abandonHealTask } from './heal-abandon';
 import type { HealScheduler, HealStepResult, HealTask } from './heal-task';
 import { guardAndWrite, readFixFacts, type RemediateDeps } from './write';
 import { recordTimeToHealMs } from '../telemetry/signals';
@@ -399,10 +400,13 @@ export class ClockedScheduler implements HealScheduler {
             rescheduled: true,
           };
         } else {
-          result = {
-            status: 'still-failing',
-            detail: `heal step failed${deliveries >= MAX_DELIVERIES ? ` ${deliveries} times` : ''}: ${message}`,
-          };
+          // As the poison-queue trigger would: the step is abandoned and its work closed (nothing stays scheduled).
+          const why = `heal step failed${deliveries >= MAX_DELIVERIES ? ` ${deliveries} times` : ''}: ${message}`;
+          const closed = await abandonHealTask(next.task, why, deps).then(
+            (a) => `; ${a.closed}`,
+            (e: unknown) => `; its work could not be closed: ${describeErrorMessage(e)}`,
+          );
+          result = { status: 'still-failing', detail: `abandoned: ${why}${closed}` };
         }
       }
       runs.push({ task: next.task, result, at: this.clock.now().toISOString() });

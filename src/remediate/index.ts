@@ -19,4 +19,5 @@ export { runHealTask, ClockedScheduler, isRevisionRunning, isRevisionFailed } fr
 export type { ClockedRun } from './heal';
 export type { HealTask, HealScheduler, HealStepResult } from './heal-task';
 export { encodeHealMessage, decodeHealMessage } from './heal-task';
+export { abandonHealTask, type Abandoned } from './heal-abandon';
 export * from './ids';

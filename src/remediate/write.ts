@@ -40,6 +40,8 @@ export interface WriteContext {
   takenOver?: boolean;
   /** Approve mode: the person who approved this fix (the guardrails then allow the write). */
   approvedBy?: string;
+  /** The story the fix belongs to (its work key; a heal step abandoned later reopens it). */
+  storyKey?: string;
   /** false: guard and claim only, no budget unit (scheduling a redeploy; the heal task pays when it writes). */
   consumeBudget?: boolean;
   /**

@@ -85,6 +85,32 @@ export async function readWork(store: StateStore, unit: WorkUnit, key: string): 
   return readWorkRecord((await store.get(workPartition(unit), key))?.value);
 }
 
+/**
+ * Reopen a completed unit as `failed` with `retryAfter` (a heal abandoned after the story completed: a later event may
+ * take the story again). ETag-checked; false when it was not completed or changed meanwhile.
+ */
+export async function reopenWork(
+  store: StateStore,
+  unit: WorkUnit,
+  key: string,
+  reason: string,
+  nowMs: number,
+  retryAfterMs: number,
+): Promise<boolean> {
+  const stored = await store.get(workPartition(unit), key);
+  const rec = readWorkRecord(stored?.value);
+  if (!stored?.etag || rec?.state !== 'completed') return false;
+  const failed: WorkRecord = {
+    state: 'failed',
+    eventId: rec.eventId,
+    at: iso(nowMs),
+    attempt: rec.attempt,
+    reason,
+    retryAfter: iso(nowMs + retryAfterMs),
+  };
+  return (await store.replaceIf(workPartition(unit), key, toWorkValue(failed), stored.etag)) !== undefined;
+}
+
 const MAX_RACES = 5;
 
 /** Take the unit (create, take over an expired lease, or retry a failed one), or say why not. */

@@ -84,6 +84,7 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
       ...(adaptive ? { grantedAt } : {}),
       diagnosis: { kind: diagnosis.kind, resourceId: diagnosis.resourceId, summary: diagnosis.summary },
       ...(ctx.approvedBy ? { approvedBy: ctx.approvedBy } : {}),
+      ...(ctx.storyKey ? { storyKey: ctx.storyKey } : {}),
     };
     // Guard + claim now (no budget unit: the write happens in the heal step, which re-guards and pays).
     const { action: scheduled } = await guardAndWrite(
