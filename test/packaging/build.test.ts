@@ -56,7 +56,9 @@ describe('npm run build', () => {
       ],
       { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
     );
-    expect(loaded.stdout).toBe('activityLogAlert,approval,eventGridFailures,eventGridWebhook,healCheck,healPoison,outboxRetry');
+    expect(loaded.stdout).toBe(
+      'activityLogAlert,approval,eventGridFailures,eventGridWebhook,healCheck,healPoison,outboxRetry',
+    );
   });
 
   it('nothing local-only in the deployable files (the emulator, Azurite, the local harness, previews)', () => {
