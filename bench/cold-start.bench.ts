@@ -27,9 +27,10 @@ app.http('eventGridWebhook', { methods: ['POST', 'OPTIONS'], authLevel: 'functio
 app.http('activityLogAlert', { methods: ['POST'], authLevel: 'function', route: 'alerts/activity-log', handler: h });
 app.timer('outboxRetry', { schedule: '0 */2 * * * *', runOnStartup: false, handler: none });
 app.storageQueue('healCheck', { queueName: '%REMEDIATOR_HEAL_QUEUE%', connection: 'AzureWebJobsStorage', handler: none });
+app.storageQueue('healPoison', { queueName: '%REMEDIATOR_HEAL_QUEUE%-poison', connection: 'AzureWebJobsStorage', handler: none });
 app.http('approval', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'approval/{channel?}', handler: h });
 `;
-export const FUNCTIONS_ALONE_TRIGGERS = 6;
+export const FUNCTIONS_ALONE_TRIGGERS = 7;
 
 export interface ColdStartBenchResult {
   /** dist/main.js alone. */
