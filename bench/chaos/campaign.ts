@@ -1,40 +1,55 @@
 /**
- * Chaos runs: one remediator process is SIGKILLed at a step and/or loses storage (the proxy switched off) for a
- * window; then redeliveries (possibly concurrent, each its own process, the clock past any lease) until one answers.
- * Checked against the emulator's world: nothing lost (the role exists and a heal revision runs), exactly one of each
- * write, no `applied` without the write, no `healed` without a running revision.
+ * Chaos runs (issue 13): one remediator process is SIGKILLed at a named step and/or loses storage (both loopback
+ * proxies, Table and Queue, switched off) for a window; then Event Grid's redeliveries (possibly several at once, each
+ * its own process, the clock past any lease) until one is answered. A race run stalls the first delivery's ARM write
+ * and sends a redelivery while it holds the lease (it must not be acknowledged). Judged against the emulator's world:
+ * nothing lost (the event answered, the role exists, a heal revision runs), exactly one of each write, no `applied`
+ * without the write, no `healed` without a running revision.
  */
 import { fork } from 'node:child_process';
-import { resolve } from 'node:path';
-import type { RequestLogEntry } from '../../emulator/api';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RequestLogEntry, World } from '../../emulator/api';
 import { startEmulator } from '../../emulator/server';
 import { loadWorld } from '../../emulator/world';
 import type { RunningAzurite } from '../../src/local/azurite';
-import type { ChaosChildInput } from './child';
-import { startStorageProxy } from './proxy';
+import type { ChaosChildInput, ChaosChildOutput } from './child';
+import { startStorageProxy, type StorageProxy } from './proxy';
+import { bundleChild } from '../util';
 
-/** Every checkpoint of the pipeline and the heal step, in order. */
-export const CHAOS_STEPS = [
-  'event-claimed',
-  'story-claimed',
-  'fix-claimed:assign-role',
-  'write:assign-role',
-  'written:assign-role',
-  'recorded:assign-role',
-  'fix-claimed:redeploy-revision',
-  'write:redeploy-revision',
-  'written:redeploy-revision',
-  'recorded:redeploy-revision',
-  'story-completed',
-  'event-completed',
-] as const;
+/** Every checkpoint of the pipeline and the heal, in the order a clean run passes them (with the passage number). */
+export const CHAOS_STEPS: ReadonlyArray<{ step: string; occurrence: number }> = [
+  { step: 'event-claimed', occurrence: 1 },
+  { step: 'story-claimed', occurrence: 1 },
+  { step: 'fix-claimed:assign-role', occurrence: 1 },
+  { step: 'write:assign-role', occurrence: 1 },
+  { step: 'written:assign-role', occurrence: 1 },
+  { step: 'recorded:assign-role', occurrence: 1 },
+  { step: 'fix-claimed:redeploy-revision', occurrence: 1 },
+  { step: 'write:redeploy-revision', occurrence: 1 },
+  { step: 'written:redeploy-revision', occurrence: 1 },
+  { step: 'recorded:redeploy-revision', occurrence: 1 },
+  { step: 'heal-claimed:redeploy', occurrence: 1 },
+  { step: 'write:redeploy-revision', occurrence: 2 },
+  { step: 'written:redeploy-revision', occurrence: 2 },
+  { step: 'recorded:redeploy-revision', occurrence: 2 },
+  { step: 'story-completed', occurrence: 1 },
+  { step: 'event-completed', occurrence: 1 },
+  { step: 'heal-claimed:check', occurrence: 1 },
+  { step: 'heal-recorded:check', occurrence: 1 },
+];
 
 export interface ChaosRunSpec {
-  killAt?: string;
+  killAt?: { step: string; occurrence: number };
+  /** With a `write:` kill: SIGKILL this long after the step, while the ARM write is in flight. */
   killDelayMs?: number;
-  outageAt?: string;
+  outageAt?: { step: string; occurrence: number };
   outageMs?: number;
+  /** Concurrent redeliveries per round. */
   redeliveries: number;
+  /** Stall the first delivery's role write and redeliver while it holds the lease. */
+  race?: boolean;
 }
 
 export interface ChaosRunResult {
@@ -43,30 +58,47 @@ export interface ChaosRunResult {
   duplicateWrites: number;
   falseApplied: number;
   falseHealed: number;
+  /** A redelivery acknowledged while the first delivery still held the work (race runs). */
+  raceAcknowledged: boolean;
   detail: string;
-}
-
-interface ChildOut {
-  outcomes?: Array<{ eventId: string; status: string; reason: string; actions: string[]; heal: string }>;
-  heal?: string[];
-  error?: string;
 }
 
 const WORLD = resolve(__dirname, '../../test/worlds/seed-story.json');
 const EVENT = resolve(__dirname, '../../test/worlds/seed-story.event.json');
+const PRINCIPAL = '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d';
 
-function runChild(input: ChaosChildInput, onStep: (step: string) => Promise<void>): Promise<ChildOut | 'killed'> {
+/** Where the runs happen: one Azurite for all, and the remediator child bundled once (it starts fast). */
+export interface ChaosBench {
+  azurite: RunningAzurite;
+  script: string;
+  dispose(): void;
+}
+
+export async function prepareChaosChild(azurite: RunningAzurite): Promise<ChaosBench> {
+  const dir = mkdtempSync(join(tmpdir(), 'acr-chaos-'));
+  const script = join(dir, 'child.js');
+  await bundleChild(resolve(__dirname, 'child.ts'), script);
+  return { azurite, script, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function runChild(
+  script: string,
+  input: ChaosChildInput,
+  onStep: (step: string, n: number) => Promise<void>,
+): Promise<ChaosChildOutput | 'killed'> {
   return new Promise((done) => {
-    const child = fork(resolve(__dirname, 'child.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+    const child = fork(script, [], {
       env: { ...process.env, CHAOS_CHILD: JSON.stringify(input) },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
-    let out: ChildOut | undefined;
-    child.on('message', (m: { step?: string } & ChildOut) => {
+    let out: ChaosChildOutput | undefined;
+    const seen = new Map<string, number>();
+    child.on('message', (m: { step?: string } & ChaosChildOutput) => {
       if (m.step !== undefined) {
         const step = m.step;
-        void onStep(step).then(() => child.connected && child.send(`ack:${step}`));
+        const n = (seen.get(step) ?? 0) + 1;
+        seen.set(step, n);
+        void onStep(step, n).then(() => child.connected && child.send(`ack:${step}`));
       } else out = m;
     });
     child.on('exit', (_code, signal) => done(signal === 'SIGKILL' ? 'killed' : (out ?? { error: 'no result' })));
@@ -74,66 +106,120 @@ function runChild(input: ChaosChildInput, onStep: (step: string) => Promise<void
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const ignoreSteps = async (): Promise<void> => undefined;
 
-export async function runChaosRun(azurite: RunningAzurite, spec: ChaosRunSpec, n: number): Promise<ChaosRunResult> {
+export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: number): Promise<ChaosRunResult> {
+  const { azurite, script } = bench;
   const emu = await startEmulator({ world: loadWorld(WORLD), propagationDelayMs: 0 });
-  const tablePort = Number(new URL(azurite.tableEndpoint).port);
-  const proxy = await startStorageProxy(tablePort);
+  const proxies: StorageProxy[] = await Promise.all([
+    startStorageProxy(Number(new URL(azurite.tableEndpoint).port)),
+    startStorageProxy(Number(new URL(azurite.queueEndpoint).port)),
+  ]);
+  const [tables, queues] = proxies as [StorageProxy, StorageProxy];
+  const online = (on: boolean): void => proxies.forEach((p) => p.setOnline(on));
   try {
-    const connectionString = azurite.connectionString.replace(
-      /TableEndpoint=[^;]+/,
-      `TableEndpoint=http://127.0.0.1:${proxy.port}/devstoreaccount1`,
-    );
-    const event = JSON.parse((await import('node:fs')).readFileSync(EVENT, 'utf8')) as Record<string, unknown>;
+    const connectionString = azurite.connectionString
+      .replace(/TableEndpoint=[^;]+/, `TableEndpoint=http://127.0.0.1:${tables.port}/devstoreaccount1`)
+      .replace(/QueueEndpoint=[^;]+/, `QueueEndpoint=http://127.0.0.1:${queues.port}/devstoreaccount1`);
+    const event = JSON.parse(readFileSync(EVENT, 'utf8')) as Record<string, unknown>;
+    const tag = `${n}x${Date.now().toString(36)}`;
     const base = {
       endpoint: emu.endpoint,
       caPath: emu.caPath,
       connectionString,
-      claimsTable: `chaos${n}x${Date.now().toString(36)}`,
+      claimsTable: `chaos${tag}`,
+      healQueue: `chaos-heal-${tag}`,
       mode: 'auto-fix' as const,
-      batch: [{ ...event, id: `chaos-${n}` }],
+      batch: [{ ...event, id: `chaos-${tag}` }],
     };
     const t0 = emu.clock.now().getTime();
-    const onStep = async (step: string): Promise<void> => {
-      if (step !== spec.outageAt) return;
-      proxy.setOnline(false);
-      setTimeout(() => proxy.setOnline(true), spec.outageMs ?? 500).unref();
+    const at = (ms: number): string => new Date(t0 + ms).toISOString();
+    const answers: ChaosChildOutput[] = [];
+    let raceAcknowledged = false;
+    let racer: Promise<ChaosChildOutput | 'killed'> | undefined;
+    if (spec.race) emu.addFault({ kind: 'latency', ms: 3000, method: 'PUT', path: 'roleAssignments', times: 1 });
+    const onStep = async (step: string, k: number): Promise<void> => {
+      const is = (s: { step: string; occurrence: number } | undefined): boolean =>
+        s?.step === step && s.occurrence === k;
+      if (spec.race && step === 'write:assign-role' && k === 1)
+        // Event Grid's 30 s timeout passed: it delivers again while this delivery still works (holds the lease).
+        racer = runChild(script, { ...base, now: at(10_000), noHeal: true }, ignoreSteps);
+      if (is(spec.outageAt)) {
+        online(false);
+        setTimeout(() => online(true), spec.outageMs ?? 500).unref();
+      }
     };
     const first = await runChild(
+      script,
       {
         ...base,
-        now: new Date(t0).toISOString(),
-        ...(spec.killAt ? { killAt: spec.killAt } : {}),
+        now: at(0),
+        ...(spec.killAt ? { killAt: spec.killAt.step, killOccurrence: spec.killAt.occurrence } : {}),
         ...(spec.killDelayMs ? { killDelayMs: spec.killDelayMs } : {}),
       },
       onStep,
     );
-    await sleep(spec.outageMs ?? 0);
-    proxy.setOnline(true);
-    const answers: ChildOut[] = first === 'killed' ? [] : [first];
-    // Redeliveries (Event Grid's retries), later on the clock than any lease: until one answers without error.
+    if (first !== 'killed') answers.push(first);
+    const raced = await racer;
+    if (raced && raced !== 'killed') {
+      // Acknowledged (an answer without error) while the first delivery held the work: Event Grid stops retrying.
+      const acked = !raced.error && (raced.outcomes ?? []).length > 0;
+      const firstDone = first !== 'killed' && !first.error;
+      raceAcknowledged = acked && !(firstDone && raced.outcomes?.every((o) => o.status === 'duplicate'));
+      answers.push(raced);
+    }
+    await sleep(Math.max(0, (spec.outageMs ?? 0) - 0));
+    online(true);
+    // Event Grid's redeliveries, later on the clock than any lease, until one is answered without error.
     for (let round = 1; round <= 6; round++) {
-      const last = answers.at(-1);
-      if (last && !last.error) break;
-      const now = new Date(t0 + round * 60_000).toISOString();
+      if (answers.some((a) => !a.error && (a.outcomes ?? []).length > 0) && round > 1) break;
       const outs = await Promise.all(
-        Array.from({ length: spec.redeliveries }, () => runChild({ ...base, now }, async () => undefined)),
+        Array.from({ length: spec.redeliveries }, () =>
+          runChild(script, { ...base, now: at(round * 60_000) }, ignoreSteps),
+        ),
       );
       for (const o of outs) if (o !== 'killed') answers.push(o);
       if (outs.some((o) => o !== 'killed' && !o.error)) break;
     }
-    return judge(spec, emu.requestLog, emu.snapshot(), answers);
+    return judge(spec, emu.requestLog, emu.snapshot(), answers, raceAcknowledged);
   } finally {
-    await proxy.stop();
+    await Promise.all(proxies.map((p) => p.stop()));
     await emu.stop();
   }
 }
 
-function judge(
+/** The role assignments of the seed story's identity in the world. */
+function findRoleAssignments(world: World): World['resources'] {
+  return world.resources.filter((r) => {
+    const p = (r['properties'] ?? {}) as Record<string, unknown>;
+    return (
+      r.type.toLowerCase() === 'microsoft.authorization/roleassignments' &&
+      (typeof p['principalId'] === 'string' ? p['principalId'] : '').toLowerCase() === PRINCIPAL
+    );
+  });
+}
+
+/** Revisions the remediator created (deterministic `--heal-` suffix) and whether one of them runs. */
+function findHealRevisions(world: World): Array<{ name: string; running: boolean }> {
+  return world.resources
+    .filter(
+      (r) => r.type.toLowerCase() === 'microsoft.app/containerapps/revisions' && /--heal-/i.test(r['name'] as string),
+    )
+    .map((r) => {
+      const p = (r['properties'] ?? {}) as Record<string, unknown>;
+      return {
+        name: r['name'] as string,
+        running: (typeof p['runningState'] === 'string' ? p['runningState'] : '').toLowerCase() === 'running',
+      };
+    });
+}
+
+export function judge(
   spec: ChaosRunSpec,
   log: readonly RequestLogEntry[],
-  world: unknown,
-  answers: ChildOut[],
+  world: World,
+  answers: ChaosChildOutput[],
+  raceAcknowledged = false,
 ): ChaosRunResult {
   const ok = (r: RequestLogEntry): boolean => r.status >= 200 && r.status < 300;
   const roleCreates = log.filter(
@@ -142,39 +228,26 @@ function judge(
   const appWrites = log.filter(
     (r) => (r.method === 'PATCH' || r.method === 'PUT') && /containerApps\/[^/]+$/i.test(r.path) && ok(r),
   ).length;
-  const names = log
-    .filter((r) => r.method === 'PUT' && /roleAssignments\/[^/]+$/i.test(r.path) && ok(r))
-    .map((r) => r.path.split('/').pop() ?? '');
-  const objects = walk(world);
-  const hasRole = names.some((n) => objects.some((o) => JSON.stringify(o).includes(n) && 'principalId' in o));
-  const healRevisions = objects.filter((o) => typeof o['name'] === 'string' && o['name'].includes('--heal-'));
-  const healRunning = healRevisions.some((o) => /"runningState":"Running"/i.test(JSON.stringify(o)));
+  const hasRole = findRoleAssignments(world).length > 0;
+  const heals = findHealRevisions(world);
+  const healRunning = heals.some((h) => h.running);
   const outcomes = answers.flatMap((a) => a.outcomes ?? []);
   const answered = answers.some((a) => !a.error && (a.outcomes ?? []).length > 0);
   let falseApplied = 0;
   for (const o of outcomes) {
     if (o.actions.includes('assign-role:applied') && !hasRole) falseApplied++;
-    if (o.actions.includes('redeploy-revision:applied') && healRevisions.length === 0) falseApplied++;
+    if (o.actions.includes('redeploy-revision:applied') && heals.length === 0) falseApplied++;
   }
-  const falseHealed =
-    answers.flatMap((a) => a.heal ?? []).filter((h) => h === 'healed').length > 0 && !healRunning ? 1 : 0;
-  const lost = !answered || !hasRole || !healRunning;
+  const saidHealed =
+    answers.flatMap((a) => a.heal ?? []).includes('healed') || outcomes.some((o) => o.heal === 'healed');
+  const falseHealed = saidHealed && !healRunning ? 1 : 0;
   return {
     spec,
-    lost,
+    lost: !answered || !hasRole || !healRunning,
     duplicateWrites: Math.max(0, roleCreates - 1) + Math.max(0, appWrites - 1),
     falseApplied,
     falseHealed,
-    detail: `answers ${answers.length}, role creates ${roleCreates}, app writes ${appWrites}, healRunning ${healRunning}; ${answers.map((a) => a.error ?? a.outcomes?.map((o) => `${o.status}[${o.actions.join(',')}]`).join(' ')).join(' | ')}`,
+    raceAcknowledged,
+    detail: `answers ${answers.length}, role creates ${roleCreates}, app writes ${appWrites}, heal revisions ${heals.map((h) => `${h.name}${h.running ? '(running)' : ''}`).join(',') || 'none'}; ${answers.map((a) => a.error ?? a.outcomes?.map((o) => `${o.status}[${o.actions.join(',')}]`).join(' ')).join(' | ')}`,
   };
-}
-
-/** Every plain object inside a JSON value. */
-function walk(v: unknown, out: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
-  if (Array.isArray(v)) for (const x of v) walk(x, out);
-  else if (v !== null && typeof v === 'object') {
-    out.push(v as Record<string, unknown>);
-    for (const x of Object.values(v)) walk(x, out);
-  }
-  return out;
 }

@@ -104,6 +104,12 @@ export const REDEPLOY_REVISION: FixType<'redeploy-revision'> = {
               state: 'scheduled',
             },
     );
+    if (scheduled.status === 'applied' && scheduled.reason?.startsWith('already scheduled')) {
+      // The delivery that scheduled it may have died before handing it on: hand it to the queue again (the heal step
+      // takes the scheduled record once; a second message finds it taken and only checks).
+      await deps.scheduler.schedule(task, delayMs);
+      return { action: scheduled, heal: { status: 'pending', detail: 'redeploy scheduled' } };
+    }
     if (scheduled.status !== 'applied' || scheduled.reason?.startsWith('already')) return { action: scheduled };
     if (delayMs > 0) {
       await deps.scheduler.schedule(task, delayMs);
