@@ -57,9 +57,12 @@ it('3 processes x 6 concurrent deliveries of one failure → one role assignment
   expect(writes).toHaveLength(2);
   const all = children.flatMap((c) => c.results ?? []);
   expect(all).toHaveLength(18);
-  // every delivery ended in a clear status; exactly one of them wrote the assignment
+  // every delivery ended in a clear status; at most one answer says it wrote the assignment (the writer's delivery may
+  // have been answered "retry" afterwards — a lease busy elsewhere — and its redelivery found the role recorded); the
+  // request log above shows the one write
   const assigned = all.flatMap((r) => r.actions).filter((a) => a.type === 'assign-role');
-  expect(assigned.filter((a) => /^assigned AcrPull/.test(a.reason))).toHaveLength(1);
+  expect(assigned.filter((a) => /^assigned AcrPull/.test(a.reason)).length).toBeLessThanOrEqual(1);
+  expect(assigned.every((a) => a.status === 'applied')).toBe(true);
   expect(
     all.flatMap((r) => r.actions).every((a) => ['applied', 'planned', 'blocked', 'manual'].includes(a.status)),
   ).toBe(true);
