@@ -23,8 +23,8 @@ import { staticTokenCredential } from '../src/local/static-credential';
 import { createSdkArmPort } from '../src/adapters/sdk-arm';
 import { processItems } from '../src/pipeline';
 import { createMemoryStore } from '../src/store';
+import { deliverAll } from './deliver';
 import { percentile, round } from './util';
-import { isTransientError } from '../src/errors';
 
 const WORLDS = join(__dirname, '..', 'test', 'worlds');
 
@@ -81,47 +81,6 @@ async function startEmulatorProcess(
   return { endpoint, ca: readFileSync(caPath, 'utf8'), stop: () => child.kill('SIGTERM') };
 }
 
-/** How many times one event may be redelivered after a transient answer before the bench gives up on it. */
-const MAX_REDELIVERIES = 1000;
-
-/**
- * Per-delivery wall time of `events` handler calls with `inFlight` at once; sorted. A transient answer (another
- * delivery holds the story's lease: the handler throws so Event Grid retries) is a delivery too — it is timed, counted
- * in `redeliveries`, and the event goes back in line, as Event Grid redelivers it (without its 10 s wait).
- */
-async function measureHandler(
-  handle: (i: number) => Promise<unknown>,
-  events: number,
-  inFlight: number,
-): Promise<{ samples: number[]; redeliveries: number }> {
-  const samples: number[] = [];
-  const again: number[] = [];
-  const tries = new Map<number, number>();
-  let next = 0;
-  let redeliveries = 0;
-  const take = (): number | undefined => (next < events ? next++ : again.shift());
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      for (let i = take(); i !== undefined; i = take()) {
-        const t0 = performance.now();
-        try {
-          await handle(i);
-        } catch (error) {
-          const n = (tries.get(i) ?? 0) + 1;
-          if (!isTransientError(error) || n > MAX_REDELIVERIES) throw error;
-          tries.set(i, n);
-          redeliveries += 1;
-          again.push(i);
-          // Let the lease holder finish before this event is delivered again.
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        samples.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { samples: samples.sort((a, b) => a - b), redeliveries };
-}
-
 export function readSeedEvent(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(WORLDS, 'seed-story.event.json'), 'utf8')) as Record<string, unknown>;
 }
@@ -165,8 +124,9 @@ export async function runPipelineBench(
       logHandler: () => undefined,
     });
     emulator.setLatency(latencyMs);
-    const { samples, redeliveries } = await measureHandler(
+    const { samples, redeliveries } = await deliverAll(
       (i) => handler({ ...seed, id: `latency-${i}` }, context),
+      0,
       events,
       inFlight,
     );
@@ -184,7 +144,7 @@ export async function runPipelineBench(
       });
       const remoteDeps = { ...h.deps, arm, store: createMemoryStore({ clock: emulator.clock }) };
       const remoteHandler = makeEventGridHandler(() => Promise.resolve(remoteDeps));
-      remoteRun = await measureHandler((i) => remoteHandler({ ...seed, id: `remote-${i}` }, context), events, inFlight);
+      remoteRun = await deliverAll((i) => remoteHandler({ ...seed, id: `remote-${i}` }, context), 0, events, inFlight);
     } finally {
       remote.stop();
     }
