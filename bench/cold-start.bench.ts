@@ -29,8 +29,9 @@ app.timer('outboxRetry', { schedule: '0 */2 * * * *', runOnStartup: false, handl
 app.storageQueue('healCheck', { queueName: '%REMEDIATOR_HEAL_QUEUE%', connection: 'AzureWebJobsStorage', handler: none });
 app.storageQueue('healPoison', { queueName: '%REMEDIATOR_HEAL_QUEUE%-poison', connection: 'AzureWebJobsStorage', handler: none });
 app.http('approval', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'approval/{channel?}', handler: h });
+app.http('doctor', { methods: ['GET'], authLevel: 'function', route: 'doctor', handler: h });
 `;
-export const FUNCTIONS_ALONE_TRIGGERS = 7;
+export const FUNCTIONS_ALONE_TRIGGERS = 8;
 
 export interface ColdStartBenchResult {
   /** dist/main.js alone. */

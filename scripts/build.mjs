@@ -34,6 +34,8 @@ const result = await build({
     main: join(root, 'src/functions/index.ts'),
     handlers: join(root, 'src/functions/handlers.ts'),
     'startup-check': join(root, 'src/functions/startup-check.ts'),
+    // the deployment's smoke check (GET /api/doctor): its probes load only when it is asked
+    doctor: join(root, 'src/functions/doctor.ts'),
     // required by src/runtime.ts only when telemetry is configured (the Azure Monitor distro is most of the code)
     'adapters/telemetry-sdk': join(root, 'src/adapters/telemetry-sdk.ts'),
   },
@@ -42,7 +44,7 @@ const result = await build({
   platform: 'node',
   target: 'node22',
   format: 'cjs',
-  external: ['@azure/functions-core', './handlers', './startup-check', './adapters/telemetry-sdk'],
+  external: ['@azure/functions-core', './handlers', './startup-check', './doctor', './adapters/telemetry-sdk'],
   minify: false,
   keepNames: true,
   sourcemap: false,

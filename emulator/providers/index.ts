@@ -14,6 +14,7 @@ import { registriesProvider } from './registries';
 import { resourceGraphProvider } from './resource-graph';
 import { resourcesProvider } from './resources';
 import { subscriptionsProvider } from './subscriptions';
+import { webSitesProvider } from './web-sites';
 
 export const PROVIDERS: readonly Provider[] = [
   subscriptionsProvider,
@@ -26,6 +27,7 @@ export const PROVIDERS: readonly Provider[] = [
   jobsProvider,
   registriesProvider,
   eventGridProvider,
+  webSitesProvider,
   resourcesProvider,
 ];
 

@@ -7,22 +7,16 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config';
-import {
-  listVisibleSubscriptions,
-  principalOfCredential,
-  readAssignmentsOf,
-  readEventSubscriptions,
-  readScope,
-  readStorage,
-  type ArmReadOptions,
-} from '../adapters/doctor-probes';
-import { evaluateDoctor, type Check, type DoctorFacts, type Probe } from '../doctor/checks';
+import { gatherFacts as gatherDoctorFacts } from '../adapters/doctor-facts';
+import type { ArmReadOptions } from '../adapters/doctor-probes';
+import { evaluateDoctor, type Check, type DoctorFacts } from '../doctor/checks';
 import { describeErrorMessage } from '../errors';
 import { resolveArmTarget } from './arm-target';
-import { painter, type CliIo, writeLine } from './io';
+import { fetchRemoteReport, remoteRefOf, type RemoteOptions } from './doctor-remote';
+import { painter, type CliIo, UsageError, writeLine } from './io';
 
 export const DOCTOR_USAGE = `usage: remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix|approve] [--json]
+       remediator doctor --remote [--app NAME --resource-group RG --subscription ID] [--expect-mode MODE] [--json]
 
 Read-only preflight with the remediator's identity and app settings (run it after azd up):
   - each scope (--scope, else REMEDIATOR_ALLOWED_SCOPES, else every visible subscription): registries and role
@@ -32,6 +26,9 @@ Read-only preflight with the remediator's identity and app settings (run it afte
   - the claims and audit tables and the heal queue are reachable;
   - webhook settings are present and well-formed (never posted to, never printed);
   - mode and guardrails (--expect-mode: fail when the mode is not the one you expect).
+--remote: the deployed app runs the same checks itself (GET /api/doctor, its managed identity and app settings) and
+this prints its answer; your login only finds the app and its function key (defaults: AZURE_FUNCTION_APP_NAME,
+AZURE_RESOURCE_GROUP, AZURE_SUBSCRIPTION_ID, as in an azd environment). The azd postdeploy hook runs it.
 Exit 0 when every check passes (warnings allowed), 1 when any fails, 2 on usage errors.`;
 
 export interface DoctorOptions {
@@ -40,14 +37,8 @@ export interface DoctorOptions {
   /** Credential for identity-based storage (default: the ARM one). */
   storageCredential?: TokenCredential;
   retryOptions?: ArmReadOptions['retryOptions'];
-}
-
-async function settle<T>(run: () => Promise<T>): Promise<Probe<T>> {
-  try {
-    return { ok: true, value: await run() };
-  } catch (err) {
-    return { ok: false, error: describeErrorMessage(err).split('\n')[0] ?? 'error' };
-  }
+  /** `--remote` retries (tests). */
+  remote?: RemoteOptions;
 }
 
 export async function gatherFacts(
@@ -55,55 +46,15 @@ export async function gatherFacts(
   flags: { scopes: string[]; principalId?: string; expectMode?: string },
   opts: DoctorOptions = {},
 ): Promise<DoctorFacts> {
-  let config: Readonly<Config>;
-  try {
-    config = loadConfig(io.env);
-  } catch (err) {
-    const error = err instanceof ConfigError ? err.problems.join('; ') : describeErrorMessage(err);
+  return gatherDoctorFacts(io.env, flags, (config) => {
+    const resolved = resolveArmTarget(config, io.env);
     return {
-      config: { ok: false, error },
-      scopes: [],
-      eventSubscriptions: { ok: true, value: [] },
-      storage: [],
-      webhooks: {},
+      credential: opts.credential ?? resolved.credential,
+      ...(resolved.tlsCa !== undefined ? { tlsCa: resolved.tlsCa } : {}),
+      ...(opts.storageCredential ? { storageCredential: opts.storageCredential } : {}),
+      ...(opts.retryOptions ? { retryOptions: opts.retryOptions } : {}),
     };
-  }
-  const resolved = resolveArmTarget(config, io.env);
-  const tlsCa = resolved.tlsCa;
-  const target = { credential: opts.credential ?? resolved.credential };
-  const arm: ArmReadOptions = {
-    endpoint: config.armEndpoint,
-    credential: target.credential,
-    ...(tlsCa !== undefined ? { tlsCa } : {}),
-    ...(opts.retryOptions ? { retryOptions: opts.retryOptions } : {}),
-  };
-  const principalId =
-    flags.principalId ?? (await principalOfCredential(arm.credential, arm.endpoint).catch(() => undefined));
-  const scopesProbe = await settle(async () =>
-    flags.scopes.length
-      ? flags.scopes
-      : config.allowedScopes.length
-        ? [...config.allowedScopes]
-        : await listVisibleSubscriptions(arm),
-  );
-  const scopes = scopesProbe.ok ? scopesProbe.value : [];
-  const scopeFacts = await Promise.all(scopes.map((s) => readScope(arm, s)));
-  const assignments = principalId ? await settle(() => readAssignmentsOf(arm, scopes, principalId)) : undefined;
-  return {
-    config: { ok: true, value: config },
-    ...(principalId ? { principalId } : {}),
-    scopes: scopesProbe.ok
-      ? scopeFacts
-      : [{ scope: '(subscriptions)', registries: scopesProbe, roleAssignments: scopesProbe }],
-    ...(assignments?.ok ? { assignments: assignments.value } : {}),
-    eventSubscriptions: await settle(() => readEventSubscriptions(arm, scopes)),
-    storage: await readStorage(config, opts.storageCredential ?? arm.credential),
-    webhooks: {
-      ...(config.teamsWebhookUrl ? { teams: config.teamsWebhookUrl } : {}),
-      ...(config.slackWebhookUrl ? { slack: config.slackWebhookUrl } : {}),
-    },
-    ...(flags.expectMode ? { expectMode: flags.expectMode } : {}),
-  };
+  });
 }
 
 export function renderChecklist(checks: readonly Check[], paint = painter({}, {})): string {
@@ -123,6 +74,47 @@ export function renderChecklist(checks: readonly Check[], paint = painter({}, {}
   return lines.join('\n');
 }
 
+async function runRemoteDoctor(
+  io: CliIo,
+  values: {
+    app?: string | undefined;
+    'resource-group'?: string | undefined;
+    subscription?: string | undefined;
+    scope?: string[] | undefined;
+    'principal-id'?: string | undefined;
+    json?: boolean | undefined;
+  },
+  expectMode: string | undefined,
+  remote: RemoteOptions | undefined,
+): Promise<number> {
+  if (values.scope?.length || values['principal-id'])
+    throw new UsageError("--remote runs the app's own checks: --scope and --principal-id are for a local run");
+  const ref = remoteRefOf(io.env, {
+    app: values.app,
+    resourceGroup: values['resource-group'],
+    subscription: values.subscription,
+  });
+  let fetched: Awaited<ReturnType<typeof fetchRemoteReport>>;
+  try {
+    fetched = await fetchRemoteReport(io, ref, expectMode ? { expectMode } : {}, remote);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const why = describeErrorMessage(err).split('\n')[0] ?? 'error';
+    if (values.json) writeLine(io.stdout, JSON.stringify({ ok: false, app: ref.name, error: why }));
+    else writeLine(io.stderr, `✖ doctor on ${ref.name}: ${why}`);
+    return 1;
+  }
+  const { report } = fetched;
+  if (values.json) writeLine(io.stdout, JSON.stringify({ ...report, app: ref.name }));
+  else {
+    const paint = painter(io.stdout, io.env);
+    const who = report.principalId ? ` (its identity ${report.principalId})` : '';
+    writeLine(io.stdout, paint.bold(`doctor, run by ${ref.name} in Azure${who}:`));
+    writeLine(io.stdout, renderChecklist(report.checks, paint));
+  }
+  return report.ok ? 0 : 1;
+}
+
 export async function runDoctor(argv: string[], io: CliIo, opts: DoctorOptions = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -130,6 +122,10 @@ export async function runDoctor(argv: string[], io: CliIo, opts: DoctorOptions =
       scope: { type: 'string', multiple: true },
       'principal-id': { type: 'string' },
       'expect-mode': { type: 'string' },
+      remote: { type: 'boolean', default: false },
+      app: { type: 'string' },
+      'resource-group': { type: 'string' },
+      subscription: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -145,6 +141,7 @@ export async function runDoctor(argv: string[], io: CliIo, opts: DoctorOptions =
     writeLine(io.stderr, `--expect-mode: dry-run, auto-fix or approve, not ${expectMode}\n${DOCTOR_USAGE}`);
     return 2;
   }
+  if (values.remote) return runRemoteDoctor(io, values, expectMode, opts.remote);
   const facts = await gatherFacts(
     io,
     {

@@ -107,7 +107,8 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       "read-only preflight of a deployment with the remediator's identity and app settings: scopes readable, the RBAC " +
       'Administrator condition, the Event Grid subscription (filter, dead-lettering), storage, webhooks, mode; ' +
       '✔/✖ with the fix for each ✖, exit 1 when anything is wrong',
-    usage: 'remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix|approve] [--json]',
+    usage:
+      'remediator doctor [--scope ID]... [--principal-id OID] [--expect-mode dry-run|auto-fix|approve] [--remote] [--json]',
     options: [
       [
         '--scope ID',
@@ -115,9 +116,20 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       ],
       ['--principal-id OID', "the remediator identity's object id (default: read from the credential's token)"],
       ['--expect-mode MODE', 'fail when REMEDIATOR_MODE is not this one'],
+      [
+        '--remote',
+        'ask the deployed app to run the checks itself (its identity and settings; GET /api/doctor with its function key)',
+      ],
+      ['--app NAME', 'with --remote: the Function app (default AZURE_FUNCTION_APP_NAME)'],
+      ['--resource-group RG', 'with --remote: its resource group (default AZURE_RESOURCE_GROUP)'],
+      ['--subscription ID', 'with --remote: its subscription (default AZURE_SUBSCRIPTION_ID)'],
       JSON_OPT,
     ],
-    examples: ['remediator doctor --expect-mode auto-fix', 'remediator doctor --scope /subscriptions/SUB --json'],
+    examples: [
+      'remediator doctor --expect-mode auto-fix',
+      'remediator doctor --scope /subscriptions/SUB --json',
+      'remediator doctor --remote --app func-remediator --resource-group rg-remediator --subscription SUB',
+    ],
   },
   audit: {
     summary:

@@ -6,6 +6,7 @@
  * problem logged; invocations then answer with the same error.
  */
 import { app, type HttpRequest, type InvocationContext, type Timer } from '@azure/functions';
+import type * as DoctorFunction from './doctor';
 import type * as Handlers from './handlers';
 import { registerInvocationTracing } from './invocation-trace';
 import { OUTBOX_TIMER_SCHEDULE } from './outbox-schedule';
@@ -19,6 +20,12 @@ let handlers: Promise<typeof Handlers> | undefined;
 const loadHandlers = (): Promise<typeof Handlers> =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (handlers ??= Promise.resolve().then(() => require('./handlers') as typeof Handlers));
+
+let doctorFunction: Promise<typeof DoctorFunction> | undefined;
+/** The doctor (its own file, dist/doctor.js: its read-only probes are not on any event's path). */
+const loadDoctor = (): Promise<typeof DoctorFunction> =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (doctorFunction ??= Promise.resolve().then(() => require('./doctor') as typeof DoctorFunction));
 
 app.eventGrid('eventGridFailures', {
   handler: async (event: unknown, context: InvocationContext) =>
@@ -67,6 +74,14 @@ app.http('approval', {
   route: 'approval/{channel?}',
   handler: async (request: HttpRequest, context: InvocationContext) =>
     (await loadHandlers()).approval(request, context),
+});
+
+// The deployment's smoke check and preflight, with the app's own identity and settings (src/functions/doctor.ts).
+app.http('doctor', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'doctor',
+  handler: async (request: HttpRequest, context: InvocationContext) => (await loadDoctor()).doctor(request, context),
 });
 
 registerInvocationTracing();

@@ -3,132 +3,27 @@
  * passes; each wiring fault is a ✖ naming what is wrong and its fix, and the exit code is 1. No webhook URL or
  * connection string is ever printed.
  */
-import { EventGridManagementClient } from '@azure/arm-eventgrid';
-import type { AccessToken, TokenCredential } from '@azure/identity';
-import { QueueClient } from '@azure/storage-queue';
-import { TableClient } from '@azure/data-tables';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runDoctor } from '../../src/cli/doctor';
 import type { Check } from '../../src/doctor/checks';
-import { HANDLED_EVENT_TYPES, HANDLED_OPERATIONS } from '../../src/intake/relevance';
-import { startAzurite, type RunningAzurite } from '../helpers/azurite';
-import { clientOptionsFor, startTestEmulator, type TestEmulator } from '../helpers/emulator';
+import { HANDLED_OPERATIONS } from '../../src/intake/relevance';
+import { rbac, REMEDIATOR_OID, remediatorCredential, startDoctorWorld, TEAMS, type DoctorWorld } from './doctor-world';
 
-const rbac = JSON.parse(readFileSync(join(__dirname, '..', '..', 'infra', 'rbac.json'), 'utf8')) as {
-  rbacAdministratorCondition: string;
-  builtInRoles: { rbacAdministrator: string };
-};
-
-const REMEDIATOR_OID = '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
-const jwt = (claims: object): string =>
-  ['{"alg":"none","typ":"JWT"}', JSON.stringify(claims), 'sig']
-    .map((p) => Buffer.from(p).toString('base64url'))
-    .join('.');
-/** A token whose claims say who it was issued to (the emulator accepts any bearer; doctor reads `oid`). */
-const remediatorCredential: TokenCredential = {
-  getToken: async (): Promise<AccessToken> => ({
-    token: jwt({ oid: REMEDIATOR_OID, aud: 'https://management.azure.com/' }),
-    expiresOnTimestamp: Date.now() + 3600_000,
-  }),
-};
-
-const TEAMS =
-  'https://prod-12.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=TopSecretSignature0123456789';
-const SLACK = 'https://hooks.slack.com/services/T0123ABCD/B0456EFGH/SlackSecretToken0123456789';
-
-let emulator: TestEmulator;
-let azurite: RunningAzurite;
-let eventGrid: EventGridManagementClient;
+let world: DoctorWorld;
 let sub: string;
 let adminAssignmentId: string;
-const RG = 'web-rg';
-const TOPIC = 'egst-arm';
-
-function subscriptionBody(overrides: { operations?: string[]; deadLetter?: boolean } = {}) {
-  return {
-    destination: {
-      endpointType: 'AzureFunction' as const,
-      resourceId: `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.Web/sites/func-remediator/functions/eventGridFailures`,
-      maxEventsPerBatch: 1,
-      preferredBatchSizeInKilobytes: 64,
-    },
-    filter: {
-      includedEventTypes: [...HANDLED_EVENT_TYPES],
-      advancedFilters: [
-        {
-          operatorType: 'StringIn' as const,
-          key: 'data.operationName',
-          values: overrides.operations ?? [...HANDLED_OPERATIONS],
-        },
-      ],
-    },
-    retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 },
-    ...(overrides.deadLetter === false
-      ? {}
-      : {
-          deadLetterDestination: {
-            endpointType: 'StorageBlob' as const,
-            resourceId: `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.Storage/storageAccounts/stremediator`,
-            blobContainerName: 'eventgrid-deadletter',
-          },
-        }),
-  };
-}
-
-async function wireEventGrid(overrides: Parameters<typeof subscriptionBody>[0] = {}): Promise<void> {
-  await eventGrid.systemTopicEventSubscriptions.beginCreateOrUpdateAndWait(
-    RG,
-    TOPIC,
-    'remediator-arm-failures',
-    subscriptionBody(overrides),
-  );
-}
+const wireEventGrid = (o?: Parameters<DoctorWorld['wireEventGrid']>[0]) => world.wireEventGrid(o);
+const env = (extra?: Record<string, string>) => world.env(extra);
 
 beforeAll(async () => {
-  emulator = await startTestEmulator('test/worlds/seed-story.json');
-  sub = emulator.subscriptionId;
-  azurite = await startAzurite();
-  for (const t of ['remediatorclaims', 'remediatoraudit'])
-    await TableClient.fromConnectionString(azurite.connectionString, t, {
-      allowInsecureConnection: true,
-    }).createTable();
-  await new QueueClient(azurite.connectionString, 'remediator-heal-checks').createIfNotExists();
-  // The remediator's resource group and its grants, written as infra would (through the SDK).
-  await emulator.authorization.roleAssignments.create(`/subscriptions/${sub}`, 'a9c3e1f0-1111-4222-8333-944455556666', {
-    roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${rbac.builtInRoles.rbacAdministrator}`,
-    principalId: REMEDIATOR_OID,
-    principalType: 'ServicePrincipal',
-    condition: rbac.rbacAdministratorCondition,
-    conditionVersion: '2.0',
-  });
-  adminAssignmentId = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments/a9c3e1f0-1111-4222-8333-944455556666`;
-  eventGrid = new EventGridManagementClient(remediatorCredential, sub, clientOptionsFor(emulator));
-  await eventGrid.systemTopics.beginCreateOrUpdateAndWait(RG, TOPIC, {
-    location: 'global',
-    source: `/subscriptions/${sub}`,
-    topicType: 'Microsoft.Resources.Subscriptions',
-  });
+  world = await startDoctorWorld();
+  sub = world.sub;
+  adminAssignmentId = world.adminAssignmentId;
 }, 60_000);
 
 afterAll(async () => {
-  await emulator?.stop();
-  await azurite?.stop();
+  await world?.stop();
 });
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ARM_ENDPOINT: emulator.endpoint,
-    REMEDIATOR_EMULATOR_CA: emulator.caPath,
-    REMEDIATOR_ALLOWED_SCOPES: `/subscriptions/${sub}`,
-    REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString,
-    TEAMS_WEBHOOK_URL: TEAMS,
-    SLACK_WEBHOOK_URL: SLACK,
-    LOG_LEVEL: 'silent',
-    ...extra,
-  };
-}
 
 async function doctor(e: Record<string, string>, args: string[] = ['--json']) {
   const stdout = new PassThrough();
@@ -209,7 +104,7 @@ describe('remediator doctor against the emulator and Azurite', () => {
 
   it('names an RBAC Administrator assignment without the ABAC condition', async () => {
     const name = 'b0b0b0b0-2222-4333-8444-955566667777';
-    await emulator.authorization.roleAssignments.create(`/subscriptions/${sub}/resourceGroups/web-rg`, name, {
+    await world.emulator.authorization.roleAssignments.create(`/subscriptions/${sub}/resourceGroups/web-rg`, name, {
       roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${rbac.builtInRoles.rbacAdministrator}`,
       principalId: REMEDIATOR_OID,
       principalType: 'ServicePrincipal',
@@ -221,7 +116,7 @@ describe('remediator doctor against the emulator and Azurite', () => {
     expect(f[0]?.id).toMatch(new RegExp(`rbac-admin:.*${name}`, 'i'));
     expect(f[0]?.detail).toMatch(/no condition/);
     expect(f[0]?.fix).toMatch(/az role assignment delete --ids .*rbacAdministratorCondition/);
-    await emulator.authorization.roleAssignments.delete(`/subscriptions/${sub}/resourceGroups/web-rg`, name);
+    await world.emulator.authorization.roleAssignments.delete(`/subscriptions/${sub}/resourceGroups/web-rg`, name);
   });
 
   it('names unreachable storage', async () => {
@@ -262,7 +157,7 @@ describe('remediator doctor against the emulator and Azurite', () => {
   });
 
   it('names a missing Event Grid subscription and an unexpected mode', async () => {
-    await eventGrid.systemTopicEventSubscriptions.beginDeleteAndWait(RG, TOPIC, 'remediator-arm-failures');
+    await world.unwireEventGrid();
     const { code, out } = await doctor(env(), ['--json', '--expect-mode', 'auto-fix']);
     expect(code).toBe(1);
     const ids = failed(out).map((c) => c.id);

@@ -69,7 +69,9 @@ describe('azure.yaml', () => {
     expect(get(yaml, 'hooks.postdeploy.posix.continueOnError')).toBe(false);
     for (const script of [posix, windows]) expect(existsSync(join(REPO_ROOT, script))).toBe(true);
     expect(() => accessSync(join(REPO_ROOT, posix), constants.X_OK)).not.toThrow();
-    const sh = readText(join(REPO_ROOT, posix));
+    const sh = readText(join(REPO_ROOT, 'infra', 'hooks', 'wire-events.sh'));
+    expect(readText(join(REPO_ROOT, posix))).toMatch(/wire-events\.sh"\n/);
+    expect(readText(join(REPO_ROOT, windows))).toMatch(/wire-events\.ps1"\n/);
     expect(sh).toMatch(/azd env set DEPLOY_EVENT_WIRING true/);
     expect(sh).toMatch(/azd provision --no-prompt/);
     // the variable the hook sets is the one main.parameters.json maps to deployEventWiring

@@ -25,6 +25,7 @@ describe('npm run build', () => {
     // main.js registers the triggers; the handlers, the settings check and the telemetry SDK load on first use
     expect(readdirSync(join(ROOT, 'dist')).sort()).toEqual([
       'adapters',
+      'doctor.js',
       'handlers.js',
       'host.json',
       'main.js',
@@ -47,7 +48,7 @@ describe('npm run build', () => {
       "require('./dist/main.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache).map((f) => require('node:path').relative(process.cwd(), f))));";
     const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(JSON.parse(run.stdout)).toEqual([join('dist', 'main.js')]);
-    // what the first invocation requires: the six handlers
+    // what the first invocation requires: the seven handlers (the doctor loads from dist/doctor.js when it is asked)
     const loaded = spawnSync(
       process.execPath,
       [
@@ -63,7 +64,7 @@ describe('npm run build', () => {
 
   it('nothing local-only in the deployable files (the emulator, Azurite, the local harness, previews)', () => {
     // esbuild names every bundled module in a `// path` comment line
-    const files = ['main.js', 'handlers.js', 'startup-check.js', join('adapters', 'telemetry-sdk.js')];
+    const files = ['main.js', 'handlers.js', 'startup-check.js', 'doctor.js', join('adapters', 'telemetry-sdk.js')];
     const modules = files.flatMap((f) =>
       readFileSync(join(ROOT, 'dist', f), 'utf8')
         .split('\n')
