@@ -82,7 +82,7 @@ export function renderScenarioText(
           'heal',
           runs.map((r) => {
             const h = r.outcomes[i]?.heal;
-            return h ? `${h.status === 'healed' ? '✔ ' : ''}${describeHeal(h, true).replace(' clock)', ')')}` : '–';
+            return h ? `${h.status === 'healed' ? '✔ ' : ''}${describeHeal(h, true, 'simulated')}` : '–';
           }),
         ),
       );
@@ -121,7 +121,7 @@ export function approveLines(run: DemoRun): string[] {
   const fixes = (n: number): string => `${n} fix${n === 1 ? '' : 'es'}`;
   return [
     `   approve mode: ${STATUS_MARK['awaiting-approval']} ${fixes(a.awaiting)} awaiting approval, ${a.writesBefore} ARM writes → approved by ${a.approver}`,
-    `     → ${STATUS_MARK.applied} ${applied} applied${others.length ? `, ${others.join(', ')}` : ''}; ${run.writes - a.writesBefore} ARM writes; messages ${run.messages.teams} + ${run.messages.slack}${heal ? `; heal ${describeHeal(heal, true).replace(' clock)', ')')}` : ''}`,
+    `     → ${STATUS_MARK.applied} ${applied} applied${others.length ? `, ${others.join(', ')}` : ''}; ${run.writes - a.writesBefore} ARM writes; messages ${run.messages.teams} + ${run.messages.slack}${heal ? `; heal ${describeHeal(heal, true, 'simulated')}` : ''}`,
   ];
 }
 

@@ -60,14 +60,18 @@ export function stepLines(o: Outcome, indent: string, verbose?: boolean): string
   ]);
 }
 
-/** "healed after 12m 8s (on the emulator's simulated clock)". */
-export function describeHeal(h: NonNullable<Outcome['heal']>, simulatedClock?: boolean): string {
-  const after =
-    h.healedAfterMs !== undefined
-      ? ` after ${formatDurationMs(h.healedAfterMs)}${simulatedClock ? ' (simulated clock)' : ''}`
-      : '';
-  const attempts = h.attempts === undefined ? '' : ` (${h.attempts} redeploy attempt${h.attempts === 1 ? '' : 's'})`;
-  return `${h.status}${after}${attempts}`;
+/** "healed after 12m 8s (simulated clock; 3 redeploy attempts)": `clockNote` names the clock ("simulated" in the demo). */
+export function describeHeal(
+  h: NonNullable<Outcome['heal']>,
+  simulatedClock?: boolean,
+  clockNote = 'simulated clock',
+): string {
+  const notes = [
+    ...(h.healedAfterMs !== undefined && simulatedClock ? [clockNote] : []),
+    ...(h.attempts === undefined ? [] : [`${h.attempts} redeploy attempt${h.attempts === 1 ? '' : 's'}`]),
+  ];
+  const after = h.healedAfterMs !== undefined ? ` after ${formatDurationMs(h.healedAfterMs)}` : '';
+  return `${h.status}${after}${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }
 
 export function renderOutcomesText(outcomes: readonly Outcome[], ctx: RenderOptions): void {

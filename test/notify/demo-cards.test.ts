@@ -106,7 +106,8 @@ describe('the demo (terminal)', () => {
         bullets: evidence.length,
       });
     }
-    expect(demoText).toMatch(/healed after \S+( \S+)? \(simulated\)/);
+    expect(demoText).toMatch(/healed after \S+( \S+)? \(simulated(; \d+ redeploy attempts?)?\)/);
+    expect(demoText).not.toMatch(/\(simulated\) \(/); // one parenthesis, not two side by side
     // The approve loop closes each scenario: what awaited approval (0 writes) and who approved, or nothing to approve.
     for (const s of DEMO_SCENARIOS) {
       const block = demoText.split(`━━ ${s.name}: `)[1]!.split('\n━━ ')[0]!;
