@@ -9,7 +9,7 @@ import { app, type HttpRequest, type InvocationContext, type Timer } from '@azur
 import type * as DoctorFunction from './doctor';
 import type * as Handlers from './handlers';
 import { registerInvocationTracing } from './invocation-trace';
-import { OUTBOX_TIMER_SCHEDULE } from './outbox-schedule';
+import { DOCTOR_TIMER_SCHEDULE, OUTBOX_TIMER_SCHEDULE } from './outbox-schedule';
 import type * as StartupCheck from './startup-check';
 
 let handlers: Promise<typeof Handlers> | undefined;
@@ -82,6 +82,13 @@ app.http('doctor', {
   authLevel: 'function',
   route: 'doctor',
   handler: async (request: HttpRequest, context: InvocationContext) => (await loadDoctor()).doctor(request, context),
+});
+
+// The same checks on a schedule: wiring that breaks after the deployment raises the doctorFailed alert.
+app.timer('doctorSchedule', {
+  schedule: DOCTOR_TIMER_SCHEDULE,
+  runOnStartup: false,
+  handler: async (timer: Timer, context: InvocationContext) => (await loadDoctor()).doctorSchedule(timer, context),
 });
 
 registerInvocationTracing();

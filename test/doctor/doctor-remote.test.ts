@@ -18,7 +18,9 @@ import { getTlsIdentity } from '../../emulator/cert';
 import { loadWorld } from '../../emulator';
 import { runDoctor } from '../../src/cli/doctor';
 import type { Check } from '../../src/doctor/checks';
-import { makeDoctorHandler } from '../../src/functions/doctor';
+import { makeDoctorHandler, makeDoctorTimerHandler } from '../../src/functions/doctor';
+import { parseKql } from '../../emulator/kql/parse';
+import { runQuery } from '../../emulator/kql/evaluate';
 import { createContext } from '../functions/deps';
 import { clientOptionsFor, staticCredential } from '../helpers/emulator';
 import { REMEDIATOR_OID, remediatorCredential, startDoctorWorld, type DoctorWorld } from './doctor-world';
@@ -221,4 +223,50 @@ describe('the azd postdeploy hook (infra/hooks/postdeploy.sh) runs the smoke che
     expect(r.out).toMatch(/Smoke check skipped/);
     expect(seen).toEqual([]);
   }, 150_000);
+});
+
+describe('doctorSchedule: the same checks every 6 hours, watched by the doctorFailed alert rule', () => {
+  const rule = (
+    JSON.parse(readFileSync(join('infra', 'alert-rules.json'), 'utf8')) as {
+      rules: Record<string, { query: string }>;
+    }
+  ).rules['doctorFailed']!;
+  /** The rule's filter (its `where`, evaluated by the emulator's KQL reader) over these `traces` messages. */
+  const matched = (messages: string[]): number => {
+    const filter = rule.query.split('\n| summarize')[0]!;
+    return runQuery(
+      parseKql(filter),
+      messages.map((message) => ({ message })),
+    ).length;
+  };
+  const tick = async () => {
+    const { context, logs } = createContext('doctorSchedule');
+    await makeDoctorTimerHandler({
+      env: appSettings,
+      target: () => ({ credential: remediatorCredential, tlsCa: world.emulator.ca }),
+    })(
+      { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
+      context,
+    );
+    return logs;
+  };
+
+  it('a healthy deployment logs one passing line, which the rule does not match', async () => {
+    const logs = await tick();
+    expect(logs.filter((l) => l.level === 'warning')).toEqual([]);
+    const line = logs.find((l) => l.text.startsWith('doctor: '))!.text;
+    expect(line).toMatch(/^doctor: all \d+ checks passed$/);
+    expect(matched([line])).toBe(0);
+  });
+
+  it('a fault found later is a warning naming the check and its fix, which the rule matches; no secret', async () => {
+    await world.unwireEventGrid();
+    const logs = await tick();
+    await world.wireEventGrid();
+    const warnings = logs.filter((l) => l.level === 'warning').map((l) => l.text);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^doctor: 1 check\(s\) failed: .*Event Grid subscription.*fix: /);
+    expect(matched(warnings)).toBe(1);
+    expect(logs.map((l) => l.text).join('\n')).not.toMatch(/TopSecretSignature|SlackSecretToken|AccountKey/);
+  });
 });

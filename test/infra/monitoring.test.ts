@@ -42,7 +42,14 @@ describe('monitoring: workbook and alert rules', () => {
 
   it('alert rules cover invocation failures, poison/abandoned heal checks, outbox drops, budget, silence', () => {
     expect(Object.keys(alerts.rules).sort()).toEqual(
-      ['budgetExhausted', 'invocationFailures', 'noEvents', 'outboxDrops', 'poisonOrDeadLettered'].sort(),
+      [
+        'budgetExhausted',
+        'doctorFailed',
+        'invocationFailures',
+        'noEvents',
+        'outboxDrops',
+        'poisonOrDeadLettered',
+      ].sort(),
     );
     expect(alerts.rules['outboxDrops']?.query).toContain(`'${METRIC.outboxDrops}'`);
     expect(alerts.rules['budgetExhausted']?.query).toContain(`'${METRIC.budgetUsed}'`);
