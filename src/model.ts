@@ -104,6 +104,11 @@ export interface DiagnosisDetails {
   provisioningError?: string;
   image?: string;
   loginServer?: string;
+  /**
+   * Every image of this story when several failed from the same registry the same way (a sidecar next to the main
+   * container): `image` first. One story, one fix, one message naming them all.
+   */
+  images?: string[];
   /** Other registries the same revision failed to pull from: each is its own story (the pipeline diagnoses it). */
   otherFailingRegistries?: string[];
   repository?: string;

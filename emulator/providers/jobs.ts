@@ -50,7 +50,8 @@ function writeJob(ctx: RequestContext, arm: Arm): Reply {
   const props = { ...obj(job.properties) };
   const template = obj(props['template']);
   const changed = stableStringify(template) !== stableStringify(obj(obj(existing?.properties)['template']));
-  const refusal = changed ? state.apps.findRefusal(job, template) : undefined;
+  const refusal =
+    state.keyVault.findSecretRefusal(job) ?? (changed ? state.apps.findRefusal(job, template) : undefined);
   if (refusal && existing) {
     const error = { code: 'InvalidParameterValueInContainerTemplate', message: refusal };
     arm.events.raise(ctx, 'Write', false, existing.id, 'Microsoft.App/jobs/write', error);

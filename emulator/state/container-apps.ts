@@ -5,6 +5,7 @@
 import { deterministicGuid, keyOf, lastSegment, normalizePath, sameId, shortHash } from '../ids';
 import { asArray, clone, mergePatch, normalizeLocation, obj, stableStringify, str } from '../values';
 import { parseImage, type AcrPulls } from './acr';
+import type { KeyVaultReads } from './key-vault';
 import { NotFoundError, type Resource, type ResourceStore } from './store';
 
 const T_REVISION = 'microsoft.app/containerapps/revisions';
@@ -13,6 +14,7 @@ export class ContainerAppsLifecycle {
   constructor(
     private readonly store: ResourceStore,
     private readonly acr: AcrPulls,
+    private readonly keyVault?: KeyVaultReads,
   ) {}
 
   /** Principal the app pulls `image` with, per its `configuration.registries[]` (undefined = none usable). */
@@ -110,6 +112,8 @@ export class ContainerAppsLifecycle {
    * ARM's 400 `InvalidParameterValueInContainerTemplate` message, or undefined when the write goes ahead.
    */
   findRefusal(app: Resource, template: Record<string, unknown>): string | undefined {
+    const secretRefusal = this.keyVault?.findSecretRefusal(app);
+    if (secretRefusal) return secretRefusal;
     const refusals = this.store.pullRefusals;
     if (refusals !== 'all' && refusals.size === 0) return undefined;
     const verdict = this.evaluateTemplate(app, template);
@@ -174,6 +178,9 @@ export class ContainerAppsLifecycle {
         stableStringify({ ...oldTemplate, revisionSuffix: undefined }) ||
       (suffix !== undefined && suffix !== str(oldTemplate['revisionSuffix']));
     app.properties = props;
+    // Key Vault secret references are read on every write: one the identity cannot read refuses it (no revision).
+    const secretRefusal = this.keyVault?.findSecretRefusal(app);
+    if (secretRefusal) return { app: existing ?? app, created: false, refused: secretRefusal };
     if (!changed) {
       this.store.put(app);
       return { app, created: !existing };

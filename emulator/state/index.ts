@@ -5,6 +5,7 @@
 import type { PropagationModel, World } from '../api';
 import { AcrPulls, type PullVerdict } from './acr';
 import { ContainerAppsLifecycle } from './container-apps';
+import { KeyVaultReads } from './key-vault';
 import { PolicyEngine } from './policy';
 import { RbacEngine } from './rbac';
 import { ResourceStore, type Resource } from './store';
@@ -16,13 +17,15 @@ export class EmulatorState extends ResourceStore {
   readonly rbac: RbacEngine;
   readonly acr: AcrPulls;
   readonly apps: ContainerAppsLifecycle;
+  readonly keyVault: KeyVaultReads;
   readonly policy: PolicyEngine;
 
   constructor(world: World, opts: { propagationDelayMs?: number; propagation?: PropagationModel } = {}) {
     super(world);
     this.rbac = new RbacEngine(this, opts.propagation ?? opts.propagationDelayMs ?? world.propagation);
     this.acr = new AcrPulls(this, this.rbac);
-    this.apps = new ContainerAppsLifecycle(this, this.acr);
+    this.keyVault = new KeyVaultReads(this, this.rbac);
+    this.apps = new ContainerAppsLifecycle(this, this.acr, this.keyVault);
     this.policy = new PolicyEngine(this, this.rbac);
   }
 

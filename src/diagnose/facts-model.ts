@@ -61,6 +61,8 @@ export interface AcrPullFacts {
   managementGroupIds?: string[];
   /** Other images of the same failure failing from another registry (each its own story), from the error text. */
   otherFailures?: Array<{ image: string; loginServer: string; error: PullErrorMatch['kind'] }>;
+  /** Other images of the same failure failing from the SAME registry (one story with this one), from the error text. */
+  sameRegistryFailures?: Array<{ image: string; error: PullErrorMatch['kind'] }>;
 }
 
 export interface ArmAuthzFacts {

@@ -25,7 +25,7 @@ import { isAtOrAbove, parseResourceId, sameId } from '../azure/ids';
 import { isHandledOperation } from '../intake/relevance';
 import { RemediatorError, type FailureEvent } from '../model';
 import { recordActivityLogLagged } from '../telemetry/signals';
-import { otherFailingImages, pickFailingImage, pickPullError } from './failing-image';
+import { otherFailingImages, pickFailingImage, pickPullError, sameRegistryImages } from './failing-image';
 import type { AcrPullFacts, DenialOrigin, Facts, SecretRefFacts, UnclassifiedFacts } from './facts-model';
 import {
   isAcrLoginServer,
@@ -252,6 +252,23 @@ export async function gatherAcrPullFacts(
   deps: FactDeps,
   doorMessage?: string,
 ): Promise<Facts> {
+  // Reads started speculatively end before the facts are returned: none outlives the invocation (unused or not).
+  const inFlight: Array<Promise<unknown>> = [];
+  try {
+    return await gatherPullFacts(event, appId, revisionHint, deps, doorMessage, inFlight);
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+}
+
+async function gatherPullFacts(
+  event: FailureEvent,
+  appId: string,
+  revisionHint: string | undefined,
+  deps: FactDeps,
+  doorMessage: string | undefined,
+  inFlight: Array<Promise<unknown>>,
+): Promise<Facts> {
   const { arm, log } = deps;
   // Round 1: the app.
   const app = await arm.getContainerApp(appId);
@@ -285,7 +302,7 @@ export async function gatherAcrPullFacts(
   // Round 2: the failing revision ∥ the role and deny assignments of the (single) pull identity.
   const revisionName = revisionHint ?? app.latestRevisionName;
   const specReads = speculative ? readsFor(arm, speculative) : undefined;
-  specReads?.catch(() => undefined);
+  if (specReads) inFlight.push(specReads.catch(() => undefined));
   const revision = revisionName ? await arm.getRevision(appId, revisionName) : undefined;
 
   let message = revision?.provisioningError;
@@ -379,6 +396,8 @@ export async function gatherAcrPullFacts(
   if (registryEntry) facts.registryEntry = registryEntry;
   const others = otherFailingImages(message, loginServer);
   if (others.length) facts.otherFailures = others;
+  const sameRegistry = sameRegistryImages(message, pull, loginServer);
+  if (sameRegistry.length) facts.sameRegistryFailures = sameRegistry;
 
   if (registryEntry?.identity) {
     const { ref, attached } = identityFor(app, registryEntry.identity);

@@ -31,6 +31,25 @@ export function otherFailingImages(
   return out;
 }
 
+/**
+ * The other images of `text` failing from the SAME registry as `pull` (a sidecar next to the main container): one
+ * story with it — the same fix covers those failing the same way (`error` tells which).
+ */
+export function sameRegistryImages(
+  text: string | undefined,
+  pull: PullErrorMatch,
+  loginServer: string | undefined,
+): Array<{ image: string; error: PullErrorMatch['kind'] }> {
+  if (!loginServer || !pull.image) return [];
+  const out: Array<{ image: string; error: PullErrorMatch['kind'] }> = [];
+  for (const m of matchPullErrors(text)) {
+    const image = m.image?.image;
+    if (!image || loginServerOf(m) !== loginServer || image === pull.image.image) continue;
+    if (!out.some((o) => o.image === image)) out.push({ image, error: m.kind });
+  }
+  return out;
+}
+
 /** Pick the failing image: the one the error names, else the revision's image on the error's registry/container. */
 export function pickFailingImage(
   pull: PullErrorMatch,

@@ -95,6 +95,8 @@ interface AppSpec {
   identity?: Record<string, unknown>;
   registries?: Array<Record<string, unknown>>;
   createdAt?: string;
+  /** `configuration.secrets[]` as ARM returns them on GET (no values). */
+  secrets?: Array<Record<string, unknown>>;
   /** No previous healthy revision (first deployment). */
   firstRevision?: boolean;
 }
@@ -125,7 +127,7 @@ function app(spec: AppSpec): { app: R; revisions: R[] } {
       configuration: {
         activeRevisionsMode: 'Single',
         registries,
-        secrets: [],
+        secrets: spec.secrets ?? [],
         ingress: { external: true, targetPort: 8080, transport: 'Auto', traffic: [{ weight: 100, latestRevision: true }] },
       },
       template,
@@ -517,6 +519,108 @@ export function buildSeedCases(): SeedCase[] {
         UAI_PRINCIPAL,
       ),
     );
+  }
+  cases.push(...buildWildCases());
+  return cases;
+}
+
+/** A healthy app on web--v6 (api:1.4.1), for worlds whose failure never created a revision. */
+function healthyWeb(spec: AppSpec = {}): R[] {
+  const a = app(spec);
+  const props = a.app['properties'] as Record<string, unknown>;
+  const template = props['template'] as Record<string, unknown>;
+  props['provisioningState'] = 'Succeeded';
+  props['latestRevisionName'] = 'web--v6';
+  props['latestRevisionFqdn'] = 'web--v6.kindwave-1234.westeurope.azurecontainerapps.io';
+  template['revisionSuffix'] = 'v6';
+  template['containers'] = [{ name: 'api', image: 'acmeacr.azurecr.io/api:1.4.1', resources: { cpu: 0.5, memory: '1Gi' } }];
+  return [a.app, ...a.revisions.filter((r) => r.name === 'web--v6')];
+}
+
+/** The Activity Log entry of a write ARM refused with 400 (as the emulator records one). */
+function refusedWriteActivity(correlationId: string, resourceId: string, message: string, time: string): Record<string, unknown> {
+  const statusMessage = JSON.stringify({ error: { code: 'InvalidParameterValueInContainerTemplate', message } });
+  return {
+    authorization: { action: 'Microsoft.App/containerApps/write', scope: resourceId },
+    caller: DEPLOYER_PRINCIPAL,
+    channels: 'Operation',
+    correlationId,
+    description: '',
+    eventDataId: `${correlationId.slice(0, 8)}-bbbb-4ccc-8ddd-${correlationId.slice(-12)}`,
+    eventName: { value: 'EndRequest', localizedValue: 'End request' },
+    category: { value: 'Administrative', localizedValue: 'Administrative' },
+    level: 'Error',
+    resourceGroupName: 'web-rg',
+    resourceProviderName: { value: 'Microsoft.App', localizedValue: 'Microsoft.App' },
+    resourceId,
+    operationId: correlationId,
+    operationName: { value: 'Microsoft.App/containerApps/write', localizedValue: 'Microsoft.App/containerApps/write' },
+    properties: { statusCode: 'BadRequest', statusMessage },
+    status: { value: 'Failed', localizedValue: 'Failed' },
+    subStatus: { value: 'BadRequest', localizedValue: 'Bad Request (HTTP Status Code: 400)' },
+    eventTimestamp: time,
+    submissionTimestamp: time,
+    subscriptionId: SUB,
+    tenantId: TENANT,
+  };
+}
+
+/**
+ * Issue 14's families beyond acr-pull, one world per kind: a GHCR username the registry refuses, Docker Hub's
+ * anonymous throttle, and a Key Vault secret reference the app's identity cannot read (ARM refuses the write at once:
+ * the world holds the healthy app, the Activity Log entry of the refusal and its Failed event).
+ */
+function buildWildCases(): SeedCase[] {
+  const cases: SeedCase[] = [];
+  const ghcr = app({
+    image: 'ghcr.io/contoso/api:2.1',
+    registries: [{ server: 'ghcr.io', username: 'old-bot', passwordSecretRef: 'ghcr-token' }],
+    secrets: [{ name: 'ghcr-token' }],
+  });
+  cases.push(
+    acrCase('registry-auth-credentials-rejected', 'registry-auth/credentials-rejected', 'The app pulls ghcr.io/contoso/api:2.1 with username old-bot (passwordSecretRef ghcr-token); GHCR accepts only contoso-bot: UNAUTHORIZED.', [ghcr.app, ...ghcr.revisions, uai(), registry()], {
+      externalRegistries: { 'ghcr.io': { users: ['contoso-bot'] } },
+    }),
+  );
+  const hub = app({ image: 'docker.io/library/nginx:1.27', registries: [] });
+  cases.push(
+    acrCase('registry-auth-rate-limited', 'registry-auth/rate-limited', "The app pulls docker.io/library/nginx:1.27 anonymously; Docker Hub's pull rate limit answers TOOMANYREQUESTS.", [hub.app, ...hub.revisions, uai(), registry()], {
+      externalRegistries: { 'docker.io': { rateLimited: true } },
+    }),
+  );
+  {
+    const vaultId = `${RG}/providers/Microsoft.KeyVault/vaults/web-kv`;
+    const vault: R = {
+      id: vaultId,
+      type: 'Microsoft.KeyVault/vaults',
+      name: 'web-kv',
+      location: 'westeurope',
+      tags: {},
+      properties: {
+        tenantId: TENANT,
+        sku: { family: 'A', name: 'standard' },
+        vaultUri: 'https://web-kv.vault.azure.net/',
+        enableRbacAuthorization: true,
+        accessPolicies: [],
+        publicNetworkAccess: 'Enabled',
+        provisioningState: 'Succeeded',
+      },
+    };
+    const resources = [...healthyWeb(), uai(), registry(), roleAssignment(REGISTRY_ID, '3f2e1d0c-b9a8-4765-8432-10fedcba9876', ACR_PULL, UAI_PRINCIPAL, OLD), vault];
+    const wanted = structuredClone(resources[0] as R);
+    const config = (wanted['properties'] as Record<string, Record<string, unknown>>)['configuration'] as Record<string, unknown>;
+    config['secrets'] = [{ name: 'db-password', keyVaultUrl: 'https://web-kv.vault.azure.net/secrets/db-password', identity: UAI_ID }];
+    const message = new EmulatorState(base(resources)).keyVault.findSecretRefusal(wanted);
+    if (!message) throw new Error('world inconsistency: the emulator would read the Key Vault secret');
+    const correlationId = 'c0ffee00-1234-4abc-8def-0123456789f1';
+    const time = '2026-11-21T09:58:52.1234567Z';
+    cases.push({
+      name: 'secret-ref-key-vault-access-denied',
+      kind: 'secret-ref/key-vault-access-denied',
+      description: 'A deployment adds secret db-password (keyVaultUrl on web-kv, identity web-pull); web-pull holds no Key Vault Secrets User on the RBAC vault: ARM refused the write (400), the app still runs web--v6.',
+      world: base(resources, { activityLog: [refusedWriteActivity(correlationId, APP_ID, message, time)] }),
+      event: gridEvent('8e7d6c5b-4a39-4281-9f0e-1d2c3b4a59f1', correlationId, time),
+    });
   }
   return cases;
 }

@@ -114,6 +114,8 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
     if (f.registry.armTokenAuth) details.armTokenAuth = f.registry.armTokenAuth;
   }
   if (f.identity) details.identity = f.identity;
+  const alike = (f.sameRegistryFailures ?? []).filter((o) => o.error === f.pullError.kind);
+  if (f.image && alike.length) details.images = [f.image.image, ...alike.map((o) => o.image)];
   if (f.otherFailures?.length) details.otherFailingRegistries = f.otherFailures.map((o) => o.loginServer);
   if (covering.length) details.rolesFound = covering.map((a) => roleFound(a, f.roleDefinitions));
 
@@ -125,6 +127,12 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   evidence.push(
     `Revision ${f.revision?.name ?? f.app.latestRevisionName ?? '(unknown)'} of ${workloadNoun(f.app)} ${f.app.name} failed to pull${f.image ? ` ${f.image.image}` : ''}: ${f.pullError.tokens.join(', ')} (${f.messageSource === 'revision' ? 'revision provisioningError' : 'Activity Log status message'}).`,
   );
+  for (const o of f.sameRegistryFailures ?? [])
+    evidence.push(
+      o.error === f.pullError.kind
+        ? `The same revision also failed to pull ${o.image} from the same registry the same way (${o.error}): one story, the same fix covers it.`
+        : `The same revision also failed to pull ${o.image} from the same registry, differently (${o.error}): this story's fix does not cover it.`,
+    );
   for (const o of f.otherFailures ?? [])
     evidence.push(
       `The same revision also failed to pull ${o.image} from ${o.loginServer} (${o.error}): that registry is its own story.`,

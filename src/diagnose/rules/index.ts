@@ -28,7 +28,7 @@ export interface Classification {
 
 /** Every rule family, by the flavour of facts it classifies. */
 const RULE_FAMILIES: { [K in FamilyFlavor]: (facts: FactsOf<K>) => Classification } = {
-  'acr-pull': (f) => applyFamily(ACR_PULL_FAMILY, f),
+  'acr-pull': (f) => namingEveryImage(applyFamily(ACR_PULL_FAMILY, f)),
   'arm-authz': (f) => applyFamily(ARM_AUTHZ_FAMILY, f),
   'arm-policy': (f) => applyFamily(ARM_POLICY_FAMILY, f),
   'secret-ref': (f) => applyFamily(SECRET_REF_FAMILY, f),
@@ -46,6 +46,14 @@ function classifyUnclassified(f: UnclassifiedFacts): Diagnosis {
     f.evidence,
     details,
   );
+}
+
+/** Several images of one registry failing the same way are one story: its summary names them all. */
+function namingEveryImage(c: Classification): Classification {
+  const { image, images } = c.diagnosis.details;
+  if (!image || !images || images.length < 2 || !c.diagnosis.summary.includes(image)) return c;
+  const all = `${images.slice(0, -1).join(', ')} and ${images[images.length - 1] ?? ''}`;
+  return { ...c, diagnosis: { ...c.diagnosis, summary: c.diagnosis.summary.replace(image, all) } };
 }
 
 /** Apply an ordered rule list; returns the diagnosis and the name of the rule that decided it. */
