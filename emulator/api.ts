@@ -45,6 +45,12 @@ export interface World {
    * `principalType` set (MicrosoftDocs/azure-docs#103085: setting it does not always avoid the replication delay).
    */
   directoryReplication?: Record<string, string>;
+  /**
+   * (emulator extension) Events that reach an event-driven Container Apps job (`triggerType: Event`), by job id: the
+   * ISO times messages arrive on its scaler's source. Each starts one execution at the job's next polling tick
+   * (`eventTriggerConfig.scale.pollingInterval`, default 30 s) once the emulator clock passes it.
+   */
+  jobEvents?: Record<string, string[]>;
 }
 
 /** A fixed propagation delay, or a distribution a delay is drawn from per role assignment. */

@@ -25,7 +25,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     name: 'REMEDIATOR_ALLOWED_FIX_TYPES',
     default: 'assign-role,redeploy-revision',
     description:
-      'Comma-separated fix types that may be applied: `assign-role`, `redeploy-revision`, `enable-arm-token-auth` (off by default: it loosens a registry security setting). `none` allows nothing.',
+      "Comma-separated fix types that may be applied: `assign-role`, `redeploy-revision`, `enable-arm-token-auth` (off by default: it loosens a registry security setting), `start-job-execution` (off by default: it runs the customer's workload — starts one execution of a manually triggered Container Apps job once it carries the image that failed). `none` allows nothing.",
   },
   {
     name: 'REMEDIATOR_ALLOWED_SCOPES',

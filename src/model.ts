@@ -184,6 +184,8 @@ export interface DiagnosisDetails {
    * so redeploying that template proves nothing (the team must run its deployment again).
    */
   deploymentRefused?: boolean;
+  /** A Container Apps job's `configuration.triggerType` (`Manual`, `Schedule`, `Event`): how its next execution starts. */
+  jobTrigger?: string;
   /** Other images of the same revision that failed too (each its own story once this one is fixed). */
   otherFailingImages?: string[];
   rawMessage?: string;
@@ -204,7 +206,7 @@ export interface Diagnosis {
 
 // ───────────────────────────── actions ─────────────────────────────
 
-export type ActionType = 'assign-role' | 'enable-arm-token-auth' | 'redeploy-revision';
+export type ActionType = 'assign-role' | 'enable-arm-token-auth' | 'redeploy-revision' | 'start-job-execution';
 /**
  * What each fix type writes to: the registry or the container app (the guardrails check that resource's scope and
  * opt-out tag). One line per fix type; how it is written is its module in src/remediate/fixes/.
@@ -213,6 +215,7 @@ export const FIX_TARGETS: Readonly<Record<ActionType, 'registry' | 'app'>> = {
   'assign-role': 'registry',
   'enable-arm-token-auth': 'registry',
   'redeploy-revision': 'app',
+  'start-job-execution': 'app',
 };
 export const ACTION_TYPES = Object.keys(FIX_TARGETS) as readonly ActionType[];
 export type ActionStatus = 'applied' | 'planned' | 'blocked' | 'manual' | 'failed' | 'awaiting-approval';
@@ -233,6 +236,8 @@ export interface ActionTargets {
   'enable-arm-token-auth': { resourceId: string; scope?: string } & NoPrincipal;
   /** `resourceId` (and `scope`) is the container app. */
   'redeploy-revision': { resourceId: string; scope?: string } & NoPrincipal;
+  /** `resourceId` (and `scope`) is the Container Apps job (manual trigger) whose execution is started. */
+  'start-job-execution': { resourceId: string; scope?: string } & NoPrincipal;
 }
 
 /** Fix types that grant nothing carry no principal or role (declared `never` so readers of any action may ask). */

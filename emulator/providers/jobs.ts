@@ -5,17 +5,17 @@
  * `InvalidParameterValueInContainerTemplate`, the job unchanged, a Failed event and Activity Log entry);
  * `POST …/jobs/{job}/start` creates an execution `{job}-{7 hex}` whose every image (init containers too) is pulled
  * with the job's `configuration.registries[]` from its environment — `Running` when all pull, else `Failed`;
- * `GET …/jobs/{job}/executions` lists them, newest first. Schedules and event triggers do not fire by themselves:
- * a test starts an execution where the schedule would.
+ * `GET …/jobs/{job}/executions` lists them, newest first. Schedule and event triggers fire on the emulator clock
+ * (../state/job-runs.ts), brought up to date before any jobs request is answered.
  */
 import { notFound, orNotFound, type Reply, type RequestContext } from '../http/context';
-import { keyOf, lastSegment, normalizePath, shortHash, splitAtProviders } from '../ids';
+import { lastSegment, normalizePath, splitAtProviders } from '../ids';
+import { executionsOf } from '../state/job-runs';
 import type { Resource } from '../state';
-import { clone, mergePatch, obj, stableStringify, str } from '../values';
+import { clone, mergePatch, obj, stableStringify } from '../values';
 import { isWriteOf, type Arm, type Provider } from './provider';
 
 const T_JOB = 'microsoft.app/jobs';
-const T_EXECUTION = 'Microsoft.App/jobs/executions';
 
 export const jobsProvider: Provider = {
   name: 'Microsoft.App',
@@ -23,13 +23,14 @@ export const jobsProvider: Provider = {
   route(ctx, arm) {
     const { segs, pIdx, afterProviders, type } = splitAtProviders(ctx.path);
     if (type !== T_JOB) return undefined;
+    arm.state.jobs.advance(); // executions due on the emulator clock (schedules, events, runs ending)
     if (isWriteOf(ctx, T_JOB)) return writeJob(ctx, arm);
     const jobId = `/${segs.slice(0, pIdx + 4).join('/')}`;
     const sub = segs[pIdx + 4]?.toLowerCase();
     if (ctx.method === 'POST' && afterProviders === 4 && sub === 'start') return startJob(ctx, arm, jobId);
     if (ctx.method === 'GET' && afterProviders === 4 && sub === 'executions') {
       if (!arm.state.get(jobId)) throw notFound(jobId);
-      return arm.list(ctx, executionsOf(arm, jobId));
+      return arm.list(ctx, executionsOf(arm.state, jobId));
     }
     return undefined;
   },
@@ -59,6 +60,7 @@ function writeJob(ctx: RequestContext, arm: Arm): Reply {
   }
   job.properties = { ...props, provisioningState: 'Succeeded' };
   state.put(job);
+  state.jobs.noteWritten(job.id);
   arm.events.raise(ctx, 'Write', true, job.id, 'Microsoft.App/jobs/write');
   const initial: Reply =
     ctx.method === 'PATCH'
@@ -77,38 +79,12 @@ function startJob(ctx: RequestContext, arm: Arm, jobId: string): Reply {
   });
   const jobTemplate = obj(obj(job.properties)['template']);
   const override = obj(ctx.body);
+  const initContainers = override['initContainers'] ?? jobTemplate['initContainers'];
   const template = {
-    ...((override['initContainers'] ?? jobTemplate['initContainers'])
-      ? { initContainers: clone(override['initContainers'] ?? jobTemplate['initContainers']) }
-      : {}),
+    ...(initContainers ? { initContainers: clone(initContainers) } : {}),
     containers: clone(override['containers'] ?? jobTemplate['containers'] ?? []),
   };
-  const verdict = state.apps.evaluateTemplate(job, template);
-  const now = state.nowIso();
-  const name = `${lastSegment(job.id)}-${shortHash(keyOf(job.id), String(state.nextCounter()))}`;
-  const execution: Resource = {
-    id: `${job.id}/executions/${name}`,
-    name,
-    type: T_EXECUTION,
-    properties: {
-      status: verdict.ok ? 'Running' : 'Failed',
-      startTime: now,
-      ...(verdict.ok ? {} : { endTime: now }),
-      template,
-    },
-  };
-  state.put(execution);
+  const execution = state.jobs.start(job, template);
   arm.events.raise(ctx, 'Action', true, job.id, 'Microsoft.App/jobs/start/action');
-  return arm.lro.start(ctx, execution.id, undefined, { status: 202, body: { name, id: execution.id } });
-}
-
-/** The job's executions, newest first. */
-function executionsOf(arm: Arm, jobId: string): Resource[] {
-  const prefix = `${keyOf(jobId)}/executions/`;
-  return arm.state
-    .ofType(T_EXECUTION)
-    .filter((e) => keyOf(e.id).startsWith(prefix))
-    .sort((a, b) =>
-      (str(obj(b.properties)['startTime']) ?? '').localeCompare(str(obj(a.properties)['startTime']) ?? ''),
-    );
+  return arm.lro.start(ctx, execution.id, undefined, { status: 202, body: { name: execution.name, id: execution.id } });
 }

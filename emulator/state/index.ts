@@ -5,6 +5,7 @@
 import type { PropagationModel, World } from '../api';
 import { AcrPulls, type PullVerdict } from './acr';
 import { ContainerAppsLifecycle } from './container-apps';
+import { JobRuns } from './job-runs';
 import { KeyVaultReads } from './key-vault';
 import { PolicyEngine } from './policy';
 import { RbacEngine } from './rbac';
@@ -18,6 +19,7 @@ export class EmulatorState extends ResourceStore {
   readonly acr: AcrPulls;
   readonly apps: ContainerAppsLifecycle;
   readonly keyVault: KeyVaultReads;
+  readonly jobs: JobRuns;
   readonly policy: PolicyEngine;
 
   constructor(world: World, opts: { propagationDelayMs?: number; propagation?: PropagationModel } = {}) {
@@ -26,6 +28,7 @@ export class EmulatorState extends ResourceStore {
     this.acr = new AcrPulls(this, this.rbac);
     this.keyVault = new KeyVaultReads(this, this.rbac);
     this.apps = new ContainerAppsLifecycle(this, this.acr, this.keyVault);
+    this.jobs = new JobRuns(this, this.apps);
     this.policy = new PolicyEngine(this, this.rbac);
   }
 

@@ -70,6 +70,8 @@ export class ResourceStore {
   readonly propagation: World['propagation'];
   /** World `directoryReplication`: lower-cased principal id → epoch ms it becomes known to the directory. */
   readonly directoryReplication = new Map<string, number>();
+  /** World `jobEvents`: job key → ISO times events arrive for an event-driven job. */
+  readonly jobEvents = new Map<string, string[]>();
 
   constructor(world: World) {
     const w = clone(world);
@@ -95,6 +97,7 @@ export class ResourceStore {
     this.propagation = w.propagation;
     for (const [p, at] of Object.entries(w.directoryReplication ?? {}))
       this.directoryReplication.set(p.toLowerCase(), Date.parse(at));
+    for (const [jobId, times] of Object.entries(w.jobEvents ?? {})) this.jobEvents.set(keyOf(jobId), [...times]);
   }
 
   /** Whether the directory knows `principalId` now (false while a fresh identity is not replicated yet). */
@@ -156,6 +159,7 @@ export class ResourceStore {
             ),
           }
         : {}),
+      ...(this.jobEvents.size > 0 ? { jobEvents: Object.fromEntries(this.jobEvents) } : {}),
     };
     return world;
   }

@@ -30,7 +30,7 @@ import type {
 } from '../azure/arm-port';
 import { builtInRoleDefinitionId, normalizeId, requireResourceParts, roleGuid } from '../azure/ids';
 import { createGovernanceReads } from './sdk-governance';
-import { readAppOrJob, readRevisionsOrExecutions } from './sdk-jobs';
+import { readAppOrJob, readRevisionsOrExecutions, startJobExecution } from './sdk-jobs';
 import {
   containerAppsUsingPrincipalQuery,
   createResourceGraphReader,
@@ -280,6 +280,9 @@ export function createSdkArmPort(opts: SdkArmPortOptions): SdkArmPort {
     },
 
     listContainerApps: listAllContainerApps,
+
+    startJobExecution: (jobId, options) =>
+      startJobExecution(appsClient(requireResourceParts(jobId, 'job').subscriptionId), jobId, options),
 
     listRevisions: (appId) =>
       readRevisionsOrExecutions(appsClient(requireResourceParts(appId, 'container app').subscriptionId), appId),

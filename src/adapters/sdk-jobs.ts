@@ -36,7 +36,7 @@ export async function readRevisionsOrExecutions(client: ContainerAppsAPIClient, 
 /** A Container Apps job read as an app: its identity, registries and images (it has no revisions). */
 export function toJobInfo(job: Job, fallbackId: string): ContainerAppInfo {
   const { configuration, template, ...rest } = job;
-  return toContainerAppInfo(
+  const info = toContainerAppInfo(
     {
       ...rest,
       configuration: { registries: configuration?.registries ?? [] },
@@ -44,6 +44,25 @@ export function toJobInfo(job: Job, fallbackId: string): ContainerAppInfo {
     },
     fallbackId,
   );
+  return configuration?.triggerType ? { ...info, triggerType: configuration.triggerType } : info;
+}
+
+/** Start one execution of the job with its own template (it runs the customer's workload: only where allowed). */
+export async function startJobExecution(
+  client: ContainerAppsAPIClient,
+  jobId: string,
+  options?: { correlationId?: string },
+): Promise<{ executionName: string }> {
+  const { resourceGroup, name } = requireResourceParts(jobId, 'Container Apps job');
+  const x = await client.jobs.beginStartAndWait(
+    resourceGroup,
+    name,
+    options?.correlationId
+      ? { requestOptions: { customHeaders: { 'x-ms-correlation-request-id': options.correlationId } } }
+      : {},
+  );
+  if (!x.name) throw new Error(`job ${jobId} started, but ARM named no execution`);
+  return { executionName: x.name };
 }
 
 /**

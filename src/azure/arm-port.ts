@@ -29,6 +29,8 @@ export interface ContainerAppInfo {
   provisioningState?: string;
   revisionSuffix?: string;
   createdAt?: string;
+  /** A Container Apps job's `configuration.triggerType` (`Manual`, `Schedule`, `Event`); absent for an app. */
+  triggerType?: string;
 }
 
 export interface RevisionInfo {
@@ -221,6 +223,11 @@ export interface ArmPort {
    * awaited as an LRO). Resolves to the new revision's name. When the revision was created but failed to provision
    * (the LRO failed), it still resolves, with the revision's `provisioningError`; other failures reject.
    */
+  /**
+   * Start one execution of a Container Apps job (`POST …/jobs/{name}/start`, awaited as an LRO) with the job's own
+   * template. Resolves to the execution's name. Absent where the port cannot (test fakes).
+   */
+  startJobExecution?(jobId: string, options?: { correlationId?: string }): Promise<{ executionName: string }>;
   createRevision(
     appId: string,
     revisionSuffix: string,

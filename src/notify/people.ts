@@ -128,6 +128,9 @@ export function describeStep(step: string, aliases: Aliases = new Map()): Person
   } else if (/^az containerapp update\b/.test(bare) && /--revision-suffix/.test(bare)) {
     text = `Start a new revision of ${app ?? 'the app'}`;
     fixType = 'redeploy-revision';
+  } else if (/^az containerapp job start\b/.test(bare)) {
+    text = `Start job ${flag(bare, '--name') ?? ''} once it carries the image (it runs your workload)`;
+    fixType = 'start-job-execution';
   } else if (/^az acr config authentication-as-arm update\b/.test(bare)) {
     text = `Enable authentication-as-arm on registry ${flag(bare, '--registry') ?? ''}, if your policy allows it`;
     fixType = 'enable-arm-token-auth';

@@ -62,6 +62,8 @@ function verbOf(a: Action, past: boolean): string {
       return `${past ? 'assigned' : 'assign'} ${describeRole(a.roleDefinitionId)}`;
     case 'enable-arm-token-auth':
       return `${past ? 'enabled' : 'enable'} authentication-as-arm`;
+    case 'start-job-execution':
+      return `${past ? 'started' : 'start'} job ${nameOfResource(a.resourceId ?? a.scope) ?? ''}`.trimEnd();
     case 'redeploy-revision': {
       const app = nameOfResource(a.resourceId ?? a.scope) ?? 'the app';
       if (!past) return `redeploy ${app}`;

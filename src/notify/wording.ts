@@ -59,6 +59,8 @@ function describeChange(a: Action, aliases: ReadonlyMap<string, string>): string
     }
     case 'enable-arm-token-auth':
       return `enable authentication-as-arm on registry ${nameOfResource(a.resourceId ?? a.scope) ?? '(unknown)'}`;
+    case 'start-job-execution':
+      return `start one execution of job ${nameOfResource(a.resourceId ?? a.scope) ?? '(unknown)'}`;
     case 'redeploy-revision': {
       const app = nameOfResource(a.resourceId ?? a.scope) ?? 'the app';
       const planned = /^dry-run: would (create a new revision .*)$/.exec(a.reason ?? '')?.[1];
@@ -75,6 +77,7 @@ const PAST: Record<Action['type'], (change: string) => string> = {
   'assign-role': (c) => c.replace(/^assign/, 'assigned'),
   'enable-arm-token-auth': (c) => c.replace(/^enable/, 'enabled'),
   'redeploy-revision': (c) => c.replace(/^start a new revision/, 'started a new revision'),
+  'start-job-execution': (c) => c.replace(/^start one execution/, 'started one execution'),
 };
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

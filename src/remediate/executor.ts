@@ -63,7 +63,9 @@ async function awaitDeployment(
 ): Promise<HealResult | undefined> {
   const { event, diagnosis } = input;
   const x = diagnosis.details;
-  if (done.some((a) => a.status !== 'manual' && a.status !== 'applied')) return undefined;
+  // (a job start is planned for the heal check: it waits for the deployment too)
+  const started = (a: Action): boolean => a.type === 'start-job-execution' && a.status === 'planned';
+  if (done.some((a) => a.status !== 'manual' && a.status !== 'applied' && !started(a))) return undefined;
   if (!done.some((a) => a.status === 'applied') && diagnosis.kind !== 'acr-pull/role-propagating') return undefined;
   const task: HealTask = {
     id: `heal:await:${claimKeyForRedeploy(x.appId ?? '', event.correlationId ?? event.id)}`,

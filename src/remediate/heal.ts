@@ -23,6 +23,7 @@ import {
   scheduleNextAttempt,
 } from './heal-attempts';
 import { abandonHealTask } from './heal-abandon';
+import { isJobId, watchJobForImage } from './heal-job';
 import type { HealScheduler, HealStepResult, HealTask } from './heal-task';
 import { guardAndWrite, readFixFacts, type RemediateDeps } from './write';
 import { recordTimeToHealMs } from '../telemetry/signals';
@@ -182,7 +183,10 @@ async function runHealStep(task: HealTask, deps: RemediateDeps): Promise<HealSte
   await passCheckpoint(work, 'heal-claimed:check');
   let result: HealStepResult;
   try {
-    if (task.phase === 'await-image') result = await watchForImage(task, deps);
+    if (task.phase === 'await-image')
+      result = isJobId(task.appId)
+        ? await watchJobForImage(task, deps, { isRunning: isRevisionRunning, isFailed: isRevisionFailed })
+        : await watchForImage(task, deps);
     else {
       const seen = await checkRevision(task, deps, log);
       result = seen.status !== 'pending' ? seen : await scheduleCheck(task, seen, deps);

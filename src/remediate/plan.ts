@@ -2,6 +2,7 @@
  * Planning: a Diagnosis → the fixes it calls for (CONTRACTS.md §1). Pure: no SDK, no clock, no I/O.
  * Statuses here are only `planned` (the executor decides, after the guardrails) or `manual` (never automatic).
  */
+import { parseResourceId } from '../azure/ids';
 import { ROLE_NAMES } from '../azure/roles';
 import type { Config } from '../config';
 import { ROLE_IDS, type Action, type ActionOf, type Diagnosis, type DiagnosisDetails } from '../model';
@@ -57,6 +58,13 @@ export const RUN_DEPLOYMENT_AGAIN = 'run your deployment again';
 
 function redeploy(d: Diagnosis, why: string): ActionOf<'redeploy-revision'> {
   const x = d.details;
+  if (x.jobTrigger && !x.deploymentRefused)
+    return {
+      type: 'redeploy-revision',
+      status: 'manual',
+      ...(x.appId ? { resourceId: x.appId, scope: x.appId } : {}),
+      reason: `a Container Apps job has no revisions: its next execution pulls ${x.image ?? 'the image'} again ${why}`,
+    };
   if (x.deploymentRefused)
     return {
       type: 'redeploy-revision',
@@ -80,8 +88,56 @@ function redeploy(d: Diagnosis, why: string): ActionOf<'redeploy-revision'> {
   };
 }
 
+/**
+ * A manually triggered Container Apps job runs nothing by itself once fixed: one execution proves the pull. Started by
+ * the heal check once the job carries the image that failed, only where the operator allowed `start-job-execution` (it
+ * runs the customer's workload); otherwise the exact step is left to a person.
+ */
+function startManualJob(d: Diagnosis, config: Pick<Config, 'allowedFixTypes'>): Action[] {
+  const x = d.details;
+  if (!x.appId || x.jobTrigger?.toLowerCase() !== 'manual') return [];
+  const { resourceGroup, name } = parseResourceId(x.appId);
+  const step = `az containerapp job start --name ${name ?? '<job>'} --resource-group ${resourceGroup ?? '<rg>'}`;
+  const when = x.deploymentRefused
+    ? `once your deployment carries ${x.image ?? 'the image'}`
+    : 'once the fix is in effect';
+  if (!config.allowedFixTypes.includes('start-job-execution'))
+    return [
+      {
+        type: 'start-job-execution',
+        status: 'manual',
+        resourceId: x.appId,
+        scope: x.appId,
+        reason: `${when}, start the job to prove the pull: ${step} (the remediator starts it only where REMEDIATOR_ALLOWED_FIX_TYPES includes start-job-execution: it runs your workload)`,
+      },
+    ];
+  return [
+    {
+      type: 'start-job-execution',
+      status: 'planned',
+      resourceId: x.appId,
+      scope: x.appId,
+      claimKey: claimKeyForJobStart(x.appId, x.image),
+      reason: `${when}, the heal check starts one execution of job ${name ?? x.appId} (${step}) and reports healed when it runs`,
+    },
+  ];
+}
+
+/** The claim of the one execution started for this image of this job. */
+export function claimKeyForJobStart(jobId: string, image: string | undefined): string {
+  return `start-job-execution|${jobId.toLowerCase()}|${(image ?? '(template)').toLowerCase()}`;
+}
+
 export function planActions(diagnosis: Diagnosis, config: Pick<Config, 'allowedFixTypes'>): Action[] {
-  void config; // the plan is the same whatever is allowed: the guardrails decide (and say why) what may be applied
+  const actions = planFixes(diagnosis);
+  // Only after a fix the remediator can make (or one already in effect): never for a manual kind.
+  const fixing = actions.some((a) => a.type === 'assign-role' || a.type === 'enable-arm-token-auth');
+  return fixing || diagnosis.kind === 'acr-pull/role-propagating'
+    ? [...actions, ...startManualJob(diagnosis, config)]
+    : actions;
+}
+
+function planFixes(diagnosis: Diagnosis): Action[] {
   const d = diagnosis;
   const x = d.details;
   switch (d.kind) {

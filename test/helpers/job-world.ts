@@ -5,8 +5,11 @@
 import type { World } from '../../emulator/api';
 import { UAI_ID } from '../worlds/build-worlds';
 
-/** `world` (a seed world with app `web`) with job `nightly` added next to the app. */
-export function withNightlyJob(world: World, image: string): World {
+/**
+ * `world` (a seed world with app `web`) with job `nightly` added next to the app; `trigger` replaces its trigger
+ * (`{ triggerType: 'Manual' }`, an other cron, an event trigger).
+ */
+export function withNightlyJob(world: World, image: string, trigger: Record<string, unknown> = {}): World {
   const w = structuredClone(world);
   const app = w.resources.find((r) => r.type === 'Microsoft.App/containerApps');
   if (!app) throw new Error('the world has no container app');
@@ -26,6 +29,7 @@ export function withNightlyJob(world: World, image: string): World {
         replicaRetryLimit: 1,
         scheduleTriggerConfig: { cronExpression: '0 2 * * *', parallelism: 1, replicaCompletionCount: 1 },
         registries: [{ server: 'acmeacr.azurecr.io', identity: UAI_ID }],
+        ...trigger,
       },
       template: { containers: [{ name: 'worker', image, resources: { cpu: 0.5, memory: '1Gi' } }] },
     },

@@ -81,11 +81,13 @@ const REDO: Record<ActionType, RegExp> = {
   'assign-role': /^\d+\. Assign /,
   'redeploy-revision': /^\d+\. Start a new revision/,
   'enable-arm-token-auth': /^\d+\. Enable authentication-as-arm/,
+  'start-job-execution': /^\d+\. Start job /,
 };
 const REDO_COMMAND: Record<ActionType, RegExp> = {
   'assign-role': /az role assignment create/,
   'redeploy-revision': /az containerapp update .*--revision-suffix/,
   'enable-arm-token-auth': /az acr config authentication-as-arm/,
+  'start-job-execution': /az containerapp job start/,
 };
 
 describe('the demo (terminal)', () => {

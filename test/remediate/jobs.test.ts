@@ -17,8 +17,8 @@ const OLD_IMAGE = 'acmeacr.azurecr.io/worker:1.9.0';
 const NEW_IMAGE = 'acmeacr.azurecr.io/worker:2.0.0';
 
 /** missing-role, a scheduled job `nightly` that last ran 1.9.0 (pulled before its identity changed); refusals on. */
-function jobWorld(): World {
-  const w = withNightlyJob(readWorld('missing-role'), OLD_IMAGE);
+function jobWorld(trigger: Record<string, unknown> = {}, extra: Partial<World> = {}): World {
+  const w = { ...withNightlyJob(readWorld('missing-role'), OLD_IMAGE, trigger), ...extra };
   w.images = { ...w.images, 'acmeacr.azurecr.io': [...(w.images?.['acmeacr.azurecr.io'] ?? []), 'worker:1.9.0'] };
   w.pullRefusals = 'all';
   return w;
@@ -36,8 +36,8 @@ async function deployJob(e: E2E): Promise<unknown> {
   });
 }
 
-async function refusedJobRun(env: Record<string, string>): Promise<E2E> {
-  const e = await startE2E('missing-role', env, { world: jobWorld(), propagationDelayMs: 0 });
+async function refusedJobRun(env: Record<string, string>, world = jobWorld()): Promise<E2E> {
+  const e = await startE2E('missing-role', env, { world, propagationDelayMs: 0 });
   await expect(deployJob(e)).rejects.toMatchObject({
     statusCode: 400,
     code: 'InvalidParameterValueInContainerTemplate',
@@ -73,7 +73,8 @@ describe('a Container Apps job whose update ARM refused (pull identity without A
     // The team deploys the job again (the pull works now); nothing has run yet: still awaiting.
     await deployJob(t);
     const first = await t.scheduler.runDue((ms) => t?.emu.clock.advance(ms), t.deps, { maxSteps: 1 });
-    expect(first[0]?.result.status).toBe('awaiting-deployment');
+    expect(first[0]?.result.status).toBe('pending');
+    expect(first[0]?.result.detail).toContain('waiting for its next scheduled execution');
     // The schedule fires: an execution running the new image.
     await t.emu.containerApps.jobs.beginStartAndWait('web-rg', 'nightly');
     const runs = await t.settle();
@@ -95,5 +96,98 @@ describe('a Container Apps job whose update ARM refused (pull identity without A
     await t.emu.containerApps.jobs.beginStartAndWait('web-rg', 'nightly');
     const runs = await t.settle();
     expect(runs.map((r) => r.result.status)).not.toContain('healed');
+  });
+});
+
+const ALLOW_START = { REMEDIATOR_ALLOWED_FIX_TYPES: 'assign-role,redeploy-revision,start-job-execution' };
+const isStart = (w: { method: string; path: string }): boolean =>
+  w.method === 'POST' && /\/jobs\/nightly\/start$/i.test(w.path);
+
+describe('after the pull fix, the job runs the image that failed', () => {
+  it('Manual job, start-job-execution allowed: the heal check starts one execution once the job carries the image; healed', async () => {
+    t = await refusedJobRun(ALLOW_START, jobWorld({ triggerType: 'Manual' }));
+    const { result, diagnosis } = await t.run();
+    expect(diagnosis.details.jobTrigger).toBe('Manual');
+    expect(result.actions.map((a) => [a.type, a.status])).toEqual([
+      ['assign-role', 'applied'],
+      ['redeploy-revision', 'manual'],
+      ['start-job-execution', 'planned'],
+    ]);
+    expect(result.heal?.status).toBe('awaiting-deployment');
+    expect(t.writes().filter(isStart)).toEqual([]); // nothing started while the job carries the old image
+    await deployJob(t);
+    const runs = await t.settle();
+    const final = runs[runs.length - 1]?.result;
+    expect(final?.status).toBe('healed');
+    expect(final?.revisionName).toMatch(/^nightly-/);
+    expect(t.writes().filter(isStart)).toHaveLength(1);
+    const x = await t.emu.containerApps.jobExecution('web-rg', 'nightly', final?.revisionName ?? '');
+    expect(x.template?.containers?.[0]?.image).toBe(NEW_IMAGE);
+    expect(['Running', 'Succeeded']).toContain(x.status);
+  });
+
+  it('Manual job, start not allowed (default): the exact step, never started, the heal stays pending', async () => {
+    t = await refusedJobRun({}, jobWorld({ triggerType: 'Manual' }));
+    const { result } = await t.run();
+    const start = result.actions.find((a) => a.type === 'start-job-execution');
+    expect(start?.status).toBe('manual');
+    expect(start?.reason).toContain('az containerapp job start --name nightly --resource-group web-rg');
+    await deployJob(t);
+    const runs = await t.settle();
+    const final = runs[runs.length - 1]?.result;
+    expect(final?.status).toBe('pending');
+    expect(final?.detail).toContain('az containerapp job start --name nightly --resource-group web-rg');
+    expect(t.writes().filter(isStart)).toEqual([]);
+  });
+
+  it('Manual job in dry-run: the start planned, zero writes', async () => {
+    t = await refusedJobRun({ ...ALLOW_START, REMEDIATOR_MODE: 'dry-run' }, jobWorld({ triggerType: 'Manual' }));
+    const before = t.writes().length;
+    const { result } = await t.run();
+    expect(result.actions.map((a) => [a.type, a.status])).toEqual([
+      ['assign-role', 'planned'],
+      ['redeploy-revision', 'manual'],
+      ['start-job-execution', 'planned'],
+    ]);
+    expect(result.heal).toBeUndefined();
+    expect(t.writes().slice(before)).toEqual([]);
+  });
+
+  it('Schedule job: never started by the remediator; healed on its next scheduled execution', async () => {
+    t = await refusedJobRun(
+      ALLOW_START,
+      jobWorld({
+        scheduleTriggerConfig: { cronExpression: '*/30 * * * *', parallelism: 1, replicaCompletionCount: 1 },
+      }),
+    );
+    const { result } = await t.run();
+    expect(result.actions.map((a) => a.type)).not.toContain('start-job-execution');
+    await deployJob(t);
+    const runs = await t.settle();
+    const final = runs[runs.length - 1]?.result;
+    expect(final?.status).toBe('healed');
+    expect(t.writes().filter(isStart)).toEqual([]);
+    const x = await t.emu.containerApps.jobExecution('web-rg', 'nightly', final?.revisionName ?? '');
+    expect(x.startTime?.getUTCMinutes() === 0 || x.startTime?.getUTCMinutes() === 30).toBe(true);
+    expect(x.template?.containers?.[0]?.image).toBe(NEW_IMAGE);
+  });
+
+  it('Event job: healed on the execution its next event starts', async () => {
+    const jobId = jobWorld().resources.find((r) => r.type === 'Microsoft.App/jobs')?.id ?? '';
+    t = await refusedJobRun(
+      ALLOW_START,
+      jobWorld(
+        { triggerType: 'Event', eventTriggerConfig: { parallelism: 1, scale: { pollingInterval: 30, rules: [] } } },
+        { jobEvents: { [jobId]: ['2026-11-21T11:30:00Z'] } },
+      ),
+    );
+    await t.run();
+    await deployJob(t);
+    const runs = await t.settle();
+    const final = runs[runs.length - 1]?.result;
+    expect(final?.status).toBe('healed');
+    const x = await t.emu.containerApps.jobExecution('web-rg', 'nightly', final?.revisionName ?? '');
+    expect(x.startTime?.toISOString()).toBe('2026-11-21T11:30:00.000Z');
+    expect(t.writes().filter(isStart)).toEqual([]);
   });
 });

@@ -107,6 +107,7 @@ export function analyseAcrPull(f: AcrPullFacts): AcrPullAnalysis {
   const inTemplate = [...f.app.containers, ...f.app.initContainers].some((c) => c.image.toLowerCase() === failed);
   const refused = f.messageSource === 'activity-log' && failed !== undefined && !inTemplate;
   if (refused) details.deploymentRefused = true;
+  if (f.app.triggerType) details.jobTrigger = f.app.triggerType;
   if (f.registry) {
     details.registryId = f.registry.id;
     details.registryTags = { ...f.registry.tags };

@@ -7,11 +7,13 @@ import { ASSIGN_ROLE } from './assign-role';
 import { ENABLE_ARM_TOKEN_AUTH } from './enable-arm-token-auth';
 import type { FixRun, FixStep, FixType } from './fix-type';
 import { REDEPLOY_REVISION } from './redeploy-revision';
+import { START_JOB_EXECUTION } from './start-job-execution';
 
 export const FIX_TYPES: { readonly [T in ActionType]: FixType<T> } = {
   'assign-role': ASSIGN_ROLE,
   'enable-arm-token-auth': ENABLE_ARM_TOKEN_AUTH,
   'redeploy-revision': REDEPLOY_REVISION,
+  'start-job-execution': START_JOB_EXECUTION,
 };
 
 /** Run one fix through its type's module. */
