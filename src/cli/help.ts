@@ -102,6 +102,18 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     ],
     examples: ['remediator emulator --world test/worlds/seed-story.json --port 8443'],
   },
+  explain: {
+    summary:
+      'what a diagnosis kind means, what to check and what the remediator does; what a fix type writes and whether ' +
+      'it is allowed by default (offline, from the catalogs)',
+    usage: 'remediator explain [KIND|FIX-TYPE]... [--json]',
+    options: [JSON_OPT],
+    examples: [
+      'remediator explain secret-ref/key-vault-access-denied',
+      'remediator explain start-job-execution',
+      'remediator explain --json',
+    ],
+  },
   doctor: {
     summary:
       "read-only preflight of a deployment with the remediator's identity and app settings: scopes readable, the RBAC " +

@@ -1,5 +1,5 @@
 /**
- * `remediator <command>`: simulate | diagnose | replay | emulator | audit | demo.
+ * `remediator <command>`: simulate | diagnose | explain | replay | emulator | audit | demo | doctor.
  * Exit codes: 0 the command worked (whatever it diagnosed); 1 it failed at run time; 2 unusable input or usage.
  */
 import type * as ArmTarget from './arm-target';
@@ -7,6 +7,7 @@ import type * as AuditCommand from './audit';
 import type * as DemoCommand from './demo';
 import type * as DiagnoseCommand from './diagnose';
 import type * as DoctorCommand from './doctor';
+import type * as ExplainCommand from './explain';
 import type * as EmulatorCommand from '../../emulator/cli';
 import type * as Errors from '../errors';
 import { asksForHelp, formatHelp, HELP } from './help';
@@ -22,6 +23,7 @@ commands:
   demo        bundled scenarios through the whole pipeline (dry-run, then auto-fix) against the local ARM emulator
   simulate    one event through the pipeline against the ARM emulator seeded from a world file
   diagnose    what an error means and what to check (offline), or the full diagnosis with --live
+  explain     what a diagnosis kind means and what a fix type writes (offline)
   replay      events from a file through the pipeline against real Azure (dry-run unless --mode auto-fix)
   emulator    serve a world over HTTPS as a small ARM until stopped
   audit       read the audit records
@@ -37,6 +39,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 export const COMMANDS: Record<string, () => Command> = {
   simulate: () => (require('./simulate') as typeof SimulateCommand).runSimulate,
   diagnose: () => (require('./diagnose') as typeof DiagnoseCommand).runDiagnose,
+  explain: () => (require('./explain') as typeof ExplainCommand).runExplain,
   replay: () => (require('./replay') as typeof ReplayCommand).runReplay,
   demo: () => (require('./demo') as typeof DemoCommand).runDemo,
   audit: () => (require('./audit') as typeof AuditCommand).runAuditCommand,

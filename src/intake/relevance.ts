@@ -23,6 +23,8 @@ export const HANDLED_EVENT_TYPES: readonly string[] = Object.freeze([
  *   the image again and fail the same way;
  * - `Microsoft.App/jobs/write` — create/update of a Container Apps job, refused (400
  *   `InvalidParameterValueInContainerTemplate`) when its image cannot be pulled; the same `acr-pull/*` kinds apply;
+ * - `Microsoft.App/jobs/start/action` — a start of a Container Apps job ARM refused or failed (the remediator's own
+ *   `start-job-execution` and a team's `az containerapp job start`): looked at like the job's write;
  * - `Microsoft.ContainerRegistry/registries/pull/read` — the registry data action AcrPull grants; an
  *   `AuthorizationFailed` on it is `arm-authz/acr-pull-denied`;
  * - `Microsoft.Authorization/roleAssignments/write` — a role assignment write that failed (e.g. a deployment that
@@ -33,6 +35,7 @@ export const HANDLED_OPERATIONS: readonly string[] = Object.freeze([
   'Microsoft.App/containerApps/revisions/restart/action',
   'Microsoft.App/containerApps/revisions/activate/action',
   'Microsoft.App/jobs/write',
+  'Microsoft.App/jobs/start/action',
   'Microsoft.ContainerRegistry/registries/pull/read',
   'Microsoft.Authorization/roleAssignments/write',
 ]);

@@ -89,7 +89,14 @@ export async function watchJobForImage(
       ...(task.approvedBy ? { approvedBy: task.approvedBy } : {}),
     },
     deps,
-    async () => {
+    async (run) => {
+      // Taken over from an owner that stopped mid-way: it may have started one already (never start twice).
+      const earlier = run.takenOver ? (await carrying())[0] : undefined;
+      if (earlier)
+        return {
+          reason: `execution ${earlier.name} of job ${name} was already started`,
+          facts: { revisionName: earlier.name },
+        };
       const r = await start(task.appId, task.correlationId ? { correlationId: task.correlationId } : {});
       return {
         reason: `started execution ${r.executionName} of job ${name}`,

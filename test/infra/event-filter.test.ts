@@ -106,6 +106,19 @@ describe('Event Grid subscription filter', () => {
     expect(deployed.filter.includedEventTypes).toContain('Microsoft.Resources.ResourceDeleteFailure');
   });
 
+  it('Container Apps jobs (issue 14): a refused job update and a failed job start reach the remediator', () => {
+    for (const [eventType, operationName] of [
+      ['Microsoft.Resources.ResourceWriteFailure', 'Microsoft.App/jobs/write'],
+      ['Microsoft.Resources.ResourceActionFailure', 'Microsoft.App/jobs/start/action'],
+    ] as const) {
+      expect(passesEventGridFilter(eventType, operationName)).toBe(true);
+      expect(findEventGridIgnoreReason({ eventType, operationName, status: 'Failed' })).toBeUndefined();
+    }
+    expect(HANDLED_OPERATIONS).toEqual(
+      expect.arrayContaining(['Microsoft.App/jobs/write', 'Microsoft.App/jobs/start/action']),
+    );
+  });
+
   it('agrees with intake for every failed event, including the ones it must drop', () => {
     const eventTypes = [
       ...HANDLED_EVENT_TYPES,

@@ -1,0 +1,63 @@
+/** `remediator explain`: every diagnosis kind and fix type explained offline; the fix types' defaults are the config's. */
+import { Writable } from 'node:stream';
+import { runCli } from '../../src/cli/main';
+import type { CliIo } from '../../src/cli/io';
+import { loadConfig } from '../../src/config';
+import { ACTION_TYPES, DIAGNOSIS_KINDS } from '../../src/model';
+
+function capture(): { io: CliIo; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        add(chunk.toString());
+        cb();
+      },
+    });
+  return {
+    io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: {}, cwd: process.cwd() },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+interface Explained {
+  name: string;
+  what: 'kind' | 'fix type';
+  allowedByDefault?: boolean;
+  remediation?: string;
+  writes?: string;
+}
+
+describe('remediator explain', () => {
+  it('--json explains every kind and every fix type; allowed by default exactly as the config default', async () => {
+    const c = capture();
+    expect(await runCli(['explain', '--json'], c.io)).toBe(0);
+    const { explained } = JSON.parse(c.out()) as { explained: Explained[] };
+    expect(explained.map((e) => e.name)).toEqual([...DIAGNOSIS_KINDS, ...ACTION_TYPES]);
+    const defaults = loadConfig({}).allowedFixTypes;
+    for (const e of explained.filter((x) => x.what === 'fix type'))
+      expect(e.allowedByDefault).toBe(defaults.includes(e.name as (typeof ACTION_TYPES)[number]));
+    expect(explained.find((e) => e.name === 'start-job-execution')).toMatchObject({
+      allowedByDefault: false,
+      writes: expect.stringContaining('POST …/jobs/{name}/start'),
+    });
+  });
+
+  it('a new kind and the new fix type, as text', async () => {
+    const c = capture();
+    expect(await runCli(['explain', 'secret-ref/key-vault-access-denied', 'start-job-execution'], c.io)).toBe(0);
+    expect(c.out()).toContain(
+      'secret-ref/key-vault-access-denied — Deployment refused: Key Vault secret unreadable (manual)',
+    );
+    expect(c.out()).toContain('start-job-execution — fix type, NOT allowed by default');
+    expect(c.out()).toContain('az containerapp job start --name JOB --resource-group RG');
+  });
+
+  it('an unknown name is a usage error (exit 2) listing what exists', async () => {
+    const c = capture();
+    expect(await runCli(['explain', 'acr-pull/no-such-kind'], c.io)).toBe(2);
+    expect(c.err()).toContain('unknown kind or fix type: acr-pull/no-such-kind');
+  });
+});
