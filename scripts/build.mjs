@@ -4,8 +4,9 @@
  * handlers in dist/handlers.js and the settings check in dist/startup-check.js, loaded on first use),
  * plus dist/package.json {"main":"main.js"} and dist/host.json, so `dist/` is a deployable Functions app folder
  * (zip it, or `func azure functionapp publish` from it). `@azure/functions-core` is provided by the worker.
- * No source map is shipped (the worker runs Node without --enable-source-maps) and nothing is minified, so stack
- * traces in Application Insights name the real functions.
+ * No source map is shipped (the worker runs Node without --enable-source-maps). Whitespace and syntax are minified
+ * (V8 parses the whole file on the first require: a third less text is a faster cold start) but identifiers are not
+ * renamed and `keepNames` holds, so stack traces in Application Insights still name the real functions.
  *
  * Also the `remediator` command: src/cli/main.ts → lib/cli/main.js (its npm dependencies stay external), which
  * bin/remediator.js runs when there is no checkout with tsx (e.g. after `npm prune --omit=dev`).
@@ -45,7 +46,9 @@ const result = await build({
   target: 'node22',
   format: 'cjs',
   external: ['@azure/functions-core', './handlers', './startup-check', './doctor', './adapters/telemetry-sdk'],
-  minify: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: false,
   keepNames: true,
   sourcemap: false,
   legalComments: 'none',
@@ -75,6 +78,15 @@ const cli = await build({
 });
 
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ main: 'main.js' }, null, 2)}\n`);
+// What went into each deployable file (esbuild's own record; the minified files carry no `// path` comments): the
+// packaging test checks from it that nothing local-only is bundled. Written next to the CLI bundle, outside dist/.
+const inputs = Object.fromEntries(
+  Object.entries(result.metafile.outputs).map(([file, out]) => [
+    relative(dist, join(root, file)),
+    Object.keys(out.inputs),
+  ]),
+);
+writeFileSync(join(root, 'lib', 'bundle-inputs.json'), `${JSON.stringify(inputs, null, 2)}\n`);
 copyFileSync(join(root, 'host.json'), join(dist, 'host.json'));
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;

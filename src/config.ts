@@ -3,7 +3,7 @@
  * Every setting is documented in README.md ("Configuration") and listed in local.settings.sample.json and in
  * infra/ (a test holds the three together: `SETTINGS` below is the single list).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTION_TYPES, type ActionType, type RemediatorMode } from './model';
 
 export interface SettingSpec {

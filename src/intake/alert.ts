@@ -2,7 +2,7 @@
  * Azure Monitor common alert schema (Activity Log - Administrative) → IntakeItem[].
  * The dependable door for ARM `AuthorizationFailed` (DOMAIN.md): Event Grid may not report a 403.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FailureEvent, IntakeItem } from '../model';
 import {
   formatZodError,

@@ -1,5 +1,5 @@
 /** Shared pieces of the intake doors: zod error wording, claims → caller, ARM id parts. Pure. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FailureEvent, IntakeItem } from '../model';
 
 export type RejectedItem = Extract<IntakeItem, { status: 'rejected' }>;

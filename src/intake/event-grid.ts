@@ -2,7 +2,7 @@
  * Event Grid deliveries (EventGridSchema and CloudEvents 1.0, one event or a batch) → IntakeItem[].
  * Each event is validated on its own: one bad event never loses the good ones.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FailureEvent, FailureSource, IntakeItem } from '../model';
 import {
   claimsSchema,
