@@ -4,6 +4,7 @@
  */
 import type { AuditRecord, ClaimRecord, Json, OutboxItem, StateStore } from './port';
 import { selectAudit } from './keys';
+import { compactCopy, StringPool } from './compact-copy';
 
 export interface MemoryStoreOptions {
   /** Where the single-instance warning goes (omit in unit tests that do not care). */
@@ -15,14 +16,26 @@ export interface MemoryStoreOptions {
 const k = (partition: string, key: string): string => `${partition}\u0000${key}`;
 const clone = <T>(v: T): T => structuredClone(v);
 
+/** What the store keeps per claim record (its partition and key are the maps' keys): compact, as it may live long. */
+interface StoredClaim {
+  value: Record<string, Json>;
+  createdAtMs: number;
+  etag: number;
+}
+
 export class MemoryStore implements StateStore {
   readonly kind = 'memory' as const;
-  private readonly records = new Map<string, ClaimRecord>();
+  /** partition → key → record. */
+  private readonly records = new Map<string, Map<string, StoredClaim>>();
   private readonly counters = new Map<string, number>();
   private readonly audit: AuditRecord[] = [];
   private readonly outbox = new Map<string, OutboxItem>();
   private etagSeq = 0;
   private readonly clock: { now(): Date };
+  /** Strings repeated across stored records (resource ids, story keys, reasons, event ids) are kept once. */
+  private readonly strings = new StringPool();
+  /** A stored copy: deep, like structuredClone, sharing repeated strings. */
+  private readonly keep = <T>(v: T): T => compactCopy(v, this.strings);
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? { now: () => new Date() };
@@ -32,37 +45,61 @@ export class MemoryStore implements StateStore {
     );
   }
 
+  private find(partition: string, key: string): StoredClaim | undefined {
+    return this.records.get(partition)?.get(key);
+  }
+
+  private put(partition: string, key: string, rec: StoredClaim): void {
+    let keys = this.records.get(partition);
+    if (keys === undefined) {
+      keys = new Map();
+      this.records.set(this.strings.share(partition), keys);
+    }
+    keys.set(this.strings.share(key), rec);
+  }
+
+  private remove(partition: string, key: string): void {
+    const keys = this.records.get(partition);
+    if (keys?.delete(key) && keys.size === 0) this.records.delete(partition);
+  }
+
+  /** Create the record unless one exists: its etag, or undefined. Synchronous (no other call runs in between). */
+  private insert(partition: string, key: string, value: Record<string, Json>): number | undefined {
+    if (this.find(partition, key)) return undefined;
+    const etag = ++this.etagSeq;
+    this.put(partition, key, { value: this.keep(value), createdAtMs: this.clock.now().getTime(), etag });
+    return etag;
+  }
+
   async claim(partition: string, key: string, value: Record<string, Json>): Promise<boolean> {
-    const id = k(partition, key);
-    if (this.records.has(id)) return false;
-    this.records.set(id, {
-      partition,
-      key,
-      value: clone(value),
-      createdAt: this.clock.now().toISOString(),
-      etag: String(++this.etagSeq),
-    });
-    return true;
+    return this.insert(partition, key, value) !== undefined;
   }
 
   async get(partition: string, key: string): Promise<ClaimRecord | undefined> {
-    const r = this.records.get(k(partition, key));
-    return r === undefined ? undefined : clone(r);
+    const r = this.find(partition, key);
+    if (r === undefined) return undefined;
+    return {
+      partition,
+      key,
+      value: clone(r.value),
+      createdAt: new Date(r.createdAtMs).toISOString(),
+      etag: String(r.etag),
+    };
   }
 
   async update(partition: string, key: string, value: Record<string, Json>): Promise<void> {
-    const id = k(partition, key);
-    const r = this.records.get(id);
+    const r = this.find(partition, key);
     if (r === undefined) throw new Error(`no record ${partition}/${key} to update`);
-    this.records.set(id, { ...r, value: clone(value), etag: String(++this.etagSeq) });
+    this.put(partition, key, { ...r, value: this.keep(value), etag: ++this.etagSeq });
   }
 
   async release(partition: string, key: string): Promise<void> {
-    this.records.delete(k(partition, key));
+    this.remove(partition, key);
   }
 
   async create(partition: string, key: string, value: Record<string, Json>): Promise<string | undefined> {
-    return (await this.claim(partition, key, value)) ? this.records.get(k(partition, key))?.etag : undefined;
+    const etag = this.insert(partition, key, value);
+    return etag === undefined ? undefined : String(etag);
   }
 
   async replaceIf(
@@ -71,18 +108,17 @@ export class MemoryStore implements StateStore {
     value: Record<string, Json>,
     etag: string,
   ): Promise<string | undefined> {
-    const id = k(partition, key);
-    const r = this.records.get(id);
-    if (r === undefined || r.etag !== etag) return undefined;
-    const next = String(++this.etagSeq);
-    this.records.set(id, { ...r, value: clone(value), etag: next });
-    return next;
+    const r = this.find(partition, key);
+    if (r === undefined || String(r.etag) !== etag) return undefined;
+    const next = ++this.etagSeq;
+    this.put(partition, key, { ...r, value: this.keep(value), etag: next });
+    return String(next);
   }
 
   async removeIf(partition: string, key: string, etag: string): Promise<boolean> {
-    const id = k(partition, key);
-    if (this.records.get(id)?.etag !== etag) return false;
-    this.records.delete(id);
+    const r = this.find(partition, key);
+    if (r === undefined || String(r.etag) !== etag) return false;
+    this.remove(partition, key);
     return true;
   }
 
@@ -98,7 +134,7 @@ export class MemoryStore implements StateStore {
   }
 
   async appendAudit(record: AuditRecord): Promise<void> {
-    this.audit.push(clone(record));
+    this.audit.push(this.keep(record));
   }
 
   async listAudit(query?: {

@@ -43,6 +43,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sta
       expect(await store.claim('fix', key, { state: 'again' })).toBe(true);
     });
 
+    it("each of many concurrent creates answers with its own record's etag (a replaceIf with it wins)", async () => {
+      const keys = Array.from({ length: 20 }, () => uniq('etag'));
+      const etags = await Promise.all(keys.map((key, i) => store.create('work:event', key, { i })));
+      expect(etags.every((e) => typeof e === 'string')).toBe(true);
+      const replaced = await Promise.all(
+        keys.map((key, i) => store.replaceIf('work:event', key, { i, done: true }, etags[i] ?? '')),
+      );
+      expect(replaced.every((e) => typeof e === 'string')).toBe(true);
+      const removed = await Promise.all(keys.map((key, i) => store.removeIf('work:event', key, replaced[i] ?? '')));
+      expect(removed).toEqual(keys.map(() => true));
+    });
+
     it('update of a missing record rejects', async () => {
       await expect(store.update('fix', uniq('missing'), { x: 1 })).rejects.toBeDefined();
     });
