@@ -2,7 +2,8 @@
  * Logging: pino JSON lines; no secret survives, whether in a known field, a free-text message, or an error.
  */
 import { Writable } from 'node:stream';
-import { childForEvent, createLogger, redactSecrets } from '../src/logging';
+import fc from 'fast-check';
+import { childForEvent, createLogger, redactSecrets, redactSecretsEveryPass } from '../src/logging';
 
 const TEAMS =
   'https://prod-42.westeurope.logic.azure.com:443/workflows/0a1b2c3d4e5f/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zk9vQmFyQmF6UXV4UXV1eFNlY3JldFNpZ25hdHVyZQ';
@@ -141,5 +142,39 @@ describe('createLogger', () => {
       resourceId: '/subscriptions/s/resourcegroups/rg/providers/Microsoft.App/containerApps/web',
       msg: 'diagnosed',
     });
+  });
+});
+
+describe('redactSecrets pre-check (text that cannot hold a secret skips the replace passes)', () => {
+  const fragments = [
+    TEAMS,
+    TEAMS_PP,
+    SLACK,
+    JWT,
+    CONN,
+    BLOB_SAS,
+    `Bearer ${OPAQUE_TOKEN}`,
+    `SharedAccessSignature sr=x&sig=${SAS_SIG}`,
+    `authorization: ${OPAQUE_TOKEN}`,
+    `"x-functions-key":"${OPAQUE_TOKEN}"`,
+    `Ocp-Apim-Subscription-Key=${OPAQUE_TOKEN}`,
+    `?code=${OPAQUE_TOKEN}&x=1`,
+    `&access_token=${OPAQUE_TOKEN}`,
+    `ClientSecret=${OPAQUE_TOKEN};`,
+    'https://management.azure.com/subscriptions/s/resourceGroups/rg?api-version=2024-03-01',
+    '/subscriptions/0b1c/resourceGroups/web-rg/providers/Microsoft.App/containerApps/web',
+    'GET',
+    ' ',
+    '=',
+    '?',
+  ];
+  it('answers exactly what every replace pass answers, for any mix of secret-bearing and plain text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string()), { maxLength: 6 }), (parts) => {
+        const text = parts.join('');
+        expect(redactSecrets(text)).toBe(redactSecretsEveryPass(text));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -18,23 +18,20 @@ export class StringPool {
 
   constructor(private readonly capacity = 1024) {}
 
-  /** The pooled instance equal to `s` (or a flat copy of `s`, now pooled: a string built by concatenation is a chain). */
+  /**
+   * The pooled instance equal to `s` (or `s`, now pooled). First in, first out: a string still in use after it left
+   * the pool is pooled again by its next use (two instances for a while, never more).
+   */
   share(s: string): string {
     if (s.length < MIN_POOLED_LENGTH) return s;
     const hit = this.recent.get(s);
-    if (hit !== undefined) {
-      // most recently used last
-      this.recent.delete(s);
-      this.recent.set(hit, hit);
-      return hit;
-    }
-    const flat = JSON.parse(JSON.stringify(s)) as string;
-    this.recent.set(flat, flat);
+    if (hit !== undefined) return hit;
+    this.recent.set(s, s);
     if (this.recent.size > this.capacity) {
       const oldest = this.recent.keys().next();
       if (!oldest.done) this.recent.delete(oldest.value);
     }
-    return flat;
+    return s;
   }
 
   get size(): number {
@@ -43,8 +40,9 @@ export class StringPool {
 }
 
 /**
- * A deep copy of a JSON value (through JSON text, as a real store keeps it: flat strings, objects of the exact size, no
- * part shared with the caller's objects) whose strings are then replaced by their pooled instances.
+ * A deep copy of a JSON value (through JSON text, as a real store keeps it: flat strings — a string built by
+ * concatenation is a chain of parts until flattened —, objects of the exact size, no part shared with the caller's
+ * objects) whose strings are then replaced by their pooled instances.
  */
 export function compactCopy<T>(value: T, pool: StringPool): T {
   return shareStrings(JSON.parse(JSON.stringify(value)) as T, pool);
@@ -66,3 +64,8 @@ function shareStrings<T>(v: T, pool: StringPool): T {
 }
 
 export type { Json };
+
+/** A flat copy of a string (one built by concatenation is a chain of its parts until flattened). */
+export function flatString(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}

@@ -4,7 +4,7 @@
  */
 import type { AuditRecord, ClaimRecord, Json, OutboxItem, StateStore } from './port';
 import { selectAudit } from './keys';
-import { compactCopy, StringPool } from './compact-copy';
+import { compactCopy, flatString, StringPool } from './compact-copy';
 
 export interface MemoryStoreOptions {
   /** Where the single-instance warning goes (omit in unit tests that do not care). */
@@ -53,9 +53,10 @@ export class MemoryStore implements StateStore {
     let keys = this.records.get(partition);
     if (keys === undefined) {
       keys = new Map();
-      this.records.set(this.strings.share(partition), keys);
+      this.records.set(flatString(partition), keys);
     }
-    keys.set(this.strings.share(key), rec);
+    // A Map keeps the key it was first given: a new key is stored flat.
+    keys.set(keys.has(key) ? key : flatString(key), rec);
   }
 
   private remove(partition: string, key: string): void {

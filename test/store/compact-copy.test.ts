@@ -31,7 +31,7 @@ describe('compactCopy (what the in-memory store keeps)', () => {
     const pool = new StringPool(8);
     for (let i = 0; i < 100; i++) pool.share(`event-${i}`);
     expect(pool.size).toBe(8);
-    // the most recently used stay
+    // the most recent ones stay
     const recent = 'event-99';
     expect(pool.share(recent)).toBe(recent);
     expect(pool.size).toBe(8);
