@@ -1,26 +1,8 @@
 /** `remediator explain`: every diagnosis kind and fix type explained offline; the fix types' defaults are the config's. */
-import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/io';
 import { loadConfig } from '../../src/config';
 import { ACTION_TYPES, DIAGNOSIS_KINDS } from '../../src/model';
-
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const sink = (add: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        add(chunk.toString());
-        cb();
-      },
-    });
-  return {
-    io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: {}, cwd: process.cwd() },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureIo } from '../helpers/capture-io';
 
 interface Explained {
   name: string;
@@ -32,7 +14,7 @@ interface Explained {
 
 describe('remediator explain', () => {
   it('--json explains every kind and every fix type; allowed by default exactly as the config default', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['explain', '--json'], c.io)).toBe(0);
     const { explained } = JSON.parse(c.out()) as { explained: Explained[] };
     expect(explained.map((e) => e.name)).toEqual([...DIAGNOSIS_KINDS, ...ACTION_TYPES]);
@@ -46,7 +28,7 @@ describe('remediator explain', () => {
   });
 
   it('a new kind and the new fix type, as text', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['explain', 'secret-ref/key-vault-access-denied', 'start-job-execution'], c.io)).toBe(0);
     expect(c.out()).toContain(
       'secret-ref/key-vault-access-denied — Deployment refused: Key Vault secret unreadable (manual)',
@@ -56,7 +38,7 @@ describe('remediator explain', () => {
   });
 
   it('an unknown name is a usage error (exit 2) listing what exists', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['explain', 'acr-pull/no-such-kind'], c.io)).toBe(2);
     expect(c.err()).toContain('unknown kind or fix type: acr-pull/no-such-kind');
   });

@@ -71,6 +71,23 @@ const CASES: KindCase[] = [
     healed: 'healed',
     dryRun: [['redeploy-revision', 'planned']],
   },
+  {
+    // A manual Container Apps job whose update ARM refused: the role is fixed, the team must deploy again (nothing is
+    // redeployed, the job is not started: start-job-execution is off by default and names the step).
+    world: 'job-missing-role',
+    kind: 'acr-pull/missing-role',
+    autoFix: [
+      ['assign-role', 'applied'],
+      ['redeploy-revision', 'manual'],
+      ['start-job-execution', 'manual'],
+    ],
+    healed: 'awaiting-deployment',
+    dryRun: [
+      ['assign-role', 'planned'],
+      ['redeploy-revision', 'manual'],
+      ['start-job-execution', 'manual'],
+    ],
+  },
   manual('identity-not-attached', 'acr-pull/identity-not-attached'),
   manual('no-registry-identity', 'acr-pull/no-registry-identity'),
   manual('image-not-found', 'acr-pull/image-not-found'),

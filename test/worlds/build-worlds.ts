@@ -194,19 +194,19 @@ function finish(world: World): World {
   return world;
 }
 
-function gridEvent(id: string, correlationId: string, time: string): Record<string, unknown> {
+function gridEvent(id: string, correlationId: string, time: string, resourceId = APP_ID, operation = 'Microsoft.App/containerApps/write'): Record<string, unknown> {
   return {
     id,
     topic: `/subscriptions/${SUB}`,
-    subject: APP_ID.replace('/resourceGroups/', '/resourcegroups/'),
+    subject: resourceId.replace('/resourceGroups/', '/resourcegroups/'),
     eventType: 'Microsoft.Resources.ResourceWriteFailure',
     eventTime: time,
     dataVersion: '2',
     metadataVersion: '1',
     data: {
       authorization: {
-        scope: APP_ID,
-        action: 'Microsoft.App/containerApps/write',
+        scope: resourceId,
+        action: operation,
         evidence: {
           role: 'Contributor',
           roleAssignmentScope: `/subscriptions/${SUB}`,
@@ -230,11 +230,11 @@ function gridEvent(id: string, correlationId: string, time: string): Record<stri
         clientRequestId: '4f3e2d1c-0b9a-4876-a5b4-c3d2e1f0a9b8',
         clientIpAddress: '203.0.113.17',
         method: 'PATCH',
-        url: `https://management.azure.com${APP_ID}?api-version=2025-07-01`,
+        url: `https://management.azure.com${resourceId}?api-version=2025-07-01`,
       },
       resourceProvider: 'Microsoft.App',
-      resourceUri: APP_ID,
-      operationName: 'Microsoft.App/containerApps/write',
+      resourceUri: resourceId,
+      operationName: operation,
       status: 'Failed',
       subscriptionId: SUB,
       tenantId: TENANT,
@@ -538,10 +538,10 @@ function healthyWeb(spec: AppSpec = {}): R[] {
 }
 
 /** The Activity Log entry of a write ARM refused with 400 (as the emulator records one). */
-function refusedWriteActivity(correlationId: string, resourceId: string, message: string, time: string): Record<string, unknown> {
+function refusedWriteActivity(correlationId: string, resourceId: string, message: string, time: string, operation = 'Microsoft.App/containerApps/write'): Record<string, unknown> {
   const statusMessage = JSON.stringify({ error: { code: 'InvalidParameterValueInContainerTemplate', message } });
   return {
-    authorization: { action: 'Microsoft.App/containerApps/write', scope: resourceId },
+    authorization: { action: operation, scope: resourceId },
     caller: DEPLOYER_PRINCIPAL,
     channels: 'Operation',
     correlationId,
@@ -554,7 +554,7 @@ function refusedWriteActivity(correlationId: string, resourceId: string, message
     resourceProviderName: { value: 'Microsoft.App', localizedValue: 'Microsoft.App' },
     resourceId,
     operationId: correlationId,
-    operationName: { value: 'Microsoft.App/containerApps/write', localizedValue: 'Microsoft.App/containerApps/write' },
+    operationName: { value: operation, localizedValue: operation },
     properties: { statusCode: 'BadRequest', statusMessage },
     status: { value: 'Failed', localizedValue: 'Failed' },
     subStatus: { value: 'BadRequest', localizedValue: 'Bad Request (HTTP Status Code: 400)' },
@@ -562,6 +562,29 @@ function refusedWriteActivity(correlationId: string, resourceId: string, message
     submissionTimestamp: time,
     subscriptionId: SUB,
     tenantId: TENANT,
+  };
+}
+
+/**
+ * A write ARM refused with 400 before anything changed: the world as it stands, the Activity Log entry of the refusal
+ * (its message computed by the emulator's own evaluation of the write) and the write's Failed event.
+ */
+function refusedCase(
+  c: { name: string; kind: string; n: string; resourceId: string; operation: string },
+  description: string,
+  world: World,
+  refusal: (state: EmulatorState) => string | undefined,
+): SeedCase {
+  const message = refusal(new EmulatorState(world));
+  if (!message) throw new Error(`world inconsistency: the emulator would accept the write of ${c.name}`);
+  const correlationId = `c0ffee00-1234-4abc-8def-0123456789${c.n}`;
+  const time = '2026-11-21T09:58:52.1234567Z';
+  return {
+    name: c.name,
+    kind: c.kind,
+    description,
+    world: { ...world, activityLog: [refusedWriteActivity(correlationId, c.resourceId, message, time, c.operation)] },
+    event: gridEvent(`8e7d6c5b-4a39-4281-9f0e-1d2c3b4a59${c.n}`, correlationId, time, c.resourceId, c.operation),
   };
 }
 
@@ -610,17 +633,43 @@ function buildWildCases(): SeedCase[] {
     const wanted = structuredClone(resources[0] as R);
     const config = (wanted['properties'] as Record<string, Record<string, unknown>>)['configuration'] as Record<string, unknown>;
     config['secrets'] = [{ name: 'db-password', keyVaultUrl: 'https://web-kv.vault.azure.net/secrets/db-password', identity: UAI_ID }];
-    const message = new EmulatorState(base(resources)).keyVault.findSecretRefusal(wanted);
-    if (!message) throw new Error('world inconsistency: the emulator would read the Key Vault secret');
-    const correlationId = 'c0ffee00-1234-4abc-8def-0123456789f1';
-    const time = '2026-11-21T09:58:52.1234567Z';
-    cases.push({
-      name: 'secret-ref-key-vault-access-denied',
-      kind: 'secret-ref/key-vault-access-denied',
-      description: 'A deployment adds secret db-password (keyVaultUrl on web-kv, identity web-pull); web-pull holds no Key Vault Secrets User on the RBAC vault: ARM refused the write (400), the app still runs web--v6.',
-      world: base(resources, { activityLog: [refusedWriteActivity(correlationId, APP_ID, message, time)] }),
-      event: gridEvent('8e7d6c5b-4a39-4281-9f0e-1d2c3b4a59f1', correlationId, time),
-    });
+    cases.push(
+      refusedCase(
+        { name: 'secret-ref-key-vault-access-denied', kind: 'secret-ref/key-vault-access-denied', n: 'f1', resourceId: APP_ID, operation: 'Microsoft.App/containerApps/write' },
+        'A deployment adds secret db-password (keyVaultUrl on web-kv, identity web-pull); web-pull holds no Key Vault Secrets User on the RBAC vault: ARM refused the write (400), the app still runs web--v6.',
+        base(resources),
+        (state) => state.keyVault.findSecretRefusal(wanted),
+      ),
+    );
+  }
+  {
+    // A manually triggered Container Apps job whose update to worker:2.0.0 ARM refused (pull identity without AcrPull).
+    const jobId = `${RG}/providers/Microsoft.App/jobs/batch`;
+    const job: R = {
+      id: jobId,
+      type: 'Microsoft.App/jobs',
+      name: 'batch',
+      location: 'West Europe',
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [UAI_ID]: { principalId: UAI_PRINCIPAL, clientId: UAI_CLIENT } } },
+      properties: {
+        provisioningState: 'Succeeded',
+        environmentId: ENV_ID,
+        workloadProfileName: 'Consumption',
+        configuration: { triggerType: 'Manual', replicaTimeout: 1800, replicaRetryLimit: 1, manualTriggerConfig: { parallelism: 1, replicaCompletionCount: 1 }, registries: [{ server: 'acmeacr.azurecr.io', identity: UAI_ID }] },
+        template: { containers: [{ name: 'worker', image: 'acmeacr.azurecr.io/api:1.4.1', resources: { cpu: 0.5, memory: '1Gi' } }] },
+      },
+    };
+    const resources = [...healthyWeb(), uai(), registry(), job];
+    const template = { containers: [{ name: 'worker', image: 'acmeacr.azurecr.io/worker:2.0.0', resources: { cpu: 0.5, memory: '1Gi' } }] };
+    const wanted: R = { ...structuredClone(job), properties: { ...(job['properties'] as object), template } };
+    cases.push(
+      refusedCase(
+        { name: 'job-missing-role', kind: 'acr-pull/missing-role', n: 'f2', resourceId: jobId, operation: 'Microsoft.App/jobs/write' },
+        'Manual Container Apps job batch: an update to worker:2.0.0 was refused (400) because web-pull holds no AcrPull; the job still carries api:1.4.1.',
+        base(resources, { pullRefusals: 'all' }),
+        (state) => state.apps.findRefusal(wanted, template),
+      ),
+    );
   }
   return cases;
 }
