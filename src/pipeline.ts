@@ -25,7 +25,7 @@ import type { Notifier } from './notify';
 import { executeActions, planActions } from './remediate';
 import { readOwnWrite } from './remediate/heal-records';
 import type { HealScheduler } from './remediate';
-import type { Json, StateStore } from './store/port';
+import type { StateStore } from './store/port';
 import { writeAudit, type AuditEntry } from './audit';
 import { storyKeyOf } from './story';
 import {
@@ -39,7 +39,10 @@ import {
   withSpan,
   type Door,
 } from './telemetry/signals';
+import { tieToStory, type Tie } from './pipeline-tie';
 import { runWithinDeadline } from './work/deadline';
+import { failureKeyOf, linkFailure } from './work/failure-link';
+import { describeStoredOutcome, modeKey, toStoredOutcome } from './work/stored-outcome';
 import { readStoredPlan, toStoredPlan, type StoredPlan } from './work/stored-plan';
 import { beginUnit, createWorkContext, passCheckpoint, type WorkContext } from './work/work-context';
 import { workBusyError, type HeldLease } from './work/work-store';
@@ -147,29 +150,6 @@ async function processUnaccepted(
   }
 }
 
-/** Nothing a dry-run records may block an auto-fix run: dry-run keys live apart. */
-const modeKey = (mode: string, key: string): string => (mode === 'dry-run' ? `dry-run|${key}` : key);
-
-/** What a completed event or story record keeps: enough for a duplicate to answer with it. */
-function toStoredOutcome(o: Outcome): Record<string, Json> {
-  return {
-    status: o.status,
-    ...(o.diagnosis ? { kind: o.diagnosis.kind, summary: o.diagnosis.summary } : {}),
-    ...(o.actions ? { actions: o.actions.map((a) => `${a.type}:${a.status}`) } : {}),
-    ...(o.heal ? { heal: o.heal.status } : {}),
-    ...(o.reason !== undefined ? { reason: o.reason } : {}),
-  };
-}
-
-function describeStoredOutcome(o: Record<string, Json>): string {
-  const list = o['actions'];
-  const actions = Array.isArray(list) ? list.filter((a) => typeof a === 'string').join(', ') : '';
-  const kind = typeof o['kind'] === 'string' ? ` (${o['kind']})` : '';
-  const status = typeof o['status'] === 'string' ? o['status'] : 'done';
-  if (status === 'duplicate' && typeof o['reason'] === 'string') return o['reason'];
-  return `${status}${kind}${actions ? `: ${actions}` : ''}`;
-}
-
 /** What one event holds while it works: its own lease, and the stories it took. */
 interface EventWork {
   lease: HeldLease;
@@ -231,9 +211,27 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
       return [ignored];
     }
 
-    // 2. Diagnose (reads ARM), unless an earlier delivery of this event noted its plan and stopped: the world may show
-    // half of the fix by now (a role written, not yet recorded), which a new diagnosis would misread.
-    const diagnosis = resumed?.diagnosis ?? (await diagnoseTraced(event, deps, log));
+    // 2. A later event of a failure whose story may already have changed the world: tied to that story first (its
+    // link is written before the story's first write), so it never reads the fixed world as a new failure.
+    const failureKey = resumed ? undefined : failureKeyOf(event);
+    const linkKey = failureKey === undefined ? undefined : modeKey(deps.config.mode, failureKey);
+    let tie: Tie = linkKey ? await tieToStory(linkKey, base, wdeps) : { kind: 'none' };
+    if (tie.kind === 'carry') held.resumed = tie.plan;
+    // Diagnose (reads ARM), unless an earlier delivery of this event (or the story's owner) noted a plan and stopped:
+    // the world may show half of the fix by now (a role written, not yet recorded), which a new diagnosis would misread.
+    let diagnosis = held.resumed?.diagnosis ?? (await diagnoseTraced(event, deps, log));
+    // A diagnosis that plans no change may have read a world the failure's story changed while it looked: ask again.
+    if (linkKey && tie.kind === 'none' && !held.resumed && !plansAChange(diagnosis, deps.config))
+      tie = await tieToStory(linkKey, base, wdeps);
+    if (tie.kind === 'carry') held.resumed = tie.plan;
+    if (tie.kind === 'retry' && tie.link.plan && storyKeyFor(diagnosis, event, deps) !== tie.link.storyKey)
+      held.resumed = tie.link.plan; // failed, open again: no longer read as this story, so its plan is carried out
+    if (held.resumed) diagnosis = held.resumed.diagnosis;
+    if (tie.kind === 'answered') {
+      await ev.lease.complete(toStoredOutcome(tie.outcome), now());
+      await passCheckpoint(work, 'event-completed');
+      return [tie.outcome];
+    }
     const outcomes = [await handleStory(event, diagnosis, wdeps, log, held)];
     // A revision failing on several registries: each other registry is its own story, under its own event id.
     for (const server of diagnosis.details.otherFailingRegistries ?? []) {
@@ -328,7 +326,7 @@ async function handleStory(
   const primary = held.stories.length === 0;
   const resumed = primary ? held.resumed : undefined;
   // 3. One story per failure, however many events report it.
-  const storyKey = resumed?.storyKey ?? modeKey(deps.config.mode, storyKeyOf(diagnosed, event, deps.clock));
+  const storyKey = resumed?.storyKey ?? storyKeyFor(diagnosed, event, deps);
   work.deadline.check('claiming the story');
   const st = await beginUnit(deps.store, 'story', storyKey, work, deps.clock, event.id);
   if (st.kind === 'busy') throw workBusyError('story', storyKey, st.record);
@@ -382,10 +380,15 @@ async function handleStory(
     }));
   if (planned.some((a) => a.status !== 'manual')) {
     // The plan, before the first write: a delivery that takes over the story or the event carries it out.
+    // And the failure's link to this story, before the first write: a later event of it answers as part of it.
     const plan = toStoredPlan(diagnosis, planned, storyKey);
+    const failureKey = primary ? failureKeyOf(event) : undefined;
     await Promise.all([
       st.previous?.state === 'in-progress' && st.previous.plan ? undefined : story.note(plan),
       primary && !resumed ? held.lease.note(plan) : undefined,
+      failureKey === undefined
+        ? undefined
+        : linkFailure(deps.store, modeKey(deps.config.mode, failureKey), { storyKey, eventId: event.id, plan }),
     ]);
   }
   await passCheckpoint(work, 'story-claimed');
@@ -422,6 +425,15 @@ async function handleStory(
   } else await story.complete(toStoredOutcome(outcome), now());
   await passCheckpoint(work, 'story-completed');
   return outcome;
+}
+
+function storyKeyFor(d: Diagnosis, event: FailureEvent, deps: PipelineDeps): string {
+  return modeKey(deps.config.mode, storyKeyOf(d, event, deps.clock));
+}
+
+/** Whether a diagnosis plans any change to the world (not only manual steps). */
+function plansAChange(d: Diagnosis, config: Readonly<Config>): boolean {
+  return planActions(d, config).some((a) => a.status !== 'manual');
 }
 
 function audit(deps: PipelineDeps, entry: AuditEntry): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * The one path every fix takes before it touches ARM: re-read the facts, check the guardrails, claim the unit of
- * work, take a unit of the hourly budget (and re-check), write, record. Used by the executor and the heal task alike.
+ * The one path every fix takes before it touches ARM: re-read the facts, check the guardrails, take a unit of the
+ * hourly budget (and re-check) BEFORE claiming the unit of work, write, record. Used by the executor and the heal
+ * task alike (a heal step already holds its scheduled unit when it pays).
  */
 import { annotateSpan, ATTR, recordBudgetUsed, SPAN, withSpan } from '../telemetry/signals';
 import type { Logger } from 'pino';
@@ -12,8 +13,8 @@ import { describeError, describeErrorMessage, isTransientError } from '../errors
 import { FIX_TARGETS, RemediatorError, type Action, type Clock, type FixAction } from '../model';
 import type { Json, StateStore } from '../store/port';
 import type { FixClaimFacts } from './fix-claim';
-import { beginUnit, createWorkContext, passCheckpoint, type WorkContext } from '../work/work-context';
-import { workBusyError, type BeginResult, type HeldLease } from '../work/work-store';
+import { beginUnit, createWorkContext, passCheckpoint, toBeginRequest, type WorkContext } from '../work/work-context';
+import { decideBegin, readWork, workBusyError, type BeginResult, type HeldLease } from '../work/work-store';
 import { checkGuardrail, type GuardDecision, type GuardFacts } from './guardrails';
 import type { HealScheduler } from './heal-task';
 import { BUDGET_PARTITION, createBudgetHourKey } from './ids';
@@ -153,8 +154,21 @@ function reportOthers(action: FixAction, claimKey: string, r: Exclude<BeginResul
   }
 }
 
+/** Whether this delivery would take the fix now (nobody holds, did or failed it): only then is a budget unit taken. */
+async function isFreeToTake(
+  store: StateStore,
+  claimKey: string,
+  work: WorkContext,
+  clock: Clock,
+  eventId: string,
+): Promise<boolean> {
+  if (work.held.has(`fix|${claimKey}`)) return false;
+  const current = await readWork(store, 'fix', claimKey);
+  return decideBegin(current, toBeginRequest(work, clock, eventId)).kind === 'acquire';
+}
+
 /**
- * Guard → claim (a work record lease) → budget → write → record, for one action. Resolves the action with its final
+ * Guard → budget → claim (a work record lease) → write → record, for one action. Resolves the action with its final
  * status. A live lease elsewhere, a transient write failure or a passed deadline throws a transient error (after
  * giving the lease and the budget unit back); a permanent failure is recorded `failed` with `retryAfter`.
  * After a takeover (`WriteRun.takenOver`) the write must re-read ARM first: the earlier owner may have written.
@@ -201,12 +215,44 @@ export async function guardAndWrite(
     return { action: out };
   }
   const claimKey = action.claimKey ?? `${action.type}|${action.resourceId ?? action.scope ?? ''}`;
+  const consume = ctx.consumeBudget !== false && !ctx.budgetPaid;
+  let counted = false;
+  const giveBack = async (): Promise<void> => {
+    if (!counted) return;
+    counted = false;
+    await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
+  };
+  /** Take one unit of the hour's budget and re-check: the refused action, or undefined (the unit is held). */
+  const takeBudget = async (): Promise<{ refused: Action; used: number } | undefined> => {
+    // The store retries its ETag conflicts; one that gives up is transient (the delivery is retried).
+    const n = await deps.store.increment(BUDGET_PARTITION, hourKey);
+    counted = true;
+    recordBudgetUsed(n, deps.config.fixBudgetPerHour);
+    const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 }, approval);
+    if (second.allowed) return undefined;
+    await giveBack();
+    return { refused: stopped(action, second), used: n - 1 };
+  };
   let lease = ctx.lease;
   let takenOver = ctx.takenOver === true;
   if (!lease) {
     work.deadline.check(`claiming ${action.type}`);
-    const r = await beginUnit(deps.store, 'fix', claimKey, work, deps.clock, ctx.eventId);
+    // The budget unit BEFORE the claim: counter contention or a refusal then leaves no fix claimed. (A unit someone
+    // else has done or holds takes no budget: it is only reported.)
+    if (consume && (await isFreeToTake(deps.store, claimKey, work, deps.clock, ctx.eventId))) {
+      const no = await takeBudget();
+      if (no) {
+        log.info({ status: no.refused.status, reason: no.refused.reason }, 'fix not written');
+        await recordAudit(deps, ctx, 'action', no.refused, { seen, budgetUsed: no.used });
+        return { action: no.refused };
+      }
+    }
+    const r = await beginUnit(deps.store, 'fix', claimKey, work, deps.clock, ctx.eventId).catch(async (err) => {
+      await giveBack();
+      throw err;
+    });
     if (r.kind !== 'acquired') {
+      await giveBack();
       const out = reportOthers(action, claimKey, r);
       log.info({ ownerEvent: r.record.eventId, state: r.kind }, 'unit of work handled by another delivery');
       await recordAudit(deps, ctx, 'action', out, { seen, claim: r.kind });
@@ -230,23 +276,14 @@ export async function guardAndWrite(
   }
   const held = lease;
   await passCheckpoint(work, `fix-claimed:${action.type}`);
-  const consume = ctx.consumeBudget !== false && !ctx.budgetPaid;
-  let counted = false;
   try {
-    if (consume) {
-      const n = await deps.store.increment(BUDGET_PARTITION, hourKey);
-      counted = true;
-      recordBudgetUsed(n, deps.config.fixBudgetPerHour);
-      const second = checkGuardrail(action, facts, deps.config, { usedThisHour: n - 1 }, approval);
-      if (!second.allowed) {
-        await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
-        counted = false;
-        const out = stopped(action, second);
-        if (ctx.lease) await held.fail(out.reason ?? out.status, nowMs(), deps.config.fixRetryAfterMs);
-        else await held.release(nowMs());
-        await recordAudit(deps, ctx, 'action', out, { seen, budgetUsed: n - 1 });
-        return { action: out };
-      }
+    // A heal step holding its scheduled redeploy (or a unit that freed up meanwhile) pays now, under its lease.
+    const no = consume && !counted ? await takeBudget() : undefined;
+    if (no) {
+      if (ctx.lease) await held.fail(no.refused.reason ?? no.refused.status, nowMs(), deps.config.fixRetryAfterMs);
+      else await held.release(nowMs());
+      await recordAudit(deps, ctx, 'action', no.refused, { seen, budgetUsed: no.used });
+      return { action: no.refused };
     }
     work.deadline.check(`writing ${action.type}`);
     await passCheckpoint(work, `write:${action.type}`);
@@ -265,7 +302,7 @@ export async function guardAndWrite(
     await recordAudit(deps, ctx, 'action', out, { seen, ...(takenOver ? { takenOver: true } : {}) });
     return done.facts ? { action: out, facts: done.facts } : { action: out };
   } catch (err) {
-    if (counted) await deps.store.increment(BUDGET_PARTITION, hourKey, -1).catch(() => undefined);
+    await giveBack();
     const message = describeErrorMessage(err);
     if (isTransientError(err)) {
       await held.release(nowMs()).catch(() => undefined);

@@ -65,28 +65,18 @@ it('4 processes x 25 concurrent deliveries of one batch → one role assignment,
   expect(outcomes.filter((o) => o.eventId === 'conc-ok').every((o) => o.status === 'ignored')).toBe(true);
   // The delivery that did the work may have been answered "retry" (another event of its batch was busy elsewhere):
   // its redelivery is then a duplicate. The story was diagnosed and acted on once (the audit), every answer says so.
-  // (conc-b diagnosed late, without actions, is the known defect described below.)
-  const lateDiagnosed = outcomes.filter((o) => o.status === 'diagnosed' && o.eventId === 'conc-b' && !o.actions.length);
-  expect(lateDiagnosed.length).toBeLessThanOrEqual(1);
-  const diagnosed = outcomes.filter((o) => o.status === 'diagnosed' && !lateDiagnosed.includes(o));
+  const diagnosed = outcomes.filter((o) => o.status === 'diagnosed');
   expect(diagnosed.length).toBeLessThanOrEqual(1);
   for (const d of diagnosed) expect(d.actions).toEqual(['assign-role:applied', 'redeploy-revision:applied']);
   const duplicates = outcomes.filter((o) => o.status === 'duplicate');
-  expect(duplicates).toHaveLength(200 - diagnosed.length - lateDiagnosed.length);
-  // KNOWN DEFECT (issue 13, open; README known limits): when conc-b is first diagnosed after conc-a's story has
-  // already fixed the world, it reads the fixed world as `unknown` and becomes a story of its own (no action, no
-  // write) instead of a duplicate of conc-a's. Seen in about 1 of 3 full CI runs. Only that exact shape is tolerated.
-  const lateUnknown = (d: { eventId: string; reason: string }): boolean =>
-    d.eventId === 'conc-b' && /already handled: diagnosed \(unknown\)$/.test(d.reason);
-  for (const d of duplicates)
-    if (!lateUnknown(d)) expect(d.reason).toContain('assign-role:applied, redeploy-revision:applied');
+  expect(duplicates).toHaveLength(200 - diagnosed.length);
+  for (const d of duplicates) expect(d.reason).toContain('assign-role:applied, redeploy-revision:applied');
   const config = loadConfig({ REMEDIATOR_STORAGE_CONNECTION: azurite.connectionString, ARM_ENDPOINT: emu.endpoint });
   const store = await createStore(config, pino({ level: 'silent' }));
   const audit = (await store.listAudit()).filter((a) => a.eventId === 'conc-a' || a.eventId === 'conc-b');
-  const stories = audit.filter((a) => a.stage === 'diagnosed' && a.status === 'diagnosed');
-  const unknownStories = stories.filter((a) => a.eventId === 'conc-b' && a.kind === 'unknown');
-  expect(stories.length - unknownStories.length).toBe(1);
-  expect(unknownStories.length).toBeLessThanOrEqual(1);
+  expect(audit.filter((a) => a.stage === 'diagnosed' && a.status === 'diagnosed')).toHaveLength(1);
+  // However late conc-b is first diagnosed (even after conc-a's story fixed the world), it is tied to that story.
+  expect(audit.filter((a) => a.kind === 'unknown')).toEqual([]);
 
   const app = await emu.containerApps.containerApps.get('web-rg', 'web');
   const latest = await emu.containerApps.containerAppsRevisions.getRevision(

@@ -122,13 +122,22 @@ it('a poison heal message: the redeploy is closed (failed with retryAfter), audi
     (await h.store.listAudit({ eventId: String(EVENT['id']) })).filter((a) => a.status === 'abandoned'),
   ).toHaveLength(1);
 
-  // Nothing stays scheduled for ever: after retryAfter, a new event of the failure is handled again (diagnosed
-  // afresh, not answered duplicate by the completed story).
+  // Nothing stays scheduled for ever: after retryAfter, a new event of the failure is handled again (not answered
+  // duplicate by the completed story).
   emu?.clock.advance(16 * 60_000);
   const later = { ...EVENT, id: 'later-event', eventTime: emu?.clock.now().toISOString() };
   const [retried] = await h.settle(await h.deliverWithRetries(later));
   expect(retried?.status).toBe('diagnosed');
   expect(retried?.reason ?? '').not.toMatch(/handled by event/);
+  // The role is in effect by now and the redeploy was never written: diagnosed afresh this world reads `unknown`.
+  // Tied to the failure's story, the later event carries out the story's plan: the redeploy, once; no second role.
+  expect(retried?.diagnosis?.kind).toBe('acr-pull/missing-role');
+  expect(retried?.actions?.map((a) => `${a.type}:${a.status}`)).toEqual([
+    'assign-role:applied',
+    'redeploy-revision:applied',
+  ]);
+  expect(retried?.heal?.status).toBe('healed');
+  expect(roleCreates(emu as RunningEmulator)).toBe(1);
 });
 
 it('the emulator answers PrincipalNotFound in ARM wording until the identity is replicated (even with principalType)', async () => {
