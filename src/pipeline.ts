@@ -39,12 +39,13 @@ import {
   withSpan,
   type Door,
 } from './telemetry/signals';
+import { tellTeam } from './pipeline-notify';
 import { tieToStory, type Tie } from './pipeline-tie';
-import { runWithinDeadline } from './work/deadline';
+import { DeadlineExceededError, runWithinDeadline } from './work/deadline';
 import { failureKeyOf, linkFailure } from './work/failure-link';
 import { describeStoredOutcome, modeKey, toStoredOutcome } from './work/stored-outcome';
 import { readStoredPlan, toStoredPlan, type StoredPlan } from './work/stored-plan';
-import { beginUnit, createWorkContext, passCheckpoint, type WorkContext } from './work/work-context';
+import { beginUnit, createWorkContext, expireHeldLeases, passCheckpoint, type WorkContext } from './work/work-context';
 import { workBusyError, type HeldLease } from './work/work-store';
 
 /** The identity of one failure: defined with the kind catalog (src/story.ts). */
@@ -117,7 +118,11 @@ export async function processItem(item: IntakeItem, deps: PipelineDeps): Promise
           processEvent(event, { ...deps, work }),
           work.deadline,
           `event ${event.id}`,
-        );
+        ).catch(async (err: unknown) => {
+          // Still in flight at the deadline: give every lease back now (a redelivery takes over, re-reading ARM).
+          if (err instanceof DeadlineExceededError) await expireHeldLeases(work, deps.clock.now().getTime());
+          throw err;
+        });
         const outcome = outcomes[0] as Outcome;
         status = outcome.status;
         annotateSpan(span, { [ATTR.status]: outcome.status, [ATTR.kind]: outcome.diagnosis?.kind });
@@ -242,19 +247,8 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
     await ev.lease.complete(toStoredOutcome(outcomes[0] as Outcome), now());
     await passCheckpoint(work, 'event-completed');
 
-    // 5. Tell the team, off the critical path: the work is recorded; an undeliverable message goes to the outbox.
-    for (const [i, outcome] of outcomes.entries()) {
-      if (!deps.notifier || outcome.status !== 'diagnosed' || outcome.diagnosis?.kind === 'unrelated') continue;
-      const notifier = deps.notifier;
-      const about = i === 0 ? event : { ...event, id: outcome.eventId };
-      await withSpan(SPAN.notify, { [ATTR.kind]: outcome.diagnosis?.kind }, async () => {
-        try {
-          await runWithinDeadline(notifier.notify(outcome, about), work.deadline, 'the notification');
-        } catch (err) {
-          log.error({ err: describeError(err) }, 'notification failed');
-        }
-      });
-    }
+    // 5. Tell the team, off the critical path (one short try, else the outbox): the work is recorded by now.
+    await tellTeam(event, outcomes, { ...(deps.notifier ? { notifier: deps.notifier } : {}), log, work });
     return outcomes;
   } catch (err) {
     if (isTransientError(err)) {

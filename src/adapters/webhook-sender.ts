@@ -34,8 +34,9 @@ function describeCause(err: unknown): string {
 
 /** Teams Workflows webhook: POST the JSON body with fetch. */
 export function createTeamsPost(url: string, opts: WebhookPostOptions = {}): PostFn {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  return async (body) => {
+  const defaultTimeoutMs = opts.timeoutMs ?? 10_000;
+  return async (body, call) => {
+    const timeoutMs = call?.timeoutMs ?? defaultTimeoutMs;
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -59,8 +60,9 @@ export function createTeamsPost(url: string, opts: WebhookPostOptions = {}): Pos
 
 /** Slack incoming webhook through @slack/webhook (its own retries off: the sender retries, honouring Retry-After). */
 export function createSlackPost(url: string, opts: WebhookPostOptions = {}): PostFn {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  return async (body) => {
+  const defaultTimeoutMs = opts.timeoutMs ?? 10_000;
+  return async (body, call) => {
+    const timeoutMs = call?.timeoutMs ?? defaultTimeoutMs;
     let retryAfter: string | null = null;
     let status: number | undefined;
     const capturingFetch = (async (u: string | URL, init?: unknown) => {

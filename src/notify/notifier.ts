@@ -16,7 +16,7 @@ import { CHANNEL_NAMES, CHANNELS, type Channel, type PostFactory, type PostFn } 
 import { buildGroupKey } from './grouping';
 import { createDelivery, type FlushOptions, type FlushResult, type NotifyContext } from './outbox';
 import { describeWebhookHost } from './redact';
-import { createSender, RateLimiter, realSleep, type Sender, type Sleep } from './send';
+import { createSender, RateLimiter, realSleep, type Sender, type SendOptions, type Sleep } from './send';
 import { createStorms, isDigestMarker, type NotifyResult } from './storm';
 import { buildHealFollowUp, buildSummary } from './summary';
 
@@ -57,7 +57,8 @@ export interface NotifierOptions extends ChannelSettings {
 }
 
 export interface Notifier {
-  notify(outcome: Outcome, event?: FailureEvent): Promise<NotifyResult>;
+  /** `send.shortTry`: one brief attempt (the event pipeline, inside its deadline); what fails waits in the outbox. */
+  notify(outcome: Outcome, event?: FailureEvent, send?: SendOptions): Promise<NotifyResult>;
   notifyHeal(outcome: Outcome, heal: HealResult, event?: FailureEvent): Promise<NotifyResult>;
   /** Send the digests whose window has closed (`closeAll`: every pending digest, e.g. at the end of a simulate run). */
   flushDigests(opts?: FlushOptions): Promise<FlushResult>;
@@ -116,13 +117,13 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const storms = createStorms(ctx, delivery, opts.digestWindowMs);
 
   return {
-    async notify(outcome, event) {
+    async notify(outcome, event, send) {
       if (outcome.status !== 'diagnosed' || !outcome.diagnosis)
         return { status: 'skipped', reason: `outcome is ${outcome.status}`, deliveries: [] };
       if (outcome.diagnosis.kind === 'unrelated')
         return { status: 'skipped', reason: 'unrelated event', deliveries: [] };
       const summary = buildSummary(outcome, event, { mode: opts.mode, now: opts.clock.now() });
-      return storms.coalesce(buildGroupKey(outcome, event), summary, `event|${outcome.eventId}`);
+      return storms.coalesce(buildGroupKey(outcome, event), summary, `event|${outcome.eventId}`, false, send);
     },
 
     async notifyHeal(outcome, heal, event) {

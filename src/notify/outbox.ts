@@ -11,7 +11,7 @@ import { CHANNELS, type Channel } from './channels';
 import type { NotificationMessage } from './message-types';
 import { NOTIFY_PARTITIONS } from './partitions';
 import { redactText } from './redact';
-import type { Sender } from './send';
+import type { Sender, SendOptions } from './send';
 import { recordOutboxDepth, recordOutboxDrop } from '../telemetry/signals';
 
 /** What the parts of a notifier share. */
@@ -68,9 +68,9 @@ export function renderFor(channel: Channel, m: NotificationMessage): Json {
 
 export interface Delivery {
   /** Send one rendered body on one channel; on failure, into the outbox. */
-  deliver(channel: Channel, body: Json, id: string, label: string): Promise<ChannelDelivery>;
+  deliver(channel: Channel, body: Json, id: string, label: string, opts?: SendOptions): Promise<ChannelDelivery>;
   /** Render and send a message on every configured channel. */
-  deliverAll(m: NotificationMessage, idBase: string): Promise<ChannelDelivery[]>;
+  deliverAll(m: NotificationMessage, idBase: string, opts?: SendOptions): Promise<ChannelDelivery[]>;
   /** Retry the outbox items that are due (`closeAll`: every item). Digest markers are the storm's, not retried here. */
   flushOutbox(flush: FlushOptions, isMarker: (body: Json) => boolean): Promise<FlushResult>;
 }
@@ -83,10 +83,10 @@ export function createDelivery(ctx: NotifyContext, policy: OutboxPolicy): Delive
     return new Date(ctx.clock.now().getTime() + Math.max(backoff, retryAfterMs ?? 0)).toISOString();
   };
 
-  const deliver: Delivery['deliver'] = async (channel, body, id, label) => {
+  const deliver: Delivery['deliver'] = async (channel, body, id, label, opts) => {
     const sender = ctx.senders.get(channel);
     if (!sender) return { channel, status: 'dropped', attempts: 0, error: 'channel not configured' };
-    const r = await sender.send(body);
+    const r = await sender.send(body, opts);
     if (r.delivered) return { channel, status: 'delivered', attempts: r.attempts };
     const now = ctx.clock.now().toISOString();
     const item: OutboxItem = {
@@ -137,10 +137,10 @@ export function createDelivery(ctx: NotifyContext, policy: OutboxPolicy): Delive
 
   return {
     deliver,
-    deliverAll: async (m, idBase) =>
+    deliverAll: async (m, idBase, opts) =>
       Promise.all(
         [...ctx.senders.keys()].map((channel) =>
-          deliver(channel, renderFor(channel, m), `${channel}|${idBase}`, m.title),
+          deliver(channel, renderFor(channel, m), `${channel}|${idBase}`, m.title, opts),
         ),
       ),
     async flushOutbox(flush, isMarker) {

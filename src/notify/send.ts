@@ -49,6 +49,10 @@ export class RateLimiter {
     );
     return turn;
   }
+  /** How long a request asked for now would wait for its turn. */
+  waitingMs(): number {
+    return Math.max(0, this.nextAtMs - this.monotonicNow());
+  }
   pauseFor(ms: number): void {
     this.nextAtMs = Math.max(this.nextAtMs, this.monotonicNow() + ms);
   }
@@ -85,10 +89,15 @@ export interface DeliveryResult {
   waitsMs: number[];
 }
 
+/** `shortTry`: ONE attempt within `timeoutMs` (turn included), no in-line waits: what fails goes to the outbox. */
+export interface SendOptions {
+  shortTry?: { timeoutMs: number };
+}
+
 export interface Sender {
   readonly channel: Channel;
   readonly host: string;
-  send(body: Json): Promise<DeliveryResult>;
+  send(body: Json, opts?: SendOptions): Promise<DeliveryResult>;
 }
 
 export function createSender(o: SenderOptions): Sender {
@@ -101,10 +110,39 @@ export function createSender(o: SenderOptions): Sender {
   const monotonicNow = o.monotonicNow ?? (() => performance.now());
   /** After a Retry-After too long to wait in-line, no request is made until it has passed (straight to the outbox). */
   let closedUntilMs = -Infinity;
+  /** One attempt, bounded: a turn that would come too late, a failure or a Retry-After all end it at once. */
+  const tryOnce = async (body: Json, timeoutMs: number): Promise<DeliveryResult> => {
+    const turnMs = o.limiter.waitingMs();
+    if (timeoutMs - turnMs < 250)
+      return { delivered: false, attempts: 0, error: 'no time left for a short try in this invocation', waitsMs: [] };
+    await o.limiter.acquire();
+    const last = await o.post(body, { timeoutMs: timeoutMs - turnMs });
+    if (last.ok)
+      return {
+        delivered: true,
+        attempts: 1,
+        ...(last.status !== undefined ? { status: last.status } : {}),
+        waitsMs: [],
+      };
+    if (last.retryAfterMs !== undefined) {
+      // Respected by every later message of this process: no request until it has passed.
+      closedUntilMs = monotonicNow() + last.retryAfterMs;
+      o.limiter.pauseFor(last.retryAfterMs);
+    }
+    log.warn(
+      { status: last.status, error: last.error, retryAfterMs: last.retryAfterMs },
+      'short notification try failed',
+    );
+    const r: DeliveryResult = { delivered: false, attempts: 1, waitsMs: [] };
+    if (last.status !== undefined) r.status = last.status;
+    if (last.error !== undefined) r.error = last.error;
+    if (last.retryAfterMs !== undefined) r.retryAfterMs = last.retryAfterMs;
+    return r;
+  };
   return {
     channel: o.channel,
     host: o.host,
-    async send(body: Json): Promise<DeliveryResult> {
+    async send(body: Json, opts: SendOptions = {}): Promise<DeliveryResult> {
       const waitsMs: number[] = [];
       const closedForMs = closedUntilMs - monotonicNow();
       if (closedForMs > 0)
@@ -115,6 +153,7 @@ export function createSender(o: SenderOptions): Sender {
           retryAfterMs: Math.ceil(closedForMs),
           waitsMs,
         };
+      if (opts.shortTry) return tryOnce(body, opts.shortTry.timeoutMs);
       let last: PostResult = { ok: false, error: 'not attempted' };
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         await o.limiter.acquire();

@@ -23,6 +23,7 @@ import {
 } from './outbox';
 import { NOTIFY_PARTITIONS } from './partitions';
 import { redactText } from './redact';
+import type { SendOptions } from './send';
 import { truncateText } from './text';
 
 export interface NotifyResult {
@@ -81,6 +82,8 @@ export interface Storms {
     first: Summary | HealFollowUp,
     idBase: string,
     deferFirst?: boolean,
+    /** How the first message is sent now (`shortTry`: once, briefly; else the outbox). */
+    send?: SendOptions,
   ): Promise<NotifyResult>;
   /** Send the digests whose window has closed (`closeAll`: every pending digest). */
   flushDigests(flush: FlushOptions): Promise<FlushResult>;
@@ -132,10 +135,10 @@ export function createStorms(ctx: NotifyContext, delivery: Delivery, digestWindo
   };
 
   return {
-    async coalesce(groupKey, first, idBase, deferFirst = false) {
+    async coalesce(groupKey, first, idBase, deferFirst = false, send = {}) {
       if (ctx.senders.size === 0) return { status: 'skipped', reason: 'no channel configured', deliveries: [] };
       if (digestWindowMs <= 0)
-        return { status: 'sent', groupKey, deliveries: await delivery.deliverAll(first, idBase) };
+        return { status: 'sent', groupKey, deliveries: await delivery.deliverAll(first, idBase, send) };
       const now = ctx.clock.now();
       const win = windowOf(now);
       const storyKey = `${groupKey}@${win.start.toISOString()}`;
@@ -165,7 +168,8 @@ export function createStorms(ctx: NotifyContext, delivery: Delivery, digestWindo
               createdAt: now.toISOString(),
             });
           }
-          if (!deferFirst) return { status: 'sent', groupKey, deliveries: await delivery.deliverAll(first, idBase) };
+          if (!deferFirst)
+            return { status: 'sent', groupKey, deliveries: await delivery.deliverAll(first, idBase, send) };
         }
         await countInto(storyKey, first);
       } catch (err) {

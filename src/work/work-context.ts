@@ -25,6 +25,8 @@ export interface WorkContext {
   checkpoint?: Checkpoint;
   /** Units this invocation holds now (`unit|key` → settles when the lease is completed, failed or given back). */
   held: Map<string, Promise<void>>;
+  /** The leases behind `held` (given back at once when the deadline passes: `expireHeldLeases`). */
+  leases?: Map<string, HeldLease>;
 }
 
 export function createWorkContext(limitMs: number, checkpoint?: Checkpoint): WorkContext {
@@ -32,6 +34,7 @@ export function createWorkContext(limitMs: number, checkpoint?: Checkpoint): Wor
     owner: createOwnerId(),
     deadline: createDeadline(limitMs),
     held: new Map(),
+    leases: new Map(),
     ...(checkpoint ? { checkpoint } : {}),
   };
 }
@@ -92,10 +95,11 @@ function trackLease(lease: HeldLease, work: WorkContext, id: string): HeldLease 
       await write;
     } finally {
       work.held.delete(id);
+      work.leases?.delete(id);
       settle();
     }
   };
-  return {
+  const tracked: HeldLease = {
     unit: lease.unit,
     key: lease.key,
     record: lease.record,
@@ -103,8 +107,20 @@ function trackLease(lease: HeldLease, work: WorkContext, id: string): HeldLease 
     schedule: (outcome, nowMs) => done(lease.schedule(outcome, nowMs)),
     fail: (reason, nowMs, retryAfterMs) => done(lease.fail(reason, nowMs, retryAfterMs)),
     release: (nowMs) => done(lease.release(nowMs)),
+    expire: (nowMs) => done(lease.expire(nowMs)),
     note: (plan) => lease.note(plan),
   };
+  work.leases?.set(id, tracked);
+  return tracked;
+}
+
+/**
+ * The invocation deadline passed while work was in flight: every lease this invocation still holds is given back as
+ * expired (a write may still land), so a redelivery takes the work over at once instead of waiting for expiry.
+ */
+export async function expireHeldLeases(work: WorkContext, nowMs: number): Promise<void> {
+  const leases = [...(work.leases?.values() ?? [])];
+  await Promise.allSettled(leases.map((l) => l.expire(nowMs)));
 }
 
 export async function passCheckpoint(work: WorkContext | undefined, step: string): Promise<void> {

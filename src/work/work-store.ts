@@ -71,6 +71,11 @@ export interface HeldLease {
    * and an expired lease (the next delivery carries the plan out), anything else is removed.
    */
   release(nowMs?: number): Promise<void>;
+  /**
+   * Give the unit back at the invocation deadline, while a write may still be in flight: it stays in-progress with an
+   * expired lease (its plan kept), so the next delivery takes it over at once and re-reads ARM before writing.
+   */
+  expire(nowMs: number): Promise<void>;
 }
 
 export type BeginResult =
@@ -184,6 +189,12 @@ function createHeldLease(
         const lease = { owner: current.lease.owner, expiresAt: current.startedAt };
         await write({ ...current, lease, releasedAt: iso(nowMs) });
       } else await store.removeIf(partition, key, etag);
+      etag = undefined;
+    },
+    expire: async (nowMs) => {
+      if (etag === undefined) return;
+      const lease = { owner: current.lease.owner, expiresAt: current.startedAt };
+      await write({ ...current, lease, releasedAt: iso(nowMs) });
       etag = undefined;
     },
   };

@@ -266,6 +266,8 @@ export interface SinkRequest {
   at?: number;
 }
 export interface SinkReply {
+  /** Never answer (the connection is only closed when the sink stops): a webhook that hangs. */
+  hang?: boolean;
   status: number;
   headers?: Record<string, string>;
   body?: string;
@@ -302,6 +304,7 @@ export async function startSink(opts: { now?: () => number } = {}): Promise<Sink
         status: path.startsWith('/slack') ? 200 : 202,
         body: path.startsWith('/slack') ? 'ok' : '',
       };
+      if (reply.hang) return;
       if (reply.status >= 200 && reply.status < 300) received.push(entry);
       res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
       res.end(reply.body ?? '');

@@ -15,8 +15,12 @@ export interface PostResult {
   /** Redacted error text. */
   error?: string;
 }
+/** Per attempt: a shorter timeout than the transport's (one short try inside an invocation's deadline). */
+export interface PostOptions {
+  timeoutMs?: number;
+}
 /** One HTTP attempt. Never throws. */
-export type PostFn = (body: Json) => Promise<PostResult>;
+export type PostFn = (body: Json, opts?: PostOptions) => Promise<PostResult>;
 
 export interface ChannelLimits {
   /** Spacing between requests per process (the channel's documented rate). */
