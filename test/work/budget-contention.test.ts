@@ -4,16 +4,12 @@
  * contention (transient: the delivery is retried) or a refusal (budget exhausted) leaves no fix claimed, and no fix
  * is ever written without its unit. Guard facts are read from the ARM emulator through the real SDK clients.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { startEmulator } from '../../emulator/server';
-import { loadWorld } from '../../emulator/world';
 import type { RunningEmulator } from '../../emulator/api';
 import { createTableStore } from '../../src/adapters/table-store';
 import { diagnose } from '../../src/diagnose';
 import { describeError, isTransientError } from '../../src/errors';
 import { parseIncoming } from '../../src/intake';
-import { startHarness, type Harness } from '../../src/local/harness';
+import type { Harness } from '../../src/local/harness';
 import type { FixAction } from '../../src/model';
 import { planActions } from '../../src/remediate';
 import { BUDGET_PARTITION, createBudgetHourKey } from '../../src/remediate/ids';
@@ -21,19 +17,18 @@ import { guardAndWrite, type RemediateDeps } from '../../src/remediate/write';
 import type { StateStore } from '../../src/store/port';
 import { readWork } from '../../src/work/work-store';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
+import { seedStoryEvent, startSeedInstance, type SeedInstance } from '../helpers/seed-instance';
 
 jest.setTimeout(120_000);
 
-const WORLDS = resolve(__dirname, '../worlds');
-const EVENT = JSON.parse(readFileSync(resolve(WORLDS, 'seed-story.event.json'), 'utf8')) as Record<string, unknown>;
 const FIXES = 24;
 
 let azurite: RunningAzurite;
+let seed: SeedInstance;
 let emu: RunningEmulator;
 let h: Harness;
 let redeploy: FixAction;
 let appId: string;
-let n = 0;
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -42,20 +37,9 @@ afterAll(async () => {
   await azurite?.stop();
 });
 beforeEach(async () => {
-  emu = await startEmulator({ world: loadWorld(resolve(WORLDS, 'seed-story.json')), propagationDelayMs: 0 });
-  n++;
-  h = await startHarness({
-    world: emu.snapshot(),
-    emulator: emu,
-    storage: azurite,
-    mode: 'auto-fix',
-    env: {
-      REMEDIATOR_CLAIMS_TABLE: `budget${n}x${Date.now().toString(36)}`,
-      REMEDIATOR_AUDIT_TABLE: `budgetaudit${n}x${Date.now().toString(36)}`,
-      REMEDIATOR_FIX_BUDGET_PER_HOUR: '10',
-    },
-  });
-  const [item] = parseIncoming(EVENT);
+  seed = await startSeedInstance(azurite, { REMEDIATOR_FIX_BUDGET_PER_HOUR: '10' });
+  ({ emu, h } = seed);
+  const [item] = parseIncoming(seedStoryEvent());
   if (item?.status !== 'accepted') throw new Error('event not accepted');
   const diagnosis = await diagnose(item.event, { arm: h.arm, clock: emu.clock, config: h.config, log: h.log });
   appId = diagnosis.details.appId ?? diagnosis.resourceId;
@@ -64,8 +48,7 @@ beforeEach(async () => {
   redeploy = planned;
 });
 afterEach(async () => {
-  await h?.stop();
-  await emu?.stop();
+  await seed?.stop();
 });
 
 /** The same store tables through a client whose counter gives up after `attempts` ETag conflicts. */

@@ -4,45 +4,30 @@
  * the work at once instead of waiting for the leases to expire, re-reads ARM, and the fix exists once. Against the
  * ARM emulator (a latency fault on the role write, real SDK clients over HTTPS) and Azurite.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { startEmulator } from '../../emulator/server';
-import { loadWorld } from '../../emulator/world';
 import type { RunningEmulator } from '../../emulator/api';
 import { describeError, isTransientError } from '../../src/errors';
-import { startHarness, type Harness } from '../../src/local/harness';
+import type { Harness } from '../../src/local/harness';
 import { readWork } from '../../src/work/work-store';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
+import { seedStoryEvent, startSeedInstance, type SeedInstance } from '../helpers/seed-instance';
 
 jest.setTimeout(90_000);
 
-const WORLDS = resolve(__dirname, '../worlds');
-const EVENT = JSON.parse(readFileSync(resolve(WORLDS, 'seed-story.event.json'), 'utf8')) as Record<string, unknown>;
+const EVENT = seedStoryEvent();
 const STALL_MS = 6000;
 
 let azurite: RunningAzurite;
+let seed: SeedInstance;
 let emu: RunningEmulator;
 let h: Harness;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  emu = await startEmulator({ world: loadWorld(resolve(WORLDS, 'seed-story.json')), propagationDelayMs: 0 });
-  h = await startHarness({
-    world: emu.snapshot(),
-    emulator: emu,
-    storage: azurite,
-    mode: 'auto-fix',
-    env: {
-      REMEDIATOR_CLAIMS_TABLE: `deadline${Date.now().toString(36)}`,
-      REMEDIATOR_AUDIT_TABLE: `deadlineaudit${Date.now().toString(36)}`,
-      REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
-      REMEDIATOR_INVOCATION_DEADLINE_SECONDS: '2',
-    },
-  });
+  seed = await startSeedInstance(azurite, { REMEDIATOR_INVOCATION_DEADLINE_SECONDS: '2' });
+  ({ emu, h } = seed);
 });
 afterAll(async () => {
-  await h?.stop();
-  await emu?.stop();
+  await seed?.stop();
   await azurite?.stop();
 });
 

@@ -4,28 +4,18 @@
  * answers as part of it, instead of reading the fixed world as `unknown` and becoming a story and a message of its
  * own. Against the ARM emulator (real SDK clients over HTTPS) and Azurite.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { startEmulator } from '../../emulator/server';
-import { loadWorld } from '../../emulator/world';
-import type { RunningEmulator } from '../../emulator/api';
 import { diagnose } from '../../src/diagnose';
 import { isTransientError } from '../../src/errors';
 import { parseIncoming } from '../../src/intake';
-import { startHarness, type Harness } from '../../src/local/harness';
+import type { Harness } from '../../src/local/harness';
 import type { FailureEvent, Outcome } from '../../src/model';
 import { processItems } from '../../src/pipeline';
 import { createWorkContext } from '../../src/work/work-context';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
-
-const WORLDS = resolve(__dirname, '../worlds');
-const EVENT = JSON.parse(readFileSync(resolve(WORLDS, 'seed-story.event.json'), 'utf8')) as Record<string, unknown>;
-const eventWithId = (id: string): Record<string, unknown> => ({ ...EVENT, id });
+import { seedStoryEvent as eventWithId, startSeedInstance, type SeedInstance } from '../helpers/seed-instance';
 
 let azurite: RunningAzurite;
-let emu: RunningEmulator;
-const harnesses: Harness[] = [];
-let table = 0;
+let seed: SeedInstance | undefined;
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -33,33 +23,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await azurite?.stop();
 });
-beforeEach(async () => {
-  emu = await startEmulator({ world: loadWorld(resolve(WORLDS, 'seed-story.json')), propagationDelayMs: 0 });
-  table++;
-});
 afterEach(async () => {
-  await Promise.allSettled(harnesses.splice(0).map((h) => h.stop()));
-  await emu.stop();
+  await seed?.stop();
+  seed = undefined;
 });
 
-async function instance(env: Record<string, string> = {}): Promise<Harness> {
-  const h = await startHarness({
-    world: emu.snapshot(),
-    emulator: emu,
-    storage: azurite,
-    mode: 'auto-fix',
-    env: {
-      REMEDIATOR_CLAIMS_TABLE: `link${table}x${Date.now().toString(36)}`.slice(0, 40),
-      REMEDIATOR_AUDIT_TABLE: `linkaudit${table}x${Date.now().toString(36)}`.slice(0, 40),
-      REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
-      ...env,
-    },
-  });
-  harnesses.push(h);
-  return h;
+async function instance(): Promise<Harness> {
+  seed = await startSeedInstance(azurite);
+  return seed.h;
 }
 
-const writes = (): number => emu.requestLog.filter((r) => r.write).length;
+const emuOf = (): SeedInstance['emu'] => {
+  if (!seed) throw new Error('no instance');
+  return seed.emu;
+};
+const writes = (): number => emuOf().requestLog.filter((r) => r.write).length;
 const actionsOf = (o: Outcome | undefined): string[] => (o?.actions ?? []).map((a) => `${a.type}:${a.status}`);
 const acceptedEvent = (payload: unknown): FailureEvent => {
   const [item] = parseIncoming(payload);
@@ -77,7 +55,7 @@ it('the second event of a failure, arriving after the first one fixed and healed
   // The world is fixed: diagnosed afresh, the same failure now reads as something else (the defect's trigger).
   const fresh = await diagnose(acceptedEvent(eventWithId('late-b')), {
     arm: h.arm,
-    clock: emu.clock,
+    clock: emuOf().clock,
     config: h.config,
     log: h.log,
   });
@@ -138,5 +116,5 @@ it('two events of the failure in one delivery: one story, the other answers as p
   expect(outcomes.map((o) => o.status).sort()).toEqual(['diagnosed', 'duplicate']);
   const dup = outcomes.find((o) => o.status === 'duplicate');
   expect(dup?.reason).toContain('assign-role:applied, redeploy-revision:applied');
-  expect(emu.requestLog.filter((r) => r.write)).toHaveLength(2);
+  expect(emuOf().requestLog.filter((r) => r.write)).toHaveLength(2);
 });

@@ -4,29 +4,23 @@
  * Retry-After: 29 does not hold the delivery: the message goes to the outbox, and a later flushOutbox delivers it
  * once. Against the ARM emulator (real SDK clients), Azurite, and a real local HTTP webhook server.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { RunningEmulator } from '../../emulator/api';
-import { startEmulator } from '../../emulator/server';
-import { loadWorld } from '../../emulator/world';
 import { WEBHOOK_TRANSPORTS } from '../../src/adapters/webhook-sender';
-import { startHarness, type Harness } from '../../src/local/harness';
+import type { Harness } from '../../src/local/harness';
 import { createNotifierFromConfig } from '../../src/notify';
 import { FAR_FUTURE } from '../../src/notify/outbox';
 import { readWork } from '../../src/work/work-store';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
+import { seedStoryEvent, startSeedInstance, type SeedInstance } from '../helpers/seed-instance';
 import { startSink, type Sink, type SinkReply } from '../notify/fixtures';
 
 jest.setTimeout(90_000);
 
-const WORLDS = resolve(__dirname, '../worlds');
-const EVENT = JSON.parse(readFileSync(resolve(WORLDS, 'seed-story.event.json'), 'utf8')) as Record<string, unknown>;
+const EVENT = seedStoryEvent();
 
 let azurite: RunningAzurite;
-let emu: RunningEmulator | undefined;
-let h: Harness | undefined;
+let seed: SeedInstance | undefined;
 let sink: Sink | undefined;
-let n = 0;
 beforeAll(async () => {
   azurite = await startAzurite();
 });
@@ -34,30 +28,16 @@ afterAll(async () => {
   await azurite?.stop();
 });
 afterEach(async () => {
-  await h?.stop();
-  await emu?.stop();
+  await seed?.stop();
   await sink?.stop();
-  h = emu = sink = undefined;
+  seed = sink = undefined;
 });
 
 async function start(reply: SinkReply): Promise<{ h: Harness; sink: Sink; emu: RunningEmulator }> {
   sink = await startSink();
   sink.script('/teams', [reply]);
-  emu = await startEmulator({ world: loadWorld(resolve(WORLDS, 'seed-story.json')), propagationDelayMs: 0 });
-  n++;
-  h = await startHarness({
-    world: emu.snapshot(),
-    emulator: emu,
-    storage: azurite,
-    mode: 'auto-fix',
-    env: {
-      REMEDIATOR_CLAIMS_TABLE: `short${n}x${Date.now().toString(36)}`,
-      REMEDIATOR_AUDIT_TABLE: `shortaudit${n}x${Date.now().toString(36)}`,
-      REMEDIATOR_PROPAGATION_WINDOW_MINUTES: '0',
-      TEAMS_WEBHOOK_URL: `${sink.url}/teams`,
-    },
-  });
-  return { h, sink, emu };
+  seed = await startSeedInstance(azurite, { TEAMS_WEBHOOK_URL: `${sink.url}/teams` });
+  return { h: seed.h, sink, emu: seed.emu };
 }
 
 it.each<[string, SinkReply]>([
