@@ -76,8 +76,8 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
   },
   replay: {
     summary:
-      'feed events from a file (an event, an array, NDJSON or a dead-letter dump) through the pipeline against REAL ' +
-      'Azure with your login; dry-run unless --mode auto-fix',
+      'feed events from a file (an event, an array, NDJSON or an Event Grid dead-letter blob) through the pipeline ' +
+      'against REAL Azure with your login, each audited as a replay; dry-run unless --mode auto-fix',
     usage: 'remediator replay --file EVENTS.json [--mode auto-fix] [--verbose] [--json]',
     options: [
       ['--file FILE', 'the deliveries to replay (required)'],
@@ -85,7 +85,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       VERBOSE_OPT,
       JSON_OPT,
     ],
-    examples: ['remediator replay --file deadletter.ndjson'],
+    examples: ['remediator replay --file deadletter.ndjson', 'remediator replay --file blob.json --mode auto-fix'],
   },
   emulator: {
     summary:

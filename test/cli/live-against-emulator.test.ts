@@ -4,26 +4,15 @@
  * after `remediator emulator`. The emulator's request log proves what was (not) written.
  */
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { RunningEmulator } from '../../emulator/api';
 import { startEmulator, loadWorld } from '../../emulator';
-import type { CliIo } from '../../src/cli/io';
-import { runCli } from '../../src/cli/main';
 import type { Outcome } from '../../src/model';
+import { runCliCaptured } from '../helpers/cli-run';
 
 const ROOT = resolve(__dirname, '..', '..');
 const EVENT = join(ROOT, 'test/worlds/seed-story.event.json');
 
-async function run(argv: string[], env: Record<string, string | undefined>) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const io: CliIo = { stdout: out, stderr: err, env: { NO_COLOR: '1', ...env }, cwd: ROOT };
-  return { code: await runCli(argv, io), stdout, stderr };
-}
+const run = runCliCaptured;
 
 describe('live commands against the ARM emulator', () => {
   let emulator: RunningEmulator;
