@@ -7,10 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { COMMANDS, runCli } from '../../src/cli/main';
+import { COMMANDS } from '../../src/cli/main';
 import { humanLogStream, logDestination, type CliIo } from '../../src/cli/io';
 import { describeLoginProblem } from '../../src/cli/arm-target';
 import { ROLE_IDS, type Outcome } from '../../src/model';
+import { runCliCaptured } from '../helpers/cli-run';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SEED_WORLD = resolve(ROOT, '..', 'shared', 'examples', 'seed-story', 'world.json');
@@ -18,20 +19,7 @@ const SEED_EVENT = resolve(ROOT, '..', 'shared', 'examples', 'seed-story', 'even
 const LOCAL_SEED_WORLD = join(ROOT, 'test/worlds/seed-story.json');
 const LOCAL_SEED_EVENT = join(ROOT, 'test/worlds/seed-story.event.json');
 
-async function run(
-  argv: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const io: CliIo = { stdout: out, stderr: err, env: { NO_COLOR: '1', ...env }, cwd: ROOT };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runCliCaptured;
 
 const tmp = mkdtempSync(join(tmpdir(), 'remediator-cli-'));
 
