@@ -1,8 +1,7 @@
 /** `remediator explain`: every diagnosis kind and fix type explained offline; the fix types' defaults are the config's. */
-import { runCli } from '../../src/cli/main';
 import { loadConfig } from '../../src/config';
 import { ACTION_TYPES, DIAGNOSIS_KINDS } from '../../src/model';
-import { captureIo } from '../helpers/capture-io';
+import { runCliCaptured } from '../helpers/cli-run';
 
 interface Explained {
   name: string;
@@ -14,9 +13,9 @@ interface Explained {
 
 describe('remediator explain', () => {
   it('--json explains every kind and every fix type; allowed by default exactly as the config default', async () => {
-    const c = captureIo();
-    expect(await runCli(['explain', '--json'], c.io)).toBe(0);
-    const { explained } = JSON.parse(c.out()) as { explained: Explained[] };
+    const c = await runCliCaptured(['explain', '--json']);
+    expect(c.code).toBe(0);
+    const { explained } = JSON.parse(c.stdout) as { explained: Explained[] };
     expect(explained.map((e) => e.name)).toEqual([...DIAGNOSIS_KINDS, ...ACTION_TYPES]);
     const defaults = loadConfig({}).allowedFixTypes;
     for (const e of explained.filter((x) => x.what === 'fix type'))
@@ -28,18 +27,18 @@ describe('remediator explain', () => {
   });
 
   it('a new kind and the new fix type, as text', async () => {
-    const c = captureIo();
-    expect(await runCli(['explain', 'secret-ref/key-vault-access-denied', 'start-job-execution'], c.io)).toBe(0);
-    expect(c.out()).toContain(
+    const c = await runCliCaptured(['explain', 'secret-ref/key-vault-access-denied', 'start-job-execution']);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain(
       'secret-ref/key-vault-access-denied — Deployment refused: Key Vault secret unreadable (manual)',
     );
-    expect(c.out()).toContain('start-job-execution — fix type, NOT allowed by default');
-    expect(c.out()).toContain('az containerapp job start --name JOB --resource-group RG');
+    expect(c.stdout).toContain('start-job-execution — fix type, NOT allowed by default');
+    expect(c.stdout).toContain('az containerapp job start --name JOB --resource-group RG');
   });
 
   it('an unknown name is a usage error (exit 2) listing what exists', async () => {
-    const c = captureIo();
-    expect(await runCli(['explain', 'acr-pull/no-such-kind'], c.io)).toBe(2);
-    expect(c.err()).toContain('unknown kind or fix type: acr-pull/no-such-kind');
+    const c = await runCliCaptured(['explain', 'acr-pull/no-such-kind']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('unknown kind or fix type: acr-pull/no-such-kind');
   });
 });

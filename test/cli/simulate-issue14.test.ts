@@ -6,9 +6,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runCli } from '../../src/cli/main';
 import { ACTION_TYPES, type Outcome } from '../../src/model';
-import { captureIo } from '../helpers/capture-io';
+import { runCliCaptured } from '../helpers/cli-run';
 
 jest.setTimeout(60_000);
 
@@ -16,9 +15,8 @@ const WORLDS = resolve(__dirname, '..', 'worlds');
 const tmp = mkdtempSync(join(tmpdir(), 'remediator-sim14-'));
 
 async function simulate(world: string, mode: string, env: Record<string, string> = {}) {
-  const { io, out } = captureIo(env);
   const worldOut = join(tmp, `${world}-${mode}.json`);
-  const code = await runCli(
+  const { code, stdout } = await runCliCaptured(
     [
       'simulate',
       '--world',
@@ -31,9 +29,9 @@ async function simulate(world: string, mode: string, env: Record<string, string>
       '--world-out',
       worldOut,
     ],
-    io,
+    env,
   );
-  const doc = JSON.parse(out()) as { outcomes: Outcome[] };
+  const doc = JSON.parse(stdout) as { outcomes: Outcome[] };
   const before = JSON.parse(readFileSync(join(WORLDS, `${world}.json`), 'utf8')) as { resources: unknown[] };
   const after = JSON.parse(readFileSync(worldOut, 'utf8')) as { resources: Array<{ type: string }> };
   return { code, doc, before, after };
