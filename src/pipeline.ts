@@ -17,7 +17,6 @@ import type { Logger } from 'pino';
 import type { ArmPort } from './azure/arm-port';
 import type { Config } from './config';
 import { offerApproval } from './approve/offer';
-import { diagnose } from './diagnose';
 import { describeError, describeErrorMessage, isTransientError } from './errors';
 import { childForEvent } from './logging';
 import type { Action, Clock, Diagnosis, FailureEvent, IntakeItem, Outcome } from './model';
@@ -28,19 +27,9 @@ import type { HealScheduler } from './remediate';
 import type { StateStore } from './store/port';
 import { writeAudit, type AuditEntry } from './audit';
 import { storyKeyOf } from './story';
-import {
-  ATTR,
-  annotateSpan,
-  recordAction,
-  recordDiagnosis,
-  recordEvent,
-  recordTimeToDiagnoseMs,
-  SPAN,
-  withSpan,
-  type Door,
-} from './telemetry/signals';
+import { ATTR, annotateSpan, recordAction, recordEvent, SPAN, withSpan, type Door } from './telemetry/signals';
 import { tellTeam } from './pipeline-notify';
-import { tieToStory, type Tie } from './pipeline-tie';
+import { diagnoseOrTie, diagnoseTraced, storyKeyFor } from './pipeline-tie';
 import { DeadlineExceededError, runWithinDeadline } from './work/deadline';
 import { failureKeyOf, linkFailure } from './work/failure-link';
 import { describeStoredOutcome, modeKey, toStoredOutcome } from './work/stored-outcome';
@@ -220,28 +209,19 @@ async function processEvent(event: FailureEvent, deps: PipelineDeps): Promise<Ou
     // link is written before the story's first write), so it never reads the fixed world as a new failure.
     const failureKey = resumed ? undefined : failureKeyOf(event);
     const linkKey = failureKey === undefined ? undefined : modeKey(deps.config.mode, failureKey);
-    let tie: Tie = linkKey ? await tieToStory(linkKey, base, wdeps) : { kind: 'none' };
-    if (tie.kind === 'carry') held.resumed = tie.plan;
-    // Diagnose (reads ARM), unless an earlier delivery of this event (or the story's owner) noted a plan and stopped:
-    // the world may show half of the fix by now (a role written, not yet recorded), which a new diagnosis would misread.
-    let diagnosis = held.resumed?.diagnosis ?? (await diagnoseTraced(event, deps, log));
-    // A diagnosis that plans no change may have read a world the failure's story changed while it looked: ask again.
-    if (linkKey && tie.kind === 'none' && !held.resumed && !plansAChange(diagnosis, deps.config))
-      tie = await tieToStory(linkKey, base, wdeps);
-    if (tie.kind === 'carry') held.resumed = tie.plan;
-    if (tie.kind === 'retry' && tie.link.plan && storyKeyFor(diagnosis, event, deps) !== tie.link.storyKey)
-      held.resumed = tie.link.plan; // failed, open again: no longer read as this story, so its plan is carried out
-    if (held.resumed) diagnosis = held.resumed.diagnosis;
-    if (tie.kind === 'answered') {
-      await ev.lease.complete(toStoredOutcome(tie.outcome), now());
+    const seen = await diagnoseOrTie(event, linkKey, base, wdeps, held.resumed);
+    if ('answered' in seen) {
+      await ev.lease.complete(toStoredOutcome(seen.answered), now());
       await passCheckpoint(work, 'event-completed');
-      return [tie.outcome];
+      return [seen.answered];
     }
+    const { diagnosis } = seen;
+    if (seen.resumed) held.resumed = seen.resumed;
     const outcomes = [await handleStory(event, diagnosis, wdeps, log, held)];
     // A revision failing on several registries: each other registry is its own story, under its own event id.
     for (const server of diagnosis.details.otherFailingRegistries ?? []) {
       const focused: FailureEvent = { ...event, id: `${event.id}#${server}`, focusLoginServer: server };
-      const other = await diagnoseTraced(focused, deps, log);
+      const other = await diagnoseTraced(focused, wdeps);
       if (other.details.loginServer === server) outcomes.push(await handleStory(focused, other, wdeps, log, held));
     }
     await ev.lease.complete(toStoredOutcome(outcomes[0] as Outcome), now());
@@ -291,21 +271,6 @@ function baseOf(event: FailureEvent, deps: PipelineDeps): Pick<Outcome, 'eventId
   };
 }
 
-async function diagnoseTraced(event: FailureEvent, deps: PipelineDeps, log: Logger): Promise<Diagnosis> {
-  const diagnosis = await withSpan(SPAN.diagnose, { [ATTR.resourceId]: event.resourceId }, async (span) => {
-    const d = await diagnose(event, { arm: deps.arm, clock: deps.clock, config: deps.config, log });
-    annotateSpan(span, { [ATTR.kind]: d.kind });
-    return d;
-  });
-  log.info(
-    { kind: diagnosis.kind, ...(event.focusLoginServer ? { loginServer: event.focusLoginServer } : {}) },
-    diagnosis.summary,
-  );
-  recordDiagnosis(diagnosis.kind, deps.config.mode);
-  recordTimeToDiagnoseMs(deps.clock.now().getTime() - Date.parse(event.time), diagnosis.kind);
-  return diagnosis;
-}
-
 /** One diagnosed failure: take its story (once however many events report it), plan, act, record. */
 async function handleStory(
   event: FailureEvent,
@@ -320,7 +285,7 @@ async function handleStory(
   const primary = held.stories.length === 0;
   const resumed = primary ? held.resumed : undefined;
   // 3. One story per failure, however many events report it.
-  const storyKey = resumed?.storyKey ?? storyKeyFor(diagnosed, event, deps);
+  const storyKey = resumed?.storyKey ?? storyKeyFor(diagnosed, event, deps.config.mode, deps.clock);
   work.deadline.check('claiming the story');
   const st = await beginUnit(deps.store, 'story', storyKey, work, deps.clock, event.id);
   if (st.kind === 'busy') throw workBusyError('story', storyKey, st.record);
@@ -419,15 +384,6 @@ async function handleStory(
   } else await story.complete(toStoredOutcome(outcome), now());
   await passCheckpoint(work, 'story-completed');
   return outcome;
-}
-
-function storyKeyFor(d: Diagnosis, event: FailureEvent, deps: PipelineDeps): string {
-  return modeKey(deps.config.mode, storyKeyOf(d, event, deps.clock));
-}
-
-/** Whether a diagnosis plans any change to the world (not only manual steps). */
-function plansAChange(d: Diagnosis, config: Readonly<Config>): boolean {
-  return planActions(d, config).some((a) => a.status !== 'manual');
 }
 
 function audit(deps: PipelineDeps, entry: AuditEntry): Promise<void> {

@@ -61,7 +61,9 @@ it('the second event of a failure, arriving after the first one fixed and healed
   });
   expect(fresh.kind).not.toBe(first?.diagnosis?.kind);
 
+  const armCalls = emuOf().requestLog.length;
   const [second] = await h.deliver(eventWithId('late-b'));
+  expect(emuOf().requestLog.length).toBe(armCalls); // answered from the story: not even diagnosed
   expect(second?.status).toBe('duplicate');
   expect(second?.reason).toContain('late-a');
   expect(second?.reason).toContain('assign-role:applied, redeploy-revision:applied');
