@@ -102,7 +102,12 @@ describe('doors against the ARM emulator', () => {
   it('answers 500 while ARM keeps failing with 503, so Event Grid retries', async () => {
     emu.addFault({ kind: 'error', status: 503 });
     try {
-      const event = { ...seed, id: 'retry-me-1' };
+      // Another ARM operation (its own correlation id): not a later event of the failure the first test handled.
+      const data = {
+        ...(seed['data'] as Record<string, unknown>),
+        correlationId: 'c0ffee00-1234-4abc-8def-0123456789ac',
+      };
+      const event = { ...seed, id: 'retry-me-1', data };
       const req = new HttpRequest({
         method: 'POST',
         url: 'https://remediator.example.net/api/eventgrid',
