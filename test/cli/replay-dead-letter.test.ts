@@ -13,6 +13,7 @@ import type { Outcome } from '../../src/model';
 import type { AuditRecord } from '../../src/store/port';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
 import { seedStoryEvent } from '../helpers/seed-instance';
+import { indexDeadLetters, readDeadLetter } from '../../src/cli/dead-letter';
 import { runCliCaptured } from '../helpers/cli-run';
 
 jest.setTimeout(90_000);
@@ -115,4 +116,30 @@ it('replays a dead-letter blob once per event; the audit shows each as a replay 
   expect(table.stdout).toMatch(
     /replay\s+diagnosed\s+\S+\s+dl-first\s+\S+\s+replayed dead-lettered \(MaxDeliveryAttemptsExceeded, 30 attempts, last TimedOut\)/,
   );
+});
+
+it('reads the dead-letter fields under both delivery schemas (Event Grid camelCase, CloudEvents lower-case)', () => {
+  expect(readDeadLetter(deadLettered('eg', 'MaxDeliveryAttemptsExceeded', 3, 'NotFound'))).toMatchObject({
+    reason: 'MaxDeliveryAttemptsExceeded',
+    deliveryAttempts: 3,
+    lastDeliveryOutcome: 'NotFound',
+  });
+  const cloud = {
+    id: 'ce-1',
+    source: '/subscriptions/x',
+    type: 'Microsoft.Resources.ResourceWriteFailure',
+    data: {},
+    deadletterreason: 'TimeToLiveExceeded',
+    deliveryattempts: 1,
+    lastdeliveryoutcome: 'Busy',
+    publishtime: '2026-11-21T09:58:53Z',
+  };
+  expect(readDeadLetter(cloud)).toEqual({
+    reason: 'TimeToLiveExceeded',
+    deliveryAttempts: 1,
+    lastDeliveryOutcome: 'Busy',
+    publishTime: '2026-11-21T09:58:53Z',
+  });
+  expect(readDeadLetter(seedStoryEvent('plain'))).toBeUndefined();
+  expect([...indexDeadLetters([cloud, seedStoryEvent('plain')]).keys()]).toEqual(['ce-1']);
 });
