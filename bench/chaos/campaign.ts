@@ -7,6 +7,7 @@
  * without the write, no `healed` without a running revision.
  */
 import { fork } from 'node:child_process';
+import { TableClient } from '@azure/data-tables';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,9 +15,11 @@ import type { RequestLogEntry, World } from '../../emulator/api';
 import { startEmulator } from '../../emulator/server';
 import { loadWorld } from '../../emulator/world';
 import type { RunningAzurite } from '../../src/local/azurite';
+import type { Json } from '../../src/store/port';
+import { readWorkRecord } from '../../src/work/work-record';
 import type { ChaosChildInput, ChaosChildOutput } from './child';
 import { startStorageProxy, type StorageProxy } from './proxy';
-import { bundleChild } from '../util';
+import { bundleChild, startWebhookSink, type WebhookSink } from '../util';
 
 /** Every checkpoint of the pipeline and the heal, in the order a clean run passes them (with the passage number). */
 export const CHAOS_STEPS: ReadonlyArray<{ step: string; occurrence: number }> = [
@@ -50,6 +53,22 @@ export interface ChaosRunSpec {
   redeliveries: number;
   /** Stall the first delivery's role write and redeliver while it holds the lease. */
   race?: boolean;
+  /**
+   * First a dry-run delivery of the failure (it must plan and write nothing); then the mode is switched to auto-fix
+   * (the app setting) and the same event is delivered again: it must be acted on.
+   */
+  dryRunFirst?: boolean;
+  /**
+   * The app's identity is fresh: the directory knows it only 90 s after the first delivery (between the first and the
+   * second redelivery round), so the first attempts get `PrincipalNotFound` (transient: answered with an error).
+   */
+  principalNotFound?: boolean;
+  /**
+   * ARM is out (503 on every request) from the health check on, until its heal message has been dequeued 5 times and
+   * moved to the poison queue; the `healPoison` handler must audit `abandoned` once, tell the team once and leave no
+   * work `scheduled`. (With the chaos settings the redeploy runs inside the delivery, so the check is the queued step.)
+   */
+  poison?: boolean;
 }
 
 export interface ChaosRunResult {
@@ -60,6 +79,11 @@ export interface ChaosRunResult {
   falseHealed: number;
   /** A redelivery acknowledged while the first delivery still held the work (race runs). */
   raceAcknowledged: boolean;
+  /**
+   * The scenario's own expectations that were not met: a dry-run that wrote or did not plan, no `PrincipalNotFound`
+   * seen, a poison message not abandoned / told / closed exactly once.
+   */
+  unmet: string[];
   detail: string;
 }
 
@@ -110,13 +134,22 @@ const ignoreSteps = async (): Promise<void> => undefined;
 
 export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: number): Promise<ChaosRunResult> {
   const { azurite, script } = bench;
-  const emu = await startEmulator({ world: loadWorld(WORLD), propagationDelayMs: 0 });
+  const world = loadWorld(WORLD);
+  const t0 = Date.parse(world.now ?? '2026-11-21T10:00:00Z');
+  const at = (ms: number): string => new Date(t0 + ms).toISOString();
+  if (spec.principalNotFound) world.directoryReplication = { [PRINCIPAL]: at(90_000) };
+  const emu = await startEmulator({ world, propagationDelayMs: 0 });
   const proxies: StorageProxy[] = await Promise.all([
     startStorageProxy(Number(new URL(azurite.tableEndpoint).port)),
     startStorageProxy(Number(new URL(azurite.queueEndpoint).port)),
   ]);
+  const sink = spec.poison ? await startWebhookSink() : undefined;
   const [tables, queues] = proxies as [StorageProxy, StorageProxy];
-  const online = (on: boolean): void => proxies.forEach((p) => p.setOnline(on));
+  let outage: Promise<void> | undefined;
+  const cutStorage = (ms: number): void => {
+    proxies.forEach((p) => p.setOnline(false));
+    outage = sleep(ms).then(() => proxies.forEach((p) => p.setOnline(true)));
+  };
   try {
     const connectionString = azurite.connectionString
       .replace(/TableEndpoint=[^;]+/, `TableEndpoint=http://127.0.0.1:${tables.port}/devstoreaccount1`)
@@ -131,23 +164,38 @@ export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: numb
       healQueue: `chaos-heal-${tag}`,
       mode: 'auto-fix' as const,
       batch: [{ ...event, id: `chaos-${tag}` }],
+      ...(sink ? { teamsWebhookUrl: `${sink.url}/teams` } : {}),
     };
-    const t0 = emu.clock.now().getTime();
-    const at = (ms: number): string => new Date(t0 + ms).toISOString();
+    const unmet: string[] = [];
+    if (spec.dryRunFirst) {
+      // The team tries dry-run first: the plan is told, nothing is written.
+      const before = emu.requestLog.length;
+      const dry = await runChild(script, { ...base, mode: 'dry-run', now: at(0) }, ignoreSteps);
+      const writes = emu.requestLog.slice(before).filter((r) => r.write).length;
+      const actions = dry === 'killed' ? [] : (dry.outcomes ?? []).flatMap((o) => o.actions);
+      if (writes > 0) unmet.push(`the dry-run wrote to ARM ${writes} times`);
+      if (!actions.includes('assign-role:planned') || actions.some((a) => !a.endsWith(':planned')))
+        unmet.push(`the dry-run answered ${dry === 'killed' ? 'nothing' : (dry.error ?? actions.join(','))}`);
+    }
+    // Then the mode is auto-fix (the app setting switched) and the same event comes again.
     const answers: ChaosChildOutput[] = [];
     let raceAcknowledged = false;
     let racer: Promise<ChaosChildOutput | 'killed'> | undefined;
     if (spec.race) emu.addFault({ kind: 'latency', ms: 3000, method: 'PUT', path: 'roleAssignments', times: 1 });
+    // An ARM outage longer than the heal message's 5 deliveries: it ends when the message is in the poison queue.
+    const onPoisonStep = (step: string, k: number): Promise<void> => {
+      if (spec.poison && step === 'heal-claimed:check' && k === 1) emu.addFault({ kind: 'error', status: 503 });
+      if (step === 'heal-poisoned') emu.clearFaults();
+      return Promise.resolve();
+    };
     const onStep = async (step: string, k: number): Promise<void> => {
       const is = (s: { step: string; occurrence: number } | undefined): boolean =>
         s?.step === step && s.occurrence === k;
       if (spec.race && step === 'write:assign-role' && k === 1)
         // Event Grid's 30 s timeout passed: it delivers again while this delivery still works (holds the lease).
         racer = runChild(script, { ...base, now: at(10_000), noHeal: true }, ignoreSteps);
-      if (is(spec.outageAt)) {
-        online(false);
-        setTimeout(() => online(true), spec.outageMs ?? 500).unref();
-      }
+      if (is(spec.outageAt)) cutStorage(spec.outageMs ?? 500);
+      await onPoisonStep(step, k);
     };
     const first = await runChild(
       script,
@@ -168,24 +216,68 @@ export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: numb
       raceAcknowledged = acked && !(firstDone && raced.outcomes?.every((o) => o.status === 'duplicate'));
       answers.push(raced);
     }
-    await sleep(Math.max(0, (spec.outageMs ?? 0) - 0));
-    online(true);
+    await outage; // storage is back
     // Event Grid's redeliveries, later on the clock than any lease, until one is answered without error.
     for (let round = 1; round <= 6; round++) {
       if (answers.some((a) => !a.error && (a.outcomes ?? []).length > 0) && round > 1) break;
+      // The directory's replication runs on the emulator's clock.
+      if (spec.principalNotFound) emu.clock.set(new Date(at(round * 60_000)));
       const outs = await Promise.all(
         Array.from({ length: spec.redeliveries }, () =>
-          runChild(script, { ...base, now: at(round * 60_000) }, ignoreSteps),
+          runChild(script, { ...base, now: at(round * 60_000) }, onPoisonStep),
         ),
       );
       for (const o of outs) if (o !== 'killed') answers.push(o);
       if (outs.some((o) => o !== 'killed' && !o.error)) break;
     }
-    return judge(spec, emu.requestLog, emu.snapshot(), answers, raceAcknowledged);
+    if (spec.principalNotFound && !emu.requestLog.some((r) => r.status === 400 && /roleAssignments\//i.test(r.path)))
+      unmet.push('no PrincipalNotFound was answered');
+    if (spec.poison) {
+      const abandoned = answers.flatMap((a) => a.heal ?? []).filter((h) => h === 'abandoned').length;
+      if (abandoned === 0) unmet.push('no poison heal message was read');
+      unmet.push(
+        ...(await judgePoison(bench, base.claimsTable, String(base.batch[0]?.id), sink, spec.killAt !== undefined)),
+      );
+    }
+    return { ...judge(spec, emu.requestLog, emu.snapshot(), answers, raceAcknowledged), unmet };
   } finally {
     await Promise.all(proxies.map((p) => p.stop()));
+    await sink?.stop();
     await emu.stop();
   }
+}
+
+/**
+ * A poison heal message: the audit says `abandoned` once, the team was told once (the webhook sink), and no work of
+ * the failure is left `scheduled` (read from Azurite directly, not through the proxies).
+ */
+async function judgePoison(
+  bench: ChaosBench,
+  claimsTable: string,
+  eventId: string,
+  sink: WebhookSink | undefined,
+  killed: boolean,
+): Promise<string[]> {
+  const unmet: string[] = [];
+  const conn = bench.azurite.connectionString;
+  const audit = TableClient.fromConnectionString(conn, `${claimsTable}audit`, { allowInsecureConnection: true });
+  let abandoned = 0;
+  for await (const e of audit.listEntities<{ status?: string; eventId?: string }>())
+    if (e.status === 'abandoned' && e.eventId === eventId) abandoned++;
+  if (abandoned !== 1) unmet.push(`${abandoned} abandoned audit records`);
+  const told = (sink?.received ?? []).filter((m) => /abandoned/i.test(m.body)).length;
+  if (told !== 1) unmet.push(`the team was told of the abandonment ${told} times`);
+  const claims = TableClient.fromConnectionString(conn, claimsTable, { allowInsecureConnection: true });
+  for await (const e of claims.listEntities<{ value?: string }>()) {
+    const record = readWorkRecord(
+      typeof e.value === 'string' ? (JSON.parse(e.value) as Record<string, Json>) : undefined,
+    );
+    if (record?.state === 'scheduled') unmet.push(`work ${e.rowKey ?? ''} left scheduled`);
+    // A delivery killed at a step may leave its lease behind; without kills nothing stays in progress.
+    if (record?.state === 'in-progress' && !record.releasedAt && !killed)
+      unmet.push(`work ${e.rowKey ?? ''} left in progress`);
+  }
+  return unmet;
 }
 
 /** The role assignments of the seed story's identity in the world. */
@@ -248,6 +340,7 @@ export function judge(
     falseApplied,
     falseHealed,
     raceAcknowledged,
-    detail: `answers ${answers.length}, role creates ${roleCreates}, app writes ${appWrites}, heal revisions ${heals.map((h) => `${h.name}${h.running ? '(running)' : ''}`).join(',') || 'none'}; ${answers.map((a) => a.error ?? a.outcomes?.map((o) => `${o.status}[${o.actions.join(',')}]`).join(' ')).join(' | ')}`,
+    unmet: [],
+    detail: `answers ${answers.length}, role creates ${roleCreates}, app writes ${appWrites}, heal revisions ${heals.map((h) => `${h.name}${h.running ? '(running)' : ''}`).join(',') || 'none'}, heal steps ${answers.flatMap((a) => a.heal ?? []).join(',') || 'none'}; ${answers.map((a) => a.error ?? a.outcomes?.map((o) => `${o.status}[${o.actions.join(',')}]`).join(' ')).join(' | ')}`,
   };
 }

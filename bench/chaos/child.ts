@@ -11,12 +11,14 @@ import { readFileSync } from 'node:fs';
 import { QueueClient } from '@azure/storage-queue';
 import pino from 'pino';
 import { createSdkArmPort } from '../../src/adapters/sdk-arm';
+import { WEBHOOK_TRANSPORTS } from '../../src/adapters/webhook-sender';
 import { QueueHealScheduler } from '../../src/adapters/queue-scheduler';
 import { createStore } from '../../src/adapters/state-store';
 import { loadConfig } from '../../src/config';
 import { describeErrorMessage } from '../../src/errors';
 import { handleHealCheck, handleHealPoison } from '../../src/heal-pipeline';
 import { parseIncoming } from '../../src/intake';
+import { createNotifierFromConfig } from '../../src/notify';
 import { staticTokenCredential } from '../../src/local/static-credential';
 import type { Outcome } from '../../src/model';
 import { processItems } from '../../src/pipeline';
@@ -39,11 +41,15 @@ export interface ChaosChildInput {
   killDelayMs?: number;
   /** Do not drain the heal queue (a redelivery racing the first delivery). */
   noHeal?: boolean;
+  /** Tell the team (a Teams webhook, the parent's sink): outcomes, heal follow-ups, abandonments. */
+  teamsWebhookUrl?: string;
 }
 
 export interface ChaosChildOutput {
   outcomes?: Array<{ eventId: string; status: string; reason: string; actions: string[]; heal: string }>;
   heal?: string[];
+  /** The heal steps' details (e.g. what an abandonment closed). */
+  healDetails?: string[];
   error?: string;
   steps?: string[];
 }
@@ -68,6 +74,7 @@ async function main(): Promise<void> {
     REMEDIATOR_HEAL_SCHEDULE: 'fixed-window',
     REMEDIATOR_HEAL_CHECK_DELAY_SECONDS: '0',
     REMEDIATOR_INVOCATION_DEADLINE_SECONDS: '20',
+    ...(c.teamsWebhookUrl ? { TEAMS_WEBHOOK_URL: c.teamsWebhookUrl } : {}),
   });
   const arm = createSdkArmPort({
     endpoint: c.endpoint,
@@ -105,7 +112,8 @@ async function main(): Promise<void> {
     if (c.killDelayMs) setTimeout(() => process.kill(process.pid, 'SIGKILL'), c.killDelayMs);
     else process.kill(process.pid, 'SIGKILL');
   };
-  const deps = { arm, store, scheduler, clock, config, log };
+  const notifier = createNotifierFromConfig(config, { store, clock, log, transports: WEBHOOK_TRANSPORTS });
+  const deps = { arm, store, scheduler, clock, config, log, ...(notifier ? { notifier } : {}) };
   let outcomes: Outcome[] = [];
   let error: string | undefined;
   try {
@@ -117,6 +125,7 @@ async function main(): Promise<void> {
     error = describeErrorMessage(err); // transient: Event Grid would deliver again
   }
   const heal: string[] = [];
+  const healDetails: string[] = [];
   if (!c.noHeal) {
     // The queue host: until both queues stay empty (bounded).
     const until = Date.now() + 20_000;
@@ -137,14 +146,17 @@ async function main(): Promise<void> {
         if (bad) {
           const r = await handleHealPoison(bad.messageText, hdeps);
           if (r) heal.push('abandoned');
+          if (r?.detail) healDetails.push(r.detail);
           await poison.deleteMessage(bad.messageId, bad.popReceipt);
         } else if (got && got.dequeueCount >= MAX_DEQUEUE) {
           // As the host does on the last failed delivery: move the message to the poison queue.
           await poison.sendMessage(got.messageText);
           await queue.deleteMessage(got.messageId, got.popReceipt);
+          await checkpoint('heal-poisoned');
         } else if (got) {
           const r = await handleHealCheck(got.messageText, hdeps);
           if (r) heal.push(r.status);
+          if (r?.detail) healDetails.push(r.detail);
           await queue.deleteMessage(got.messageId, got.popReceipt);
         }
       } catch {
@@ -152,6 +164,8 @@ async function main(): Promise<void> {
       }
     }
   }
+  // Heal follow-ups coalesced into a digest are sent now (as the digest timer would).
+  await notifier?.flushDigests({ closeAll: true }).catch(() => undefined);
   process.send?.({
     ...(error ? { error } : {}),
     steps,
@@ -163,6 +177,7 @@ async function main(): Promise<void> {
       heal: o.heal?.status ?? '',
     })),
     heal,
+    healDetails,
   } satisfies ChaosChildOutput);
 }
 

@@ -3,12 +3,14 @@
  * emulator and Azurite, Table and Queue behind loopback proxies that can be switched off.
  * - SIGKILL at every named step of the pipeline and the heal (after each claim, during each ARM write, after each
  *   write before its record), then Event Grid's redelivery later than any lease;
- * - storage cut at a claim, after a write and during the heal check;
+ * - storage cut (Table and Queue) at every one of the same steps, for 1.5 s;
  * - the 30 s race: a redelivery while the first delivery still holds the work is not acknowledged;
- * - concurrent redeliveries after a crash.
+ * - concurrent redeliveries after a crash;
+ * - dry-run, then auto-fix (the mode switched, the same event redelivered);
+ * - PrincipalNotFound (a fresh identity the directory knows only later), then success;
+ * - a poison heal message (ARM out for all 5 deliveries of the health check), read by the `healPoison` handler.
  * After recovery: the failure is handled, exactly one of each write, no `applied` without the write in the emulator's
- * world, no `healed` without a running revision. (Dry-run then auto-fix, PrincipalNotFound then success and the poison
- * heal message run through the same pipeline in test/work.)
+ * world, no `healed` without a running revision, and each scenario's own expectations (`unmet` empty).
  */
 import { CHAOS_STEPS, prepareChaosChild, runChaosRun, type ChaosBench } from '../../bench/chaos/campaign';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
@@ -27,7 +29,14 @@ afterAll(async () => {
 });
 
 let n = 0;
-const clean = { lost: false, duplicateWrites: 0, falseApplied: 0, falseHealed: 0, raceAcknowledged: false };
+const clean = {
+  lost: false,
+  duplicateWrites: 0,
+  falseApplied: 0,
+  falseHealed: 0,
+  raceAcknowledged: false,
+  unmet: [],
+};
 
 it.each(CHAOS_STEPS.map((s) => [`${s.step}#${s.occurrence}`, s] as const))(
   'SIGKILL at %s, then redelivery: handled once, truthfully',
@@ -41,14 +50,13 @@ it.each(CHAOS_STEPS.map((s) => [`${s.step}#${s.occurrence}`, s] as const))(
   },
 );
 
-it.each([
-  { step: 'fix-claimed:assign-role', occurrence: 1 },
-  { step: 'written:assign-role', occurrence: 1 },
-  { step: 'heal-claimed:check', occurrence: 1 },
-])('storage cut at $step: handled once after the outage', async (outageAt) => {
-  const r = await runChaosRun(bench, { outageAt, outageMs: 1500, redeliveries: 1 }, n++);
-  expect({ ...r, spec: undefined, detail: undefined }).toEqual({ ...clean, spec: undefined, detail: undefined });
-});
+it.each(CHAOS_STEPS.map((s) => [`${s.step}#${s.occurrence}`, s] as const))(
+  'storage cut (Table and Queue) at %s: handled once after the outage',
+  async (_name, outageAt) => {
+    const r = await runChaosRun(bench, { outageAt, outageMs: 1500, redeliveries: 1 }, n++);
+    expect({ ...r, spec: undefined, detail: undefined }).toEqual({ ...clean, spec: undefined, detail: undefined });
+  },
+);
 
 it('the redelivery race: a second delivery while the first holds the work is not acknowledged', async () => {
   const r = await runChaosRun(bench, { race: true, redeliveries: 1 }, n++);
@@ -58,5 +66,24 @@ it('the redelivery race: a second delivery while the first holds the work is not
 
 it('three concurrent redeliveries after a crash between the role write and its record: one of each write', async () => {
   const r = await runChaosRun(bench, { killAt: { step: 'written:assign-role', occurrence: 1 }, redeliveries: 3 }, n++);
+  expect({ ...r, spec: undefined, detail: undefined }).toEqual({ ...clean, spec: undefined, detail: undefined });
+});
+
+it('dry-run, then the mode switched to auto-fix and the same event redelivered: planned without a write, then acted on once', async () => {
+  const r = await runChaosRun(bench, { dryRunFirst: true, redeliveries: 1 }, n++);
+  expect(r.detail).toMatch(/diagnosed\[assign-role:applied,redeploy-revision:applied\]/);
+  expect({ ...r, spec: undefined, detail: undefined }).toEqual({ ...clean, spec: undefined, detail: undefined });
+});
+
+it('PrincipalNotFound for a fresh identity, then success: answered as a retry until replicated, then one assignment', async () => {
+  const r = await runChaosRun(bench, { principalNotFound: true, redeliveries: 1 }, n++);
+  expect(r.detail).toMatch(/assign-role failed transiently: Principal \w+ does not exist in the directory/);
+  expect(r.detail).toMatch(/diagnosed\[assign-role:applied,redeploy-revision:applied\]/);
+  expect({ ...r, spec: undefined, detail: undefined }).toEqual({ ...clean, spec: undefined, detail: undefined });
+});
+
+it('a poison heal message (ARM out for its 5 deliveries): abandoned in the audit once, told once, no work left open', async () => {
+  const r = await runChaosRun(bench, { poison: true, redeliveries: 1 }, n++);
+  expect(r.detail).toMatch(/heal steps [^;]*abandoned/);
   expect({ ...r, spec: undefined, detail: undefined }).toEqual({ ...clean, spec: undefined, detail: undefined });
 });
