@@ -6,8 +6,8 @@
  * nothing lost (the event answered, the role exists, a heal revision runs), exactly one of each write, no `applied`
  * without the write, no `healed` without a running revision.
  */
-import { fork } from 'node:child_process';
 import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,7 @@ import type { Json } from '../../src/store/port';
 import { readWorkRecord } from '../../src/work/work-record';
 import type { ChaosChildInput, ChaosChildOutput } from './child';
 import { startStorageProxy, type StorageProxy } from './proxy';
+import { createWarmPool, prepareBoot, type WarmPool } from './warm-pool';
 import { bundleChild, startWebhookSink, type WebhookSink } from '../util';
 
 /** Every checkpoint of the pipeline and the heal, in the order a clean run passes them (with the passage number). */
@@ -91,49 +92,70 @@ const WORLD = resolve(__dirname, '../../test/worlds/seed-story.json');
 const EVENT = resolve(__dirname, '../../test/worlds/seed-story.event.json');
 const PRINCIPAL = '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d';
 
-/** Where the runs happen: one Azurite for all, and the remediator child bundled once (it starts fast). */
+/**
+ * Where the runs happen: one Azurite for all (each run its own tables and queues), the remediator child bundled once
+ * and started ahead (bench/chaos/warm-pool.ts).
+ */
 export interface ChaosBench {
   azurite: RunningAzurite;
-  script: string;
-  dispose(): void;
+  pool: WarmPool;
+  dispose(): Promise<void>;
 }
 
-export async function prepareChaosChild(azurite: RunningAzurite): Promise<ChaosBench> {
+/** `warm`: instances kept started ahead (default 3: a run's first delivery and its redeliveries). */
+export async function prepareChaosChild(azurite: RunningAzurite, opts: { warm?: number } = {}): Promise<ChaosBench> {
   const dir = mkdtempSync(join(tmpdir(), 'acr-chaos-'));
-  const script = join(dir, 'child.js');
-  await bundleChild(resolve(__dirname, 'child.ts'), script);
-  return { azurite, script, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  try {
+    await bundleChild(resolve(__dirname, 'child.ts'), join(dir, 'child.js'), { minify: true });
+    const pool = createWarmPool(await prepareBoot(dir), opts.warm ?? 3);
+    return {
+      azurite,
+      pool,
+      dispose: async () => {
+        await pool.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
-function runChild(
-  script: string,
+/** One delivery by one instance: steps are told to `onStep` (which may cut storage there) before it goes on. */
+async function runChild(
+  bench: ChaosBench,
   input: ChaosChildInput,
   onStep: (step: string, n: number) => Promise<void>,
 ): Promise<ChaosChildOutput | 'killed'> {
-  return new Promise((done) => {
-    const child = fork(script, [], {
-      env: { ...process.env, CHAOS_CHILD: JSON.stringify(input) },
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-    });
+  const { child, ready } = bench.pool.take();
+  const exited = new Promise<ChaosChildOutput | 'killed'>((done) => {
     let out: ChaosChildOutput | undefined;
     const seen = new Map<string, number>();
-    child.on('message', (m: { step?: string } & ChaosChildOutput) => {
-      if (m.step !== undefined) {
-        const step = m.step;
+    child.on('message', (m: unknown) => {
+      if (typeof m !== 'object' || m === null) return; // `ready`
+      const msg = m as { step?: string } & ChaosChildOutput;
+      if (msg.step !== undefined) {
+        const step = msg.step;
         const n = (seen.get(step) ?? 0) + 1;
         seen.set(step, n);
         void onStep(step, n).then(() => child.connected && child.send(`ack:${step}`));
-      } else out = m;
+      } else out = msg;
     });
-    child.on('exit', (_code, signal) => done(signal === 'SIGKILL' ? 'killed' : (out ?? { error: 'no result' })));
+    const finish = (signal: NodeJS.Signals | null): void =>
+      done(signal === 'SIGKILL' ? 'killed' : (out ?? { error: 'no result' }));
+    if (child.exitCode !== null || child.signalCode !== null) finish(child.signalCode);
+    else child.once('exit', (_code, signal) => finish(signal));
   });
+  if (await ready) child.send({ go: input });
+  return exited;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ignoreSteps = async (): Promise<void> => undefined;
 
 export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: number): Promise<ChaosRunResult> {
-  const { azurite, script } = bench;
+  const { azurite } = bench;
   const world = loadWorld(WORLD);
   const t0 = Date.parse(world.now ?? '2026-11-21T10:00:00Z');
   const at = (ms: number): string => new Date(t0 + ms).toISOString();
@@ -170,7 +192,7 @@ export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: numb
     if (spec.dryRunFirst) {
       // The team tries dry-run first: the plan is told, nothing is written.
       const before = emu.requestLog.length;
-      const dry = await runChild(script, { ...base, mode: 'dry-run', now: at(0) }, ignoreSteps);
+      const dry = await runChild(bench, { ...base, mode: 'dry-run', now: at(0) }, ignoreSteps);
       const writes = emu.requestLog.slice(before).filter((r) => r.write).length;
       const actions = dry === 'killed' ? [] : (dry.outcomes ?? []).flatMap((o) => o.actions);
       if (writes > 0) unmet.push(`the dry-run wrote to ARM ${writes} times`);
@@ -191,14 +213,18 @@ export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: numb
     const onStep = async (step: string, k: number): Promise<void> => {
       const is = (s: { step: string; occurrence: number } | undefined): boolean =>
         s?.step === step && s.occurrence === k;
-      if (spec.race && step === 'write:assign-role' && k === 1)
-        // Event Grid's 30 s timeout passed: it delivers again while this delivery still works (holds the lease).
-        racer = runChild(script, { ...base, now: at(10_000), noHeal: true }, ignoreSteps);
+      if (spec.race && step === 'write:assign-role' && k === 1) {
+        // Event Grid's 30 s timeout passed: it delivers again while this delivery still works (holds the lease, about
+        // to write; the write then stalls 3 s). This delivery goes on once the racer answered (or after 10 s), so the
+        // race is met however slowly the machine starts processes.
+        racer = runChild(bench, { ...base, now: at(10_000), noHeal: true }, ignoreSteps);
+        await Promise.race([racer, sleep(10_000)]);
+      }
       if (is(spec.outageAt)) cutStorage(spec.outageMs ?? 500);
       await onPoisonStep(step, k);
     };
     const first = await runChild(
-      script,
+      bench,
       {
         ...base,
         now: at(0),
@@ -224,7 +250,7 @@ export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: numb
       if (spec.principalNotFound) emu.clock.set(new Date(at(round * 60_000)));
       const outs = await Promise.all(
         Array.from({ length: spec.redeliveries }, () =>
-          runChild(script, { ...base, now: at(round * 60_000) }, onPoisonStep),
+          runChild(bench, { ...base, now: at(round * 60_000) }, onPoisonStep),
         ),
       );
       for (const o of outs) if (o !== 'killed') answers.push(o);
@@ -239,12 +265,25 @@ export async function runChaosRun(bench: ChaosBench, spec: ChaosRunSpec, n: numb
         ...(await judgePoison(bench, base.claimsTable, String(base.batch[0]?.id), sink, spec.killAt !== undefined)),
       );
     }
-    return { ...judge(spec, emu.requestLog, emu.snapshot(), answers, raceAcknowledged), unmet };
+    const result = { ...judge(spec, emu.requestLog, emu.snapshot(), answers, raceAcknowledged), unmet };
+    await deleteRunStorage(azurite.connectionString, base.claimsTable, base.healQueue);
+    return result;
   } finally {
     await Promise.all(proxies.map((p) => p.stop()));
     await sink?.stop();
     await emu.stop();
   }
+}
+
+/** One Azurite serves every run of a campaign: a judged run's tables and queues go (best effort). */
+async function deleteRunStorage(conn: string, claimsTable: string, healQueue: string): Promise<void> {
+  const options = { allowInsecureConnection: true };
+  await Promise.allSettled([
+    TableClient.fromConnectionString(conn, claimsTable, options).deleteTable(),
+    TableClient.fromConnectionString(conn, `${claimsTable}audit`, options).deleteTable(),
+    new QueueClient(conn, healQueue).deleteIfExists(),
+    new QueueClient(conn, `${healQueue}-poison`).deleteIfExists(),
+  ]);
 }
 
 /**

@@ -57,8 +57,7 @@ export interface ChaosChildOutput {
 const MAX_DEQUEUE = 5;
 const VISIBILITY_S = 2;
 
-async function main(): Promise<void> {
-  const c = JSON.parse(process.env['CHAOS_CHILD'] ?? '{}') as ChaosChildInput;
+async function main(c: ChaosChildInput): Promise<void> {
   const log = pino({ level: 'silent' });
   const nowMs = Date.parse(c.now);
   const clock = { now: () => new Date(nowMs) };
@@ -138,7 +137,7 @@ async function main(): Promise<void> {
       if (!got && !bad) {
         const props = await queue.getProperties();
         if ((props.approximateMessagesCount ?? 0) === 0) break;
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 100));
         continue;
       }
       const hdeps = { ...deps, work: createWorkContext(config.invocationDeadlineMs, checkpoint) };
@@ -181,10 +180,26 @@ async function main(): Promise<void> {
   } satisfies ChaosChildOutput);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.send?.({ error: describeErrorMessage(err) } satisfies ChaosChildOutput);
-    process.exit(1);
-  },
-);
+function run(input: ChaosChildInput): void {
+  main(input).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.send?.({ error: describeErrorMessage(err) } satisfies ChaosChildOutput);
+      process.exit(1);
+    },
+  );
+}
+
+// Started ahead (a warm instance): loaded, it says `ready` and waits for its delivery. Without IPC (the code-cache
+// warm-up of bench/chaos/boot.js) it only loads.
+const given = process.env['CHAOS_CHILD'];
+if (given) run(JSON.parse(given) as ChaosChildInput);
+else if (process.send) {
+  const onGo = (m: unknown): void => {
+    if (typeof m !== 'object' || m === null || !('go' in m)) return;
+    process.off('message', onGo);
+    run((m as { go: ChaosChildInput }).go);
+  };
+  process.on('message', onGo);
+  process.send('ready');
+}

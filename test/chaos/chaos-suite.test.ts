@@ -24,7 +24,7 @@ beforeAll(async () => {
   bench = await prepareChaosChild(azurite);
 });
 afterAll(async () => {
-  bench?.dispose();
+  await bench?.dispose();
   await azurite?.stop();
 });
 
