@@ -4,6 +4,7 @@
  * itself. Figures are described in bench/RESULTS.md.
  */
 import { runAuthzBench } from './authz.bench';
+import { countChaos, runChaosCampaign } from './chaos';
 import { FUNCTIONS_ALONE_TRIGGERS, runColdStartBench } from './cold-start.bench';
 import { runDiagnoseBench } from './diagnose.bench';
 import { runEmulatorBench } from './emulator.bench';
@@ -309,6 +310,24 @@ async function main(): Promise<void> {
     {
       figure: `Emulator GET round trip through the SDK, median / p99 (${e.calls} calls)`,
       value: `${e.roundTripMedianMs} / ${e.roundTripP99Ms} ms`,
+      target: '(extra)',
+    },
+  );
+
+  progress('chaos campaign (issue 13: 200 randomized runs, seed 13, separate processes; the longest part)');
+  const ch = await runChaosCampaign(200, 13, progress);
+  const cc = countChaos(ch.results);
+  raw['chaos'] = { seed: ch.seed, concurrency: ch.concurrency, wallMs: ch.wallMs, ...cc };
+  figures.push(
+    {
+      figure: `Chaos campaign, ${cc.runs} runs (seed ${ch.seed}): lost / duplicate writes / false applied / false healed`,
+      value: `${cc.lost} / ${cc.duplicateWrites} / ${cc.falseApplied} / ${cc.falseHealed}`,
+      target: '0 / 0 / 0 / 0',
+      ok: cc.lost + cc.duplicateWrites + cc.falseApplied + cc.falseHealed + cc.unmet === 0 && cc.runs >= 200,
+    },
+    {
+      figure: `Chaos campaign: scenario checks failed / wall time (${ch.concurrency} runs at once)`,
+      value: `${cc.unmet} / ${round(ch.wallMs / 60_000, 1)} min`,
       target: '(extra)',
     },
   );
