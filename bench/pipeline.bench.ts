@@ -24,6 +24,7 @@ import { createSdkArmPort } from '../src/adapters/sdk-arm';
 import { processItems } from '../src/pipeline';
 import { createMemoryStore } from '../src/store';
 import { deliverAll } from './deliver';
+import { asOwnFailure } from './own-failure';
 import { percentile, round } from './util';
 
 const WORLDS = join(__dirname, '..', 'test', 'worlds');
@@ -125,7 +126,7 @@ export async function runPipelineBench(
     });
     emulator.setLatency(latencyMs);
     const { samples, redeliveries } = await deliverAll(
-      (i) => handler({ ...seed, id: `latency-${i}` }, context),
+      (i) => handler(asOwnFailure(seed, `latency-${i}`), context),
       0,
       events,
       inFlight,
@@ -144,7 +145,12 @@ export async function runPipelineBench(
       });
       const remoteDeps = { ...h.deps, arm, store: createMemoryStore({ clock: emulator.clock }) };
       const remoteHandler = makeEventGridHandler(() => Promise.resolve(remoteDeps));
-      remoteRun = await deliverAll((i) => remoteHandler({ ...seed, id: `remote-${i}` }, context), 0, events, inFlight);
+      remoteRun = await deliverAll(
+        (i) => remoteHandler(asOwnFailure(seed, `remote-${i}`), context),
+        0,
+        events,
+        inFlight,
+      );
     } finally {
       remote.stop();
     }

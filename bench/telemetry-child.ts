@@ -18,6 +18,7 @@ import { makeEventGridHandler } from '../src/functions/event-grid-failures';
 import { staticTokenCredential } from '../src/local/static-credential';
 import { buildRuntimeDeps } from '../src/runtime';
 import { deliverAll } from './deliver';
+import { asOwnFailure } from './own-failure';
 
 export interface TelemetryChildInput {
   endpoint: string;
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const call = (i: number): Promise<void> => {
     const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
     const parent = propagation.extract(context.active(), { traceparent });
-    return context.with(parent, () => handler({ ...input.seed, id: `${input.runId}-${i}` }, invocation(i)));
+    return context.with(parent, () => handler(asOwnFailure(input.seed, `${input.runId}-${i}`), invocation(i)));
   };
   let next = 0;
   /** `count` events, `inFlight` at once; per-delivery wall times (a transient answer is redelivered, as Event Grid does). */
