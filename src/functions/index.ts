@@ -12,20 +12,19 @@ import { registerInvocationTracing } from './invocation-trace';
 import { DOCTOR_TIMER_SCHEDULE, OUTBOX_TIMER_SCHEDULE } from './outbox-schedule';
 import type * as StartupCheck from './startup-check';
 
-let handlers: Promise<typeof Handlers> | undefined;
 /**
- * The handlers module, loaded once by the first invocation: a separate file of the deployed bundle (require, not
- * import(): this package compiles to CommonJS; scripts/build.mjs keeps the path external).
+ * A module loaded once, by the first invocation that needs it: a separate file of the deployed bundle (require, not
+ * import(): this package compiles to CommonJS; scripts/build.mjs keeps each path external).
  */
-const loadHandlers = (): Promise<typeof Handlers> =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (handlers ??= Promise.resolve().then(() => require('./handlers') as typeof Handlers));
-
-let doctorFunction: Promise<typeof DoctorFunction> | undefined;
-/** The doctor (its own file, dist/doctor.js: its read-only probes are not on any event's path). */
-const loadDoctor = (): Promise<typeof DoctorFunction> =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (doctorFunction ??= Promise.resolve().then(() => require('./doctor') as typeof DoctorFunction));
+function loadOnce<T>(load: () => T): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= Promise.resolve().then(load));
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadHandlers = loadOnce(() => require('./handlers') as typeof Handlers);
+/** The doctor (dist/doctor.js): its read-only probes are not on any event's path. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadDoctor = loadOnce(() => require('./doctor') as typeof DoctorFunction);
 
 app.eventGrid('eventGridFailures', {
   handler: async (event: unknown, context: InvocationContext) =>
