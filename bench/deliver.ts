@@ -8,15 +8,18 @@ const MAX_REDELIVERIES = 1000;
  * Deliver events `from` … `from + count - 1` through `handle`, `inFlight` at once, and time every delivery. A
  * transient answer (another delivery holds the story's lease, so the handler throws for Event Grid to retry) is a
  * delivery too: timed, counted in `redeliveries`, and the event goes back in line as Event Grid redelivers it (without
- * its 10 s wait). Samples are sorted.
+ * its 10 s wait). A delivery's time runs from the call to the moment the handler's promise settles (taken in a
+ * callback on that promise itself, so the other deliveries' work queued behind it is not counted in). Samples are
+ * sorted; `first` holds the first delivery of each of the first `inFlight` events (in the order they settled).
  */
 export async function deliverAll(
   handle: (i: number) => Promise<unknown>,
   from: number,
   count: number,
   inFlight: number,
-): Promise<{ samples: number[]; redeliveries: number }> {
+): Promise<{ samples: number[]; redeliveries: number; first: number[] }> {
   const samples: number[] = [];
+  const first: number[] = [];
   const again: number[] = [];
   const tries = new Map<number, number>();
   let next = from;
@@ -26,8 +29,16 @@ export async function deliverAll(
     Array.from({ length: inFlight }, async () => {
       for (let i = take(); i !== undefined; i = take()) {
         const t0 = performance.now();
+        let t1 = t0;
+        const settled = (): void => {
+          t1 = performance.now();
+          if (i < from + inFlight && !tries.has(i)) first.push(t1 - t0);
+        };
         try {
-          await handle(i);
+          await handle(i).then(settled, (error: unknown) => {
+            settled();
+            throw error;
+          });
         } catch (error) {
           const n = (tries.get(i) ?? 0) + 1;
           if (!isTransientError(error) || n > MAX_REDELIVERIES) throw error;
@@ -37,9 +48,9 @@ export async function deliverAll(
           // Let the lease holder finish before this event is delivered again.
           await new Promise((r) => setTimeout(r, 5));
         }
-        samples.push(performance.now() - t0);
+        samples.push(t1 - t0);
       }
     }),
   );
-  return { samples: samples.sort((a, b) => a - b), redeliveries };
+  return { samples: samples.sort((a, b) => a - b), redeliveries, first };
 }

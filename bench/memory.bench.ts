@@ -6,14 +6,13 @@
  * the process after loading the code.
  * Run alone: `npx tsx bench/memory.bench.ts`.
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator';
 import { buildStormWorld } from '../test/helpers/storm';
 import { buildMixedBatch } from './intake.bench';
-import { bundleChild, round } from './util';
+import { bundleChild, round, runChildOnce } from './util';
 
 export interface MemoryBenchResult {
   points: Array<{ events: number; rssMb: number; heapUsedMb: number; externalMb: number }>;
@@ -40,32 +39,17 @@ export async function runMemoryBench(
     const batchFile = join(tmp, 'batch.json');
     writeFileSync(batchFile, JSON.stringify(buildMixedBatch(batch, 'x')));
     await bundleChild(join(__dirname, 'memory-child.ts'), childJs);
-    const result = await new Promise<Omit<MemoryBenchResult, 'rssGrowthMb' | 'heapGrowthMb' | 'wallMs'>>(
-      (resolve, reject) => {
-        const child = fork(childJs, [], {
-          execArgv: ['--expose-gc'],
-          env: {
-            ...process.env,
-            MEMORY_BENCH: JSON.stringify({
-              endpoint: emulator.endpoint,
-              caPath: emulator.caPath,
-              now: emulator.clock.now().toISOString(),
-              checkpoints,
-              batchFile,
-            }),
-          },
-          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        });
-        let stderr = '';
-        let msg: { error?: string } | undefined;
-        child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('message', (m) => (msg = m as { error?: string }));
-        child.on('error', reject);
-        child.on('exit', (code) => {
-          if (msg && !msg.error) resolve(msg as never);
-          else reject(new Error(`memory child exited ${code}: ${msg?.error ?? stderr.slice(-2000)}`));
-        });
+    const result = await runChildOnce<Omit<MemoryBenchResult, 'rssGrowthMb' | 'heapGrowthMb' | 'wallMs'>>(
+      childJs,
+      'MEMORY_BENCH',
+      {
+        endpoint: emulator.endpoint,
+        caPath: emulator.caPath,
+        now: emulator.clock.now().toISOString(),
+        checkpoints,
+        batchFile,
       },
+      { execArgv: ['--expose-gc'] },
     );
     const first = result.points[1];
     const last = result.points[result.points.length - 1];

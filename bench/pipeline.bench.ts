@@ -6,12 +6,16 @@
  *   handler latency             the Event Grid trigger handler (makeEventGridHandler) over 1,000 events (distinct ids,
  *                               the seed story, dry-run) with `latencyMs` of latency injected on every ARM request; per
  *                               event wall time as a ratio to (critical-path round trips × latencyMs). Run with a few
- *                               events in flight at once; each event's own latency is measured.
+ *                               events in flight at once; each event's own latency is measured. The figure runs the
+ *                               handler in a fresh bundled Node 22 process (bench/pipeline-child.ts: the app's real
+ *                               deps from app settings, in-memory store) against `remediator emulator` in a third
+ *                               process; the extra row runs it here, beside the emulator (harness deps, Azurite).
  * Run alone: `npx tsx bench/pipeline.bench.ts`.
  */
 import { InvocationContext } from '@azure/functions';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator';
 import { loadWorld } from '../emulator/world';
@@ -19,13 +23,12 @@ import { makeEventGridHandler } from '../src/functions/event-grid-failures';
 import { parseIncoming } from '../src/intake';
 import { startAzurite } from '../src/local/azurite';
 import { startHarness } from '../src/local/harness';
-import { staticTokenCredential } from '../src/local/static-credential';
-import { createSdkArmPort } from '../src/adapters/sdk-arm';
 import { processItems } from '../src/pipeline';
 import { createMemoryStore } from '../src/store';
 import { deliverAll } from './deliver';
 import { asOwnFailure } from './own-failure';
-import { percentile, round } from './util';
+import type { PipelineChildInput, PipelineChildResult } from './pipeline-child';
+import { bundleChild, findNode22, percentile, round, runChildOnce } from './util';
 
 const WORLDS = join(__dirname, '..', 'test', 'worlds');
 
@@ -39,10 +42,19 @@ export interface PipelineBenchResult {
   inFlight: number;
   handlerMedianMs: number;
   handlerP99Ms: number;
-  /** The same, with the emulator in its own process (ARM is remote in Azure; here it no longer competes for the
-   * handler's event loop). */
+  /** The figure: the emulator in its own process (ARM is remote in Azure; here it no longer competes for the handler's
+   * event loop) and the handler in a fresh bundled Node 22 process of its own (bench/pipeline-child.ts). */
   remoteArmMedianMs: number;
   remoteArmP99Ms: number;
+  /** Events the handler's process delivered before the measured ones (a fresh instance warming up), and their p99. */
+  remoteArmWarmup: number;
+  remoteArmWarmupP99Ms: number;
+  /** Its first delivery in each in-flight lane (cold caches and connections; part of the warm-up). */
+  remoteArmFirstDeliveriesMs: number[];
+  /** CPU time (user + system) of the handler's process per event. */
+  remoteArmCpuPerEventMs: number;
+  remoteArmStatuses: Record<string, number>;
+  remoteArmNode: string;
   statuses: Record<string, number>;
   /** Deliveries answered transiently (the story's lease was held by another delivery) and redelivered. */
   redeliveries: { local: number; remote: number };
@@ -52,7 +64,7 @@ export interface PipelineBenchResult {
 async function startEmulatorProcess(
   worldPath: string,
   latencyMs: number,
-): Promise<{ endpoint: string; ca: string; stop(): void }> {
+): Promise<{ endpoint: string; caPath: string; stop(): void }> {
   const child = spawn(
     process.execPath,
     [
@@ -79,7 +91,7 @@ async function startEmulatorProcess(
     child.on('exit', (code) => reject(new Error(`emulator process exited ${code}: ${stderr}`)));
   });
   const { endpoint, caPath } = JSON.parse(line) as { endpoint: string; caPath: string };
-  return { endpoint, ca: readFileSync(caPath, 'utf8'), stop: () => child.kill('SIGTERM') };
+  return { endpoint, caPath, stop: () => child.kill('SIGTERM') };
 }
 
 export function readSeedEvent(): Record<string, unknown> {
@@ -87,11 +99,12 @@ export function readSeedEvent(): Record<string, unknown> {
 }
 
 export async function runPipelineBench(
-  opts: { events?: number; latencyMs?: number; inFlight?: number } = {},
+  opts: { events?: number; latencyMs?: number; inFlight?: number; warmup?: number } = {},
 ): Promise<PipelineBenchResult> {
   const events = opts.events ?? 1000;
   const latencyMs = opts.latencyMs ?? 50;
   const inFlight = opts.inFlight ?? 25;
+  const warmup = opts.warmup ?? 100;
   const world = loadWorld(join(WORLDS, 'seed-story.json'));
   const seed = readSeedEvent();
   const [emulator, storage] = await Promise.all([startEmulator({ world }), startAzurite()]);
@@ -133,26 +146,29 @@ export async function runPipelineBench(
     );
     emulator.setLatency(0);
 
-    // The same with ARM in its own process: a fresh instance (cold caches, new story) against it.
+    // The figure: ARM in its own process (as ARM is remote in Azure), the handler in a fresh process of its own.
     const remote = await startEmulatorProcess(join(WORLDS, 'seed-story.json'), latencyMs);
-    let remoteRun: { samples: number[]; redeliveries: number };
+    const tmp = mkdtempSync(join(tmpdir(), 'remediator-pipeline-'));
+    let child: PipelineChildResult;
     try {
-      const arm = createSdkArmPort({
+      const childJs = join(tmp, 'pipeline-child.js');
+      await bundleChild(join(__dirname, 'pipeline-child.ts'), childJs);
+      const input: PipelineChildInput = {
         endpoint: remote.endpoint,
-        credential: staticTokenCredential(),
-        tlsCa: remote.ca,
-        clock: h.deps.clock,
-      });
-      const remoteDeps = { ...h.deps, arm, store: createMemoryStore({ clock: emulator.clock }) };
-      const remoteHandler = makeEventGridHandler(() => Promise.resolve(remoteDeps));
-      remoteRun = await deliverAll(
-        (i) => remoteHandler(asOwnFailure(seed, `remote-${i}`), context),
-        0,
+        caPath: remote.caPath,
+        now: emulator.clock.now().toISOString(),
+        seed,
+        warmup,
         events,
         inFlight,
-      );
+      };
+      child = await runChildOnce<PipelineChildResult>(childJs, 'PIPELINE_BENCH', input, {
+        execPath: findNode22(),
+        env: { NODE_EXTRA_CA_CERTS: remote.caPath },
+      });
     } finally {
       remote.stop();
+      rmSync(tmp, { recursive: true, force: true });
     }
     const audit = await h.store.listAudit({ limit: 5000 });
     const statuses: Record<string, number> = {};
@@ -167,10 +183,16 @@ export async function runPipelineBench(
       inFlight,
       handlerMedianMs: round(percentile(samples, 50), 1),
       handlerP99Ms: round(percentile(samples, 99), 1),
-      remoteArmMedianMs: round(percentile(remoteRun.samples, 50), 1),
-      remoteArmP99Ms: round(percentile(remoteRun.samples, 99), 1),
+      remoteArmMedianMs: round(percentile(child.samplesMs, 50), 1),
+      remoteArmP99Ms: round(percentile(child.samplesMs, 99), 1),
+      remoteArmWarmup: warmup,
+      remoteArmWarmupP99Ms: round(percentile(child.warmupSamplesMs, 99), 1),
+      remoteArmFirstDeliveriesMs: child.firstDeliveriesMs.map((v) => round(v, 1)),
+      remoteArmCpuPerEventMs: round(child.cpuPerEventMs, 2),
+      remoteArmStatuses: child.statuses,
+      remoteArmNode: child.node,
       statuses,
-      redeliveries: { local: redeliveries, remote: remoteRun.redeliveries },
+      redeliveries: { local: redeliveries, remote: child.redeliveries },
     };
   } finally {
     await Promise.allSettled([emulator.stop(), storage.stop()]);

@@ -13,7 +13,7 @@
  * Run alone: `npx tsx bench/telemetry.bench.ts` (`--latency-ms 0` for the CPU-only cost).
  */
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { startEmulator } from '../emulator';
 import { getTlsIdentity } from '../emulator/cert';
 import { loadWorld } from '../emulator/world';
 import type { TelemetryChildInput, TelemetryChildResult } from './telemetry-child';
-import { bundleChild, percentile, round } from './util';
+import { bundleChild, findNode22, percentile, round } from './util';
 
 const WORLDS = join(__dirname, '..', 'test', 'worlds');
 
@@ -91,19 +91,6 @@ interface Child {
   batch(count: number): Promise<{ samplesMs: number[]; cpuMs: number }>;
   /** Flush telemetry and exit; the child's totals. */
   finish(): Promise<TelemetryChildResult>;
-}
-
-/** Node 22, the runtime the function app has in Azure: this Node, or the one scripts/run-jest.mjs put in .cache/. */
-function findNode22(): string {
-  if (process.versions.node.startsWith('22.')) return process.execPath;
-  const dir = join(__dirname, '..', '.cache', 'node');
-  const cached = existsSync(dir)
-    ? readdirSync(dir)
-        .filter((v) => v.startsWith('22.'))
-        .map((v) => join(dir, v, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node'))
-        .find((bin) => existsSync(bin))
-    : undefined;
-  return cached ?? process.execPath;
 }
 
 /** Start a child; resolves once it has built its deps and run its warm-up events. */

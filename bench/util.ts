@@ -1,7 +1,10 @@
 /** Small helpers shared by the benchmarks: percentiles, rounding, a local webhook sink, bundling a child process. */
 import { build } from 'esbuild';
+import { fork } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 export function percentile(sorted: readonly number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -68,5 +71,47 @@ export async function bundleChild(entry: string, outfile: string, opts: { minify
     // ESM dependencies reading import.meta.url get the bundle's own URL
     define: { 'import.meta.url': '__bundleImportMetaUrl' },
     banner: { js: 'var __bundleImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+  });
+}
+
+/** Node 22, the runtime the function app has in Azure: this Node, or the one scripts/run-jest.mjs put in .cache/. */
+export function findNode22(): string {
+  if (process.versions.node.startsWith('22.')) return process.execPath;
+  const dir = join(__dirname, '..', '.cache', 'node');
+  const cached = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((v) => v.startsWith('22.'))
+        .map((v) => join(dir, v, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node'))
+        .find((bin) => existsSync(bin))
+    : undefined;
+  return cached ?? process.execPath;
+}
+
+/**
+ * Run a bundled benchmark child (`node childJs`, input as JSON in env `envName`) that answers with one IPC message and
+ * exits; resolves with that message (`{ error }` or a non-zero exit without a message rejects).
+ */
+export function runChildOnce<T>(
+  childJs: string,
+  envName: string,
+  input: unknown,
+  opts: { execPath?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const child = fork(childJs, [], {
+      ...(opts.execPath ? { execPath: opts.execPath } : {}),
+      execArgv: opts.execArgv ?? [],
+      env: { ...process.env, ...opts.env, [envName]: JSON.stringify(input) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    let msg: { error?: string } | undefined;
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('message', (m) => (msg = m as { error?: string }));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (msg && !msg.error) resolve(msg as T);
+      else reject(new Error(`${childJs} exited ${code}: ${msg?.error ?? stderr.slice(-2000)}`));
+    });
   });
 }

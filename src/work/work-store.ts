@@ -34,9 +34,13 @@ export * from './work-record';
 /** The store partition of a unit's records. */
 export const workPartition = (unit: WorkUnit): string => `work:${unit}`;
 
+let processOwner: string | undefined;
+
 /** A lease owner id: this host and process, and one invocation. */
 export function createOwnerId(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // host:pid is the same for every delivery of this process (os.hostname() is a system call: read it once).
+  processOwner ??= `${hostname()}:${process.pid}`;
+  return `${processOwner}:${randomUUID().slice(0, 8)}`;
 }
 
 export class LeaseLostError extends RemediatorError {
