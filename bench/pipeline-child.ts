@@ -27,6 +27,12 @@ export interface PipelineChildInput {
   warmup: number;
   events: number;
   inFlight: number;
+  /**
+   * The floor instead of the handler: per event only the critical path's 4 ARM reads through the same SDK clients
+   * (the app, then its revision ∥ the pull identity's role assignments ∥ the deny assignments at the registry), none
+   * of the pipeline's own work — what any handler making those reads would cost.
+   */
+  floor?: { appId: string; revisionName: string; registryId: string; principalId: string };
 }
 
 export interface PipelineChildResult {
@@ -62,7 +68,18 @@ async function main(): Promise<void> {
       if (m?.[1]) statuses[m[1]] = (statuses[m[1]] ?? 0) + 1;
     },
   });
-  const deliver = (i: number): Promise<void> => handler(asOwnFailure(input.seed, `pipeline-${i}`), context);
+  const { floor } = input;
+  const { arm } = deps;
+  const deliver = floor
+    ? async (): Promise<void> => {
+        await arm.getContainerApp(floor.appId);
+        await Promise.all([
+          arm.getRevision(floor.appId, floor.revisionName),
+          arm.listRoleAssignmentsForPrincipal(floor.registryId, floor.principalId),
+          arm.listDenyAssignments(floor.registryId),
+        ]);
+      }
+    : (i: number): Promise<void> => handler(asOwnFailure(input.seed, `pipeline-${i}`), context);
   // Warm-up: the instance's first deliveries (cold caches, new TLS connections, code not yet optimised by the JIT).
   const warm = await deliverAll(deliver, 0, input.warmup, input.inFlight);
   const cpu0 = process.cpuUsage();

@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator';
+import type { World } from '../emulator/api';
 import { loadWorld } from '../emulator/world';
 import { makeEventGridHandler } from '../src/functions/event-grid-failures';
 import { parseIncoming } from '../src/intake';
@@ -55,6 +56,11 @@ export interface PipelineBenchResult {
   remoteArmCpuPerEventMs: number;
   remoteArmStatuses: Record<string, number>;
   remoteArmNode: string;
+  /** The floor, measured the same way: only the critical path's 4 ARM reads per event through the same SDK clients
+   * (bench/pipeline-child.ts `floor`), no pipeline. */
+  floorMedianMs: number;
+  floorP99Ms: number;
+  floorCpuPerEventMs: number;
   statuses: Record<string, number>;
   /** Deliveries answered transiently (the story's lease was held by another delivery) and redelivered. */
   redeliveries: { local: number; remote: number };
@@ -92,6 +98,21 @@ async function startEmulatorProcess(
   });
   const { endpoint, caPath } = JSON.parse(line) as { endpoint: string; caPath: string };
   return { endpoint, caPath, stop: () => child.kill('SIGTERM') };
+}
+
+/** The seed story's critical-path reads: the failing app and revision, the registry and the pull identity. */
+function floorReads(world: World): NonNullable<PipelineChildInput['floor']> {
+  const of = (type: string): World['resources'][number] => {
+    const r = world.resources.find((x) => x.type.toLowerCase() === type.toLowerCase());
+    if (!r) throw new Error(`seed story: no ${type}`);
+    return r;
+  };
+  const app = of('Microsoft.App/containerApps');
+  const identity = of('Microsoft.ManagedIdentity/userAssignedIdentities');
+  const principalId = (identity.properties as { principalId?: string } | undefined)?.principalId;
+  const revisionName = (app.properties as { latestRevisionName?: string } | undefined)?.latestRevisionName;
+  if (!principalId || !revisionName) throw new Error('seed story: no principal id or latest revision');
+  return { appId: app.id, revisionName, registryId: of('Microsoft.ContainerRegistry/registries').id, principalId };
 }
 
 export function readSeedEvent(): Record<string, unknown> {
@@ -150,6 +171,7 @@ export async function runPipelineBench(
     const remote = await startEmulatorProcess(join(WORLDS, 'seed-story.json'), latencyMs);
     const tmp = mkdtempSync(join(tmpdir(), 'remediator-pipeline-'));
     let child: PipelineChildResult;
+    let floor: PipelineChildResult;
     try {
       const childJs = join(tmp, 'pipeline-child.js');
       await bundleChild(join(__dirname, 'pipeline-child.ts'), childJs);
@@ -162,10 +184,13 @@ export async function runPipelineBench(
         events,
         inFlight,
       };
-      child = await runChildOnce<PipelineChildResult>(childJs, 'PIPELINE_BENCH', input, {
-        execPath: findNode22(),
-        env: { NODE_EXTRA_CA_CERTS: remote.caPath },
-      });
+      const run = (i: PipelineChildInput): Promise<PipelineChildResult> =>
+        runChildOnce<PipelineChildResult>(childJs, 'PIPELINE_BENCH', i, {
+          execPath: findNode22(),
+          env: { NODE_EXTRA_CA_CERTS: remote.caPath },
+        });
+      child = await run(input);
+      floor = await run({ ...input, floor: floorReads(world) });
     } finally {
       remote.stop();
       rmSync(tmp, { recursive: true, force: true });
@@ -191,6 +216,9 @@ export async function runPipelineBench(
       remoteArmCpuPerEventMs: round(child.cpuPerEventMs, 2),
       remoteArmStatuses: child.statuses,
       remoteArmNode: child.node,
+      floorMedianMs: round(percentile(floor.samplesMs, 50), 1),
+      floorP99Ms: round(percentile(floor.samplesMs, 99), 1),
+      floorCpuPerEventMs: round(floor.cpuPerEventMs, 2),
       statuses,
       redeliveries: { local: redeliveries, remote: child.redeliveries },
     };
