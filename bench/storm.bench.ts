@@ -33,6 +33,7 @@ export interface StormBenchResult {
   slackMessages: number;
   /** Slack messages by title (the same messages go to Teams). */
   slackTitles: Record<string, number>;
+  /** Apps whose heal (the final heal result of the event that scheduled it) says healed. */
   healed: number;
   statuses: Record<string, number>;
   actionStatuses: Record<string, number>;
@@ -142,7 +143,12 @@ export async function runStormBench(
       teamsMessages,
       slackMessages,
       slackTitles,
-      healed: settled.filter((o) => o.heal?.status === 'healed').length,
+      healed: new Set(
+        (harnesses[0] as Harness)
+          .healResults()
+          .filter((h) => h.result.status === 'healed')
+          .map((h) => h.appId.toLowerCase()),
+      ).size,
       statuses,
       actionStatuses,
       wallMs: round(wallMs, 0),

@@ -16,7 +16,8 @@ import { isTransientError } from '../errors';
 import type { HealResult, IntakeItem, Outcome, RemediatorMode } from '../model';
 import type { Notifier } from '../notify';
 import { processItems, type PipelineDeps } from '../pipeline';
-import { ClockedScheduler } from '../remediate';
+import { ClockedScheduler, type HealTask } from '../remediate';
+import { toHealOutcome } from '../heal-pipeline';
 import { buildDeps } from '../compose';
 import type { StateStore } from '../store/port';
 import { startAzurite, type RunningAzurite as LocalStorage } from './azurite';
@@ -82,8 +83,13 @@ export interface Harness {
    * the approval server. Resolves the approved outcomes (the others unchanged).
    */
   approveAll(outcomes: Outcome[]): Promise<Outcome[]>;
-  /** Run every scheduled heal task (advancing the emulator clock), attach heal results, flush digests and outbox. */
+  /**
+   * Run every scheduled heal task (advancing the emulator clock), attach heal results, tell each settled heal as the
+   * heal-check function does, flush digests and outbox.
+   */
   settle(outcomes: Outcome[]): Promise<Outcome[]>;
+  /** The last settle's final heal result per event that scheduled a heal (whatever that event's own outcome). */
+  healResults(): ReadonlyArray<{ eventId: string; appId: string; result: HealResult }>;
   stop(): Promise<void>;
 }
 
@@ -153,6 +159,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     const approved: Outcome[] = [];
     if (approval) approval.onApproved = (r) => r.outcome && approved.push(r.outcome);
 
+    let lastHeals: ReturnType<Harness['healResults']> = [];
     const harness: Harness = {
       emulator,
       arm,
@@ -201,25 +208,30 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       },
       async settle(outcomes: Outcome[]): Promise<Outcome[]> {
         const results = await scheduler.runDue((ms: number) => emulator.clock.advance(ms), deps);
-        const byEvent = new Map<string, HealResult>();
-        for (const r of results) byEvent.set(r.task.eventId, r.result);
+        const byEvent = new Map<string, { task: HealTask; result: HealResult }>();
+        for (const r of results) byEvent.set(r.task.eventId, { task: r.task, result: r.result });
+        lastHeals = [...byEvent].map(([eventId, r]) => ({ eventId, appId: r.task.appId, result: r.result }));
         // The heal belongs to the outcome that did the work, not to duplicate deliveries of the same event id.
         const settled = outcomes.map((o): Outcome => {
-          const heal = o.status === 'diagnosed' ? byEvent.get(o.eventId) : undefined;
+          const heal = o.status === 'diagnosed' ? byEvent.get(o.eventId)?.result : undefined;
           return heal && o.status === 'diagnosed' ? { ...o, heal } : o;
         });
         if (notifier) {
-          for (const o of settled) {
-            const heal = o.status === 'diagnosed' ? byEvent.get(o.eventId) : undefined;
-            if (heal)
-              await notifier.notifyHeal(o, heal).catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
-          }
+          // Every settled heal is told as the heal-check function tells it (src/heal-pipeline.ts): from its task, once
+          // per event that scheduled it — whatever that event's own outcome says (its first delivery may have been
+          // answered for a batch that was redelivered; the delivery that counts then says `duplicate`).
+          for (const { task, result } of byEvent.values())
+            if (result.status === 'healed' || result.status === 'still-failing')
+              await notifier
+                .notifyHeal(toHealOutcome(task, config.mode), result)
+                .catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
           // The run is over: close every digest window and send everything still waiting, now.
           await notifier.flushDigests({ closeAll: true });
           await notifier.flushOutbox({ closeAll: true });
         }
         return settled;
       },
+      healResults: () => lastHeals,
       async stop(): Promise<void> {
         if (ownsEmulator) await emulator.stop();
         if (ownsStorage && storage) await storage.stop();
