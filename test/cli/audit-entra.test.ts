@@ -8,7 +8,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { captureOutput } from '../helpers/cli-run';
 import { TableServiceClient } from '@azure/data-tables';
 import { getTlsIdentity } from '../../emulator/cert';
 import { createTableStore } from '../../src/adapters/table-store';
@@ -82,14 +82,9 @@ async function audit(
   credential: TokenCredential,
   env: Record<string, string> = {},
 ): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runAuditCommand(argv, { stdout, stderr, env }, { credential, tlsCa: ca });
-  return { code, out, err };
+  const c = captureOutput();
+  const code = await runAuditCommand(argv, { stdout: c.stdout, stderr: c.stderr, env }, { credential, tlsCa: ca });
+  return { code, out: c.out(), err: c.err() };
 }
 
 const tableNames = async (): Promise<string[]> => {

@@ -3,7 +3,7 @@
  * passes; each wiring fault is a ✖ naming what is wrong and its fix, and the exit code is 1. No webhook URL or
  * connection string is ever printed.
  */
-import { PassThrough } from 'node:stream';
+import { captureOutput } from '../helpers/cli-run';
 import { runDoctor } from '../../src/cli/doctor';
 import type { Check } from '../../src/doctor/checks';
 import { HANDLED_OPERATIONS } from '../../src/intake/relevance';
@@ -26,19 +26,16 @@ afterAll(async () => {
 });
 
 async function doctor(e: Record<string, string>, args: string[] = ['--json']) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const c = captureOutput();
   const code = await runDoctor(
     args,
-    { stdout, stderr, env: e, cwd: process.cwd() },
+    { stdout: c.stdout, stderr: c.stderr, env: e, cwd: process.cwd() },
     {
       credential: remediatorCredential,
       retryOptions: { maxRetries: 0 },
     },
   );
-  return { code, out };
+  return { code, out: c.out() };
 }
 const failed = (out: string): Check[] =>
   (JSON.parse(out) as { checks: Check[] }).checks.filter((c) => c.status === 'fail');

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { captureOutput } from '../helpers/cli-run';
 import { getTlsIdentity } from '../../emulator/cert';
 import { loadWorld } from '../../emulator';
 import { runDoctor } from '../../src/cli/doctor';
@@ -100,20 +100,15 @@ function operatorEnv(extra: Record<string, string> = {}): Record<string, string>
 }
 
 async function remote(args: string[], env = operatorEnv()) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const c = captureOutput();
   const code = await runDoctor(
     ['--remote', ...args],
-    { stdout, stderr, env, cwd: process.cwd() },
+    { stdout: c.stdout, stderr: c.stderr, env, cwd: process.cwd() },
     {
       remote: { attempts: 4, retryDelayMs: 20, timeoutMs: 30_000 },
     },
   );
-  return { code, out, err };
+  return { code, out: c.out(), err: c.err() };
 }
 
 describe('remediator doctor --remote: the app runs its own checks (azd smoke check)', () => {

@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { captureOutput } from '../helpers/cli-run';
 import { runAuditCommand } from '../../src/cli/audit';
 import { createStore } from '../../src/adapters/state-store';
 import { loadConfig } from '../../src/config';
@@ -6,13 +6,8 @@ import type { AuditRecord } from '../../src/store/port';
 import { startAzurite, type RunningAzurite } from '../helpers/azurite';
 
 function capture() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  return { out, err, text: () => o, errText: () => e };
+  const c = captureOutput();
+  return { out: c.stdout, err: c.stderr, text: c.out, errText: c.err };
 }
 
 let azurite: RunningAzurite;
