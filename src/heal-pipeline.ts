@@ -31,6 +31,9 @@ export function toHealOutcome(task: HealTask, mode: Outcome['mode']): Outcome {
   };
 }
 
+/** The heal results the team is told of (a step still waiting or not checked is not news). */
+export const isToldHeal = (heal: HealResult): boolean => heal.status === 'healed' || heal.status === 'still-failing';
+
 /**
  * Handle one poison heal message (the step failed on every delivery, maxDequeueCount times): close its work, audit
  * `abandoned`, tell the team once. Throws only transient faults (the poison message is delivered again).
@@ -102,7 +105,7 @@ export async function handleHealCheck(message: unknown, deps: HealCheckDeps): Pr
         ...(heal.detail ? { detail: heal.detail } : {}),
       },
     }).catch(() => undefined); // logged by writeAudit; a lost heal record does not redo the step
-    if (deps.notifier && (heal.status === 'healed' || heal.status === 'still-failing')) {
+    if (deps.notifier && isToldHeal(heal)) {
       await deps.notifier
         .notifyHeal(toHealOutcome(task, deps.config.mode), heal)
         .catch((err: unknown) => deps.log.error({ err: describeError(err) }, 'heal follow-up failed'));

@@ -17,7 +17,7 @@ import type { HealResult, IntakeItem, Outcome, RemediatorMode } from '../model';
 import type { Notifier } from '../notify';
 import { processItems, type PipelineDeps } from '../pipeline';
 import { ClockedScheduler, type HealTask } from '../remediate';
-import { toHealOutcome } from '../heal-pipeline';
+import { isToldHeal, toHealOutcome } from '../heal-pipeline';
 import { buildDeps } from '../compose';
 import type { StateStore } from '../store/port';
 import { startAzurite, type RunningAzurite as LocalStorage } from './azurite';
@@ -213,15 +213,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         lastHeals = [...byEvent].map(([eventId, r]) => ({ eventId, appId: r.task.appId, result: r.result }));
         // The heal belongs to the outcome that did the work, not to duplicate deliveries of the same event id.
         const settled = outcomes.map((o): Outcome => {
-          const heal = o.status === 'diagnosed' ? byEvent.get(o.eventId)?.result : undefined;
-          return heal && o.status === 'diagnosed' ? { ...o, heal } : o;
+          if (o.status !== 'diagnosed') return o;
+          const heal = byEvent.get(o.eventId)?.result;
+          return heal ? { ...o, heal } : o;
         });
         if (notifier) {
           // Every settled heal is told as the heal-check function tells it (src/heal-pipeline.ts): from its task, once
           // per event that scheduled it — whatever that event's own outcome says (its first delivery may have been
           // answered for a batch that was redelivered; the delivery that counts then says `duplicate`).
           for (const { task, result } of byEvent.values())
-            if (result.status === 'healed' || result.status === 'still-failing')
+            if (isToldHeal(result))
               await notifier
                 .notifyHeal(toHealOutcome(task, config.mode), result)
                 .catch((err: unknown) => log.error({ err }, 'heal follow-up failed'));
